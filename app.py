@@ -1,0 +1,65 @@
+"""Application factory: wiring only. Nothing here queries the database or runs at import."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import warnings
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+from extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    config = config_class()
+    app = Flask(__name__, instance_path=getattr(config, "INSTANCE_PATH", None))
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _ensure_secret_key(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # SQLite keeps NUMERIC as binary REAL; values are read back quantised to their scale (docs/operations.md).
+    warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+    from services.database import configure_engine_events
+
+    configure_engine_events()
+
+    from blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from blueprints.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from services.formatting import register_template_helpers
+
+    register_template_helpers(app)
+
+    from cli import register_commands
+
+    register_commands(app)
+
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY from the environment; otherwise a random key kept in instance/secret_key (never in git)."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,90 @@
+"""Error handling: HTML pages for pages, and each JSON surface's own envelope for its URLs."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from blueprints.api.common import ApiError, DRF, HTML, V1, error_body, json_response, surface_for
+from extensions import db
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+DRF_MESSAGES = {
+    404: "Not found.",
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to perform this action.",
+    413: "Request entity too large.",
+    415: "Unsupported media type in request.",
+    500: "A server error occurred.",
+}
+
+
+def _drf_message(exc: HTTPException) -> str:
+    if exc.code == 405:
+        return f'Method "{request.method}" not allowed.'
+    if exc.code == 429:
+        return "Request was throttled."
+    return DRF_MESSAGES.get(exc.code or 500, exc.description or exc.name)
+
+
+def _json_message(exc: HTTPException) -> str:
+    if exc.code == 429:
+        return "Too many requests, please try again later."
+    return exc.name
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        db.session.rollback()
+        surface = surface_for(request.path)
+        if exc.body is not None:
+            return json_response(exc.body, exc.status)
+        return json_response(error_body(surface, exc.status, exc.message, exc.errors), exc.status)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        db.session.rollback()
+        surface = surface_for(request.path)
+        if surface == HTML:
+            return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status
+        return json_response(error_body(surface, exc.status, exc.message, exc.errors or None), exc.status)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        return render_template("errors/error.html", code=400, message=exc.description), 400
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        surface = surface_for(request.path)
+        code = exc.code or 500
+        if surface == HTML:
+            response = exc.get_response()
+            response.data = render_template("errors/error.html", code=code, message=exc.description)
+            response.content_type = "text/html; charset=utf-8"
+            return response
+        message = _drf_message(exc) if surface == DRF else _json_message(exc)
+        response = json_response(error_body(surface, code, message), code)
+        for name in ("Allow", "Retry-After"):
+            if name in exc.get_response().headers:
+                response.headers[name] = exc.get_response().headers[name]
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return handle_http(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        surface = surface_for(request.path)
+        if surface == HTML:
+            return render_template("errors/error.html", code=500, message=InternalServerError.description), 500
+        message = DRF_MESSAGES[500] if surface == DRF else "Internal server error"
+        return json_response(error_body(surface, 500, message), 500)
+
+
+__all__ = ["register_error_handlers", "V1"]

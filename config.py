@@ -1,0 +1,92 @@
+"""Configuration read from the environment (a `.env` file is read in development)."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _default_database_url() -> str:
+    return "sqlite:///" + str(BASE_DIR / "instance" / "shop.db")
+
+
+class Config:
+    """Production-like defaults; every value can be set from the environment."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
+        self.INSTANCE_PATH = env.get("INSTANCE_PATH") or str(BASE_DIR / "instance")
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "shop@localhost"
+        self.MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
+        self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # defaults to <instance>/outbox
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
+        self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or None
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.JWT_ACCESS_MINUTES = int(env.get("JWT_ACCESS_MINUTES") or 15)
+        self.JWT_REFRESH_DAYS = int(env.get("JWT_REFRESH_DAYS") or 7)
+        self.OTP_TTL_MINUTES = 10
+        self.OTP_MAX_ATTEMPTS = 5
+        self.IDEMPOTENCY_TTL_HOURS = 24
+        self.SHARE_LINK_DAYS = 7
+        self.WTF_CSRF_TIME_LIMIT = None
+
+
+class TestConfig(Config):
+    """pytest: a throwaway database, mail captured, no rate limits unless a test turns them on."""
+
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key-with-enough-length-for-hs256"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.MAIL_SERVER = None
+        self.MAIL_SUPPRESS_SEND = True
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.WTF_CSRF_ENABLED = True
+        self.SERVER_NAME = None
+        self.PUBLIC_BASE_URL = None
+
+
+def engine_options(url: str) -> dict:
+    """Per-backend engine options: one shared in-memory SQLite for tests, a pool for PostgreSQL."""
+    if url.startswith("sqlite"):
+        options: dict = {"connect_args": {"timeout": 15, "check_same_thread": False}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            options["poolclass"] = StaticPool
+        return options
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

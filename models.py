@@ -1,0 +1,689 @@
+"""Every table of the shop, on one set of models that all three API contracts and the web pages share.
+
+Money is Numeric(12,2), weights Numeric(12,3), rates Numeric(5,2): Decimal end to end.
+Timestamps are stored as naive UTC and come back as aware UTC datetimes (UTCDateTime).
+Integer `id`s serve NamastePMS and the jewellery API; `uid` (UUID text) serves Billing v1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Optional
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db
+
+MONEY = Numeric(12, 2)
+WEIGHT = Numeric(12, 3)
+RATE = Numeric(5, 2)
+
+ROLES = ("owner", "manager", "cashier")
+BUSINESS_KINDS = ("general", "jewellery", "salon")
+PRODUCT_TYPES = ("product", "service", "membership")
+OTP_PURPOSES = ("signup", "login", "reset")
+PARTY_TYPES = ("Customer", "Supplier")
+EXPENSE_CATEGORIES = (
+    "Rent", "Utilities", "Salary", "Inventory", "Transport",
+    "Food", "Office Supplies", "Phone", "Marketing", "Other",
+)
+BILL_KINDS = ("sale", "purchase")
+BILL_STATUSES = ("paid", "partial", "unpaid")
+INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
+PAYMENT_MODES = ("cash", "card", "upi", "wallet", "bank", "cheque", "other")
+DISCOUNT_TYPES = ("percent", "flat")
+STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import")
+MAKING_TYPES = ("PG", "PP")
+COUPON_KINDS = ("percent", "flat")
+GENDERS = ("Male", "Female", "Other")
+DEFAULT_PAYMENT_METHODS = ("Cash", "Card", "UPI", "Wallet", "Bank Transfer", "Cheque")
+DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC on every backend; always returns an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a time zone first")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def uid_column() -> Mapped[str]:
+    return mapped_column(String(36), default=new_uid, unique=True, nullable=False)
+
+
+def created_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def store_fk(index: bool = True) -> Mapped[int]:
+    return mapped_column(ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=index)
+
+
+# --------------------------------------------------------------------------- accounts and tenancy
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    username: Mapped[str] = mapped_column(String(150), unique=True, nullable=False)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    phone_no: Mapped[Optional[str]] = mapped_column(String(15))
+    business_name: Mapped[Optional[str]] = mapped_column(String(255))
+    is_verify: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    current_store_id: Mapped[Optional[int]] = mapped_column(ForeignKey("store.id", ondelete="SET NULL"))
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_column()
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        # The token version is part of the session id, so a password reset ends every web session too.
+        return f"{self.id}:{self.token_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+
+class OneTimeCode(db.Model):
+    __tablename__ = "one_time_code"
+    __table_args__ = (CheckConstraint(_in("purpose", OTP_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(10), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_column()
+
+
+class RefreshToken(db.Model):
+    """Each issued refresh token, so rotation can spot the reuse of an old one."""
+
+    __tablename__ = "refresh_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = created_column()
+
+
+class Store(db.Model):
+    __tablename__ = "store"
+    __table_args__ = (CheckConstraint(_in("business_kind", BUSINESS_KINDS), name="business_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    gstin: Mapped[Optional[str]] = mapped_column(String(15))
+    state: Mapped[Optional[str]] = mapped_column(String(64))
+    state_code: Mapped[Optional[str]] = mapped_column(String(2))
+    address: Mapped[Optional[str]] = mapped_column(Text)
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    upi_id: Mapped[Optional[str]] = mapped_column(String(100))
+    invoice_prefix: Mapped[str] = mapped_column(String(6), default="INV", nullable=False)
+    business_kind: Mapped[str] = mapped_column(String(20), default="general", nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata", nullable=False)
+    logo_path: Mapped[Optional[str]] = mapped_column(String(255))
+    allow_walk_in: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="store", cascade="all, delete-orphan")
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "store_id"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    store_id: Mapped[int] = store_fk()
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    store: Mapped[Store] = relationship(back_populates="memberships")
+
+
+class Category(db.Model):
+    __tablename__ = "category"
+    __table_args__ = (UniqueConstraint("store_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class PaymentMethod(db.Model):
+    """The fixed list of ways to pay (Cash, Card, UPI, ...), shared by every store."""
+
+    __tablename__ = "payment_method"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True, nullable=False)
+
+
+# --------------------------------------------------------------------------- catalogue and stock
+
+
+class Product(db.Model):
+    __tablename__ = "product"
+    __table_args__ = (
+        UniqueConstraint("store_id", "product_name"),
+        UniqueConstraint("store_id", "sku"),
+        UniqueConstraint("store_id", "barcode"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        CheckConstraint(_in("type", PRODUCT_TYPES), name="type"),
+        CheckConstraint("cgst_rate >= 0 AND cgst_rate <= 100", name="cgst_rate"),
+        CheckConstraint("sgst_rate >= 0 AND sgst_rate <= 100", name="sgst_rate"),
+        CheckConstraint("making_type IS NULL OR " + _in("making_type", MAKING_TYPES), name="making_type"),
+        Index("ix_product_store_archived_name", "store_id", "archived", "product_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk()
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    product_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    type: Mapped[str] = mapped_column(String(12), default="product", nullable=False)
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id", ondelete="SET NULL"))
+    sku: Mapped[Optional[str]] = mapped_column(String(50))
+    barcode: Mapped[Optional[str]] = mapped_column(String(64))
+    hsn_code: Mapped[Optional[str]] = mapped_column(String(8))
+    unit: Mapped[str] = mapped_column(String(12), default="pcs", nullable=False)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    # Stock on hand. Only type "product" tracks it; it always equals the sum of its StockMoves.
+    quantity: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    low_stock_threshold: Mapped[Optional[int]] = mapped_column(Integer)
+    product_Img: Mapped[Optional[str]] = mapped_column("product_img", String(500))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+    # Jewellery attributes (the jewellery contract's "product" is a piece).
+    trade_type: Mapped[Optional[str]] = mapped_column(String(10))  # the contract's sale | purchase
+    huid: Mapped[Optional[str]] = mapped_column(String(16))
+    hsn: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)  # {value, label, variation[]}
+    size: Mapped[Optional[str]] = mapped_column(String(50))
+    remark: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    image: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    additional_image: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    gross_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    less_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    net_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    fine_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    wastage: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    tounch: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    rate: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)  # {label, value, price}
+    making_type: Mapped[Optional[str]] = mapped_column(String(2))
+    making_charge: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    metal_value: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    cutting_enabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    charges_json: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    tax_json: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    custom_fields: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    bill_display_settings: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    attributes: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)  # contract fields with no column
+
+    category: Mapped[Optional[Category]] = relationship()
+
+    @property
+    def tracks_stock(self) -> bool:
+        return self.type == "product"
+
+
+Index("ix_product_store_sku", Product.store_id, Product.sku)
+Index("ix_product_store_barcode", Product.store_id, Product.barcode)
+Index("ix_product_store_huid", Product.store_id, Product.huid)
+
+
+class StockMove(db.Model):
+    """One change of stock; a product's quantity is always the sum of its moves."""
+
+    __tablename__ = "stock_move"
+    __table_args__ = (
+        CheckConstraint(_in("reason", STOCK_REASONS), name="reason"),
+        CheckConstraint("delta <> 0", name="delta_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk()
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False, index=True)
+    delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(10), nullable=False)
+    bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+    at: Mapped[datetime] = created_column()
+
+
+# --------------------------------------------------------------------------- parties
+
+
+class Party(db.Model):
+    __tablename__ = "party"
+    __table_args__ = (
+        CheckConstraint(_in("category_type", PARTY_TYPES), name="category_type"),
+        Index("ix_party_store_type", "store_id", "category_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk()
+    Category_type: Mapped[str] = mapped_column("category_type", String(10), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    is_updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    customer: Mapped[Optional["Customer"]] = relationship(
+        back_populates="party", uselist=False, cascade="all, delete-orphan"
+    )
+    supplier: Mapped[Optional["Supplier"]] = relationship(
+        back_populates="party", uselist=False, cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        record = self.customer or self.supplier
+        return record.name if record else ""
+
+
+class Customer(db.Model):
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("store_id", "email"),
+        UniqueConstraint("store_id", "phone_no"),
+        UniqueConstraint("store_id", "customer_code"),
+        CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender"),
+        CheckConstraint("loyalty_points >= 0", name="loyalty_points"),
+        Index("ix_customer_store_name", "store_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), unique=True, nullable=False)
+    store_id: Mapped[int] = store_fk(index=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    phone_no: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    Customer_code: Mapped[Optional[str]] = mapped_column("customer_code", String(50))
+    address: Mapped[Optional[str]] = mapped_column(Text)
+    gstin: Mapped[Optional[str]] = mapped_column(String(15))
+    state_code: Mapped[Optional[str]] = mapped_column(String(2))
+    gender: Mapped[Optional[str]] = mapped_column(String(10))
+    open_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    credit_limmit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    payment_method_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment_method.id", ondelete="SET NULL"))
+    loyalty_points: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    referred_by: Mapped[Optional[str]] = mapped_column(String(255))
+    notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    party: Mapped[Party] = relationship(back_populates="customer")
+
+
+class Supplier(db.Model):
+    __tablename__ = "supplier"
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), unique=True, nullable=False)
+    store_id: Mapped[int] = store_fk(index=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    code: Mapped[str] = mapped_column(String(50), nullable=False)
+    phone_no: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    gstin: Mapped[Optional[str]] = mapped_column(String(15))
+    address: Mapped[Optional[str]] = mapped_column(Text)
+
+    party: Mapped[Party] = relationship(back_populates="supplier")
+
+
+# --------------------------------------------------------------------------- money out
+
+
+class Expense(db.Model):
+    __tablename__ = "expense"
+    __table_args__ = (
+        CheckConstraint(_in("category", EXPENSE_CATEGORIES), name="category"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index("ix_expense_store_date", "store_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    is_necessary: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+# --------------------------------------------------------------------------- bills
+
+
+class Bill(db.Model):
+    """A saved sale or purchase invoice, whichever surface made it (POS, Billing v1, NamastePMS, jewellery)."""
+
+    __tablename__ = "bill"
+    __table_args__ = (
+        UniqueConstraint("store_id", "invoice_number"),
+        CheckConstraint(_in("kind", BILL_KINDS), name="kind"),
+        CheckConstraint(_in("status", BILL_STATUSES), name="status"),
+        CheckConstraint("invoice_status IS NULL OR " + _in("invoice_status", INVOICE_STATUSES), name="invoice_status"),
+        CheckConstraint("sub_total >= 0 AND discount >= 0 AND tax >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_amount >= 0 AND paid_amount >= 0 AND due_amount >= 0", name="totals_not_negative"),
+        Index("ix_bill_store_created", "store_id", "created_at"),
+        Index("ix_bill_store_billed", "store_id", "billing_timestamp"),
+        Index("ix_bill_store_status", "store_id", "status"),
+        Index("ix_bill_store_party", "store_id", "party_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default="sale", nullable=False)
+    source: Mapped[str] = mapped_column(String(12), default="pos", nullable=False)  # pos|v1|namaste|jewellery
+    invoice_number: Mapped[str] = mapped_column(String(50), nullable=False)
+    series: Mapped[Optional[str]] = mapped_column(String(6))
+    fy: Mapped[Optional[int]] = mapped_column(Integer)  # the financial year's starting year
+    seq: Mapped[Optional[int]] = mapped_column(Integer)
+    invoice_date: Mapped[Optional[date]] = mapped_column(Date)
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="unpaid", nullable=False)
+    invoice_status: Mapped[Optional[str]] = mapped_column(String(10))  # NamastePMS's own field, kept as sent
+    party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("party.id", ondelete="SET NULL"))
+    customer_name: Mapped[Optional[str]] = mapped_column(String(255))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    VAt_number: Mapped[Optional[str]] = mapped_column("vat_number", String(50))
+    address: Mapped[Optional[str]] = mapped_column(Text)
+    place_of_supply: Mapped[Optional[str]] = mapped_column(String(2))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    payment_method_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment_method.id", ondelete="SET NULL"))
+    payment_mode: Mapped[Optional[str]] = mapped_column(String(10))
+    sub_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    additional_charges: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    total_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    due_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    coupon_codes: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    referral_code: Mapped[Optional[str]] = mapped_column(String(50))
+    billing_timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    payment_timestamp: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    interest_terms: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)  # jewellery credit terms
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[Optional[str]] = mapped_column(String(255))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+    items: Mapped[list["BillItem"]] = relationship(
+        back_populates="bill", cascade="all, delete-orphan", order_by="BillItem.line_no"
+    )
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="bill", cascade="all, delete-orphan", order_by="Payment.id"
+    )
+    party: Mapped[Optional[Party]] = relationship()
+    store: Mapped[Store] = relationship()
+
+
+class BillItem(db.Model):
+    __tablename__ = "bill_item"
+    __table_args__ = (
+        UniqueConstraint("bill_id", "line_no"),
+        CheckConstraint("qty >= 1", name="qty_positive"),
+        CheckConstraint(_in("type", PRODUCT_TYPES), name="type"),
+        CheckConstraint(_in("discount_type", DISCOUNT_TYPES), name="discount_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"), index=True)
+    type: Mapped[str] = mapped_column(String(12), default="product", nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)  # snapshot at sale time
+    hsn_code: Mapped[Optional[str]] = mapped_column(String(8))
+    unit: Mapped[str] = mapped_column(String(12), default="pcs", nullable=False)
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    qty: Mapped[int] = mapped_column(Integer, nullable=False)
+    rate: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    discount_type: Mapped[str] = mapped_column(String(8), default="flat", nullable=False)
+    discount_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    base_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    discount_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    taxable_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    line_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    # Jewellery line fields.
+    huid: Mapped[Optional[str]] = mapped_column(String(16))
+    size: Mapped[Optional[str]] = mapped_column(String(50))
+    show_size_in_bill: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    gross_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    less_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    net_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    fine_weight: Mapped[Optional[Decimal]] = mapped_column(WEIGHT)
+    tounch: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    wastage: Mapped[Optional[Decimal]] = mapped_column(RATE)
+    making_type: Mapped[Optional[str]] = mapped_column(String(2))
+    making_charge: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    metal_rate: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    extra: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+    bill: Mapped[Bill] = relationship(back_populates="items")
+    product: Mapped[Optional[Product]] = relationship()
+
+
+class Payment(db.Model):
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(_in("mode", PAYMENT_MODES), name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    reference: Mapped[Optional[str]] = mapped_column(String(100))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    interest_paid: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    bill: Mapped[Bill] = relationship(back_populates="payments")
+
+
+class HeldBill(db.Model):
+    """A parked bill: the payload exactly as the till sent it; it takes no invoice number."""
+
+    __tablename__ = "held_bill"
+    __table_args__ = (Index("ix_held_bill_store_created", "store_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    customer_summary: Mapped[Optional[str]] = mapped_column(String(255))
+    amount_estimate: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class IdempotencyRecord(db.Model):
+    """A request key's outcome: status_code NULL while the first request is still running."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("store_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[Optional[int]] = mapped_column(Integer)
+    body: Mapped[Optional[str]] = mapped_column(Text)
+    bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+
+class InvoiceCounter(db.Model):
+    """The next invoice number per store, series and financial year; locked while a bill is saved."""
+
+    __tablename__ = "invoice_counter"
+    __table_args__ = (
+        UniqueConstraint("store_id", "series", "fy"),
+        CheckConstraint("next_value >= 1", name="next_value_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    series: Mapped[str] = mapped_column(String(6), nullable=False)
+    fy: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_value: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+
+class Staff(db.Model):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk()
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+
+class Coupon(db.Model):
+    __tablename__ = "coupon"
+    __table_args__ = (
+        UniqueConstraint("store_id", "code"),
+        CheckConstraint(_in("kind", COUPON_KINDS), name="kind"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint("kind <> 'percent' OR value <= 100", name="percent_at_most_100"),
+        CheckConstraint("uses >= 0", name="uses_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    code: Mapped[str] = mapped_column(String(50), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    value: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    valid_from: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    valid_to: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    max_uses: Mapped[Optional[int]] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class MetalRate(db.Model):
+    """A day's price per gram of a metal at a purity, per store."""
+
+    __tablename__ = "metal_rate"
+    __table_args__ = (
+        UniqueConstraint("store_id", "metal", "purity_label", "date"),
+        CheckConstraint("price_per_gram > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    metal: Mapped[str] = mapped_column(String(20), nullable=False)
+    purity_label: Mapped[str] = mapped_column(String(20), nullable=False)
+    price_per_gram: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_store_at", "store_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[Optional[int]] = mapped_column(ForeignKey("store.id", ondelete="CASCADE"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity: Mapped[str] = mapped_column(String(30), nullable=False)
+    entity_id: Mapped[Optional[str]] = mapped_column(String(64))
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    meta: Mapped[Optional[dict[str, Any]]] = mapped_column("metadata", JSON)
+    at: Mapped[datetime] = created_column()

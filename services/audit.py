@@ -1,0 +1,52 @@
+"""The audit trail: who did what to which record, with the record before and after."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import inspect as sa_inspect
+
+from extensions import db
+from models import AuditLog
+
+
+def snapshot(obj: Any, fields: Optional[Iterable[str]] = None) -> dict[str, Any]:
+    """A JSON-safe dict of a model's column values (Decimals and dates as strings)."""
+    mapper = sa_inspect(obj).mapper
+    names = list(fields) if fields is not None else [attr.key for attr in mapper.column_attrs]
+    return {name: _json_safe(getattr(obj, name)) for name in names}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def record(
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    *,
+    store_id: Optional[int] = None,
+    user_id: Optional[int] = None,
+    before: Optional[dict] = None,
+    after: Optional[dict] = None,
+    meta: Optional[dict] = None,
+) -> AuditLog:
+    """Add one audit row (flushes with the caller's transaction, so it commits or rolls back with it)."""
+    entry = AuditLog(
+        store_id=store_id,
+        user_id=user_id,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+        meta=meta,
+    )
+    db.session.add(entry)
+    return entry

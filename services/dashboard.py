@@ -1,0 +1,56 @@
+"""Figures for the home page."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from extensions import db
+from models import Bill, Product, User
+from services.access import current_store_for, membership_for
+
+
+def store_today_bounds(store) -> tuple[datetime, datetime]:
+    """Start and end of 'today' in the store's time zone, as aware datetimes."""
+    zone = ZoneInfo(store.timezone or "Asia/Kolkata")
+    today = datetime.now(zone).date()
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    return start, start + timedelta(days=1)
+
+
+def home_summary(user: User) -> dict | None:
+    store = current_store_for(user)
+    if store is None:
+        return None
+    start, end = store_today_bounds(store)
+    bills_today = db.select(Bill).where(
+        Bill.store_id == store.id,
+        Bill.kind == "sale",
+        Bill.cancelled_at.is_(None),
+        Bill.billing_timestamp >= start,
+        Bill.billing_timestamp < end,
+    ).subquery()
+    count, total, dues = db.session.execute(
+        db.select(
+            db.func.count(bills_today.c.id),
+            db.func.coalesce(db.func.sum(bills_today.c.total_amount), 0),
+            db.func.coalesce(db.func.sum(bills_today.c.due_amount), 0),
+        )
+    ).one()
+    low_stock = db.session.execute(
+        db.select(db.func.count(Product.id)).where(
+            Product.store_id == store.id,
+            Product.type == "product",
+            Product.archived.is_(False),
+            Product.low_stock_threshold.is_not(None),
+            Product.quantity <= Product.low_stock_threshold,
+        )
+    ).scalar_one()
+    membership = membership_for(user, store)
+    return {
+        "store": store,
+        "role": membership.role if membership else None,
+        "bills_today": count,
+        "sales_today": total,
+        "dues_today": dues,
+        "low_stock": low_stock,
+    }

@@ -1,0 +1,292 @@
+"""Shared fixtures: an app per test on each configured database, a clean schema, factories, clients.
+
+Every test that uses `app` runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+Tests marked `postgres_only` run only there; with REQUIRE_POSTGRES=1 (CI) a missing server fails the run.
+"""
+from __future__ import annotations
+
+import email
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from app import create_app
+from config import TestConfig
+from extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+_pg_schema_ready = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres_only: runs only against PostgreSQL (TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "sqlite_only: runs only against the embedded SQLite")
+    config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright")
+    config.addinivalue_line("markers", "slow: starts servers or runs many threads")
+    if REQUIRE_POSTGRES and not PG_URL.startswith("postgresql"):
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not a PostgreSQL URL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        backends = ["postgresql"]
+    elif metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ["sqlite"]
+    else:
+        backends = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    name = request.param
+    if name == "postgresql" and not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    return name
+
+
+def make_test_config(backend: str, tmp_path: Path, **overrides: Any) -> type[TestConfig]:
+    class _Config(TestConfig):
+        def __init__(self) -> None:
+            super().__init__()
+            from config import engine_options
+
+            self.SQLALCHEMY_DATABASE_URI = PG_URL if backend == "postgresql" else "sqlite://"
+            self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+            self.INSTANCE_PATH = str(tmp_path / "instance")
+            self.MAIL_OUTBOX = str(tmp_path / "outbox")
+            self.UPLOAD_FOLDER = str(tmp_path / "uploads")
+            for key, value in overrides.items():
+                setattr(self, key, value)
+
+    return _Config
+
+
+def reset_schema(backend: str) -> None:
+    """A clean database for each test: new in-memory SQLite, or emptied PostgreSQL tables."""
+    global _pg_schema_ready
+    if backend == "sqlite":
+        db.create_all()
+        return
+    if not _pg_schema_ready:
+        db.drop_all()
+        db.create_all()
+        _pg_schema_ready = True
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config_overrides() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Path, app_config_overrides: dict):
+    application = create_app(make_test_config(backend, tmp_path, **app_config_overrides))
+    with application.app_context():
+        reset_schema(backend)
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+class ShopClient(FlaskClient):
+    """A test client that can add the CSRF token and HTMX headers the pages expect."""
+
+    def csrf_token(self) -> str:
+        raw = "test-csrf-raw-token"
+        with self.session_transaction() as session:
+            session["csrf_token"] = raw
+        serializer = URLSafeTimedSerializer(self.application.config["SECRET_KEY"], salt="wtf-csrf-token")
+        return serializer.dumps(raw)
+
+    def post_form(self, url: str, data: dict | None = None, htmx: bool = False, **kwargs):
+        """POST a form with a valid CSRF token (and HX-Request when htmx=True)."""
+        headers = dict(kwargs.pop("headers", {}) or {})
+        headers["X-CSRFToken"] = self.csrf_token()
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.post(url, data=data or {}, headers=headers, **kwargs)
+
+    def hx_get(self, url: str, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        headers["HX-Request"] = "true"
+        return self.get(url, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = ShopClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app) -> Callable[[], list[email.message.Message]]:
+    """Mail the app has written to its outbox, oldest first."""
+
+    def read() -> list[email.message.Message]:
+        folder = Path(app.config["MAIL_OUTBOX"])
+        if not folder.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+    return read
+
+
+# --------------------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_user(app):
+    """A verified owner with a store of their own: make_user(username=..., role=..., store=...)."""
+    from models import Membership
+    from services.stores import create_owner
+
+    counter = {"n": 0}
+
+    def factory(username: str | None = None, password: str = "Password123!", store=None, role: str = "owner",
+                business_kind: str = "general", verified: bool = True, **store_fields):
+        counter["n"] += 1
+        name = username or f"user{counter['n']}"
+        user, own_store = create_owner(
+            username=name, email=f"{name}@example.com", password=password,
+            store_name=store_fields.pop("store_name", f"{name} shop"), business_kind=business_kind,
+            verified=verified,
+        )
+        for key, value in store_fields.items():
+            setattr(own_store, key, value)
+        if store is not None:
+            db.session.add(Membership(user_id=user.id, store_id=store.id, role=role))
+            user.current_store_id = store.id
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_store(app, make_user):
+    """A store (with an owner made for it): make_store(name=..., business_kind=..., **fields)."""
+    from services.access import current_store_for
+
+    def factory(name: str | None = None, business_kind: str = "general", **fields):
+        owner = make_user(business_kind=business_kind, **({"store_name": name} if name else {}), **fields)
+        return current_store_for(owner)
+
+    return factory
+
+
+@pytest.fixture
+def make_product(app):
+    """A catalogue item in a store, with stock moves that explain its quantity."""
+    from models import Product, StockMove
+
+    counter = {"n": 0}
+
+    def factory(store, product_name: str | None = None, unit_price: str | Decimal = "100.00", quantity: int = 10,
+                type: str = "product", cgst_rate: str = "9", sgst_rate: str = "9", **fields):
+        counter["n"] += 1
+        product = Product(
+            store_id=store.id, product_name=product_name or f"Item {counter['n']}", type=type,
+            unit_price=Decimal(str(unit_price)), cgst_rate=Decimal(cgst_rate), sgst_rate=Decimal(sgst_rate),
+            quantity=quantity if type == "product" else 0, **fields,
+        )
+        db.session.add(product)
+        db.session.flush()
+        if type == "product" and quantity:
+            db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import"))
+        db.session.commit()
+        return product
+
+    return factory
+
+
+@pytest.fixture
+def make_customer(app):
+    """A Customer party in a store."""
+    from models import Customer, Party
+
+    counter = {"n": 0}
+
+    def factory(store, name: str | None = None, phone_no: str | None = None, **fields):
+        counter["n"] += 1
+        party = Party(store_id=store.id, Category_type="Customer")
+        party.customer = Customer(
+            store_id=store.id, name=name or f"Customer {counter['n']}",
+            phone_no=phone_no or f"+9198765{counter['n']:05d}", **fields,
+        )
+        db.session.add(party)
+        db.session.commit()
+        return party
+
+    return factory
+
+
+@pytest.fixture
+def make_supplier(app):
+    """A Supplier party in a store."""
+    from models import Party, Supplier
+
+    counter = {"n": 0}
+
+    def factory(store, name: str | None = None, code: str | None = None, **fields):
+        counter["n"] += 1
+        party = Party(store_id=store.id, Category_type="Supplier")
+        party.supplier = Supplier(store_id=store.id, name=name or f"Supplier {counter['n']}",
+                                  code=code or f"SUP{counter['n']:03d}", **fields)
+        db.session.add(party)
+        db.session.commit()
+        return party
+
+    return factory
+
+
+@pytest.fixture
+def api_headers(app):
+    """Bearer headers for a user, as every API client sends them."""
+    from services.tokens import issue_access
+
+    def factory(user) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_access(user)}"}
+
+    return factory
+
+
+# --------------------------------------------------------------------------- what actually ran
+
+_passed_by_backend: dict[str, int] = {"sqlite": 0, "postgresql": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed:
+        for name in _passed_by_backend:
+            if f"[{name}" in report.nodeid:
+                _passed_by_backend[name] += 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    counts = ", ".join(f"{name}={count}" for name, count in _passed_by_backend.items())
+    terminalreporter.write_line(f"database backends exercised (passed tests): {counts}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if REQUIRE_POSTGRES and exitstatus == 0 and _passed_by_backend["postgresql"] == 0:
+        session.exitstatus = 1
