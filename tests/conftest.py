@@ -20,6 +20,10 @@ from app import create_app
 from config import TestConfig
 from extensions import db
 
+pytest_plugins = [
+    "tests.fixtures_live",
+]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 
