@@ -7,12 +7,13 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet (make run).")
+    def seed_demo_command(if_empty: bool) -> None:
         """Create the three demo stores with 30 days of data (safe to run twice)."""
         from extensions import db
         from services.demo import seed_demo
 
-        report = seed_demo()
+        report = seed_demo(only_if_empty=if_empty)
         db.session.commit()
         for line in report:
             click.echo(line)

@@ -1,0 +1,386 @@
+"""Demo data: three shops (general store, jeweller, salon) that make every screen real.
+
+`seed_demo()` is safe to run twice: a store that already exists (found by its demo marker) is left alone.
+Everything is deterministic (a fixed random seed) except the dates, which end today.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from extensions import db
+from models import (
+    Category,
+    Coupon,
+    Expense,
+    Membership,
+    MetalRate,
+    Party,
+    Product,
+    Staff,
+    StockMove,
+    Store,
+    Supplier,
+    User,
+)
+from services.parties import create_customer
+from services.stores import ensure_payment_methods, hash_password
+
+DEMO_PASSWORD = "demo12345"
+MONEY = Decimal("0.01")
+GRAM = Decimal("0.001")
+
+GENERAL_PRODUCTS = [
+    # name, category, HSN, GST % (split equally into CGST and SGST), price, unit
+    ("India Gate Basmati Rice 1kg", "Groceries", "1006", "5", "145.00", "pcs"),
+    ("Aashirvaad Atta 5kg", "Groceries", "1101", "5", "265.00", "pcs"),
+    ("Fortune Sunflower Oil 1L", "Groceries", "1512", "5", "155.00", "pcs"),
+    ("Tata Salt 1kg", "Groceries", "2501", "0", "28.00", "pcs"),
+    ("Madhur Sugar 1kg", "Groceries", "1701", "5", "52.00", "pcs"),
+    ("Tata Tea Gold 500g", "Groceries", "0902", "5", "295.00", "pcs"),
+    ("Bru Instant Coffee 100g", "Groceries", "2101", "18", "210.00", "pcs"),
+    ("Amul Butter 500g", "Dairy", "0405", "12", "285.00", "pcs"),
+    ("Amul Ghee 1L", "Dairy", "0405", "12", "650.00", "pcs"),
+    ("Amul Taaza Milk 1L", "Dairy", "0401", "0", "68.00", "pcs"),
+    ("Mother Dairy Paneer 200g", "Dairy", "0406", "5", "95.00", "pcs"),
+    ("Toor Dal 1kg", "Groceries", "0713", "0", "165.00", "pcs"),
+    ("Moong Dal 1kg", "Groceries", "0713", "0", "140.00", "pcs"),
+    ("Chana Dal 1kg", "Groceries", "0713", "0", "98.00", "pcs"),
+    ("Rajma 500g", "Groceries", "0713", "0", "90.00", "pcs"),
+    ("MDH Garam Masala 100g", "Spices", "0910", "5", "92.00", "pcs"),
+    ("Everest Turmeric 200g", "Spices", "0910", "5", "68.00", "pcs"),
+    ("Everest Chilli Powder 200g", "Spices", "0904", "5", "82.00", "pcs"),
+    ("Catch Jeera 100g", "Spices", "0909", "5", "75.00", "pcs"),
+    ("Parle-G Biscuits 800g", "Snacks", "1905", "18", "90.00", "pcs"),
+    ("Britannia Good Day 200g", "Snacks", "1905", "18", "40.00", "pcs"),
+    ("Haldiram Bhujia 400g", "Snacks", "2106", "12", "110.00", "pcs"),
+    ("Lay's Classic Salted 52g", "Snacks", "2005", "12", "20.00", "pcs"),
+    ("Maggi Noodles 12-pack", "Snacks", "1902", "12", "168.00", "pcs"),
+    ("Kissan Tomato Ketchup 1kg", "Groceries", "2103", "12", "145.00", "pcs"),
+    ("Dabur Honey 500g", "Groceries", "0409", "5", "235.00", "pcs"),
+    ("Kellogg's Corn Flakes 475g", "Groceries", "1904", "18", "199.00", "pcs"),
+    ("Saffola Oats 1kg", "Groceries", "1104", "18", "199.00", "pcs"),
+    ("Coca-Cola 750ml", "Beverages", "2202", "28", "40.00", "pcs"),
+    ("Real Mango Juice 1L", "Beverages", "2009", "12", "115.00", "pcs"),
+    ("Bisleri Water 1L", "Beverages", "2201", "18", "20.00", "pcs"),
+    ("Red Bull 250ml", "Beverages", "2202", "28", "125.00", "pcs"),
+    ("Lux Soap 4x100g", "Personal Care", "3401", "18", "170.00", "pcs"),
+    ("Dettol Soap 3x125g", "Personal Care", "3401", "18", "165.00", "pcs"),
+    ("Colgate Strong Teeth 200g", "Personal Care", "3306", "18", "118.00", "pcs"),
+    ("Clinic Plus Shampoo 340ml", "Personal Care", "3305", "18", "195.00", "pcs"),
+    ("Parachute Coconut Oil 500ml", "Personal Care", "1513", "5", "210.00", "pcs"),
+    ("Nivea Body Lotion 400ml", "Personal Care", "3304", "18", "399.00", "pcs"),
+    ("Gillette Guard Razor", "Personal Care", "8212", "18", "35.00", "pcs"),
+    ("Whisper Ultra 15 pads", "Personal Care", "9619", "12", "199.00", "pcs"),
+    ("Surf Excel Easy Wash 1kg", "Household", "3402", "18", "145.00", "pcs"),
+    ("Vim Dishwash Bar 3x200g", "Household", "3402", "18", "60.00", "pcs"),
+    ("Harpic Toilet Cleaner 1L", "Household", "3402", "18", "199.00", "pcs"),
+    ("Lizol Floor Cleaner 975ml", "Household", "3808", "18", "219.00", "pcs"),
+    ("Good Knight Refill 45ml", "Household", "3808", "18", "85.00", "pcs"),
+    ("Scotch-Brite Scrub Pad 3pc", "Household", "6805", "18", "55.00", "pcs"),
+    ("Eveready AA Batteries 4pc", "Household", "8506", "18", "80.00", "pcs"),
+    ("Philips LED Bulb 9W", "Household", "8539", "12", "99.00", "pcs"),
+    ("Classmate Notebook 172pg", "Stationery", "4820", "12", "65.00", "pcs"),
+    ("Reynolds Pen 10-pack", "Stationery", "9608", "18", "70.00", "pcs"),
+    ("Fevicol MR 200g", "Stationery", "3506", "18", "60.00", "pcs"),
+    ("Cello Tape 1 inch", "Stationery", "3919", "18", "20.00", "pcs"),
+    ("Agarbatti Cycle 3-in-1", "Pooja", "3307", "5", "80.00", "pcs"),
+    ("Camphor Tablets 50g", "Pooja", "2914", "18", "95.00", "pcs"),
+    ("Ghee Diya Wicks 100pc", "Pooja", "5607", "12", "30.00", "pcs"),
+    ("Onion (loose, per kg)", "Vegetables", "0703", "0", "40.00", "kg"),
+    ("Potato (loose, per kg)", "Vegetables", "0701", "0", "30.00", "kg"),
+]
+GENERAL_SERVICES = [
+    ("Home Delivery", "Services", "9968", "18", "30.00"),
+    ("Gift Wrapping", "Services", "9985", "18", "25.00"),
+    ("Mobile Recharge Service Fee", "Services", "9984", "18", "10.00"),
+]
+SALON_SERVICES = [
+    ("Haircut Premium", "Hair", "999721", "18", "1000.00"),
+    ("Haircut Basic", "Hair", "999721", "18", "300.00"),
+    ("Beard Styling", "Hair", "999721", "18", "200.00"),
+    ("Hair Colour (Global)", "Hair", "999721", "18", "2500.00"),
+    ("Keratin Treatment", "Hair", "999721", "18", "4500.00"),
+    ("Head Massage", "Spa", "999722", "18", "400.00"),
+    ("Classic Facial", "Skin", "999722", "18", "1200.00"),
+    ("Manicure", "Nails", "999722", "18", "600.00"),
+    ("Pedicure", "Nails", "999722", "18", "700.00"),
+    ("Threading (Eyebrows)", "Skin", "999722", "18", "60.00"),
+    ("Bridal Makeup", "Makeup", "999722", "18", "15000.00"),
+]
+SALON_MEMBERSHIPS = [
+    ("Silver Membership (3 months)", "Memberships", "999722", "18", "2999.00"),
+    ("Gold Membership (12 months)", "Memberships", "999722", "18", "9999.00"),
+]
+SALON_PRODUCTS = [
+    ("L'Oreal Hair Serum 100ml", "Retail", "3305", "18", "650.00", 25),
+    ("Beardo Beard Oil 30ml", "Retail", "3305", "18", "349.00", 30),
+]
+JEWELLERY_PIECES = [
+    # name, metal purity label, tounch %, gross g, less g, wastage %, making type, making charge, size
+    ("22K Gold Chain (Rope)", "22K", "91.60", "18.420", "0.000", "4.00", "PG", "450.00", "20 in"),
+    ("22K Gold Bangle Pair", "22K", "91.60", "32.150", "0.350", "5.00", "PG", "400.00", "2.6"),
+    ("22K Gold Ring (Ladies)", "22K", "91.60", "4.210", "0.000", "6.00", "PP", "1500.00", "14"),
+    ("18K Diamond Ring", "18K", "75.00", "3.860", "0.420", "8.00", "PP", "6500.00", "16"),
+    ("22K Gold Jhumka Earrings", "22K", "91.60", "9.780", "0.600", "7.00", "PG", "550.00", None),
+    ("22K Mangalsutra", "22K", "91.60", "12.340", "1.200", "6.00", "PG", "500.00", "24 in"),
+    ("24K Gold Coin 10g", "24K", "99.90", "10.000", "0.000", "0.00", "PP", "250.00", None),
+    ("Silver Anklet Pair", "Silver 925", "92.50", "48.600", "0.000", "5.00", "PG", "40.00", "10 in"),
+    ("Silver Pooja Thali", "Silver 925", "92.50", "152.300", "0.000", "3.00", "PG", "25.00", None),
+    ("22K Gold Pendant", "22K", "91.60", "3.120", "0.150", "8.00", "PP", "900.00", None),
+]
+METAL_RATES = [("gold", "24K", "7620.00"), ("gold", "22K", "6985.00"), ("gold", "18K", "5715.00"),
+               ("silver", "Silver 999", "96.50"), ("silver", "Silver 925", "89.25")]
+FIRST_NAMES = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Sneha", "Arjun", "Kavya", "Rahul", "Meera",
+               "Aditya", "Pooja", "Karan", "Divya", "Sanjay", "Lakshmi", "Imran", "Fatima", "Harpreet", "Joseph"]
+LAST_NAMES = ["Sharma", "Iyer", "Patel", "Reddy", "Singh", "Nair", "Gupta", "Khan", "Das", "Fernandes"]
+EXPENSE_PLAN = [
+    ("Rent", "25000.00", "Shop rent", 30),
+    ("Utilities", "3200.00", "Electricity bill", 30),
+    ("Salary", "18000.00", "Staff salary", 30),
+    ("Transport", "450.00", "Stock pickup auto fare", 4),
+    ("Food", "220.00", "Tea and snacks for staff", 2),
+    ("Phone", "599.00", "Shop phone and internet", 30),
+    ("Office Supplies", "350.00", "Bill rolls and stationery", 10),
+    ("Marketing", "1500.00", "Pamphlets", 15),
+]
+
+STORES = {
+    "general": dict(
+        name="Sharma General Store", business_kind="general", gstin="27AAPFU0939F1ZV", state="Maharashtra",
+        state_code="27", address="Shop 4, Laxmi Niwas, MG Road, Pune 411001", phone="+912026123456",
+        upi_id="sharmastore@upi", invoice_prefix="INV",
+    ),
+    "jewellery": dict(
+        name="Lakshmi Jewellers", business_kind="jewellery", gstin="29AABCL1234C1Z5", state="Karnataka",
+        state_code="29", address="12 Avenue Road, Bengaluru 560002", phone="+918022334455",
+        upi_id="lakshmijewels@upi", invoice_prefix="LJ",
+    ),
+    "salon": dict(
+        name="Glow Unisex Salon", business_kind="salon", gstin="07AAGCG5678H1Z2", state="Delhi",
+        state_code="07", address="B-14, Lajpat Nagar II, New Delhi 110024", phone="+911141234567",
+        upi_id="glowsalon@upi", invoice_prefix="GS",
+    ),
+}
+USERS = [
+    # email, username, role per store key
+    ("owner@demo.shop", "demo_owner", {"general": "owner", "jewellery": "manager", "salon": "manager"}),
+    ("cashier@demo.shop", "demo_cashier", {"general": "cashier"}),
+    ("jeweller@demo.shop", "demo_jeweller", {"jewellery": "owner"}),
+    ("salon@demo.shop", "demo_salon", {"salon": "owner"}),
+]
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(MONEY, rounding=ROUND_HALF_UP)
+
+
+def ean13(body12: str) -> str:
+    """A valid EAN-13 from 12 digits (the check digit appended)."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+def _half(rate: str) -> Decimal:
+    return (Decimal(rate) / 2).quantize(MONEY)
+
+
+def _find_store(key: str) -> Optional[Store]:
+    for store in db.session.execute(db.select(Store)).scalars():
+        if (store.settings or {}).get("demo") == key:
+            return store
+    return None
+
+
+def _user(email: str, username: str) -> User:
+    user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
+    if user is None:
+        user = User(username=username, email=email, password_hash=hash_password(DEMO_PASSWORD), is_verify=True)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _category(store: Store, name: str) -> Category:
+    category = db.session.execute(db.select(Category).filter_by(store_id=store.id, name=name)).scalar_one_or_none()
+    if category is None:
+        category = Category(store_id=store.id, name=name)
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+def _product(store: Store, owner: User, name: str, category: str, hsn: str, gst: str, price: str,
+             type_: str = "product", quantity: int = 0, **fields) -> Product:
+    product = Product(
+        store_id=store.id, user_id=owner.id, product_name=name, type=type_,
+        category_id=_category(store, category).id, hsn_code=hsn, unit_price=_money(price),
+        cgst_rate=_half(gst), sgst_rate=_half(gst), quantity=0, **fields,
+    )
+    db.session.add(product)
+    db.session.flush()
+    if type_ == "product" and quantity:
+        product.quantity = quantity
+        db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import",
+                                 user_id=owner.id, note="Opening stock"))
+    return product
+
+
+def _customers(store: Store, rng: random.Random, count: int) -> list[Party]:
+    parties = []
+    for index in range(count):
+        first, last = FIRST_NAMES[(index * 7 + store.id) % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
+        phone = f"+9198{store.id:02d}{rng.randrange(10**6):06d}{index % 10}"
+        parties.append(create_customer(
+            store, f"{first} {last}", phone_no=phone, email=f"{first.lower()}.{last.lower()}{index}@example.in",
+            Customer_code=f"C{store.id:02d}{index + 1:03d}", address=f"{index + 3}, Sector {index % 9 + 1}",
+            gender=rng.choice(["Male", "Female"]), loyalty_points=rng.randrange(0, 400),
+        ))
+    return parties
+
+
+def _suppliers(store: Store, names: list[str]) -> None:
+    for index, name in enumerate(names):
+        party = Party(store_id=store.id, Category_type="Supplier")
+        party.supplier = Supplier(store_id=store.id, name=name, code=f"SUP{index + 1:03d}",
+                                  phone_no=f"+9180{store.id:02d}55{index:04d}")
+        db.session.add(party)
+    db.session.flush()
+
+
+def _expenses(store: Store, owner: User, today: date) -> int:
+    count = 0
+    for category, amount, description, every in EXPENSE_PLAN:
+        for offset in range(0, 30, every):
+            db.session.add(Expense(store_id=store.id, user_id=owner.id, category=category, amount=_money(amount),
+                                   description=description, date=today - timedelta(days=offset),
+                                   is_necessary=category != "Marketing"))
+            count += 1
+    db.session.flush()
+    return count
+
+
+def _seed_general(store: Store, owner: User, rng: random.Random) -> list[Product]:
+    catalogue = []
+    for index, (name, category, hsn, gst, price, unit) in enumerate(GENERAL_PRODUCTS, start=1):
+        catalogue.append(_product(
+            store, owner, name, category, hsn, gst, price, quantity=rng.randrange(40, 160), unit=unit,
+            sku=f"GEN-{index:04d}", barcode=ean13(f"890{store.id:03d}{index:06d}"), low_stock_threshold=10,
+        ))
+    for name, category, hsn, gst, price in GENERAL_SERVICES:
+        catalogue.append(_product(store, owner, name, category, hsn, gst, price, type_="service"))
+    _suppliers(store, ["Hindustan Unilever Distributor", "Metro Cash & Carry", "Pune Dal Mill"])
+    db.session.add_all([
+        Coupon(store_id=store.id, code="WELCOME10", kind="percent", value=Decimal("10.00")),
+        Coupon(store_id=store.id, code="FLAT50", kind="flat", value=Decimal("50.00")),
+    ])
+    return catalogue
+
+
+def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) -> list[Product]:
+    rates = {}
+    for metal, label, price in METAL_RATES:
+        for offset in range(0, 7):
+            # A gentle drift so the history looks real; today's rate is the listed one.
+            drift = Decimal(1) - Decimal(offset) * Decimal("0.002")
+            db.session.add(MetalRate(store_id=store.id, metal=metal, purity_label=label,
+                                     price_per_gram=_money(Decimal(price) * drift), date=today - timedelta(days=offset)))
+        rates[label] = Decimal(price)
+    catalogue = []
+    for index, (name, purity, tounch, gross, less, wastage, making_type, making, size) in enumerate(
+            JEWELLERY_PIECES, start=1):
+        gross_w, less_w = Decimal(gross), Decimal(less)
+        net_w = (gross_w - less_w).quantize(GRAM)
+        fine_w = (net_w * (Decimal(tounch) + Decimal(wastage)) / 100).quantize(GRAM, rounding=ROUND_HALF_UP)
+        rate = rates.get(purity, rates["22K"])
+        metal_value = _money(net_w * rate)
+        making_amount = _money(Decimal(making) * net_w) if making_type == "PG" else _money(making)
+        price = _money(metal_value + making_amount)
+        catalogue.append(_product(
+            store, owner, name, "Gold" if "Silver" not in purity else "Silver", "7113", "3", str(price),
+            quantity=rng.randrange(1, 4), sku=f"LJ-{index:04d}",
+            barcode=ean13(f"890{store.id:03d}{index:06d}"),
+            huid=f"{'ABCDEFGHJK'[index - 1]}{rng.randrange(36**5):05X}"[:6],
+            hsn={"value": "7113", "label": "7113 - Articles of jewellery", "variation": []},
+            size=size, gross_weight=gross_w, less_weight=less_w, net_weight=net_w, fine_weight=fine_w,
+            wastage=Decimal(wastage), tounch=Decimal(tounch),
+            rate={"label": purity, "value": purity, "price": f"{rate:.2f}"},
+            making_type=making_type, making_charge=_money(making), metal_value=metal_value,
+            trade_type="sale", bill_display_settings={"showHuidInBill": True, "showGrossWeightInBill": True,
+                                                      "showNetWeightInBill": True, "showMakingChargeInBill": True},
+        ))
+    _suppliers(store, ["Rajesh Bullion Traders", "Surat Silver Works"])
+    return catalogue
+
+
+def _seed_salon(store: Store, owner: User, rng: random.Random) -> list[Product]:
+    catalogue = []
+    for name, category, hsn, gst, price in SALON_SERVICES:
+        catalogue.append(_product(store, owner, name, category, hsn, gst, price, type_="service"))
+    for name, category, hsn, gst, price in SALON_MEMBERSHIPS:
+        catalogue.append(_product(store, owner, name, category, hsn, gst, price, type_="membership"))
+    for index, (name, category, hsn, gst, price, quantity) in enumerate(SALON_PRODUCTS, start=1):
+        catalogue.append(_product(store, owner, name, category, hsn, gst, price, quantity=quantity,
+                                  sku=f"GS-{index:04d}", barcode=ean13(f"890{store.id:03d}{index:06d}")))
+    for name, phone in [("Neha (Senior Stylist)", "+919811100001"), ("Ravi (Stylist)", "+919811100002"),
+                        ("Salma (Beautician)", "+919811100003"), ("Deepak (Trainee)", "+919811100004")]:
+        db.session.add(Staff(store_id=store.id, name=name, phone=phone))
+    _suppliers(store, ["Salon Pro Supplies"])
+    db.session.add(Coupon(store_id=store.id, code="GLOW20", kind="percent", value=Decimal("20.00")))
+    return catalogue
+
+
+def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers: list[Party],
+                rng: random.Random, per_day: tuple[int, int]) -> int:
+    """30 days of bills through the billing service, exactly as the till would save them."""
+    from services.demo_bills import seed_bills
+
+    return seed_bills(store, cashier, catalogue, customers, rng, per_day)
+
+
+def seed_demo(only_if_empty: bool = False) -> list[str]:
+    """Create whatever part of the demo is missing; return lines describing what was made."""
+    if only_if_empty and db.session.execute(db.select(User.id).limit(1)).first():
+        return ["Database already has users; demo data not added."]
+    ensure_payment_methods()
+    rng = random.Random(20251001)
+    today = datetime.now(timezone.utc).date()
+    users = {email: _user(email, username) for email, username, _ in USERS}
+    report = []
+    for key, fields in STORES.items():
+        if _find_store(key) is not None:
+            report.append(f"{fields['name']}: already present, left as it is.")
+            continue
+        store = Store(settings={"demo": key}, **fields)
+        db.session.add(store)
+        db.session.flush()
+        for email, _, roles in USERS:
+            if key in roles:
+                db.session.add(Membership(user_id=users[email].id, store_id=store.id, role=roles[key]))
+                if users[email].current_store_id is None:
+                    users[email].current_store_id = store.id
+        for name in ("General", "Services"):
+            _category(store, name)
+        owner = next(users[email] for email, _, roles in USERS if roles.get(key) == "owner")
+        cashier = users["cashier@demo.shop"] if key == "general" else owner
+        if key == "general":
+            catalogue = _seed_general(store, owner, rng)
+            per_day = (4, 9)
+        elif key == "jewellery":
+            catalogue = _seed_jewellery(store, owner, rng, today)
+            per_day = (0, 2)
+        else:
+            catalogue = _seed_salon(store, owner, rng)
+            per_day = (2, 6)
+        customers = _customers(store, rng, 15)
+        expenses = _expenses(store, owner, today)
+        db.session.flush()
+        bills = _seed_bills(store, cashier, catalogue, customers, rng, per_day)
+        report.append(
+            f"{store.name} ({key}): {len(catalogue)} catalogue items, {len(customers)} customers, "
+            f"{bills} bills over 30 days, {expenses} expenses."
+        )
+    report.append(f"Demo logins (password {DEMO_PASSWORD}): " + ", ".join(email for email, _, _ in USERS))
+    return report
