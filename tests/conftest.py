@@ -22,6 +22,7 @@ from extensions import db
 
 pytest_plugins = [
     "tests.fixtures_live",
+    "tests.fixtures_namaste",
 ]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -1,0 +1,312 @@
+"""Every example request and response of the NamastePMS contract (products, parties, expenses), replayed as written.
+
+The JSON below is copied from ../shared/seeds/000_e4a737684d814818.txt. Responses may carry extra fields (the
+design allows them), so each documented field is compared exactly and extra ones are ignored. Timestamps in the
+examples are illustrations; they are checked for format, not value.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+PRODUCT_REQUEST = {
+    "product_name": "Widget A",
+    "category": 1,
+    "unit_price": "99.99",
+    "quantity": 100,
+    "product_Img": "https://example.com/image.jpg",
+    "description": "A high-quality widget",
+}
+PRODUCT_CREATED = {
+    "message": "Product created successfully!",
+    "product": {
+        "id": 1,
+        "user": 1,
+        "product_name": "Widget A",
+        "category": 1,
+        "product_Img": "https://example.com/image.jpg",
+        "unit_price": "99.99",
+        "quantity": 100,
+        "description": "A high-quality widget",
+    },
+}
+PRODUCT_UPDATE = {"unit_price": "89.99", "quantity": 150}
+PRODUCT_UPDATED = {
+    "message": "Product updated successfully!",
+    "product": {
+        "id": 1,
+        "user": 1,
+        "product_name": "Widget A",
+        "category": 1,
+        "product_Img": "https://example.com/image.jpg",
+        "unit_price": "89.99",
+        "quantity": 150,
+        "description": "A high-quality widget",
+    },
+}
+CUSTOMER_REQUEST = {
+    "Category_type": "Customer",
+    "name": "ABC Company",
+    "email": "contact@abc.com",
+    "phone_no": "+919876543210",
+    "Customer_code": "CUST001",
+    "address": "123 Main Street",
+    "open_balance": "5000.00",
+    "credit_limmit": "50000.00",
+}
+CUSTOMER_CREATED = {
+    "message": "Customer created successfully!",
+    "party": {"id": 1, "Category_type": "Customer", "is_active": True, "is_updated_at": "2026-02-12T10:30:00Z"},
+    "customer": {
+        "id": 1,
+        "party": 1,
+        "name": "ABC Company",
+        "email": "contact@abc.com",
+        "phone_no": "+919876543210",
+        "Customer_code": "CUST001",
+        "address": "123 Main Street",
+        "open_balance": "5000.00",
+        "credit_limmit": "50000.00",
+        "payment_method": None,
+        "loyalty_points": 0,
+        "referred_by": None,
+        "notes": "",
+    },
+}
+SUPPLIER_REQUEST = {"Category_type": "Supplier", "name": "XYZ Suppliers", "code": "SUP001"}
+SUPPLIER_CREATED = {
+    "message": "Supplier created successfully!",
+    "party": {"id": 2, "Category_type": "Supplier", "is_active": True, "is_updated_at": "2026-02-12T10:30:00Z"},
+    "supplier": {"id": 1, "party": 2, "name": "XYZ Suppliers", "code": "SUP001"},
+}
+CUSTOMER_UPDATE = {"name": "ABC Corporation", "credit_limmit": "75000.00", "loyalty_points": 150}
+CUSTOMER_UPDATED = {
+    "message": "Customer updated successfully!",
+    "party": {"id": 1, "Category_type": "Customer", "is_active": True, "is_updated_at": "2026-02-12T12:00:00Z"},
+    "customer": {
+        "id": 1,
+        "party": 1,
+        "name": "ABC Corporation",
+        "email": "contact@abc.com",
+        "phone_no": "+919876543210",
+        "Customer_code": "CUST001",
+        "address": "123 Main Street",
+        "open_balance": "5000.00",
+        "credit_limmit": "75000.00",
+        "payment_method": None,
+        "loyalty_points": 150,
+        "referred_by": None,
+        "notes": "",
+    },
+}
+CUSTOMER_DETAIL_FULL_REQUEST = {
+    "Category_type": "Customer",
+    "name": "ABC Company",
+    "email": "contact@abc.com",
+    "phone_no": "+919876543210",
+    "Customer_code": "CUST001",
+    "address": "123 Main Street",
+    "open_balance": "5000.00",
+    "credit_limmit": "50000.00",
+    "preferred_payment_method": 1,
+    "loyalty_points": 100,
+    "referred_by": "Jane Doe",
+    "notes": "VIP customer",
+}
+CUSTOMER_DETAIL = {
+    "id": 1,
+    "Category_type": "Customer",
+    "is_active": True,
+    "is_updated_at": "2026-02-12T10:30:00Z",
+    "customer": {
+        "id": 1,
+        "party": 1,
+        "name": "ABC Company",
+        "email": "contact@abc.com",
+        "phone_no": "+919876543210",
+        "Customer_code": "CUST001",
+        "address": "123 Main Street",
+        "open_balance": "5000.00",
+        "credit_limmit": "50000.00",
+        "payment_method": 1,
+        "loyalty_points": 100,
+        "referred_by": "Jane Doe",
+        "notes": "VIP customer",
+    },
+}
+SUPPLIER_DETAIL = {
+    "id": 2,
+    "Category_type": "Supplier",
+    "is_active": True,
+    "is_updated_at": "2026-02-12T10:30:00Z",
+    "supplier": {"id": 1, "party": 2, "name": "XYZ Suppliers", "code": "SUP001"},
+}
+EXPENSE_REQUEST = {
+    "amount": "5000.00",
+    "date": "2026-02-01",
+    "category": "Rent",
+    "description": "Office rent for February",
+    "is_necessary": True,
+}
+EXPENSE_CREATED = {
+    "message": "Expense created successfully!",
+    "expense": {
+        "id": 1,
+        "user": 1,
+        "amount": "5000.00",
+        "description": "Office rent for February",
+        "date": "2026-02-01",
+        "category": "Rent",
+        "is_necessary": True,
+    },
+}
+EXPENSE_UPDATE = {"amount": "5500.00", "description": "Office rent for February (revised)"}
+EXPENSE_UPDATED = {
+    "message": "Expense updated successfully!",
+    "expense": {
+        "id": 1,
+        "user": 1,
+        "amount": "5500.00",
+        "description": "Office rent for February (revised)",
+        "date": "2026-02-01",
+        "category": "Rent",
+        "is_necessary": True,
+    },
+}
+
+
+def assert_documented(actual, expected, path="$"):
+    """Every documented field has the documented value (timestamps: the format); extra fields are allowed."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), path
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} missing"
+            assert_documented(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, str) and ISO_Z.match(expected):
+        assert isinstance(actual, str) and ISO_Z.match(actual), f"{path}: {actual!r}"
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def test_create_product_example_answers_the_documented_body(shop):
+    response = shop.post("/api/products/", PRODUCT_REQUEST)
+    assert response.status_code == 201
+    assert_documented(response.get_json(), PRODUCT_CREATED)
+
+
+def test_list_products_example_pages_with_absolute_next_link(shop):
+    for index in range(25):
+        body = dict(PRODUCT_REQUEST, product_name="Widget A" if index == 0 else f"Widget {index}")
+        assert shop.post("/api/products/", body).status_code == 201
+    response = shop.get("/api/products/")
+    assert response.status_code == 200
+    page = response.get_json()
+    assert page["count"] == 25
+    assert page["next"] == "http://localhost/api/products/?page=2"
+    assert page["previous"] is None
+    assert len(page["results"]) == 10
+    assert_documented(page["results"][0], PRODUCT_CREATED["product"])
+
+
+def test_update_product_example_answers_the_documented_body(shop):
+    shop.post("/api/products/", PRODUCT_REQUEST)
+    response = shop.put("/api/products/?id=1", PRODUCT_UPDATE)
+    assert response.status_code == 200
+    assert_documented(response.get_json(), PRODUCT_UPDATED)
+
+
+def test_delete_product_example_answers_the_documented_message(shop):
+    shop.post("/api/products/", PRODUCT_REQUEST)
+    response = shop.delete("/api/products/?id=1")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Product deleted successfully!"}
+    assert shop.get("/api/products/").get_json()["count"] == 0
+
+
+def test_create_customer_example_answers_the_documented_body(shop):
+    response = shop.post("/api/parties/", CUSTOMER_REQUEST)
+    assert response.status_code == 201
+    assert_documented(response.get_json(), CUSTOMER_CREATED)
+
+
+def test_create_supplier_example_answers_the_documented_body(shop):
+    shop.post("/api/parties/", CUSTOMER_REQUEST)
+    response = shop.post("/api/parties/", SUPPLIER_REQUEST)
+    assert response.status_code == 201
+    assert_documented(response.get_json(), SUPPLIER_CREATED)
+
+
+def test_get_party_by_id_examples_answer_customer_and_supplier_details(shop):
+    assert shop.post("/api/parties/", CUSTOMER_DETAIL_FULL_REQUEST).status_code == 201
+    assert shop.post("/api/parties/", SUPPLIER_REQUEST).status_code == 201
+    assert_documented(shop.get("/api/parties/?id=1").get_json(), CUSTOMER_DETAIL)
+    assert_documented(shop.get("/api/parties/?id=2").get_json(), SUPPLIER_DETAIL)
+
+
+def test_list_parties_example_shows_the_party_fields(shop):
+    shop.post("/api/parties/", CUSTOMER_REQUEST)
+    page = shop.get("/api/parties/").get_json()
+    assert page["count"] == 1 and page["next"] is None and page["previous"] is None
+    assert_documented(page["results"][0], CUSTOMER_CREATED["party"])
+
+
+def test_update_customer_example_answers_the_documented_body_and_moves_is_updated_at(shop):
+    created = shop.post("/api/parties/", CUSTOMER_REQUEST).get_json()
+    response = shop.put("/api/parties/?id=1", CUSTOMER_UPDATE)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_documented(body, CUSTOMER_UPDATED)
+
+    def when(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    assert when(body["party"]["is_updated_at"]) > when(created["party"]["is_updated_at"])
+    assert when(body["party"]["is_updated_at"]) <= datetime.now(timezone.utc)
+
+
+def test_delete_party_example_answers_the_documented_message(shop):
+    shop.post("/api/parties/", CUSTOMER_REQUEST)
+    response = shop.delete("/api/parties/?id=1")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Party deleted successfully!"}
+    assert shop.get("/api/parties/?id=1").status_code == 404
+
+
+def test_create_expense_example_answers_the_documented_body(shop):
+    response = shop.post("/api/expenses/", EXPENSE_REQUEST)
+    assert response.status_code == 201
+    assert_documented(response.get_json(), EXPENSE_CREATED)
+
+
+def test_list_expenses_example_shows_the_expense(shop):
+    shop.post("/api/expenses/", EXPENSE_REQUEST)
+    page = shop.get("/api/expenses/").get_json()
+    assert page["count"] == 1
+    assert_documented(page["results"][0], EXPENSE_CREATED["expense"])
+
+
+def test_update_expense_example_answers_the_documented_body(shop):
+    shop.post("/api/expenses/", EXPENSE_REQUEST)
+    response = shop.put("/api/expenses/?id=1", EXPENSE_UPDATE)
+    assert response.status_code == 200
+    assert_documented(response.get_json(), EXPENSE_UPDATED)
+
+
+def test_delete_expense_example_answers_the_documented_message(shop):
+    shop.post("/api/expenses/", EXPENSE_REQUEST)
+    response = shop.delete("/api/expenses/?id=1")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Expense deleted successfully!"}
+    assert shop.get("/api/expenses/").get_json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/categories/",
+                                  "/api/payment-methods/"])
+def test_every_endpoint_needs_a_bearer_token(client, path):
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Authentication credentials were not provided."}
