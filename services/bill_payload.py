@@ -1,0 +1,297 @@
+"""The bill payload of Billing v1 (also what the POS page posts and what a held bill keeps) into a BillDraft.
+
+Every field error is collected and raised at once as ValidationError keyed by the request path
+("items[0].qty", "payments[1].timestamp", "customer.contact_no"). Domain rules that every surface shares
+(payment-mode rules, discount limits, stock, coupons) live in services.billing; this module checks the shape.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from extensions import db
+from models import GENDERS, PRODUCT_TYPES, Customer, Party, Product, Staff, Store
+from services.billing import (
+    BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment, NewCustomer, raise_if,
+)
+from services.parties import E164
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MISSING = object()
+
+
+class _Errors(dict):
+    def add(self, key: str, message: str) -> None:
+        self.setdefault(key, []).append(message)
+
+
+def parse_decimal(value: Any, key: str, errors: _Errors, *, places: int = 2, required: bool = True,
+                  default: Optional[Decimal] = None) -> Optional[Decimal]:
+    """A JSON number (or numeric string) as Decimal with at most `places` decimals; None after an error."""
+    if value is MISSING or value is None:
+        if required:
+            errors.add(key, "This field is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        errors.add(key, "Must be a number")
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors.add(key, "Must be a number")
+        return None
+    if not number.is_finite():
+        errors.add(key, "Must be a number")
+        return None
+    if number.as_tuple().exponent < -places and number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.add(key, f"At most {places} decimal places")
+        return None
+    return number
+
+
+def parse_int(value: Any, key: str, errors: _Errors) -> Optional[int]:
+    if value is MISSING or value is None:
+        errors.add(key, "This field is required")
+        return None
+    if isinstance(value, bool):
+        errors.add(key, "Must be a whole number")
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (Decimal, float)) and value == int(value):
+        return int(value)
+    errors.add(key, "Must be a whole number")
+    return None
+
+
+def parse_timestamp(value: Any, key: str, errors: _Errors, *, required: bool) -> Optional[datetime]:
+    """ISO 8601 with a time zone (2025-09-26T11:29:00.000Z)."""
+    if value is MISSING or value is None:
+        if required:
+            errors.add(key, "This field is required")
+        return None
+    if not isinstance(value, str):
+        errors.add(key, "Must be an ISO 8601 timestamp")
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        errors.add(key, "Must be an ISO 8601 timestamp")
+        return None
+    if moment.tzinfo is None:
+        errors.add(key, "Must include a time zone (e.g. Z)")
+        return None
+    return moment
+
+
+def _string(value: Any, key: str, errors: _Errors, *, required: bool = False, max_length: int = 255) -> Optional[str]:
+    if value is MISSING or value is None:
+        if required:
+            errors.add(key, "This field is required")
+        return None
+    if not isinstance(value, str):
+        errors.add(key, "Must be a string")
+        return None
+    value = value.strip()
+    if required and not value:
+        errors.add(key, "May not be blank")
+        return None
+    if len(value) > max_length:
+        errors.add(key, f"At most {max_length} characters")
+        return None
+    return value or None
+
+
+def _customer(store: Store, payload: dict, errors: _Errors):
+    has_id = payload.get("customer_id") not in (None, "")
+    has_new = payload.get("customer") is not None
+    if has_id and has_new:
+        errors.add("customer", "Provide either customer_id or customer, not both")
+        return None
+    if not has_id and not has_new:
+        errors.add("customer_id", "Either customer_id or customer is required")
+        return None
+    if has_id:
+        uid = payload["customer_id"]
+        party = None
+        if isinstance(uid, str):
+            party = db.session.execute(
+                select(Party).where(Party.uid == uid, Party.store_id == store.id, Party.Category_type == "Customer")
+            ).scalar_one_or_none()
+        if party is None:
+            errors.add("customer_id", "Customer not found in this store")
+        return party
+    data = payload["customer"]
+    if not isinstance(data, dict):
+        errors.add("customer", "Must be an object")
+        return None
+    name = _string(data.get("name", MISSING), "customer.name", errors, required=True)
+    phone = _string(data.get("contact_no", MISSING), "customer.contact_no", errors, required=True, max_length=20)
+    if phone is not None and not E164.match(phone):
+        errors.add("customer.contact_no", "Must be an E.164 phone number, e.g. +919876543210")
+        phone = None
+    gender = data.get("gender")
+    if gender is not None and gender not in GENDERS:
+        errors.add("customer.gender", "Must be one of: " + ", ".join(GENDERS))
+    email = _string(data.get("email"), "customer.email", errors, max_length=254)
+    if email is not None and not EMAIL.match(email):
+        errors.add("customer.email", "Enter a valid email address")
+    address = _string(data.get("address"), "customer.address", errors, max_length=2000)
+    if name is None or phone is None:
+        return None
+    return NewCustomer(name=name, phone_no=phone, gender=gender, address=address, email=email)
+
+
+def _items(store: Store, payload: dict, errors: _Errors) -> list[DraftLine]:
+    raw = payload.get("items", MISSING)
+    if raw is MISSING or raw is None:
+        errors.add("items", "This field is required")
+        return []
+    if not isinstance(raw, list) or not raw:
+        errors.add("items", "Must be a non-empty list of items")
+        return []
+    uids = {entry.get("id") for entry in raw if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
+    products = {
+        p.uid: p for p in db.session.execute(
+            select(Product).where(Product.store_id == store.id, Product.uid.in_(uids), Product.archived.is_(False))
+        ).scalars()
+    } if uids else {}
+    staff_uids = {e.get("staff_id") for e in raw if isinstance(e, dict) and isinstance(e.get("staff_id"), str)}
+    staff = {
+        s.uid: s for s in db.session.execute(
+            select(Staff).where(Staff.store_id == store.id, Staff.uid.in_(staff_uids), Staff.active.is_(True))
+        ).scalars()
+    } if staff_uids else {}
+    lines = []
+    for index, entry in enumerate(raw):
+        where = f"items[{index}]"
+        if not isinstance(entry, dict):
+            errors.add(where, "Must be an object")
+            continue
+        before = len(errors)
+        line_no = parse_int(entry.get("line_no", MISSING), f"{where}.line_no", errors)
+        if line_no is not None and line_no < 1:
+            errors.add(f"{where}.line_no", "Must be at least 1")
+        item_type = entry.get("type")
+        if item_type not in PRODUCT_TYPES:
+            errors.add(f"{where}.type", "Must be one of: " + ", ".join(PRODUCT_TYPES))
+        product = products.get(entry.get("id")) if isinstance(entry.get("id"), str) else None
+        if entry.get("id") in (None, ""):
+            errors.add(f"{where}.id", "This field is required")
+        elif product is None:
+            errors.add(f"{where}.id", "Catalog item not found in this store")
+        staff_member = None
+        if entry.get("staff_id") not in (None, ""):
+            staff_member = staff.get(entry.get("staff_id")) if isinstance(entry.get("staff_id"), str) else None
+            if staff_member is None:
+                errors.add(f"{where}.staff_id", "Staff member not found in this store")
+        qty = parse_int(entry.get("qty", MISSING), f"{where}.qty", errors)
+        if qty is not None and qty < 1:
+            errors.add(f"{where}.qty", "Must be at least 1")
+        discount_type = entry.get("discount_type", MISSING)
+        if discount_type is MISSING or discount_type is None:
+            errors.add(f"{where}.discount_type", "This field is required")
+        elif discount_type not in DISCOUNT_TYPES:
+            errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
+        discount_value = parse_decimal(entry.get("discount_value", MISSING), f"{where}.discount_value", errors)
+        cgst = parse_decimal(entry.get("cgst", MISSING), f"{where}.cgst", errors)
+        sgst = parse_decimal(entry.get("sgst", MISSING), f"{where}.sgst", errors)
+        if len(errors) > before or product is None:
+            continue
+        lines.append(DraftLine(
+            product=product, qty=qty, line_no=line_no, discount_type=discount_type, discount_value=discount_value,
+            cgst_rate=cgst, sgst_rate=sgst, staff=staff_member, type=item_type, field=where,
+        ))
+    return lines
+
+
+def _payments(payload: dict, errors: _Errors, *, hold: bool) -> list[DraftPayment]:
+    raw = payload.get("payments", MISSING)
+    if raw is MISSING or raw is None:
+        if not hold and payload.get("payment_mode") not in (None, "none"):
+            errors.add("payments", "This field is required")
+        return []
+    if not isinstance(raw, list):
+        errors.add("payments", "Must be a list")
+        return []
+    payments = []
+    for index, entry in enumerate(raw):
+        where = f"payments[{index}]"
+        if not isinstance(entry, dict):
+            errors.add(where, "Must be an object")
+            continue
+        before = len(errors)
+        mode = entry.get("mode")
+        if mode not in PAYMENT_MODES:
+            errors.add(f"{where}.mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+        amount = parse_decimal(entry.get("amount", MISSING), f"{where}.amount", errors)
+        if amount is not None and amount <= 0:
+            errors.add(f"{where}.amount", "Must be greater than 0")
+        reference = _string(entry.get("reference"), f"{where}.reference", errors, max_length=100)
+        timestamp = parse_timestamp(entry.get("timestamp", MISSING), f"{where}.timestamp", errors, required=not hold)
+        if len(errors) == before:
+            payments.append(DraftPayment(mode=mode, amount=amount, reference=reference, timestamp=timestamp))
+    return payments
+
+
+def _codes(payload: dict, errors: _Errors) -> list[str]:
+    codes: list[str] = []
+    primary = payload.get("coupon_code")
+    if primary is not None:
+        if isinstance(primary, str) and primary.strip():
+            codes.append(primary.strip())
+        elif not isinstance(primary, str):
+            errors.add("coupon_code", "Must be a string")
+    more = payload.get("coupon_codes")
+    if more is not None:
+        if not isinstance(more, list) or not all(isinstance(c, str) for c in more):
+            errors.add("coupon_codes", "Must be a list of strings")
+        else:
+            codes.extend(c.strip() for c in more if c.strip())
+    return list(dict.fromkeys(codes))
+
+
+def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, source: str = "v1") -> BillDraft:
+    """A BillDraft from the JSON body, or ValidationError naming every bad field.
+
+    hold=True applies the hold defaults: payments optional, payment_mode "none", payment_amount 0,
+    payment and billing timestamps optional.
+    """
+    errors = _Errors()
+    customer = _customer(store, payload, errors)
+    lines = _items(store, payload, errors)
+    payments = _payments(payload, errors, hold=hold)
+    mode = payload.get("payment_mode", MISSING)
+    if mode is MISSING or mode is None:
+        if hold:
+            mode = None if payments else "none"
+        else:
+            errors.add("payment_mode", "This field is required")
+            mode = None
+    elif mode not in BILL_PAYMENT_MODES:
+        errors.add("payment_mode", "Must be one of: " + ", ".join(BILL_PAYMENT_MODES))
+        mode = None
+    amount_raw = payload.get("payment_amount", MISSING)
+    if hold and amount_raw in (MISSING, None):
+        amount = sum((p.amount for p in payments), Decimal("0"))
+    else:
+        amount = parse_decimal(amount_raw, "payment_amount", errors)
+        if amount is not None and amount < 0:
+            errors.add("payment_amount", "Must be at least 0")
+    discount = parse_decimal(payload.get("discount", MISSING), "discount", errors, required=False, default=Decimal("0"))
+    if discount is not None and discount < 0:
+        errors.add("discount", "Must be at least 0")
+    billing_ts = parse_timestamp(payload.get("billing_timestamp", MISSING), "billing_timestamp", errors, required=not hold)
+    payment_ts = parse_timestamp(payload.get("payment_timestamp", MISSING), "payment_timestamp", errors, required=False)
+    referral = _string(payload.get("referral_code"), "referral_code", errors, max_length=50)
+    codes = _codes(payload, errors)
+    raise_if(errors)
+    return BillDraft(
+        lines=lines, customer=customer, payments=payments, payment_mode=mode, payment_amount=amount,
+        discount=discount, coupon_codes=codes, referral_code=referral, billing_timestamp=billing_ts,
+        payment_timestamp=payment_ts, source=source,
+    )

@@ -1,0 +1,594 @@
+"""Bills: the one place a bill is saved, held, cancelled or paid, whichever surface asks.
+
+    save_bill(store: Store, user: User | None, draft: BillDraft, *, now: datetime | None = None) -> Bill
+
+is what Billing v1, NamastePMS billing, the POS page and the jewellery add-invoice all call. It validates the
+draft, prices it with services.pricing.price_bill, takes the store's invoice-counter lock as the FIRST write of
+the transaction (services.numbering), resolves or creates the customer, inserts the bill with its items and
+payments, moves stock (services.stock), counts coupon uses and writes the audit row. It flushes and never
+commits: the caller commits once, or rolls back on any DomainError (then nothing at all was written).
+
+The draft (dataclasses below):
+- lines: DraftLine(product, qty, ...). `product` is a Product the caller loaded (save_bill re-checks it belongs to
+  the store and is not archived). unit_price / cgst_rate / sgst_rate default to the product's own; `type`, when
+  given, must match the product's type. `field` names the request path to blame in errors ("items[2]").
+  `columns` sets extra BillItem columns (jewellery weights, huid, ...). `client_amounts` (NamastePMS) stores the
+  line's amounts as sent instead of the engine's.
+- customer: a Party (existing customer of the store), a NewCustomer (reused when a customer of the store has that
+  phone, else created through services.parties.create_customer), or None (walk-in).
+- payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
+  None (not checked). The payment-mode rules of Billing v1 are checked when payment_mode is given.
+- discount (bill level, >= 0), coupon_codes (Coupon rows of the store, active, in their window, uses left),
+  referral_code (recorded).
+- invoice_number: None takes the next number of the store's series (INV + FY + 5 digits); a client-supplied number
+  (NamastePMS, jewellery) is stored as given and must be unique in the store (400 on "invoice_number" otherwise).
+- client_totals (NamastePMS): ClientTotals stored AS SENT instead of the computed totals; items still move stock.
+- kind: sale (takes stock) | purchase (adds stock); source: pos|v1|namaste|jewellery (recorded on the bill).
+- columns: other Bill columns as sent (invoice_date, due_date, notes, phone, address, VAt_number,
+  payment_method_id, invoice_status, place_of_supply, interest_terms).
+
+Errors are services.errors.ValidationError (400) with field-keyed messages; InsufficientStock names the product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Optional, Union
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
+from services import audit, numbering, stock
+from services.access import require_role
+from services.errors import ValidationError
+from services.formatting import iso_z
+from services.parties import DuplicateCustomer, create_customer, find_customer_by_phone
+from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
+
+PAYMENT_MODES = ("cash", "card", "upi", "wallet")
+BILL_PAYMENT_MODES = PAYMENT_MODES + ("split", "none")
+DISCOUNT_TYPES = ("percent", "flat")
+ITEM_COLUMNS = frozenset({
+    "hsn_code", "unit", "huid", "size", "show_size_in_bill", "gross_weight", "less_weight", "net_weight",
+    "fine_weight", "tounch", "wastage", "making_type", "making_charge", "metal_rate", "extra",
+})
+BILL_COLUMNS = frozenset({
+    "invoice_date", "due_date", "notes", "phone", "address", "VAt_number", "payment_method_id",
+    "invoice_status", "place_of_supply", "interest_terms", "customer_name", "series",
+})
+LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
+
+
+@dataclass
+class DraftLine:
+    product: Product
+    qty: int
+    line_no: Optional[int] = None
+    discount_type: str = "flat"
+    discount_value: Decimal = ZERO
+    cgst_rate: Optional[Decimal] = None
+    sgst_rate: Optional[Decimal] = None
+    unit_price: Optional[Decimal] = None
+    staff: Optional[Staff] = None
+    name: Optional[str] = None
+    type: Optional[str] = None
+    field: Optional[str] = None
+    columns: dict[str, Any] = dc_field(default_factory=dict)
+    client_amounts: Optional[dict[str, Decimal]] = None
+
+
+@dataclass
+class DraftPayment:
+    mode: str
+    amount: Decimal
+    reference: Optional[str] = None
+    timestamp: Optional[datetime] = None
+
+
+@dataclass
+class NewCustomer:
+    name: str
+    phone_no: str
+    gender: Optional[str] = None
+    address: Optional[str] = None
+    email: Optional[str] = None
+
+
+@dataclass
+class ClientTotals:
+    sub_total: Decimal = ZERO
+    discount: Decimal = ZERO
+    tax: Decimal = ZERO
+    total_amount: Decimal = ZERO
+    paid_amount: Decimal = ZERO
+    due_amount: Decimal = ZERO
+    cgst_amount: Decimal = ZERO
+    sgst_amount: Decimal = ZERO
+
+
+@dataclass
+class BillDraft:
+    lines: list[DraftLine]
+    customer: Union[Party, NewCustomer, None] = None
+    payments: list[DraftPayment] = dc_field(default_factory=list)
+    payment_mode: Optional[str] = None
+    payment_amount: Optional[Decimal] = None
+    discount: Decimal = ZERO
+    coupon_codes: list[str] = dc_field(default_factory=list)
+    referral_code: Optional[str] = None
+    billing_timestamp: Optional[datetime] = None
+    payment_timestamp: Optional[datetime] = None
+    kind: str = "sale"
+    source: str = "pos"
+    invoice_number: Optional[str] = None
+    client_totals: Optional[ClientTotals] = None
+    columns: dict[str, Any] = dc_field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- validation and pricing
+
+
+def _line_field(line: DraftLine, index: int) -> str:
+    return line.field or f"items[{index}]"
+
+
+def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    """Raise one ValidationError carrying every collected message (the first as the headline)."""
+    if errors:
+        first = next(iter(errors.values()))[0]
+        message = first if len(errors) == 1 else f"Validation failed: {first}"
+        raise ValidationError(message, errors)
+
+
+def _effective(line: DraftLine) -> LineInput:
+    product = line.product
+    return LineInput(
+        unit_price=line.unit_price if line.unit_price is not None else product.unit_price,
+        qty=line.qty,
+        discount_type=line.discount_type,
+        discount_value=line.discount_value,
+        cgst_rate=line.cgst_rate if line.cgst_rate is not None else product.cgst_rate,
+        sgst_rate=line.sgst_rate if line.sgst_rate is not None else product.sgst_rate,
+    )
+
+
+def _check_lines(store: Store, draft: BillDraft, errors: dict[str, list[str]]) -> None:
+    if not draft.lines:
+        _add(errors, "items", "At least one item is required")
+        return
+    seen_line_nos: set[int] = set()
+    for index, line in enumerate(draft.lines):
+        where = _line_field(line, index)
+        product = line.product
+        if product is None or product.store_id != store.id or product.archived:
+            _add(errors, f"{where}.id", "Catalog item not found in this store")
+            continue
+        if line.type is not None and line.type != product.type:
+            _add(errors, f"{where}.type", f"Type does not match the catalog item ({product.type})")
+        if line.line_no is not None:
+            if line.line_no in seen_line_nos:
+                _add(errors, f"{where}.line_no", f"Duplicate line_no {line.line_no}")
+            seen_line_nos.add(line.line_no)
+        if not isinstance(line.qty, int) or isinstance(line.qty, bool) or line.qty < 1:
+            _add(errors, f"{where}.qty", "Quantity must be a whole number of at least 1")
+        if line.discount_type not in DISCOUNT_TYPES:
+            _add(errors, f"{where}.discount_type", "Must be one of: percent, flat")
+        elif line.discount_value < 0:
+            _add(errors, f"{where}.discount_value", "Must be at least 0")
+        elif line.discount_type == "percent" and line.discount_value > 100:
+            _add(errors, f"{where}.discount_value", "A percent discount must be at most 100")
+        for name, rate in (("cgst", line.cgst_rate), ("sgst", line.sgst_rate)):
+            if rate is not None and not (0 <= rate <= 100):
+                _add(errors, f"{where}.{name}", "Tax rate must be from 0 to 100")
+        if line.unit_price is not None and line.unit_price < 0:
+            _add(errors, f"{where}.rate", "Must be at least 0")
+        if line.staff is not None and (line.staff.store_id != store.id or not line.staff.active):
+            _add(errors, f"{where}.staff_id", "Staff member not found in this store")
+
+
+def _check_payments(draft: BillDraft, errors: dict[str, list[str]]) -> None:
+    for index, payment in enumerate(draft.payments):
+        if payment.mode not in PAYMENT_MODES:
+            _add(errors, f"payments[{index}].mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+        if payment.amount is None or payment.amount <= 0:
+            _add(errors, f"payments[{index}].amount", "Must be greater than 0")
+    mode = draft.payment_mode
+    if mode is None:
+        return
+    if mode not in BILL_PAYMENT_MODES:
+        _add(errors, "payment_mode", "Must be one of: " + ", ".join(BILL_PAYMENT_MODES))
+        return
+    amount = draft.payment_amount if draft.payment_amount is not None else sum((p.amount for p in draft.payments), ZERO)
+    if amount < 0:
+        _add(errors, "payment_amount", "Must be at least 0")
+        return
+    if mode == "none":
+        if amount != 0:
+            _add(errors, "payment_amount", 'Must be 0 when payment_mode is "none"')
+        if draft.payments:
+            _add(errors, "payments", 'Must be empty when payment_mode is "none"')
+    elif mode == "split":
+        if len(draft.payments) < 2:
+            _add(errors, "payments", 'A "split" payment needs at least two payments')
+        elif sum((p.amount for p in draft.payments), ZERO) != amount:
+            _add(errors, "payments", "Payment amounts must add up to payment_amount")
+    else:
+        if len(draft.payments) != 1:
+            _add(errors, "payments", f'Payment mode "{mode}" needs exactly one payment')
+        else:
+            payment = draft.payments[0]
+            if payment.mode != mode:
+                _add(errors, "payments[0].mode", f'Must be "{mode}" to match payment_mode')
+            if payment.amount != amount:
+                _add(errors, "payments[0].amount", "Must equal payment_amount")
+
+
+def load_coupons(store: Store, codes: list[str], now: datetime, errors: dict[str, list[str]]) -> list[Coupon]:
+    """The store's coupons for these codes, each active, inside its window and with uses left."""
+    if not codes:
+        return []
+    found = {
+        c.code: c
+        for c in db.session.execute(select(Coupon).where(Coupon.store_id == store.id, Coupon.code.in_(codes))).scalars()
+    }
+    coupons = []
+    for index, code in enumerate(codes):
+        coupon = found.get(code)
+        key = f"coupon_codes[{index}]"
+        if coupon is None:
+            _add(errors, key, f"Coupon {code} does not exist")
+        elif not coupon.active or (coupon.valid_from and coupon.valid_from > now) or (
+            coupon.valid_to and coupon.valid_to < now
+        ):
+            _add(errors, key, f"Coupon {code} is not valid now")
+        elif coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
+            _add(errors, key, f"Coupon {code} has been used up")
+        else:
+            coupons.append(coupon)
+    return coupons
+
+
+def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = ()) -> PricedBill:
+    """The engine's amounts for a draft (also the held-bill estimate and the POS page's running total)."""
+    return price_bill(
+        [_effective(line) for line in draft.lines],
+        discount=draft.discount,
+        payments=[p.amount for p in draft.payments],
+        coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
+    )
+
+
+def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[PricedBill, list[Coupon]]:
+    """Every rule a bill must meet before anything is written; returns the priced bill and its coupons."""
+    errors: dict[str, list[str]] = {}
+    _check_lines(store, draft, errors)
+    _check_payments(draft, errors)
+    if draft.discount is None or draft.discount < 0:
+        _add(errors, "discount", "Must be at least 0")
+    if draft.kind not in ("sale", "purchase"):
+        _add(errors, "kind", "Must be sale or purchase")
+    coupons = load_coupons(store, draft.coupon_codes, now, errors)
+    raise_if(errors)
+    priced = price_draft(store, draft, coupons)
+    total = draft.client_totals.total_amount if draft.client_totals else priced.totals.grand_total
+    if draft.client_totals is None and priced.totals.paid > total:
+        field_name = "payment_amount" if draft.payment_mode else "payments"
+        _add(errors, field_name, f"Amount paid ({priced.totals.paid}) exceeds the grand total ({total})")
+    raise_if(errors)
+    return priced, coupons
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -> Optional[Party]:
+    if customer is None:
+        return None
+    if isinstance(customer, Party):
+        if customer.store_id != store.id or customer.Category_type != "Customer":
+            raise ValidationError.field("customer_id", "Customer not found in this store")
+        return customer
+    existing = find_customer_by_phone(store, customer.phone_no)
+    if existing is not None:
+        return existing
+    fields = {k: v for k, v in (("gender", customer.gender), ("address", customer.address), ("email", customer.email)) if v}
+    try:
+        return create_customer(store, customer.name, phone_no=customer.phone_no, **fields)
+    except DuplicateCustomer as exc:
+        raise ValidationError.field(f"customer.{'contact_no' if exc.field == 'phone_no' else exc.field}", exc.message)
+
+
+def _check_client_number(store: Store, number: str) -> None:
+    if not number or not str(number).strip():
+        raise ValidationError.field("invoice_number", "This field may not be blank.")
+    taken = db.session.execute(
+        select(Bill.id).where(Bill.store_id == store.id, Bill.invoice_number == number)
+    ).first()
+    if taken:
+        raise ValidationError.field("invoice_number", "A bill with this invoice number already exists.")
+
+
+def _use_coupons(coupons: list[Coupon]) -> None:
+    table = Coupon.__table__
+    for coupon in coupons:
+        result = db.session.execute(
+            update(table)
+            .where(table.c.id == coupon.id, or_(table.c.max_uses.is_(None), table.c.uses < table.c.max_uses))
+            .values(uses=table.c.uses + 1)
+        )
+        if result.rowcount != 1:
+            raise ValidationError.field("coupon_codes", f"Coupon {coupon.code} has been used up")
+        db.session.expire(coupon, ["uses"])
+
+
+def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
+    effective = _effective(line)
+    product = line.product
+    values = {name: getattr(amounts, name) for name in LINE_AMOUNT_FIELDS}
+    if line.client_amounts:
+        values.update({k: v for k, v in line.client_amounts.items() if k in LINE_AMOUNT_FIELDS})
+    item = BillItem(
+        line_no=line.line_no if line.line_no is not None else index + 1,
+        product_id=product.id,
+        type=product.type,
+        name=line.name or product.product_name,
+        hsn_code=product.hsn_code,
+        unit=product.unit,
+        staff_id=line.staff.id if line.staff is not None else None,
+        qty=line.qty,
+        rate=money(effective.unit_price),
+        discount_type=line.discount_type,
+        discount_value=effective.discount_value,
+        cgst_rate=effective.cgst_rate,
+        sgst_rate=effective.sgst_rate,
+        **values,
+    )
+    for name, value in line.columns.items():
+        if name not in ITEM_COLUMNS:
+            raise ValueError(f"BillItem has no settable column {name!r}")
+        setattr(item, name, value)
+    return item
+
+
+def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Optional[datetime] = None) -> Bill:
+    """Validate, price, number, stock and record one bill (flushes; the caller commits). See the module docstring."""
+    now = now or datetime.now(timezone.utc)
+    priced, coupons = validate_draft(store, draft, now)
+
+    # First write of the transaction: the counter lock (see services.numbering).
+    if draft.invoice_number is None:
+        taken = numbering.take_next(store, series=draft.columns.get("series"), now=now)
+        number, series, fy, seq = taken.number, taken.series, taken.fy, taken.seq
+    else:
+        numbering.lock_counter(store, now=now)
+        number, series, fy, seq = str(draft.invoice_number).strip(), None, None, None
+        _check_client_number(store, number)
+
+    party = _resolve_customer(store, draft.customer)
+    customer = party.customer if party is not None else None
+    totals = priced.totals
+    client = draft.client_totals
+    bill = Bill(
+        store_id=store.id,
+        user_id=user.id if user is not None else None,
+        kind=draft.kind,
+        source=draft.source,
+        invoice_number=number,
+        series=series,
+        fy=fy,
+        seq=seq,
+        invoice_date=now.astimezone(ZoneInfo(store.timezone or "Asia/Kolkata")).date(),
+        party_id=party.id if party is not None else None,
+        customer_name=customer.name if customer else None,
+        phone=customer.phone_no if customer else None,
+        address=customer.address if customer else None,
+        payment_mode=draft.payment_mode,
+        sub_total=client.sub_total if client else totals.sub_total,
+        discount=client.discount if client else totals.discount,
+        tax=client.tax if client else totals.tax_amount,
+        cgst_amount=client.cgst_amount if client else totals.cgst_amount,
+        sgst_amount=client.sgst_amount if client else totals.sgst_amount,
+        total_amount=client.total_amount if client else totals.grand_total,
+        paid_amount=client.paid_amount if client else totals.paid,
+        due_amount=client.due_amount if client else totals.dues,
+        status=bill_status(client.total_amount, client.paid_amount) if client else totals.status,
+        coupon_codes=[c.code for c in coupons] or None,
+        referral_code=draft.referral_code,
+        billing_timestamp=draft.billing_timestamp or now,
+        payment_timestamp=draft.payment_timestamp,
+        created_at=now,
+    )
+    for name, value in draft.columns.items():
+        if name not in BILL_COLUMNS:
+            raise ValueError(f"Bill has no settable column {name!r}")
+        if name != "series":
+            setattr(bill, name, value)
+    bill.items = [_bill_item(line, i, amounts) for i, (line, amounts) in enumerate(zip(draft.lines, priced.lines))]
+    bill.payments = [
+        Payment(mode=p.mode, amount=money(p.amount), reference=p.reference, timestamp=p.timestamp or now,
+                user_id=user.id if user is not None else None)
+        for p in draft.payments
+    ]
+    db.session.add(bill)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Backstop for a client-supplied number saved concurrently through another path.
+        raise ValidationError.field("invoice_number", "A bill with this invoice number already exists.") from exc
+
+    wanted = stock.quantities((line.product, line.qty) for line in draft.lines)
+    if draft.kind == "sale":
+        blame = {}
+        for index, line in enumerate(draft.lines):
+            blame.setdefault(line.product.id, f"{_line_field(line, index)}.qty")
+        stock.take_for_sale(wanted, bill=bill, user_id=bill.user_id, fields=blame)
+    else:
+        stock.add(wanted, reason="purchase", bill=bill, user_id=bill.user_id)
+    _use_coupons(coupons)
+    audit.record(
+        "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
+        after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),
+    )
+    db.session.flush()
+    return bill
+
+
+def hold_bill(store: Store, user: Optional[User], payload: dict[str, Any], draft: BillDraft) -> HeldBill:
+    """Park a bill: the payload exactly as sent, a customer summary and the engine's estimate; no number."""
+    priced, _ = validate_draft(store, draft, datetime.now(timezone.utc))
+    held = HeldBill(
+        store_id=store.id,
+        user_id=user.id if user is not None else None,
+        payload=payload,
+        customer_summary=customer_summary(draft.customer),
+        amount_estimate=priced.totals.grand_total,
+    )
+    db.session.add(held)
+    db.session.flush()
+    return held
+
+
+def customer_summary(customer: Union[Party, NewCustomer, None]) -> Optional[str]:
+    if customer is None:
+        return None
+    if isinstance(customer, Party):
+        record = customer.customer
+        name, phone = (record.name, record.phone_no) if record else (customer.display_name, None)
+    else:
+        name, phone = customer.name, customer.phone_no
+    return f"{name} ({phone})" if phone else name
+
+
+def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = None) -> Bill:
+    """Cancel a bill (managers and owners): it keeps its number, and its stock moves are reversed."""
+    require_role(user, store, "manager")
+    if bill.store_id != store.id:
+        raise ValidationError.field("bill", "Bill not found in this store")
+    if bill.cancelled_at is not None:
+        raise ValidationError.field("bill", "This bill is already cancelled")
+    before = audit.snapshot(bill, ("status", "cancelled_at"))
+    stock.reverse_bill(bill, user.id)
+    bill.cancelled_at = datetime.now(timezone.utc)
+    bill.cancelled_by_id = user.id
+    bill.cancel_reason = reason
+    audit.record("cancel", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
+                 after=audit.snapshot(bill, ("status", "cancelled_at")), meta={"reason": reason})
+    db.session.flush()
+    return bill
+
+
+def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
+    """Take a later payment against a bill's dues; paid may not exceed the bill's total."""
+    errors: dict[str, list[str]] = {}
+    if bill.store_id != store.id:
+        _add(errors, "bill", "Bill not found in this store")
+    elif bill.cancelled_at is not None:
+        _add(errors, "bill", "This bill is cancelled")
+    if payment.mode not in PAYMENT_MODES:
+        _add(errors, "mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+    if payment.amount is None or payment.amount <= 0:
+        _add(errors, "amount", "Must be greater than 0")
+    elif money(payment.amount) > bill.due_amount:
+        _add(errors, "amount", f"Amount exceeds the dues ({bill.due_amount})")
+    raise_if(errors)
+    before = audit.snapshot(bill, ("paid_amount", "due_amount", "status"))
+    row = Payment(bill_id=bill.id, mode=payment.mode, amount=money(payment.amount), reference=payment.reference,
+                  timestamp=payment.timestamp or datetime.now(timezone.utc), user_id=user.id if user else None)
+    db.session.add(row)
+    bill.paid_amount = bill.paid_amount + row.amount
+    bill.due_amount = bill.total_amount - bill.paid_amount
+    bill.status = bill_status(bill.total_amount, bill.paid_amount)
+    audit.record("payment", "bill", bill.uid, store_id=store.id, user_id=row.user_id, before=before,
+                 after=audit.snapshot(bill, ("paid_amount", "due_amount", "status")))
+    db.session.flush()
+    return row
+
+
+# --------------------------------------------------------------------------- Billing v1 serialisation
+
+
+def _staff_uids(bill: Bill) -> dict[int, str]:
+    ids = {item.staff_id for item in bill.items if item.staff_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Staff.id, Staff.uid).where(Staff.id.in_(ids))).all())
+
+
+def bill_v1(bill: Bill) -> dict[str, Any]:
+    """A saved bill as Billing v1 returns it (save response and GET .../bills/<billId>)."""
+    party = bill.party
+    customer = party.customer if party is not None else None
+    staff = _staff_uids(bill)
+    return {
+        "bill_id": bill.uid,
+        "invoice_number": bill.invoice_number,
+        "created_at": iso_z(bill.created_at),
+        "customer": None if party is None else {
+            "id": party.uid,
+            "name": customer.name if customer else bill.customer_name,
+            "phoneNumber": customer.phone_no if customer else bill.phone,
+            "address": customer.address if customer else bill.address,
+        },
+        "items": [
+            {
+                "line_no": item.line_no,
+                "type": item.type,
+                "id": item.product.uid if item.product is not None else None,
+                "name": item.name,
+                "staff_id": staff.get(item.staff_id),
+                "qty": item.qty,
+                "discount_type": item.discount_type,
+                "discount_value": item.discount_value,
+                "cgst_rate": item.cgst_rate,
+                "sgst_rate": item.sgst_rate,
+                "cgst_amount": item.cgst_amount,
+                "sgst_amount": item.sgst_amount,
+                "base_amount": item.base_amount,
+                "discount_amount": item.discount_amount,
+                "line_total": item.line_total,
+            }
+            for item in bill.items
+        ],
+        "totals": {
+            "sub_total": bill.sub_total,
+            "discount": bill.discount,
+            "tax_amount": bill.tax,
+            "cgst_amount": bill.cgst_amount,
+            "sgst_amount": bill.sgst_amount,
+            "grand_total": bill.total_amount,
+            "paid": bill.paid_amount,
+            "dues": bill.due_amount,
+        },
+        "payments": [
+            {"mode": p.mode, "amount": p.amount, "reference": p.reference, "timestamp": iso_z(p.timestamp)}
+            for p in bill.payments
+        ],
+        "status": bill.status,
+        "coupon_codes": bill.coupon_codes or [],
+        "referral_code": bill.referral_code,
+        "cancelled_at": iso_z(bill.cancelled_at),
+    }
+
+
+def bill_summary_v1(bill: Bill) -> dict[str, Any]:
+    """One row of GET .../bills."""
+    return {
+        "bill_id": bill.uid,
+        "invoice_number": bill.invoice_number,
+        "created_at": iso_z(bill.created_at),
+        "customer_name": bill.customer_name,
+        "customer_phone": bill.phone,
+        "grand_total": bill.total_amount,
+        "paid": bill.paid_amount,
+        "dues": bill.due_amount,
+        "status": bill.status,
+    }

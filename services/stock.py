@@ -1,0 +1,114 @@
+"""Stock on hand: every change is one conditional statement plus a StockMove row explaining it.
+
+A sale decrements with `UPDATE product SET quantity = quantity - :n WHERE id = :id AND quantity >= :n`; zero rows
+updated means not enough stock, and the caller's whole transaction is refused (InsufficientStock, a 400 naming
+the product). Products are touched in id order so two bills never deadlock. Purchases add; cancelling a bill
+writes the reverse moves. Services and memberships carry no stock.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Optional
+
+from sqlalchemy import select, update
+
+from extensions import db
+from models import Bill, Product, StockMove
+from services.errors import ValidationError
+
+PRODUCT = Product.__table__
+
+
+class InsufficientStock(ValidationError):
+    """Not enough units of a product; `product` is the one that ran short."""
+
+    def __init__(self, product: Product, requested: int, available: int, field: str):
+        message = f"Insufficient stock for {product.product_name}: {available} available, {requested} requested"
+        super().__init__(message, {field: [message]})
+        self.product = product
+
+
+def _move(product: Product, delta: int, reason: str, bill: Optional[Bill], user_id: Optional[int], note=None) -> StockMove:
+    move = StockMove(
+        store_id=product.store_id, product_id=product.id, delta=delta, reason=reason,
+        bill_id=bill.id if bill is not None else None, user_id=user_id, note=note,
+    )
+    db.session.add(move)
+    return move
+
+
+def _apply(product: Product, delta: int) -> bool:
+    """Add `delta` to the quantity unless that would take it below zero; True when applied."""
+    statement = update(PRODUCT).where(PRODUCT.c.id == product.id)
+    if delta < 0:
+        statement = statement.where(PRODUCT.c.quantity >= -delta)
+    result = db.session.execute(statement.values(quantity=PRODUCT.c.quantity + delta))
+    # The ORM copy of the quantity is now stale; reload it on next access.
+    db.session.expire(product, ["quantity"])
+    return result.rowcount == 1
+
+
+def take_for_sale(
+    wanted: Mapping[Product, int],
+    *,
+    bill: Optional[Bill] = None,
+    user_id: Optional[int] = None,
+    fields: Optional[Mapping[int, str]] = None,
+    reason: str = "sale",
+) -> None:
+    """Decrement each stocked product by its quantity, in id order, or raise InsufficientStock (nothing kept).
+
+    `fields` maps product id to the request field to blame (e.g. "items[2].qty").
+    """
+    for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
+        qty = int(wanted[product])
+        if qty <= 0:
+            continue
+        if not _apply(product, -qty):
+            available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
+            raise InsufficientStock(product, qty, available, (fields or {}).get(product.id, "items"))
+        _move(product, -qty, reason, bill, user_id)
+
+
+def add(
+    wanted: Mapping[Product, int],
+    *,
+    reason: str = "purchase",
+    bill: Optional[Bill] = None,
+    user_id: Optional[int] = None,
+    note: Optional[str] = None,
+) -> None:
+    """Increase stock (purchases, returns, cancellations), in id order."""
+    for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
+        qty = int(wanted[product])
+        if qty <= 0:
+            continue
+        _apply(product, qty)
+        _move(product, qty, reason, bill, user_id, note)
+
+
+def reverse_bill(bill: Bill, user_id: Optional[int] = None) -> None:
+    """Write the moves that undo a bill's stock effect (reason cancel): a sale gives units back, a purchase takes them."""
+    moves = db.session.execute(
+        select(StockMove).where(StockMove.bill_id == bill.id, StockMove.reason.in_(("sale", "purchase")))
+    ).scalars().all()
+    net: dict[int, int] = {}
+    for move in moves:
+        net[move.product_id] = net.get(move.product_id, 0) + move.delta
+    products = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(net))).scalars()}
+    for product_id in sorted(net):
+        delta = -net[product_id]
+        if delta == 0:
+            continue
+        product = products[product_id]
+        if not _apply(product, delta):
+            available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
+            raise InsufficientStock(product, -delta, available, "bill")
+        _move(product, delta, "cancel", bill, user_id)
+
+
+def quantities(lines: Iterable[tuple[Product, int]]) -> dict[Product, int]:
+    """Total quantity per product over a bill's lines (one product may appear on several lines)."""
+    total: dict[Product, int] = {}
+    for product, qty in lines:
+        total[product] = total.get(product, 0) + int(qty)
+    return total
