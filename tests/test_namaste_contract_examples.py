@@ -304,9 +304,120 @@ def test_delete_expense_example_answers_the_documented_message(shop):
     assert shop.get("/api/expenses/").get_json()["count"] == 0
 
 
-@pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/categories/",
+@pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/billing/", "/api/categories/",
                                   "/api/payment-methods/"])
 def test_every_endpoint_needs_a_bearer_token(client, path):
     response = client.get(path)
     assert response.status_code == 401
     assert response.get_json() == {"detail": "Authentication credentials were not provided."}
+
+
+BILLING_REQUEST = {
+    "invoice_number": "INV-2026-001",
+    "invoice_date": "2026-02-12",
+    "due_date": "2026-03-12",
+    "party": 1,
+    "phone": "+919876543210",
+    "address": "123 Main Street",
+    "invoice_status": "Unpaid",
+    "sub_total": "12800.00",
+    "discount": "500.00",
+    "tax": "2700.00",
+    "total_amount": "15000.00",
+    "due_amount": "15000.00",
+    "notes": "Payment due in 30 days",
+    "items": [
+        {"item": 1, "quantity": 10, "rate": "99.99"},
+        {"item": 2, "quantity": 5, "rate": "199.99"},
+    ],
+}
+BILLING_CREATED = {
+    "message": "Billing created successfully!",
+    "billing": {
+        "id": 1,
+        "user": 1,
+        "invoice_number": "INV-2026-001",
+        "invoice_date": "2026-02-12",
+        "due_date": "2026-03-12",
+        "payment_method": None,
+        "invoice_status": "Unpaid",
+        "party": 1,
+        "phone": "+919876543210",
+        "VAt_number": None,
+        "address": "123 Main Street",
+        "notes": "Payment due in 30 days",
+        "paid_amount": "0.00",
+        "due_amount": "15000.00",
+        "total_amount": "15000.00",
+        "discount": "500.00",
+        "tax": "2700.00",
+        "sub_total": "12800.00",
+    },
+}
+BILLING_UPDATE = {"invoice_status": "Paid", "paid_amount": "15000.00", "due_amount": "0.00"}
+BILLING_UPDATED = {
+    "message": "Billing updated successfully!",
+    "billing": dict(BILLING_CREATED["billing"], invoice_status="Paid", paid_amount="15000.00", due_amount="0.00"),
+}
+BILLING_LISTED = {
+    "id": 1,
+    "user": 1,
+    "invoice_number": "INV-2026-001",
+    "invoice_date": "2026-02-12",
+    "due_date": "2026-03-12",
+    "payment_method": 1,
+    "invoice_status": "Unpaid",
+    "party": 1,
+    "phone": "+919876543210",
+    "VAt_number": "VATIN12345",
+    "address": "123 Main Street",
+    "notes": "Payment due in 30 days",
+    "paid_amount": "0.00",
+    "due_amount": "15000.00",
+    "total_amount": "15000.00",
+    "discount": "500.00",
+    "tax": "2700.00",
+    "sub_total": "12800.00",
+}
+
+
+@pytest.fixture
+def billing_shop(shop):
+    """The contract's world: customer party 1 and products 1 and 2 with stock to sell."""
+    assert shop.post("/api/parties/", CUSTOMER_REQUEST).status_code == 201
+    assert shop.post("/api/products/", PRODUCT_REQUEST).status_code == 201
+    second = dict(PRODUCT_REQUEST, product_name="Widget B", unit_price="199.99", quantity=20)
+    assert shop.post("/api/products/", second).status_code == 201
+    return shop
+
+
+def test_create_billing_example_answers_the_documented_body_and_moves_stock(billing_shop):
+    response = billing_shop.post("/api/billing/", BILLING_REQUEST)
+    assert response.status_code == 201
+    assert_documented(response.get_json(), BILLING_CREATED)
+    quantities = {p["id"]: p["quantity"] for p in billing_shop.get("/api/products/").get_json()["results"]}
+    assert quantities == {1: 90, 2: 15}
+
+
+def test_list_billings_example_shows_the_bill_with_payment_method_and_vat(billing_shop):
+    body = dict(BILLING_REQUEST, payment_method=1, VAt_number="VATIN12345")
+    assert billing_shop.post("/api/billing/", body).status_code == 201
+    page = billing_shop.get("/api/billing/").get_json()
+    assert page["count"] == 1 and page["next"] is None and page["previous"] is None
+    assert_documented(page["results"][0], BILLING_LISTED)
+
+
+def test_update_billing_example_answers_the_documented_body(billing_shop):
+    billing_shop.post("/api/billing/", BILLING_REQUEST)
+    response = billing_shop.put("/api/billing/?id=1", BILLING_UPDATE)
+    assert response.status_code == 200
+    assert_documented(response.get_json(), BILLING_UPDATED)
+    assert response.get_json()["billing"]["status"] == "paid"
+
+
+def test_delete_billing_example_answers_the_documented_message(billing_shop):
+    billing_shop.post("/api/billing/", BILLING_REQUEST)
+    response = billing_shop.delete("/api/billing/?id=1")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Billing deleted successfully!"}
+    assert billing_shop.get("/api/billing/").get_json()["count"] == 0

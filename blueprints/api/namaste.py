@@ -13,8 +13,8 @@ from flask import Blueprint, g, request
 
 from blueprints.api.common import DRF, ApiError, api_login_required, drf_page, json_response, money_str, read_json
 from extensions import db
-from models import Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
-from services import categories, expenses, parties, products
+from models import Bill, BillItem, Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
+from services import categories, expenses, namaste_bills, parties, products
 from services.field_parsers import RuleError, parse_id_arg
 from services.parties import DuplicateCustomer, DuplicateSupplier
 
@@ -126,6 +126,37 @@ def expense_json(expense: Expense) -> dict[str, Any]:
         "category": expense.category,
         "is_necessary": expense.is_necessary,
     }
+
+
+def bill_json(bill: Bill) -> dict[str, Any]:
+    return {
+        "id": bill.id,
+        "user": bill.user_id,
+        "invoice_number": bill.invoice_number,
+        "invoice_date": bill.invoice_date.isoformat() if bill.invoice_date else None,
+        "due_date": bill.due_date.isoformat() if bill.due_date else None,
+        "payment_method": bill.payment_method_id,
+        "invoice_status": namaste_bills.invoice_status(bill),
+        "party": bill.party_id,
+        "phone": bill.phone,
+        "VAt_number": bill.VAt_number,
+        "address": bill.address,
+        "notes": bill.notes,
+        "paid_amount": money_str(bill.paid_amount),
+        "due_amount": money_str(bill.due_amount),
+        "total_amount": money_str(bill.total_amount),
+        "discount": money_str(bill.discount),
+        "tax": money_str(bill.tax),
+        "sub_total": money_str(bill.sub_total),
+        "uid": bill.uid,
+        "status": bill.status,
+        "items": [bill_item_json(item) for item in bill.items],
+    }
+
+
+def bill_item_json(item: BillItem) -> dict[str, Any]:
+    return {"id": item.id, "billing": item.bill_id, "item": item.product_id, "quantity": item.qty,
+            "rate": money_str(item.rate)}
 
 
 def category_json(category: Category) -> dict[str, Any]:
@@ -251,6 +282,29 @@ def expenses_view():
         return saved(200, "Expense updated successfully!", expense=expense_json(expense))
     expenses.delete_expense(store, user, expense)
     return deleted("Expense deleted successfully!")
+
+
+# --------------------------------------------------------------------------- billing
+
+
+@bp.route("/billing/", methods=["GET", "POST", "PUT", "DELETE"])
+@api_login_required(DRF)
+def billing_view():
+    """List, create (through the billing service), update (?id=) and cancel (DELETE ?id=) the store's bills."""
+    store, user = g.store, g.api_user
+    if request.method == "GET":
+        return json_response(drf_page(namaste_bills.bills_query(store), bill_json))
+    if request.method == "POST":
+        bill = namaste_bills.create_bill(store, user, read_json(DRF))
+        return saved(201, "Billing created successfully!", billing=bill_json(bill))
+    verb = "edit" if request.method == "PUT" else "delete"
+    bill = load_by_id("Billing", namaste_bills.get_bill,
+                      f"Billing not found or you do not have permission to {verb} it.", "Invalid Billing ID")
+    if request.method == "PUT":
+        bill = namaste_bills.update_bill(store, user, bill, read_json(DRF))
+        return saved(200, "Billing updated successfully!", billing=bill_json(bill))
+    namaste_bills.cancel_bill(store, user, bill)
+    return deleted("Billing deleted successfully!")
 
 
 # --------------------------------------------------------------------------- categories and payment methods
