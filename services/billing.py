@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any, Optional, Union
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -448,13 +448,31 @@ def hold_bill(store: Store, user: Optional[User], payload: dict[str, Any], draft
     held = HeldBill(
         store_id=store.id,
         user_id=user.id if user is not None else None,
-        payload=payload,
+        payload=json_plain(payload),
         customer_summary=customer_summary(draft.customer),
         amount_estimate=priced.totals.grand_total,
     )
     db.session.add(held)
     db.session.flush()
     return held
+
+
+def json_plain(value: Any) -> Any:
+    """A parsed payload made storable in a JSON column: Decimals become the int or float with the same digits.
+
+    (The JSON column's encoder knows no Decimal; float() of a Decimal with at most 15 significant digits prints
+    back the same digits, so the held payload reads back as the same numbers.)
+    """
+    if isinstance(value, dict):
+        return {k: json_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    return value
 
 
 def customer_summary(customer: Union[Party, NewCustomer, None]) -> Optional[str]:
@@ -511,6 +529,52 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
                  after=audit.snapshot(bill, ("paid_amount", "due_amount", "status")))
     db.session.flush()
     return row
+
+
+# --------------------------------------------------------------------------- listing
+
+
+LIST_SORTS = {
+    "date_desc": (Bill.created_at.desc(), Bill.id.desc()),
+    "date_asc": (Bill.created_at.asc(), Bill.id.asc()),
+    "amount_desc": (Bill.total_amount.desc(), Bill.id.desc()),
+    "amount_asc": (Bill.total_amount.asc(), Bill.id.asc()),
+}
+
+
+def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetime] = None,
+               end: Optional[datetime] = None, status: Optional[str] = None, sort: str = "date_desc",
+               page: int = 1, limit: int = 20, kind: str = "sale") -> tuple[list[Bill], int]:
+    """The store's bills, filtered (q over customer name, phone and invoice number) and sorted; and the count."""
+    query = select(Bill).where(Bill.store_id == store.id, Bill.kind == kind)
+    if start is not None:
+        query = query.where(Bill.created_at >= start)
+    if end is not None:
+        query = query.where(Bill.created_at <= end)
+    if status:
+        query = query.where(Bill.status == status)
+    if q and q.strip():
+        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{term}%"
+        query = query.where(or_(
+            func.lower(Bill.customer_name).like(pattern, escape="\\"),
+            func.lower(Bill.phone).like(pattern, escape="\\"),
+            func.lower(Bill.invoice_number).like(pattern, escape="\\"),
+        ))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(*LIST_SORTS[sort]).limit(limit).offset((page - 1) * limit)
+    ).scalars().all()
+    return list(rows), total
+
+
+def list_held(store: Store, page: int = 1, limit: int = 50) -> tuple[list[HeldBill], int]:
+    query = select(HeldBill).where(HeldBill.store_id == store.id)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()).limit(limit).offset((page - 1) * limit)
+    ).scalars().all()
+    return list(rows), total
 
 
 # --------------------------------------------------------------------------- Billing v1 serialisation

@@ -23,6 +23,7 @@ from extensions import db
 pytest_plugins = [
     "tests.fixtures_live",
     "tests.fixtures_namaste",
+    "tests.fixtures_billing",
 ]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -1,6 +1,277 @@
-"""Billing v1 API (../shared/seeds/002_af1ec0be52e1f232.txt), mounted at /api/v1."""
+"""Billing v1 API (../shared/seeds/002_af1ec0be52e1f232.txt), mounted at /api/v1.
+
+Views parse and authorise; services.billing does the work; each view commits once.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from typing import Callable, Optional
+
+import simplejson
+from flask import Blueprint, current_app, g, request
+from sqlalchemy import select
+
+from blueprints.api.common import V1, ApiError, authenticate, json_response, read_json
+from extensions import db
+from models import PRODUCT_TYPES, BILL_STATUSES, Bill, HeldBill, Membership, Store
+from services import billing, idempotency, numbering
+from services.bill_payload import parse_bill_payload
+from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _store_for(store_uid: str) -> Store:
+    """Authenticate, then the store the caller belongs to (any role may bill); 403 otherwise, missing or not."""
+    authenticate(V1)
+    row = db.session.execute(
+        select(Store, Membership.role)
+        .join(Membership, Membership.store_id == Store.id)
+        .where(Store.uid == store_uid, Membership.user_id == g.api_user.id)
+    ).first()
+    if row is None:
+        raise ApiError(403, "You do not have access to this store")
+    g.store, g.role = row
+    return g.store
+
+
+def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: Optional[int] = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = ["Must be a whole number"]
+        return default
+    if value < minimum or (maximum is not None and value > maximum):
+        errors[name] = [f"Must be from {minimum} to {maximum}" if maximum else f"Must be at least {minimum}"]
+    return value
+
+
+def _time_arg(name: str, errors: dict) -> Optional[datetime]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    moment = None
+    # An unescaped "+05:30" in a query string arrives as " 05:30".
+    for candidate in (raw.strip(), raw.strip()[:19] + raw.strip()[19:].replace(" ", "+")):
+        try:
+            moment = datetime.fromisoformat(candidate)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        errors[name] = ["Must be an ISO 8601 timestamp"]
+        return None
+    if moment.tzinfo is None:
+        errors[name] = ["Must include a time zone (e.g. Z)"]
+        return None
+    return moment
+
+
+def _choice_arg(name: str, choices, errors: dict, default: Optional[str] = None) -> Optional[str]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        errors[name] = ["Must be one of: " + ", ".join(choices)]
+    return raw
+
+
+def _raise_query_errors(errors: dict) -> None:
+    if errors:
+        raise ApiError(400, "Invalid query parameters", errors=errors)
+
+
+def _json_text(payload) -> str:
+    return simplejson.dumps(payload, use_decimal=True, ensure_ascii=False)
+
+
+def _idempotent(store: Store, payload: dict, run: Callable[[], tuple[int, dict, Optional[int]]]):
+    """Run a creating request once per Idempotency-Key (services.idempotency); without a key, just run it."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        status, body, _ = run()
+        db.session.commit()
+        return json_response(body, status)
+    key = key.strip()
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        raise ApiError(400, "Invalid Idempotency-Key",
+                       errors={IDEMPOTENCY_HEADER: [f"Must be 1 to {idempotency.MAX_KEY_LENGTH} characters"]})
+    claim = idempotency.claim(store.id, key, idempotency.fingerprint(request.method, request.path, payload))
+    db.session.commit()  # the claim must be visible to concurrent duplicates before the work starts
+    if claim.conflict:
+        raise ApiError(409, claim.conflict)
+    if claim.record_id is None:
+        response = current_app.response_class(claim.replay_body, status=claim.replay_status,
+                                               mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        status, body, bill_id = run()
+        text = _json_text(body)
+        idempotency.finish(claim.record_id, status, text, bill_id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        idempotency.release(claim.record_id)
+        db.session.commit()
+        raise
+    return current_app.response_class(text, status=status, mimetype="application/json")
+
+
+# --------------------------------------------------------------------------- stores
+
+
+@bp.get("/stores")
+def stores():
+    """The stores the caller belongs to, with their role."""
+    authenticate(V1)
+    rows = db.session.execute(
+        select(Store, Membership.role).join(Membership, Membership.store_id == Store.id)
+        .where(Membership.user_id == g.api_user.id).order_by(Store.name, Store.id)
+    ).all()
+    return json_response({"success": True, "data": {
+        "stores": [{"id": store.uid, "name": store.name, "role": role} for store, role in rows]
+    }})
+
+
+# --------------------------------------------------------------------------- bills
+
+
+@bp.post("/billing/<store_id>/bills")
+def save_bill(store_id: str):
+    """Save (finalise) a bill: computed totals, an invoice number, stock taken."""
+    store = _store_for(store_id)
+    payload = read_json(V1)
+
+    def run():
+        draft = parse_bill_payload(store, payload, source="v1")
+        bill = billing.save_bill(store, g.api_user, draft)
+        return 201, {"success": True, "message": "Bill saved successfully", "data": billing.bill_v1(bill)}, bill.id
+
+    return _idempotent(store, payload, run)
+
+
+@bp.get("/billing/<store_id>/bills")
+def list_bills(store_id: str):
+    """Bills of the store, paged, filtered and sorted."""
+    store = _store_for(store_id)
+    errors: dict = {}
+    page = _int_arg("page", 1, errors)
+    limit = _int_arg("limit", 20, errors, maximum=100)
+    start, end = _time_arg("from", errors), _time_arg("to", errors)
+    sort = _choice_arg("sort", tuple(billing.LIST_SORTS), errors, default="date_desc")
+    status = _choice_arg("status", BILL_STATUSES, errors)
+    if start and end and start > end:
+        errors["to"] = ["Must not be before from"]
+    _raise_query_errors(errors)
+    rows, total = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
+                                     sort=sort, page=page, limit=limit)
+    return json_response({"success": True, "data": {
+        "items": [billing.bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
+    }})
+
+
+@bp.get("/billing/<store_id>/bills/<bill_id>")
+def bill_detail(store_id: str, bill_id: str):
+    """One saved bill, as the save response returned it."""
+    store = _store_for(store_id)
+    bill = db.session.execute(
+        select(Bill).where(Bill.store_id == store.id, Bill.uid == bill_id)
+    ).scalar_one_or_none()
+    if bill is None:
+        raise ApiError(404, "Bill not found")
+    return json_response({"success": True, "data": billing.bill_v1(bill)})
+
+
+# --------------------------------------------------------------------------- held bills
+
+
+@bp.post("/billing/<store_id>/bills/hold")
+def hold_bill(store_id: str):
+    """Park a bill as a draft: no invoice number, no stock taken."""
+    store = _store_for(store_id)
+    payload = read_json(V1)
+
+    def run():
+        draft = parse_bill_payload(store, payload, hold=True, source="v1")
+        held = billing.hold_bill(store, g.api_user, payload, draft)
+        data = {"held_id": held.uid, "created_at": billing.iso_z(held.created_at)}
+        return 201, {"success": True, "message": "Bill held successfully", "data": data}, None
+
+    return _idempotent(store, payload, run)
+
+
+@bp.get("/billing/<store_id>/bills/held")
+def list_held(store_id: str):
+    """Held bills of the store, newest first."""
+    store = _store_for(store_id)
+    errors: dict = {}
+    page = _int_arg("page", 1, errors)
+    limit = _int_arg("limit", 50, errors, maximum=100)
+    _raise_query_errors(errors)
+    rows, total = billing.list_held(store, page=page, limit=limit)
+    return json_response({"success": True, "data": {
+        "held": [
+            {"held_id": h.uid, "created_at": billing.iso_z(h.created_at), "customer_summary": h.customer_summary,
+             "amount_estimate": h.amount_estimate}
+            for h in rows
+        ],
+        "page": page, "limit": limit, "total": total,
+    }})
+
+
+@bp.get("/billing/<store_id>/bills/held/<held_id>")
+def held_detail(store_id: str, held_id: str):
+    """A held bill's payload exactly as held, and the number the next save would get."""
+    store = _store_for(store_id)
+    held = db.session.execute(
+        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_id)
+    ).scalar_one_or_none()
+    if held is None:
+        raise ApiError(404, "Held bill not found")
+    return json_response({"success": True, "data": {"held": {
+        "held_id": held.uid,
+        "created_at": billing.iso_z(held.created_at),
+        "payload": held.payload,
+        "suggested_number": numbering.peek_next(store),
+    }}})
+
+
+# --------------------------------------------------------------------------- look-ups for the till
+
+
+@bp.get("/billing/<store_id>/catalog")
+def catalog(store_id: str):
+    """Catalogue items; q matches name, SKU and barcode."""
+    store = _store_for(store_id)
+    errors: dict = {}
+    page = _int_arg("page", 1, errors)
+    limit = _int_arg("limit", 20, errors, maximum=100)
+    item_type = _choice_arg("type", PRODUCT_TYPES, errors)
+    _raise_query_errors(errors)
+    result = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
+    return json_response({"success": True, "data": {
+        "items": [catalog_item_v1(p) for p in result.items], "page": page, "limit": limit, "total": result.total,
+    }})
+
+
+@bp.get("/billing/<store_id>/customers")
+def customers(store_id: str):
+    """Customers of the store; q matches name, phone and email."""
+    store = _store_for(store_id)
+    errors: dict = {}
+    page = _int_arg("page", 1, errors)
+    limit = _int_arg("limit", 20, errors, maximum=100)
+    _raise_query_errors(errors)
+    result = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
+    return json_response({"success": True, "data": {
+        "items": [customer_v1(c) for c in result.items], "page": page, "limit": limit, "total": result.total,
+    }})

@@ -1,0 +1,89 @@
+"""Look-ups the till needs: catalogue search (name, SKU, barcode) and customer search, paged.
+
+Billing v1's /catalog and /customers endpoints and the POS page call these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import case, func, or_, select
+
+from extensions import db
+from models import Customer, Party, Product, Store
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    page: int
+    limit: int
+    total: int
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _paged(query, page: int, limit: int) -> Page:
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = db.session.execute(query.limit(limit).offset((page - 1) * limit)).scalars().all()
+    return Page(list(rows), page, limit, total)
+
+
+def search_catalog(store: Store, q: Optional[str] = None, type: Optional[str] = None, page: int = 1,
+                   limit: int = 20) -> Page:
+    """Live catalogue items of the store; q matches name, SKU or barcode (an exact code match sorts first)."""
+    query = select(Product).where(Product.store_id == store.id, Product.archived.is_(False))
+    if type:
+        query = query.where(Product.type == type)
+    order = [Product.product_name, Product.id]
+    if q and q.strip():
+        term = q.strip()
+        pattern = _like(term)
+        query = query.where(or_(
+            func.lower(Product.product_name).like(pattern, escape="\\"),
+            func.lower(Product.sku).like(pattern, escape="\\"),
+            func.lower(Product.barcode).like(pattern, escape="\\"),
+        ))
+        exact = case((or_(Product.barcode == term, Product.sku == term), 0), else_=1)
+        order.insert(0, exact)
+    return _paged(query.order_by(*order), page, limit)
+
+
+def search_customers(store: Store, q: Optional[str] = None, page: int = 1, limit: int = 20) -> Page:
+    """Customers of the store whose name, phone or email contains q."""
+    query = select(Customer).join(Party).where(Customer.store_id == store.id, Party.is_active.is_(True))
+    if q and q.strip():
+        pattern = _like(q.strip())
+        query = query.where(or_(
+            func.lower(Customer.name).like(pattern, escape="\\"),
+            func.lower(Customer.phone_no).like(pattern, escape="\\"),
+            func.lower(Customer.email).like(pattern, escape="\\"),
+        ))
+    return _paged(query.order_by(Customer.name, Customer.id), page, limit)
+
+
+def catalog_item_v1(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.uid,
+        "type": product.type,
+        "name": product.product_name,
+        "price": product.unit_price,
+        "cgst": product.cgst_rate,
+        "sgst": product.sgst_rate,
+        "stock": product.quantity if product.tracks_stock else None,
+        "sku": product.sku,
+        "barcode": product.barcode,
+    }
+
+
+def customer_v1(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.party.uid,
+        "name": customer.name,
+        "phoneNumber": customer.phone_no,
+        "email": customer.email,
+        "address": customer.address,
+    }
