@@ -97,3 +97,48 @@ def user_for_access_token(token: str) -> User:
     if user.token_version != claims.version:
         raise TokenError("Token is invalid")
     return user
+
+
+class TokenReused(TokenError):
+    """A refresh token that was already rotated came back: the family is revoked (the caller commits that)."""
+
+
+def revoke_user_tokens(user: User) -> None:
+    """End every token and web session of the user: bump token_version and revoke outstanding refresh rows."""
+    user.token_version = (user.token_version or 0) + 1
+    db.session.execute(
+        db.update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(timezone.utc))
+    )
+    db.session.flush()
+
+
+def rotate_refresh(token: str) -> tuple[User, str, str]:
+    """Spend a refresh token once: (user, new access, new refresh). Replaying a spent one revokes the user's tokens.
+
+    The spend is one conditional UPDATE, so two concurrent refreshes with the same token cannot both succeed.
+    """
+    claims = decode(token, "refresh")
+    user = db.session.get(User, claims.user_id)
+    if user is None or not user.is_active_account:
+        raise TokenError("User not found")
+    if user.token_version != claims.version:
+        raise TokenError("Token is invalid")  # from before a password reset or a revocation: dead, not an alarm
+    spent = db.session.execute(
+        db.update(RefreshToken)
+        .where(
+            RefreshToken.jti == claims.jti,
+            RefreshToken.user_id == user.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=datetime.now(timezone.utc))
+    ).rowcount
+    if spent != 1:
+        row = db.session.execute(db.select(RefreshToken).filter_by(jti=claims.jti)).scalar_one_or_none()
+        if row is not None and row.used_at is not None:
+            revoke_user_tokens(user)
+            raise TokenReused("Token is blacklisted")
+        raise TokenError("Token is blacklisted" if row is not None else "Token is invalid")
+    return user, issue_access(user), issue_refresh(user)

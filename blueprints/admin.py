@@ -1,0 +1,149 @@
+"""Admin pages: store settings and staff (owner only), and the store switcher (every member)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from zoneinfo import available_timezones
+
+from blueprints.decorators import role_required
+from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
+from extensions import db
+from services import accounts, uploads
+from services.errors import DomainError, ValidationError
+from services.store_settings import update_store_settings
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+COMMON_ZONES = ("Asia/Kolkata", "Asia/Dubai", "Asia/Singapore", "Asia/Kathmandu", "Europe/London", "UTC")
+
+
+def _external(endpoint: str, **values) -> str:
+    """An absolute link for mail: PUBLIC_BASE_URL when set (behind a proxy), else this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("owner")
+def settings():
+    """The store's details for invoices and the till; owners only."""
+    store = g.store
+    form = StoreSettingsForm(obj=store)
+    if request.method == "GET" and not store.invoice_prefix:
+        form.invoice_prefix.data = "INV"
+    if form.validate_on_submit():
+        upload = form.logo.data if form.logo.data and getattr(form.logo.data, "filename", "") else None
+        old_logo = store.logo_path
+        try:
+            update_store_settings(current_user, store, request.form, logo=upload.stream if upload else None)
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            if upload and old_logo and old_logo != store.logo_path:
+                uploads.remove(old_logo)
+            flash("Store settings saved.", "success")
+            return redirect(url_for(".settings"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form, store=store, zones=COMMON_ZONES,
+                           all_zones=sorted(available_timezones())), status
+
+
+@bp.get("/staff")
+@role_required("owner")
+def staff():
+    """Who works in this store, with their roles; invite someone by email."""
+    return _staff_page(InviteForm())
+
+
+def _staff_page(invite_form: InviteForm, status: int = 200):
+    members = accounts.members_of(g.store)
+    role_forms = {m.id: RoleForm(prefix=f"m{m.id}", role=m.role) for m in members}
+    return render_template("admin/staff.html", store=g.store, members=members, invite_form=invite_form,
+                           role_forms=role_forms, empty_form=EmptyForm()), status
+
+
+@bp.post("/staff/invite")
+@role_required("owner")
+def invite():
+    """Add a person by email with a role; a new person sets their password through "forgot password"."""
+    form = InviteForm()
+    email = accounts.normalise_email(form.email.data)
+    try:
+        accounts.invite_member(current_user, g.store, email, form.role.data or "",
+                               accept_url=_external("auth.forgot_password", email=email))
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_errors(form, exc.errors, fallback="email")
+        return _staff_page(form, 422)
+    db.session.commit()
+    flash(f"{email} is invited as {form.role.data}.", "success")
+    return redirect(url_for(".staff"), 303)
+
+
+@bp.post("/staff/<int:membership_id>/role")
+@role_required("owner")
+def change_role(membership_id: int):
+    """Change a member's role (a store always keeps one owner)."""
+    role = request.form.get(f"m{membership_id}-role") or request.form.get("role") or ""
+    try:
+        accounts.change_role(current_user, g.store, membership_id, role)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(" ".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
+        return redirect(url_for(".staff"), 303)
+    db.session.commit()
+    flash("Role changed.", "success")
+    return redirect(url_for(".staff"), 303)
+
+
+@bp.post("/staff/<int:membership_id>/remove")
+@role_required("owner")
+def remove_member(membership_id: int):
+    """Take someone out of this store (their account stays; other stores are not touched)."""
+    try:
+        accounts.remove_member(current_user, g.store, membership_id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(" ".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
+        return redirect(url_for(".staff"), 303)
+    db.session.commit()
+    flash("Removed from the store.", "success")
+    return redirect(url_for(".staff"), 303)
+
+
+@bp.get("/stores")
+@login_required
+def stores():
+    """The stores you work in, to switch between them."""
+    return render_template("admin/stores.html", stores=accounts.stores_of(current_user), empty_form=EmptyForm())
+
+
+@bp.post("/stores/switch")
+@login_required
+def switch_store():
+    """Work in another of your stores (the web pages and the NamastePMS API follow it)."""
+    try:
+        store_id = int(request.form.get("store_id", ""))
+    except ValueError:
+        store_id = 0
+    store = accounts.switch_store(current_user, store_id)  # NotFound -> 404 page
+    db.session.commit()
+    flash(f"You are now working in {store.name}.", "success")
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"), 303)
+
+
+@bp.app_context_processor
+def store_switcher_context():
+    """`switch_stores` for templates/admin/_store_switcher.html: the signed-in user's stores and roles."""
+    if not current_user.is_authenticated:
+        return {"switch_stores": []}
+    return {"switch_stores": accounts.stores_of(current_user)}

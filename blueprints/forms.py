@@ -1,0 +1,87 @@
+"""Web forms of the sign-in and admin pages. They carry CSRF and keep what was typed; the rules themselves
+live in the services, whose field errors `apply_errors` puts beside the matching fields."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+
+from models import BUSINESS_KINDS, ROLES
+from services.gstin import STATE_CODES
+
+KIND_CHOICES = [(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
+CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": 6,
+              "placeholder": "123456"}
+
+
+def apply_errors(form: FlaskForm, errors: dict, fallback: str | None = None) -> None:
+    """Show a service's field errors beside their fields; errors for fields the form lacks go on `fallback`."""
+    for name, messages in errors.items():
+        field = getattr(form, name, None) or (getattr(form, fallback, None) if fallback else None)
+        if field is None:
+            form.form_errors.extend(messages)
+            continue
+        field.errors = list(field.errors) + list(messages)
+
+
+class SignupForm(FlaskForm):
+    username = StringField("Your name (username)", render_kw={"autocomplete": "username"})
+    email = EmailField("Email", render_kw={"autocomplete": "email"})
+    password = PasswordField("Password (at least 8 characters)", render_kw={"autocomplete": "new-password"})
+    phone_no = StringField("Phone (optional)", render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    business_name = StringField("Shop name (optional)", render_kw={"autocomplete": "organization"})
+    business_kind = SelectField("Kind of shop", choices=KIND_CHOICES, default="general")
+
+
+class CodeForm(FlaskForm):
+    otp = StringField("6-digit code", render_kw=CODE_ATTRS)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", render_kw={"autocomplete": "email"})
+
+
+class ResetForm(FlaskForm):
+    otp = StringField("6-digit code from the email", render_kw=CODE_ATTRS)
+    new_password = PasswordField("New password (at least 8 characters)", render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("New password again", render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password (at least 8 characters)", render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("New password again", render_kw={"autocomplete": "new-password"})
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token (logout, resend, switch store, remove)."""
+
+
+class StoreSettingsForm(FlaskForm):
+    name = StringField("Shop name")
+    address = TextAreaField("Address", render_kw={"rows": 3})
+    state_code = SelectField(
+        "State", choices=[("", "—")] + [(code, f"{code} · {name}") for code, name in STATE_CODES.items()]
+    )
+    phone = StringField("Phone", render_kw={"inputmode": "tel"})
+    gstin = StringField("GSTIN", render_kw={"maxlength": 15, "style": "text-transform: uppercase"})
+    upi_id = StringField("UPI id", render_kw={"placeholder": "shopname@okbank"})
+    invoice_prefix = StringField("Invoice prefix", render_kw={"maxlength": 6})
+    business_kind = SelectField("Kind of shop", choices=KIND_CHOICES)
+    timezone = StringField("Time zone", render_kw={"list": "timezones"})
+    logo = FileField("Logo (JPEG, PNG or WebP, at most 5 MB)", render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email")
+    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES], default="cashier")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES])

@@ -1,0 +1,87 @@
+"""Store settings (owner only): the shop's name, address, GST registration, UPI id, invoice prefix, kind,
+time zone and logo. Every field is checked before anything is written, the logo file last."""
+from __future__ import annotations
+
+import re
+from typing import IO, Any, Optional
+from zoneinfo import available_timezones
+
+from extensions import db
+from models import BUSINESS_KINDS, Store, User
+from services import audit, uploads
+from services.access import require_role
+from services.errors import ValidationError
+from services.gstin import STATE_CODES, gstin_error
+from services.gstin import normalise as normalise_gstin
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")
+UPI_ID = re.compile(r"^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$")
+# GST rule 46 allows letters, digits, "-" and "/" in invoice numbers (16 characters in all).
+INVOICE_PREFIX = re.compile(r"^[A-Z0-9/-]{1,6}$")
+FIELDS = ("name", "address", "state_code", "phone", "gstin", "upi_id", "invoice_prefix", "business_kind", "timezone")
+
+
+def _clean(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo: Optional[IO[bytes]] = None) -> Store:
+    """Validate every field, then write them (and the new logo) to the store; flushes. Returns the store."""
+    require_role(actor, store, "owner")
+    values = {name: _clean(data.get(name)) for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not values["name"]:
+        bad("name", "This field may not be blank.")
+    elif len(values["name"]) > 255:
+        bad("name", "Ensure this field has no more than 255 characters.")
+    gstin = normalise_gstin(values["gstin"])
+    state_code = values["state_code"] or (gstin[:2] if gstin[:2] in STATE_CODES else "")
+    if state_code and state_code not in STATE_CODES:
+        bad("state_code", "Choose a state from the list.")
+    if gstin and (message := gstin_error(gstin, state_code if state_code in STATE_CODES else None)):
+        bad("gstin", message)
+    if values["phone"] and not PHONE.match(values["phone"]):
+        bad("phone", "Enter a phone number of 8 to 15 digits.")
+    if values["upi_id"] and not UPI_ID.match(values["upi_id"]):
+        bad("upi_id", "Enter a UPI id such as shopname@okbank.")
+    prefix = values["invoice_prefix"].upper() or "INV"
+    if not INVOICE_PREFIX.match(prefix):
+        bad("invoice_prefix", "Use 1 to 6 letters, digits, '-' or '/'.")
+    kind = values["business_kind"] or store.business_kind
+    if kind not in BUSINESS_KINDS:
+        bad("business_kind", f'"{kind}" is not a valid choice.')
+    zone = values["timezone"] or "Asia/Kolkata"
+    if zone not in available_timezones():
+        bad("timezone", "Choose a time zone such as Asia/Kolkata.")
+    image = None
+    if logo is not None:
+        try:
+            image = uploads.read_image(logo, "logo")
+        except ValidationError as exc:
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    bad(field, message)
+    if errors:
+        raise ValidationError("Please correct the store settings.", errors)
+
+    before = audit.snapshot(store, FIELDS + ("state", "logo_path"))
+    store.name = values["name"]
+    store.address = values["address"] or None
+    store.state_code = state_code or None
+    store.state = STATE_CODES.get(state_code) if state_code else None
+    store.phone = values["phone"] or None
+    store.gstin = gstin or None
+    store.upi_id = values["upi_id"] or None
+    store.invoice_prefix = prefix
+    store.business_kind = kind
+    store.timezone = zone
+    if image is not None:
+        store.logo_path = uploads.save_image(store.uid, *image, prefix="logo")
+    db.session.flush()
+    audit.record("update", "store", store.id, store_id=store.id, user_id=actor.id, before=before,
+                 after=audit.snapshot(store, FIELDS + ("state", "logo_path")))
+    return store
