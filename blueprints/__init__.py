@@ -7,6 +7,7 @@ from extensions import csrf
 
 
 def register_blueprints(app: Flask) -> None:
+    import blueprints.api.billing_v1_documents  # noqa: F401  (adds the bill PDF route to Billing v1)
     from blueprints.admin import bp as admin_bp
     from blueprints.api.accounts import bp as accounts_api_bp
     from blueprints.api.billing_v1 import bp as billing_v1_bp
@@ -14,10 +15,11 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.api.jewellery import bp as jewellery_bp
     from blueprints.api.namaste import bp as namaste_bp
     from blueprints.auth import bp as auth_bp
+    from blueprints.documents import bp as documents_bp
     from blueprints.main import bp as main_bp
     from blueprints.uploads import bp as uploads_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, uploads_bp):
+    for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)

@@ -27,15 +27,35 @@ def inr(value) -> str:
     return format_currency(to_money(value), "INR", locale="en_IN")
 
 
+def _words(number: int) -> str:
+    """An integer in Indian numbering, capitalised, with "and" kept lower case: "One Lakh Five Hundred and Two"."""
+    text = num2words(number, lang="en_IN").replace(",", "").replace("-", " ")
+    return " ".join(word if word == "and" else word.capitalize() for word in text.split())
+
+
 def amount_in_words(value) -> str:
-    """Rupees and paise in Indian numbering: 'One Lakh Twenty Thousand Rupees and Fifty Paise Only'."""
+    """The amount rounded half-up to the paisa, in Indian numbering: 'One Lakh Twenty Thousand Rupees and Fifty
+    Paise Only', 'One Rupee Only', 'Fifty Paise Only', 'Zero Rupees Only'; negative amounts start with 'Minus'."""
     amount = to_money(value)
+    sign = "Minus " if amount < 0 else ""
+    amount = abs(amount)
     rupees = int(amount)
     paise = int((amount - rupees) * 100)
-    words = num2words(rupees, lang="en_IN").replace(",", "").replace("-", " ").title() + " Rupees"
+    parts = []
+    if rupees or not paise:
+        parts.append(_words(rupees) + (" Rupee" if rupees == 1 else " Rupees"))
     if paise:
-        words += " and " + num2words(paise, lang="en_IN").replace("-", " ").title() + " Paise"
-    return words + " Only"
+        parts.append(_words(paise) + (" Paisa" if paise == 1 else " Paise"))
+    return sign + " and ".join(parts) + " Only"
+
+
+def percent(value) -> str:
+    """A tax or purity rate without needless zeros: 9.00 -> '9%', 2.50 -> '2.5%'."""
+    if value is None or value == "":
+        return ""
+    rate = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    text = f"{rate.quantize(PAISA, rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
+    return text + "%"
 
 
 def iso_z(value: Optional[datetime]) -> Optional[str]:
@@ -47,6 +67,7 @@ def iso_z(value: Optional[datetime]) -> Optional[str]:
 
 
 def local_time(value: Optional[datetime], tz_name: Optional[str] = None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
+    """An aware timestamp in the store's time zone (Asia/Kolkata unless given)."""
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(tz_name or "Asia/Kolkata")).strftime(fmt)
@@ -56,6 +77,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(inr, "inr")
     app.add_template_filter(amount_in_words, "in_words")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(percent, "percent")
 
     @app.context_processor
     def navigation():
@@ -67,7 +89,7 @@ def register_template_helpers(app: Flask) -> None:
         from services.access import current_store_for, membership_for
 
         store = role = None
-        if current_user.is_authenticated:
+        if getattr(current_user, "is_authenticated", False):  # None outside a request
             store = current_store_for(current_user)
             membership = membership_for(current_user, store) if store else None
             role = membership.role if membership else None

@@ -1,0 +1,574 @@
+"""Bill documents: the A4 GST tax invoice (PDF and print page), the 80 mm receipt, the UPI QR, share links, mail.
+
+Every surface's bill (POS, Billing v1, NamastePMS, jewellery; sale or purchase) is read from the same models, so
+one view of it (`invoice_document`) feeds the PDF, the A4 print page and the receipt, and their numbers agree.
+User text reaches the templates only as autoescaped text; the PDF renderer may read nothing but static/ and the
+store's own uploads folder (`link_callback` plus xhtml2pdf's ResourceAccessPolicy), and never the network.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import quote, unquote, urlsplit
+
+import segno
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from extensions import db
+from models import Bill, Store
+from services.errors import DomainError, NotFound, ValidationError
+from services.formatting import amount_in_words, inr, local_time, to_money
+from services.mail import send_mail
+
+log = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+SHARE_SALT = "bill-share-link"
+STATIC_PREFIX = "/static/"
+UPLOADS_PREFIX = "/store-uploads/"  # a name only the PDF renderer understands (see _link_callback)
+QR_PREFIX = "data:image/png;base64,"
+IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+# GST state codes (the first two digits of a GSTIN), for "Place of supply: 27 - Maharashtra".
+STATE_NAMES = {
+    "01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh",
+    "05": "Uttarakhand", "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh",
+    "10": "Bihar", "11": "Sikkim", "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur",
+    "15": "Mizoram", "16": "Tripura", "17": "Meghalaya", "18": "Assam", "19": "West Bengal",
+    "20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh", "23": "Madhya Pradesh", "24": "Gujarat",
+    "25": "Daman and Diu", "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra",
+    "28": "Andhra Pradesh (before 2014)", "29": "Karnataka", "30": "Goa", "31": "Lakshadweep", "32": "Kerala",
+    "33": "Tamil Nadu", "34": "Puducherry", "35": "Andaman and Nicobar Islands", "36": "Telangana",
+    "37": "Andhra Pradesh", "38": "Ladakh", "96": "Other Country", "97": "Other Territory",
+}
+
+# Jewellery columns: (key, heading, the contract's bill_display_settings flag).
+JEWELLERY_COLUMNS = (
+    ("huid", "HUID", "showHuidInBill"),
+    ("gross_weight", "Gross wt (g)", "showGrossWeightInBill"),
+    ("net_weight", "Net wt (g)", "showNetWeightInBill"),
+    ("tounch", "Purity", "showTounchInBill"),
+    ("making_charge", "Making", "showMakingChargeInBill"),
+)
+
+
+class DocumentError(DomainError):
+    """The renderer failed; the bill is fine, the document could not be made."""
+
+    status = 500
+
+
+class ShareLinkInvalid(NotFound):
+    """A share token that was not signed by us (tampered, truncated) or names no bill."""
+
+
+class ShareLinkExpired(DomainError):
+    status = 410
+
+
+# --------------------------------------------------------------------------- the document model
+
+
+@dataclass(frozen=True)
+class PartyBlock:
+    """One side of the invoice: who supplies, or who receives."""
+
+    name: str
+    address: str = ""
+    gstin: str = ""
+    state: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    line_no: int
+    name: str
+    hsn_code: str
+    qty: int
+    unit: str
+    rate: Decimal
+    discount: Decimal
+    taxable: Decimal
+    cgst_rate: Decimal
+    cgst_amount: Decimal
+    sgst_rate: Decimal
+    sgst_amount: Decimal
+    line_total: Decimal
+    jewellery: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    cgst_rate: Decimal
+    sgst_rate: Decimal
+    taxable: Decimal
+    cgst: Decimal
+    sgst: Decimal
+
+    @property
+    def total_tax(self) -> Decimal:
+        return self.cgst + self.sgst
+
+
+@dataclass
+class InvoiceDocument:
+    """Everything a bill's documents print, computed once so the PDF, print page and receipt agree."""
+
+    bill: Bill
+    store: Store
+    title: str
+    number: str
+    date: str
+    time: str
+    seller: PartyBlock
+    buyer: PartyBlock
+    place_of_supply: str
+    lines: list[DocumentLine]
+    tax_rows: list[TaxRow]
+    jewellery_columns: list[tuple[str, str]]
+    taxable_total: Decimal
+    cgst_total: Decimal
+    sgst_total: Decimal
+    sub_total: Decimal
+    discount: Decimal
+    tax: Decimal
+    additional_charges: Decimal
+    grand_total: Decimal
+    paid: Decimal
+    dues: Decimal
+    words: str
+    payments: list[dict[str, Any]]
+    notes: str
+    cancelled: bool
+    cancelled_on: str
+    cancel_reason: str
+    upi_uri: Optional[str]
+    qr_data_uri: Optional[str]
+    logo_src: Optional[str]
+
+
+def bill_in_store(store: Store | int, bill_id: Optional[int] = None, uid: Optional[str] = None) -> Bill:
+    """The store's bill by id or uid; a missing id and another store's id are the same NotFound."""
+    store_id = store if isinstance(store, int) else store.id
+    query = db.select(Bill).filter_by(store_id=store_id)
+    if bill_id is not None:
+        query = query.filter_by(id=bill_id)
+    elif uid is not None:
+        query = query.filter_by(uid=str(uid))
+    else:
+        raise NotFound("Bill not found")
+    bill = db.session.execute(query).scalar_one_or_none()
+    if bill is None:
+        raise NotFound("Bill not found")
+    return bill
+
+
+def state_label(code: Optional[str]) -> str:
+    """'27 - Maharashtra' for a GST state code; the code alone when unknown; '' when none."""
+    if not code:
+        return ""
+    name = STATE_NAMES.get(code)
+    return f"{code} - {name}" if name else code
+
+
+def _store_block(store: Store) -> PartyBlock:
+    state = store.state or STATE_NAMES.get(store.state_code or "", "")
+    if store.state_code:
+        state = f"{state} ({store.state_code})" if state else store.state_code
+    return PartyBlock(name=store.name, address=store.address or "", gstin=store.gstin or "", state=state,
+                      phone=store.phone or "", email=store.email or "")
+
+
+def _counterparty_block(bill: Bill) -> PartyBlock:
+    """The customer of a sale or the supplier of a purchase, as the bill recorded them."""
+    party = bill.party
+    record = (party.customer or party.supplier) if party is not None else None
+    name = bill.customer_name or (record.name if record else "") or (
+        "Walk-in customer" if bill.kind == "sale" else "Supplier")
+    gstin = (getattr(record, "gstin", None) if record else None) or bill.VAt_number or ""
+    state_code = getattr(record, "state_code", None) or (gstin[:2] if gstin[:2] in STATE_NAMES else "")
+    return PartyBlock(
+        name=name,
+        address=bill.address or (getattr(record, "address", None) if record else None) or "",
+        gstin=gstin,
+        state=state_label(state_code),
+        phone=bill.phone or (getattr(record, "phone_no", None) if record else None) or "",
+        email=(getattr(record, "email", None) if record else None) or "",
+    )
+
+
+def _display_flags(bill: Bill) -> dict[str, bool]:
+    """The store's bill_display_settings (Store.settings), defaulting to on for jewellery stores."""
+    settings = (bill.store.settings or {}).get("bill_display_settings") or {}
+    default = bill.store.business_kind == "jewellery"
+    return {flag: bool(settings.get(flag, default)) for _, _, flag in JEWELLERY_COLUMNS}
+
+
+def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[str, Any]]]:
+    """Which jewellery columns print, and each line's values.
+
+    A line's product may switch a column on or off for itself (the contract's per-piece flags); otherwise the
+    store's setting decides. A column prints only when some line has a value to show in it.
+    """
+    store_flags = _display_flags(bill)
+    cells: dict[int, dict[str, Any]] = {}
+    shown: set[str] = set()
+    for item in bill.items:
+        own = (item.product.bill_display_settings or {}) if item.product is not None else {}
+        values = {}
+        for key, _, flag in JEWELLERY_COLUMNS:
+            value = getattr(item, key)
+            wanted = own.get(flag, store_flags[flag])
+            if value not in (None, "") and bool(wanted):
+                values[key] = value
+                shown.add(key)
+        cells[item.line_no] = values
+    columns = [(key, heading) for key, heading, _ in JEWELLERY_COLUMNS if key in shown]
+    return columns, cells
+
+
+def _tax_rows(lines: list[DocumentLine]) -> list[TaxRow]:
+    groups: "OrderedDict[tuple[Decimal, Decimal], list[Decimal]]" = OrderedDict()
+    for line in sorted(lines, key=lambda l: (l.cgst_rate + l.sgst_rate, l.cgst_rate)):
+        sums = groups.setdefault((line.cgst_rate, line.sgst_rate), [ZERO, ZERO, ZERO])
+        sums[0] += line.taxable
+        sums[1] += line.cgst_amount
+        sums[2] += line.sgst_amount
+    return [TaxRow(cgst_rate=c, sgst_rate=s, taxable=t, cgst=cg, sgst=sg) for (c, s), (t, cg, sg) in groups.items()]
+
+
+def upi_uri(bill: Bill) -> Optional[str]:
+    """upi://pay?pa=<UPI id>&pn=<store>&am=<dues>&cu=INR&tn=<invoice number>, or None when nothing is to be paid.
+
+    Only a sale that is not cancelled, whose store has a UPI id and whose dues are above zero, asks for money.
+    Values are percent-encoded (a space is %20, as UPI apps expect; '@' stays readable).
+    """
+    store = bill.store
+    dues = to_money(bill.due_amount or 0)
+    if bill.kind != "sale" or bill.cancelled_at is not None or not store.upi_id or dues <= 0:
+        return None
+    params = (
+        ("pa", store.upi_id.strip()),
+        ("pn", store.name),
+        ("am", f"{dues:f}"),
+        ("cu", "INR"),
+        ("tn", bill.invoice_number),
+    )
+    return "upi://pay?" + "&".join(f"{key}={quote(value, safe='@.-_')}" for key, value in params)
+
+
+def qr_png_data_uri(text: str, scale: int = 6) -> str:
+    """A QR code (segno, error correction M) as a PNG data URI."""
+    return segno.make(text, error="m", micro=False).png_data_uri(scale=scale, border=4)
+
+
+def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
+    """The printable view of a bill: parties, lines, tax summary by rate, totals, words, UPI QR, logo."""
+    store = bill.store
+    tz_name = store.timezone or "Asia/Kolkata"
+    columns, jewellery = _jewellery_cells(bill)
+    lines = [
+        DocumentLine(
+            line_no=item.line_no, name=item.name, hsn_code=item.hsn_code or "", qty=item.qty, unit=item.unit or "",
+            rate=to_money(item.rate), discount=to_money(item.discount_amount or 0),
+            taxable=to_money(item.taxable_amount or 0), cgst_rate=Decimal(item.cgst_rate or 0),
+            cgst_amount=to_money(item.cgst_amount or 0), sgst_rate=Decimal(item.sgst_rate or 0),
+            sgst_amount=to_money(item.sgst_amount or 0), line_total=to_money(item.line_total or 0),
+            jewellery=jewellery.get(item.line_no, {}),
+        )
+        for item in bill.items
+    ]
+    store_block, other = _store_block(store), _counterparty_block(bill)
+    seller, buyer = (store_block, other) if bill.kind == "sale" else (other, store_block)
+    pos_code = bill.place_of_supply or (
+        (bill.party.customer.state_code if bill.party and bill.party.customer else None) or store.state_code)
+    if bill.kind == "purchase":
+        title = "Purchase Invoice"
+    else:
+        title = "Tax Invoice" if store.gstin else "Invoice"
+    billed_at = bill.billing_timestamp or bill.created_at
+    uri = upi_uri(bill)
+    return InvoiceDocument(
+        bill=bill, store=store, title=title, number=bill.invoice_number,
+        date=bill.invoice_date.strftime("%d %b %Y") if bill.invoice_date else local_time(billed_at, tz_name, "%d %b %Y"),
+        time=local_time(billed_at, tz_name, "%I:%M %p"),
+        seller=seller, buyer=buyer, place_of_supply=state_label(pos_code),
+        lines=lines, tax_rows=_tax_rows(lines), jewellery_columns=columns,
+        taxable_total=sum((l.taxable for l in lines), ZERO),
+        cgst_total=sum((l.cgst_amount for l in lines), ZERO),
+        sgst_total=sum((l.sgst_amount for l in lines), ZERO),
+        sub_total=to_money(bill.sub_total), discount=to_money(bill.discount), tax=to_money(bill.tax),
+        additional_charges=to_money(bill.additional_charges or 0), grand_total=to_money(bill.total_amount),
+        paid=to_money(bill.paid_amount), dues=to_money(bill.due_amount),
+        words=amount_in_words(bill.total_amount),
+        payments=[
+            {"mode": p.mode.upper() if p.mode in ("upi",) else p.mode.capitalize(), "amount": to_money(p.amount),
+             "reference": p.reference or "", "at": local_time(p.timestamp, tz_name)}
+            for p in bill.payments
+        ],
+        notes=bill.notes or "",
+        cancelled=bill.cancelled_at is not None,
+        cancelled_on=local_time(bill.cancelled_at, tz_name) if bill.cancelled_at else "",
+        cancel_reason=bill.cancel_reason or "",
+        upi_uri=uri, qr_data_uri=qr_png_data_uri(uri) if uri else None,
+        logo_src=_logo_src(store, for_pdf),
+    )
+
+
+# --------------------------------------------------------------------------- resources the renderer may read
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder).resolve()
+
+
+def store_upload_dir(store: Store) -> Path:
+    """UPLOAD_FOLDER/<store uid>: the one uploads folder a store's documents may read (services/uploads.py
+    writes a store's files there)."""
+    base = current_app.config.get("UPLOAD_FOLDER") or str(Path(current_app.instance_path) / "uploads")
+    return (Path(base) / store.uid).resolve()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved == root or resolved.is_relative_to(root)
+
+
+def _image_type(path: Path) -> Optional[str]:
+    """The image type by content (PNG, JPEG, WebP), whatever the name says; None for anything else."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    for signature, content_type in IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def store_logo_path(store: Store) -> Optional[Path]:
+    """The store's uploaded logo if it is a PNG, JPEG or WebP inside its own uploads folder; None otherwise.
+
+    Store.logo_path is read relative to UPLOAD_FOLDER ("<store uid>/logo-....png", as services/uploads.py saves
+    it) or to the store's own folder ("logo.png").
+    """
+    if not store.logo_path:
+        return None
+    root = store_upload_dir(store)
+    base = root.parent
+    for candidate in (base / store.logo_path, root / store.logo_path):
+        if _inside(candidate, root) and candidate.is_file() and _image_type(candidate):
+            return candidate.resolve()
+    return None
+
+
+def _logo_src(store: Store, for_pdf: bool) -> Optional[str]:
+    path = store_logo_path(store)
+    if path is None:
+        return None
+    if for_pdf:
+        return UPLOADS_PREFIX + quote(path.relative_to(store_upload_dir(store)).as_posix())
+    # Pages embed it, so the print view needs no uploads route and works offline once loaded.
+    return f"data:{_image_type(path)};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def make_link_callback(store: Store) -> Callable[[str, Optional[str]], str]:
+    """xhtml2pdf's link_callback: /static/... and /store-uploads/... map into their folders; our own PNG data URIs
+    pass; anything else (http:, file:, absolute paths, ../) is refused and points at a file that does not exist."""
+    static = static_root()
+    uploads = store_upload_dir(store)
+    refused = str(static / ".refused-resource")
+
+    def link_callback(uri: str, rel: Optional[str] = None) -> str:
+        uri = str(uri or "")
+        if uri.startswith(QR_PREFIX):
+            return uri
+        parts = urlsplit(uri)
+        if not parts.scheme and not parts.netloc and not parts.query:
+            for prefix, root in ((STATIC_PREFIX, static), (UPLOADS_PREFIX, uploads)):
+                if parts.path.startswith(prefix):
+                    candidate = root / unquote(parts.path[len(prefix):])
+                    if _inside(candidate, root) and candidate.is_file():
+                        return str(candidate.resolve())
+        log.warning("document resource refused: %r", uri[:200])
+        return refused
+
+    return link_callback
+
+
+def resource_policy(store: Store):
+    """xhtml2pdf's own guard behind the link_callback: local reads only under static/ and the store's uploads,
+    no network at all, and its server limits on size and time."""
+    from xhtml2pdf.config.resources import ResourceAccessPolicy  # heavy (ReportLab); loaded on first render
+
+    return ResourceAccessPolicy.server(
+        base_dir=static_root(), extra_roots=(store_upload_dir(store),), allow_remote=False,
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass
+class RenderedPdf:
+    data: bytes
+    err: int
+    warn: int
+    messages: list[str]
+
+
+def render_invoice_html(bill: Bill, *, for_pdf: bool = False, **page) -> str:
+    """The A4 invoice as HTML: for the browser's print view, or (for_pdf) for xhtml2pdf."""
+    doc = invoice_document(bill, for_pdf=for_pdf)
+    return _render("pdf/invoice.html", doc=doc, for_pdf=for_pdf, page=page)
+
+
+def render_receipt_html(bill: Bill, **page) -> str:
+    """The 80 mm thermal receipt print page."""
+    return _render("pdf/receipt.html", doc=invoice_document(bill), page=page)
+
+
+def _render(name: str, **context) -> str:
+    """A document template with the app's filters and globals but without the pages' context processors
+    (navigation, store switcher): documents are also made outside requests (mail, benchmarks)."""
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def render_invoice_pdf(bill: Bill) -> RenderedPdf:
+    """The A4 tax invoice as PDF bytes, with the renderer's error and warning counts.
+
+    Raises DocumentError if xhtml2pdf reports an error; warnings are logged and returned.
+    """
+    from xhtml2pdf import pisa  # heavy (ReportLab); loaded on first render
+
+    html = render_invoice_html(bill, for_pdf=True)
+    out = io.BytesIO()
+    status = pisa.CreatePDF(
+        html, dest=out, encoding="utf-8", link_callback=make_link_callback(bill.store),
+        resource_policy=resource_policy(bill.store),
+    )
+    messages = [f"{mode}: {message}" for mode, _line, message, _ in getattr(status, "log", [])]
+    if status.err:
+        log.error("invoice %s did not render: %s", bill.invoice_number, "; ".join(messages))
+        raise DocumentError("The invoice PDF could not be made.")
+    if status.warn:
+        log.warning("invoice %s rendered with warnings: %s", bill.invoice_number, "; ".join(messages))
+    return RenderedPdf(data=out.getvalue(), err=status.err, warn=status.warn, messages=messages)
+
+
+def pdf_filename(bill: Bill) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in bill.invoice_number)
+    return f"{safe or 'invoice'}.pdf"
+
+
+# --------------------------------------------------------------------------- share links
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SHARE_SALT)
+
+
+def share_token(bill: Bill, now: Optional[datetime] = None, days: Optional[int] = None) -> str:
+    """A signed token naming the bill and when the link stops working (SHARE_LINK_DAYS, default 7)."""
+    issued = now or datetime.now(timezone.utc)
+    lifetime = days if days is not None else int(current_app.config.get("SHARE_LINK_DAYS") or 7)
+    expires = int((issued + timedelta(days=lifetime)).timestamp())
+    return _serializer().dumps({"b": bill.uid, "e": expires})
+
+
+def share_expires_at(token: str) -> Optional[datetime]:
+    try:
+        payload = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return datetime.fromtimestamp(int(payload["e"]), tz=timezone.utc)
+
+
+def bill_for_share_token(token: str, now: Optional[datetime] = None) -> Bill:
+    """The bill a share token names; ShareLinkInvalid (404) if not ours, ShareLinkExpired (410) if too old."""
+    try:
+        payload = _serializer().loads(token)
+        uid, expires = str(payload["b"]), int(payload["e"])
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise ShareLinkInvalid("This link is not valid.") from exc
+    moment = now or datetime.now(timezone.utc)
+    if moment.timestamp() >= expires:
+        raise ShareLinkExpired("This link has expired. Ask the shop for a new one.")
+    bill = db.session.execute(db.select(Bill).filter_by(uid=uid)).scalar_one_or_none()
+    if bill is None:
+        raise ShareLinkInvalid("This link is not valid.")
+    return bill
+
+
+def share_url(bill: Bill, now: Optional[datetime] = None) -> str:
+    """The absolute public link to the bill's PDF (PUBLIC_BASE_URL when set, else the request's host)."""
+    token = share_token(bill, now=now)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("documents.shared_pdf", token=token)
+    return url_for("documents.shared_pdf", token=token, _external=True)
+
+
+# --------------------------------------------------------------------------- mail
+
+
+def default_recipient(bill: Bill) -> str:
+    """The customer's (or supplier's) email on record, or ''."""
+    party = bill.party
+    record = (party.customer or party.supplier) if party is not None else None
+    return (record.email or "") if record is not None else ""
+
+
+def email_bill(bill: Bill, to: str, link: Optional[str] = None) -> str:
+    """Mail the bill's PDF as an attachment (and the share link, when given) to one address; returns the address.
+
+    Raises ValidationError (field "to") when there is no address or it is not a valid one.
+    """
+    address = _valid_email(to or default_recipient(bill))
+    pdf = render_invoice_pdf(bill)
+    store = bill.store
+    lines = [
+        f"Dear {bill.customer_name or 'customer'},",
+        "",
+        f"Please find attached invoice {bill.invoice_number} from {store.name} for {inr(bill.total_amount)}.",
+    ]
+    if bill.cancelled_at is not None:
+        lines.append("This invoice has been cancelled.")
+    elif to_money(bill.due_amount) > 0:
+        lines.append(f"Amount due: {inr(bill.due_amount)}.")
+    if link:
+        days = current_app.config.get("SHARE_LINK_DAYS") or 7
+        lines += ["", f"You can also download it from this link for the next {days} days:", link]
+    lines += ["", "Thank you,", store.name]
+    send_mail(
+        address, f"Invoice {bill.invoice_number} from {store.name}", "\n".join(lines),
+        attachments=[(pdf_filename(bill), "application/pdf", pdf.data)],
+    )
+    return address
+
+
+def _valid_email(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError.field("to", "This bill has no customer email; enter an address.")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError.field("to", "Enter a valid email address.") from exc
