@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from models import BUSINESS_KINDS, ROLES
 from services.gstin import STATE_CODES
 
-KIND_CHOICES = [(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
+KIND_CHOICES = [SelectChoice(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
+ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
+STATE_CHOICES = [SelectChoice("", "—")] + [SelectChoice(code, f"{code} · {name}") for code, name in STATE_CODES.items()]
 CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": 6,
               "placeholder": "123456"}
 
@@ -66,9 +69,7 @@ class EmptyForm(FlaskForm):
 class StoreSettingsForm(FlaskForm):
     name = StringField("Shop name")
     address = TextAreaField("Address", render_kw={"rows": 3})
-    state_code = SelectField(
-        "State", choices=[("", "—")] + [(code, f"{code} · {name}") for code, name in STATE_CODES.items()]
-    )
+    state_code = SelectField("State", choices=STATE_CHOICES)
     phone = StringField("Phone", render_kw={"inputmode": "tel"})
     gstin = StringField("GSTIN", render_kw={"maxlength": 15, "style": "text-transform: uppercase"})
     upi_id = StringField("UPI id", render_kw={"placeholder": "shopname@okbank"})
@@ -80,8 +81,8 @@ class StoreSettingsForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Email")
-    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES], default="cashier")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="cashier")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(role, role.capitalize()) for role in ROLES])
+    role = SelectField("Role", choices=ROLE_CHOICES)
