@@ -1,0 +1,536 @@
+"""The OpenAPI 3.1 document of every JSON route: one function per surface, each adding its paths and schemas.
+
+To document a new endpoint, add it to its surface's function (or add a function and list it in SURFACES):
+`doc.path("/api/thing/", "get", operation(...))` and `doc.schema("Thing", {...})`. tests/test_openapi.py fails
+while any route under /api (or a jewellery root path) is missing here, and runs schemathesis against the result.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional
+
+from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
+
+JSON = "application/json"
+INT32_MAX = 2_147_483_647
+
+
+class Document:
+    """The document being built, with small helpers so each surface reads like a table of its endpoints."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Shop API",
+                "version": "1.0.0",
+                "description": "NamastePMS (/api), Billing v1 (/api/v1) and the jewellery API (root paths), "
+                               "served over one set of models. Choices where the contracts are silent: docs/api.md.",
+            },
+            "paths": {},
+            "components": {
+                "schemas": {},
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            },
+            "security": [{"bearerAuth": []}],
+            "tags": [],
+        }
+
+    def path(self, url: str, method: str, operation: dict[str, Any]) -> None:
+        self.data["paths"].setdefault(url, {})[method] = operation
+
+    def schema(self, name: str, schema: dict[str, Any]) -> dict[str, str]:
+        self.data["components"]["schemas"][name] = schema
+        return ref(name)
+
+    def tag(self, name: str, description: str) -> None:
+        self.data["tags"].append({"name": name, "description": description})
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Any], required: Iterable[str] = (), extra: bool = True, **more: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, **more}
+    if required:
+        schema["required"] = list(required)
+    if not extra:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def string(max_length: Optional[int] = None, min_length: Optional[int] = None, **more: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", **more}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    if min_length is not None:
+        schema["minLength"] = min_length
+    return schema
+
+
+def integer(minimum: Optional[int] = None, maximum: int = INT32_MAX) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer", "maximum": maximum}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    return schema
+
+
+def enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+MONEY_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["99.99"]}
+RATE_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["9.00"]}
+DATE = {"type": "string", "format": "date", "examples": ["2026-02-12"]}
+DATETIME = {"type": "string", "format": "date-time", "examples": ["2026-02-12T10:30:00Z"]}
+PK = integer(1)
+NULLABLE_TEXT = nullable(string(2000))
+
+
+def money_in(max_whole_digits: int = 10, minimum: str = "0") -> dict[str, Any]:
+    """A non-negative decimal as a string ("99.99") or a JSON number; at most 2 decimal places."""
+    pattern = rf"^\d{{1,{max_whole_digits}}}(\.\d{{1,2}})?$"
+    return {"anyOf": [
+        {"type": "string", "pattern": pattern},
+        {"type": "number", "minimum": float(minimum), "maximum": 10 ** (max_whole_digits - 2), "multipleOf": 0.01},
+    ], "examples": ["99.99"]}
+
+
+def body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {JSON: {"schema": schema}}}
+
+
+def response(description: str, schema: Optional[dict[str, Any]] = None, media: str = JSON) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if schema is not None:
+        answer["content"] = {media: {"schema": schema}}
+    return answer
+
+
+def operation(summary: str, tag: str, responses: dict[str, Any], *, request: Optional[dict[str, Any]] = None,
+              parameters: Optional[list[dict[str, Any]]] = None, public: bool = False, op_id: str = "",
+              description: str = "") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if op_id:
+        op["operationId"] = op_id
+    if description:
+        op["description"] = description
+    if request is not None:
+        op["requestBody"] = request
+    if parameters:
+        op["parameters"] = parameters
+    if public:
+        op["security"] = []
+    return op
+
+
+def query(name: str, schema: dict[str, Any], description: str = "", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def path_param(name: str, schema: Optional[dict[str, Any]] = None, description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or string(), "description": description}
+
+
+# --------------------------------------------------------------------------- NamastePMS (DRF style)
+
+
+def _drf_common(doc: Document) -> None:
+    doc.schema("DrfDetail", obj({"detail": string()}, ["detail"]))
+    doc.schema("DrfError", obj({"error": string()}, ["error"]))
+    doc.schema("DrfMessage", obj({"message": string()}, ["message"]))
+    doc.schema("DrfFieldErrors", {
+        "type": "object",
+        "description": 'Field errors as DRF writes them: {"field": ["message"]}; nested lists for items.',
+        "additionalProperties": {"type": ["array", "object", "string"]},
+    })
+
+
+DRF_400 = response("Validation errors object, or {\"error\": ...}",
+                   {"anyOf": [ref("DrfError"), ref("DrfFieldErrors"), ref("DrfDetail")]})
+DRF_401 = response("Missing or invalid Bearer token", {"type": "object", "required": ["detail"]})
+DRF_403 = response("The caller's role may not do this", ref("DrfDetail"))
+DRF_404_PAGE = response("Invalid page.", ref("DrfDetail"))
+
+
+def _page(item: dict[str, Any]) -> dict[str, Any]:
+    return obj({
+        "count": integer(0),
+        "next": nullable(string(format="uri")),
+        "previous": nullable(string(format="uri")),
+        "results": {"type": "array", "items": item},
+    }, ["count", "next", "previous", "results"])
+
+
+PAGING = [
+    query("page", integer(1), "Page number (default 1); a page past the end answers 404 Invalid page."),
+    query("page_size", integer(1, 100), "Results per page (default 10, at most 100)"),
+]
+
+
+def _crud(doc: Document, url: str, tag: str, label: str, item: str, create: str, update: str, *,
+          required_id_detail: bool = False, list_params: Optional[list] = None, created_schema: dict,
+          updated_schema: dict) -> None:
+    """GET list, POST, PUT ?id=, DELETE ?id= of one NamastePMS resource."""
+    id_param = query("id", PK, f"{label} ID", required=True)
+    missing = response("Not found (another store's id answers the same)", ref("DrfError"))
+    doc.path(url, "get", operation(
+        f"List {tag.lower()}", tag, {"200": response("A page", _page(ref(item))), "401": DRF_401,
+                                     "403": DRF_403, "404": DRF_404_PAGE, "400": DRF_400},
+        parameters=PAGING + (list_params or []), op_id=f"list_{tag.lower()}"))
+    doc.path(url, "post", operation(
+        f"Create a {label.lower()}", tag, {"201": response("Created", created_schema), "400": DRF_400,
+                                          "401": DRF_401, "403": DRF_403},
+        request=body(ref(create)), op_id=f"create_{label.lower()}"))
+    doc.path(url, "put", operation(
+        f"Update a {label.lower()} (partial)", tag, {"200": response("Updated", updated_schema), "400": DRF_400,
+                                                     "401": DRF_401, "403": DRF_403, "404": missing},
+        request=body(ref(update)), parameters=[id_param], op_id=f"update_{label.lower()}"))
+    doc.path(url, "delete", operation(
+        f"Delete a {label.lower()}", tag, {"200": response("Deleted", ref("DrfMessage")), "400": DRF_400,
+                                          "401": DRF_401, "403": DRF_403, "404": missing},
+        parameters=[id_param], op_id=f"delete_{label.lower()}"))
+
+
+def namaste(doc: Document) -> None:
+    """Products, parties, expenses, billing, categories and payment methods (../shared/seeds/000_...)."""
+    _drf_common(doc)
+    for name, text in (("Products", "The store's catalogue"), ("Parties", "Customers and suppliers"),
+                       ("Expenses", "Money going out"), ("Billing", "Bills with client totals"),
+                       ("Catalogue settings", "Categories and payment methods")):
+        doc.tag(name, text)
+
+    product_fields = {
+        "product_name": string(100, 1),
+        "category": PK,
+        "unit_price": money_in(8),
+        "quantity": integer(0),
+        "product_Img": nullable(string(500, pattern=r"^(https?://[^\s/$.?#]\S*|/\S*)$")),
+        "description": NULLABLE_TEXT,
+        "type": enum(PRODUCT_TYPES),
+        "sku": nullable(string(50)),
+        "barcode": nullable(string(64)),
+        "hsn_code": nullable(string(8, pattern=r"^\d{4}(\d{2}){0,2}$")),
+        "cgst_rate": money_in(3),
+        "sgst_rate": money_in(3),
+        "low_stock_threshold": nullable(integer(0)),
+    }
+    doc.schema("ProductCreate", obj(product_fields, ["product_name", "category", "unit_price", "quantity"]))
+    doc.schema("ProductUpdate", obj(product_fields))
+    doc.schema("Product", obj({
+        "id": PK, "user": nullable(PK), "product_name": string(), "category": nullable(PK),
+        "product_Img": nullable(string()), "unit_price": MONEY_OUT, "quantity": integer(0),
+        "description": nullable(string()), "uid": string(format="uuid"), "type": enum(PRODUCT_TYPES),
+        "sku": nullable(string()), "barcode": nullable(string()), "hsn_code": nullable(string()),
+        "cgst_rate": RATE_OUT, "sgst_rate": RATE_OUT, "low_stock_threshold": nullable(integer(0)),
+    }, ["id", "user", "product_name", "category", "product_Img", "unit_price", "quantity", "description"]))
+    product_saved = obj({"message": string(), "product": ref("Product")}, ["message", "product"])
+    _crud(doc, "/api/products/", "Products", "Product", "Product", "ProductCreate", "ProductUpdate",
+          created_schema=product_saved, updated_schema=product_saved)
+
+    phone = nullable(string(20, pattern=r"^\+?\d[\d -]{4,18}\d$"))
+    email = nullable(string(254, format="email"))
+    customer_fields = {
+        "Category_type": enum(["Customer"]), "name": string(255, 1, pattern=r"\S"), "email": email, "phone_no": phone,
+        "Customer_code": nullable(string(50)), "address": NULLABLE_TEXT, "gstin": nullable(string(15)),
+        "gender": nullable(enum(GENDERS)), "open_balance": money_in(), "credit_limmit": money_in(),
+        "preferred_payment_method": nullable(PK), "payment_method": nullable(PK), "loyalty_points": integer(0),
+        "referred_by": nullable(string(255)), "notes": NULLABLE_TEXT, "is_active": {"type": "boolean"},
+    }
+    supplier_fields = {
+        "Category_type": enum(["Supplier"]), "name": string(255, 1, pattern=r"\S"),
+        "code": string(50, 1, pattern=r"\S"), "phone_no": phone, "email": email, "gstin": nullable(string(15)),
+        "address": NULLABLE_TEXT, "is_active": {"type": "boolean"},
+    }
+    doc.schema("CustomerCreate", obj(customer_fields, ["Category_type", "name"]))
+    doc.schema("SupplierCreate", obj(supplier_fields, ["Category_type", "name", "code"]))
+    doc.schema("PartyCreate", {"oneOf": [ref("CustomerCreate"), ref("SupplierCreate")]})
+    doc.schema("PartyUpdate", {"anyOf": [
+        obj({k: v for k, v in customer_fields.items() if k != "Category_type"}),
+        obj({k: v for k, v in supplier_fields.items() if k != "Category_type"}),
+    ], "description": "Fields of the party's own type; Category_type cannot change."})
+    doc.schema("Party", obj({
+        "id": PK, "Category_type": enum(["Customer", "Supplier"]), "is_active": {"type": "boolean"},
+        "is_updated_at": DATETIME,
+    }, ["id", "Category_type", "is_active", "is_updated_at"]))
+    doc.schema("Customer", obj({
+        "id": PK, "party": PK, "name": string(), "email": nullable(string()), "phone_no": nullable(string()),
+        "Customer_code": nullable(string()), "address": nullable(string()), "open_balance": MONEY_OUT,
+        "credit_limmit": MONEY_OUT, "payment_method": nullable(PK), "loyalty_points": integer(0),
+        "referred_by": nullable(string()), "notes": string(), "gender": nullable(string()),
+        "gstin": nullable(string()),
+    }, ["id", "party", "name", "email", "phone_no", "Customer_code", "address", "open_balance", "credit_limmit",
+        "payment_method", "loyalty_points", "referred_by", "notes"]))
+    doc.schema("Supplier", obj({
+        "id": PK, "party": PK, "name": string(), "code": string(), "phone_no": nullable(string()),
+        "email": nullable(string()), "gstin": nullable(string()), "address": nullable(string()),
+    }, ["id", "party", "name", "code"]))
+    doc.schema("PartyDetail", {"allOf": [ref("Party"), obj({"customer": ref("Customer"), "supplier": ref("Supplier")})]})
+    party_saved = obj({"message": string(), "party": ref("Party"), "customer": ref("Customer"),
+                       "supplier": ref("Supplier")}, ["message", "party"])
+    _crud(doc, "/api/parties/", "Parties", "Party", "PartyDetail", "PartyCreate", "PartyUpdate",
+          created_schema=party_saved, updated_schema=party_saved,
+          list_params=[query("category_type", enum(["Customer", "Supplier"]), "Filter by type")])
+    parties_get = doc.data["paths"]["/api/parties/"]["get"]
+    parties_get["summary"] = "List parties, or get one with ?id="
+    parties_get["parameters"].append(query("id", PK, "A party ID: answers that party with its customer/supplier"))
+    parties_get["responses"]["200"] = response("A page of parties, or one party when ?id= is given",
+                                               {"anyOf": [_page(ref("PartyDetail")), ref("PartyDetail")]})
+    parties_get["responses"]["404"] = response("Invalid page, or Party not found",
+                                               {"anyOf": [ref("DrfDetail"), ref("DrfError")]})
+
+    expense_fields = {
+        "amount": money_in(), "date": DATE, "category": enum(EXPENSE_CATEGORIES), "description": NULLABLE_TEXT,
+        "is_necessary": {"type": "boolean"},
+    }
+    doc.schema("ExpenseCreate", obj(expense_fields, ["amount", "date", "category"]))
+    doc.schema("ExpenseUpdate", obj(expense_fields))
+    doc.schema("Expense", obj({
+        "id": PK, "user": nullable(PK), "amount": MONEY_OUT, "description": nullable(string()), "date": DATE,
+        "category": enum(EXPENSE_CATEGORIES), "is_necessary": {"type": "boolean"},
+    }, ["id", "user", "amount", "description", "date", "category", "is_necessary"]))
+    expense_saved = obj({"message": string(), "expense": ref("Expense")}, ["message", "expense"])
+    _crud(doc, "/api/expenses/", "Expenses", "Expense", "Expense", "ExpenseCreate", "ExpenseUpdate",
+          created_schema=expense_saved, updated_schema=expense_saved)
+
+    amounts = {name: money_in() for name in ("paid_amount", "due_amount", "total_amount", "discount", "tax",
+                                               "sub_total")}
+    header = {
+        "invoice_number": string(50, 1, pattern=r"\S"), "invoice_date": nullable(DATE), "due_date": nullable(DATE),
+        "payment_method": nullable(PK), "invoice_status": enum(INVOICE_STATUSES), "party": nullable(PK),
+        "phone": nullable(string(20)), "VAt_number": nullable(string(50)), "address": NULLABLE_TEXT,
+        "notes": NULLABLE_TEXT, **amounts,
+    }
+    doc.schema("BillingItemCreate", obj({"item": PK, "quantity": integer(1), "rate": money_in()},
+                                        ["item", "quantity", "rate"]))
+    doc.schema("BillingCreate", obj({**header, "items": {"type": "array", "minItems": 1,
+                                                         "items": ref("BillingItemCreate")}},
+                                    ["invoice_number", "items"]))
+    doc.schema("BillingUpdate", obj(header, description="Header fields only; the items and the number of a saved "
+                                                        "bill stay as they are."))
+    doc.schema("BillingItem", obj({"id": PK, "billing": PK, "item": nullable(PK), "quantity": integer(1),
+                                   "rate": MONEY_OUT}, ["id", "billing", "item", "quantity", "rate"]))
+    doc.schema("Billing", obj({
+        "id": PK, "user": nullable(PK), "invoice_number": string(), "invoice_date": nullable(DATE),
+        "due_date": nullable(DATE), "payment_method": nullable(PK), "invoice_status": enum(INVOICE_STATUSES),
+        "party": nullable(PK), "phone": nullable(string()), "VAt_number": nullable(string()),
+        "address": nullable(string()), "notes": nullable(string()),
+        **{name: MONEY_OUT for name in amounts}, "uid": string(format="uuid"),
+        "status": enum(["paid", "partial", "unpaid"]), "items": {"type": "array", "items": ref("BillingItem")},
+    }, ["id", "user", "invoice_number", "invoice_date", "due_date", "payment_method", "invoice_status", "party",
+        "phone", "VAt_number", "address", "notes", *amounts]))
+    billing_saved = obj({"message": string(), "billing": ref("Billing")}, ["message", "billing"])
+    _crud(doc, "/api/billing/", "Billing", "Billing", "Billing", "BillingCreate", "BillingUpdate",
+          created_schema=billing_saved, updated_schema=billing_saved)
+    doc.data["paths"]["/api/billing/"]["delete"]["description"] = (
+        "Cancels the bill: it leaves the lists, keeps its number, its stock comes back, the audit stays.")
+
+    doc.schema("Category", obj({"id": PK, "name": string()}, ["id", "name"]))
+    doc.schema("PaymentMethod", obj({"id": PK, "name": string()}, ["id", "name"]))
+    tag = "Catalogue settings"
+    doc.path("/api/categories/", "get", operation(
+        "List the store's categories", tag, {"200": response("A page", _page(ref("Category"))), "401": DRF_401,
+                                             "404": DRF_404_PAGE}, parameters=PAGING, op_id="list_categories"))
+    doc.path("/api/categories/", "post", operation(
+        "Create a category (managers and owners)", tag,
+        {"201": response("Created", obj({"message": string(), "category": ref("Category")})), "400": DRF_400,
+         "401": DRF_401, "403": DRF_403},
+        request=body(obj({"name": string(100, 1, pattern=r"\S")}, ["name"])), op_id="create_category"))
+    doc.path("/api/payment-methods/", "get", operation(
+        "List the payment methods", tag, {"200": response("A page", _page(ref("PaymentMethod"))),
+                                          "401": DRF_401, "404": DRF_404_PAGE},
+        parameters=PAGING, op_id="list_payment_methods"))
+
+
+# --------------------------------------------------------------------------- NamastePMS accounts
+
+
+def accounts(doc: Document) -> None:
+    """Signup, OTP login and password reset (the NamastePMS contract's Authentication section)."""
+    doc.tag("Accounts", "Signup, email OTP, JWT")
+    email = string(254, format="email")
+    otp = string(6, 6, pattern=r"^\d{6}$")
+    message = response("Done", ref("DrfMessage"))
+    failure = response("Refused", {"anyOf": [ref("DrfError"), ref("DrfFieldErrors"), ref("DrfDetail")]})
+    not_found = response("User not found", ref("DrfError"))
+    throttled = response("Too many attempts", ref("DrfDetail"))
+    forms = {
+        "/api/signup/": ("Create an account (sends a signup OTP)", obj({
+            "username": string(150, 1), "email": email, "password": string(128, 8),
+            "phone_no": nullable(string(15)), "business_name": nullable(string(255)),
+        }, ["username", "email", "password"]), {"201": message, "400": failure}),
+        "/api/verify-signup-otp/": ("Verify the signup OTP", obj({"email": email, "otp": otp}, ["email", "otp"]),
+                                    {"200": message, "400": failure, "404": not_found}),
+        "/api/login/": ("Check credentials and mail a login OTP", obj({"email": email, "password": string(128)},
+                                                                      ["email", "password"]),
+                        {"200": message, "400": failure, "401": response("Invalid credentials", ref("DrfError")),
+                         "404": not_found}),
+        "/api/verify-login-otp/": ("Verify the login OTP and receive tokens", obj({"email": email, "otp": otp},
+                                                                                 ["email", "otp"]),
+                                   {"200": response("Tokens", obj({"message": string(), "refresh": string(),
+                                                                   "access": string()},
+                                                                  ["message", "refresh", "access"])),
+                                    "400": failure, "404": not_found}),
+        "/api/forget-password/": ("Mail a password-reset OTP", obj({"email": email}, ["email"]),
+                                  {"200": message, "400": failure, "404": not_found}),
+        "/api/verify-forget-password-otp/": ("Verify the password-reset OTP", obj({"email": email, "otp": otp},
+                                                                                  ["email", "otp"]),
+                                             {"200": message, "400": failure, "404": not_found}),
+        "/api/reset-password/": ("Set a new password after the OTP", obj({"email": email,
+                                                                          "new_password": string(128, 8)},
+                                                                         ["email", "new_password"]),
+                                 {"200": message, "400": failure, "404": not_found}),
+        "/api/token/refresh/": ("Rotate a refresh token into a new access (and refresh) token",
+                                obj({"refresh": string(4096, 1)}, ["refresh"]),
+                                {"200": response("Tokens", obj({"access": string(), "refresh": string()},
+                                                               ["access"])),
+                                 "400": failure, "401": response("Token invalid", {"type": "object"})}),
+    }
+    for url, (summary, schema, answers) in forms.items():
+        answers = dict(answers, **{"429": throttled})
+        doc.path(url, "post", operation(summary, "Accounts", answers, request=body(schema), public=True,
+                                        op_id=url.strip("/").replace("/", "_").replace("-", "_")))
+
+
+# --------------------------------------------------------------------------- Billing v1
+
+
+def billing_v1(doc: Document) -> None:
+    """Store-scoped POS bills (../shared/seeds/002_...): {"success", "message", "data"} envelopes."""
+    doc.tag("Billing v1", "Store-scoped POS bills with computed GST totals")
+    failure = doc.schema("V1Failure", obj({"success": {"const": False}, "message": string(),
+                                           "errors": {"type": "object"}}, ["success", "message"]))
+
+    def ok(data: dict[str, Any]) -> dict[str, Any]:
+        return obj({"success": {"const": True}, "message": string(), "data": data}, ["success", "data"])
+
+    errors = {"400": response("Invalid input", failure), "401": response("Not signed in", failure),
+              "403": response("Not a member of this store", failure), "404": response("Not found", failure)}
+    store = path_param("store_id", string(format="uuid"), "The store's uid")
+    money = {"type": "number", "minimum": 0, "maximum": 10 ** 10}
+    payment = obj({"mode": enum(["cash", "card", "upi", "wallet"]), "amount": {"type": "number", "exclusiveMinimum": 0},
+                   "reference": nullable(string(100)), "timestamp": DATETIME}, ["mode", "amount"])
+    item = obj({"line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": string(format="uuid"),
+                "staff_id": nullable(string(format="uuid")), "qty": integer(1),
+                "discount_type": enum(["percent", "flat"]), "discount_value": money,
+                "cgst": {"type": "number", "minimum": 0, "maximum": 100},
+                "sgst": {"type": "number", "minimum": 0, "maximum": 100}},
+               ["line_no", "type", "id", "qty", "discount_type", "discount_value", "cgst", "sgst"])
+    customer = obj({"name": string(255, 1), "gender": enum(GENDERS), "contact_no": string(pattern=r"^\+[1-9]\d{7,14}$"),
+                    "address": string(2000), "email": string(254, format="email")}, ["name", "contact_no"])
+    bill_fields = {
+        "customer_id": string(format="uuid"), "customer": customer, "coupon_code": nullable(string(50)),
+        "coupon_codes": {"type": "array", "items": string(50)}, "referral_code": nullable(string(50)),
+        "items": {"type": "array", "minItems": 1, "items": item}, "discount": money,
+        "payment_mode": enum(["cash", "card", "upi", "wallet", "split", "none"]), "payment_amount": money,
+        "payments": {"type": "array", "items": payment}, "billing_timestamp": DATETIME,
+        "payment_timestamp": nullable(DATETIME),
+    }
+    bill_request = doc.schema("V1BillRequest", obj(bill_fields, ["items", "payment_mode", "payment_amount",
+                                                                 "billing_timestamp"]))
+    hold_request = doc.schema("V1HoldRequest", obj(bill_fields, ["items"], description="As Save Bill; payments "
+                                                   "optional, payment_mode defaults to none"))
+    saved_bill = doc.schema("V1Bill", obj({
+        "bill_id": string(format="uuid"), "invoice_number": string(), "created_at": DATETIME,
+        "customer": nullable(obj({"id": string(), "name": string(), "phoneNumber": nullable(string()),
+                                  "address": nullable(string())})),
+        "items": {"type": "array", "items": {"type": "object"}},
+        "totals": obj({name: {"type": "number"} for name in ("sub_total", "discount", "tax_amount", "cgst_amount",
+                                                             "sgst_amount", "grand_total", "paid", "dues")}),
+        "payments": {"type": "array", "items": {"type": "object"}},
+    }, ["bill_id", "invoice_number", "created_at", "items", "totals", "payments"]))
+    idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": string(255, 1)}
+    conflict = {"409": response("Idempotency-Key conflict", failure)}
+    paging = [query("page", integer(1)), query("limit", integer(1, 100))]
+    doc.path("/api/v1/stores", "get", operation(
+        "The caller's stores", "Billing v1",
+        {"200": response("Stores", ok(obj({"stores": {"type": "array", "items": obj({
+            "id": string(format="uuid"), "name": string(), "role": string()})}}))),
+         "401": errors["401"]}, op_id="v1_stores"))
+    doc.path("/api/v1/billing/{store_id}/bills", "post", operation(
+        "Save a bill (computed totals, invoice number, stock)", "Billing v1",
+        {"201": response("Saved", ok(saved_bill)), **errors, **conflict},
+        request=body(bill_request), parameters=[store, idem], op_id="v1_save_bill"))
+    doc.path("/api/v1/billing/{store_id}/bills", "get", operation(
+        "List bills", "Billing v1",
+        {"200": response("Bills", ok(obj({"items": {"type": "array", "items": {"type": "object"}},
+                                          "page": integer(1), "limit": integer(1), "total": integer(0)}))),
+         **errors},
+        parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
+                    query("sort", enum(["date_asc", "date_desc", "amount_asc", "amount_desc"])),
+                    query("status", enum(["paid", "partial", "unpaid"]))], op_id="v1_list_bills"))
+    doc.path("/api/v1/billing/{store_id}/bills/{bill_id}", "get", operation(
+        "One bill, as the save response", "Billing v1", {"200": response("The bill", ok(saved_bill)), **errors},
+        parameters=[store, path_param("bill_id", string(format="uuid"))], op_id="v1_bill_detail"))
+    doc.path("/api/v1/billing/{store_id}/bills/{bill_id}/pdf", "get", operation(
+        "The bill's A4 tax invoice", "Billing v1",
+        {"200": response("PDF", {"type": "string", "contentMediaType": "application/pdf"}, "application/pdf"),
+         **errors}, parameters=[store, path_param("bill_id", string(format="uuid"))], op_id="v1_bill_pdf"))
+    doc.path("/api/v1/billing/{store_id}/bills/hold", "post", operation(
+        "Hold a bill (no invoice number)", "Billing v1",
+        {"201": response("Held", ok(obj({"held_id": string(format="uuid"), "created_at": DATETIME}))),
+         **errors, **conflict}, request=body(hold_request),
+        parameters=[store, idem], op_id="v1_hold_bill"))
+    doc.path("/api/v1/billing/{store_id}/bills/held", "get", operation(
+        "List held bills", "Billing v1",
+        {"200": response("Held bills", ok(obj({"held": {"type": "array", "items": obj({
+            "held_id": string(), "created_at": DATETIME, "customer_summary": nullable(string()),
+            "amount_estimate": {"type": "number"}})}}))), **errors},
+        parameters=[store, *paging], op_id="v1_list_held"))
+    doc.path("/api/v1/billing/{store_id}/bills/held/{held_id}", "get", operation(
+        "A held bill's payload and the next invoice number", "Billing v1",
+        {"200": response("Held bill", ok(obj({"held": obj({"payload": {"type": "object"},
+                                                           "suggested_number": string()})}))), **errors},
+        parameters=[store, path_param("held_id", string(format="uuid"))], op_id="v1_held_detail"))
+    doc.path("/api/v1/billing/{store_id}/catalog", "get", operation(
+        "Search the catalogue", "Billing v1",
+        {"200": response("Items", ok(obj({"items": {"type": "array", "items": obj({
+            "id": string(), "type": enum(PRODUCT_TYPES), "name": string(), "price": {"type": "number"},
+            "cgst": {"type": "number"}, "sgst": {"type": "number"}, "stock": nullable({"type": "integer"}),
+            "sku": nullable(string()), "barcode": nullable(string())})}}))), **errors},
+        parameters=[store, query("q", string(200)), query("type", enum(PRODUCT_TYPES)), *paging],
+        op_id="v1_catalog"))
+    doc.path("/api/v1/billing/{store_id}/customers", "get", operation(
+        "Search customers", "Billing v1",
+        {"200": response("Customers", ok(obj({"items": {"type": "array", "items": obj({
+            "id": string(), "name": string(), "phoneNumber": nullable(string()), "email": nullable(string()),
+            "address": nullable(string())})}}))), **errors},
+        parameters=[store, query("q", string(200)), *paging], op_id="v1_customers"))
+
+
+# --------------------------------------------------------------------------- jewellery
+
+
+def jewellery(doc: Document) -> None:
+    """The jewellery contract's root paths (../shared/seeds/001_...). Add each route here as it is built."""
+    doc.tag("Jewellery", "Jewellery pieces and invoices at the contract's root paths")
+
+
+# --------------------------------------------------------------------------- the document itself
+
+
+def documentation(doc: Document) -> None:
+    doc.tag("Documentation", "This document and its viewer")
+    doc.path("/api/openapi.json", "get", operation(
+        "This OpenAPI document", "Documentation", {"200": response("OpenAPI 3.1", {"type": "object"})},
+        public=True, op_id="openapi_document"))
+    doc.path("/api/docs", "get", operation(
+        "Swagger UI for this document (served from static/, no CDN)", "Documentation",
+        {"200": response("HTML page", {"type": "string"}, "text/html")}, public=True, op_id="swagger_ui"))
+
+
+SURFACES: list[Callable[[Document], None]] = [namaste, accounts, billing_v1, jewellery, documentation]
+
+
+def build_document() -> dict[str, Any]:
+    doc = Document()
+    for surface in SURFACES:
+        surface(doc)
+    return doc.data
