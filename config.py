@@ -16,8 +16,8 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _default_database_url() -> str:
-    return "sqlite:///" + str(BASE_DIR / "instance" / "shop.db")
+def _default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "shop.db")
 
 
 class Config:
@@ -27,7 +27,7 @@ class Config:
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.INSTANCE_PATH = env.get("INSTANCE_PATH") or str(BASE_DIR / "instance")
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url(self.INSTANCE_PATH)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)

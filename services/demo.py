@@ -25,6 +25,7 @@ from models import (
     Supplier,
     User,
 )
+from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
 from services.parties import create_customer
 from services.stores import ensure_payment_methods, hash_password
 
@@ -212,11 +213,11 @@ def _category(store: Store, name: str) -> Category:
     return category
 
 
-def _product(store: Store, owner: User, name: str, category: str, hsn: str, gst: str, price: str,
+def _product(store: Store, owner: User, name: str, category: str, hsn_code: str, gst: str, price: str,
              type_: str = "product", quantity: int = 0, **fields) -> Product:
     product = Product(
         store_id=store.id, user_id=owner.id, product_name=name, type=type_,
-        category_id=_category(store, category).id, hsn_code=hsn, unit_price=_money(price),
+        category_id=_category(store, category).id, hsn_code=hsn_code, unit_price=_money(price),
         cgst_rate=_half(gst), sgst_rate=_half(gst), quantity=0, **fields,
     )
     db.session.add(product)
@@ -300,7 +301,7 @@ def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) 
         price = _money(metal_value + making_amount)
         catalogue.append(_product(
             store, owner, name, "Gold" if "Silver" not in purity else "Silver", "7113", "3", str(price),
-            quantity=rng.randrange(1, 4), sku=f"LJ-{index:04d}",
+            quantity=rng.randrange(4, 9), sku=f"LJ-{index:04d}",
             barcode=ean13(f"890{store.id:03d}{index:06d}"),
             huid=f"{'ABCDEFGHJK'[index - 1]}{rng.randrange(36**5):05X}"[:6],
             hsn={"value": "7113", "label": "7113 - Articles of jewellery", "variation": []},
@@ -332,12 +333,63 @@ def _seed_salon(store: Store, owner: User, rng: random.Random) -> list[Product]:
     return catalogue
 
 
+JEWELLERY_LINE_COLUMNS = ("huid", "size", "gross_weight", "less_weight", "net_weight", "fine_weight", "tounch",
+                          "wastage", "making_type", "making_charge")
+
+
+def _jewellery_columns(product: Product) -> dict:
+    """A jewellery line carries the piece's weights, purity and making charge onto the invoice."""
+    if not product.huid:
+        return {}
+    columns = {name: getattr(product, name) for name in JEWELLERY_LINE_COLUMNS}
+    columns["metal_rate"] = Decimal(product.rate["price"]) if product.rate else None
+    return columns
+
+
 def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers: list[Party],
                 rng: random.Random, per_day: tuple[int, int]) -> int:
     """30 days of bills through the billing service, exactly as the till would save them."""
-    from services.demo_bills import seed_bills
-
-    return seed_bills(store, cashier, catalogue, customers, rng, per_day)
+    staff = db.session.execute(db.select(Staff).filter_by(store_id=store.id)).scalars().all()
+    now = datetime.now(timezone.utc)
+    count = 0
+    for days_ago in range(29, -1, -1):
+        for _ in range(rng.randint(*per_day)):
+            moment = (now - timedelta(days=days_ago)).replace(hour=rng.randint(4, 14), minute=rng.randrange(60),
+                                                              second=rng.randrange(60), microsecond=0)
+            if moment > now:
+                moment = now - timedelta(minutes=rng.randint(1, 60))
+            lines = []
+            for line_no, product in enumerate(rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 5))), 1):
+                if product.type == "product" and product.quantity < 3:
+                    continue  # leave the last pieces on the shelf so the demo never runs out
+                discount = rng.choice([(None, 0), (None, 0), ("percent", 5), ("percent", 10), ("flat", 10)])
+                lines.append(DraftLine(
+                    product=product, qty=1 if product.type != "product" else rng.randint(1, 2), line_no=line_no,
+                    discount_type=discount[0] or "flat", discount_value=Decimal(discount[1]),
+                    staff=rng.choice(staff) if staff and product.type != "product" else None,
+                    columns=_jewellery_columns(product),
+                ))
+            if not lines:
+                continue
+            customer = rng.choice(customers) if rng.random() < 0.6 else None
+            draft = BillDraft(lines=lines, customer=customer, billing_timestamp=moment, source="pos")
+            total = price_draft(store, draft).totals.grand_total
+            mode = rng.choice(["cash", "cash", "upi", "upi", "card", "split", "credit"])
+            if mode == "credit" and customer is not None:
+                draft.payment_mode, draft.payment_amount = "none", Decimal("0.00")
+            elif mode == "split" and total >= Decimal("2.00"):
+                first = (total / 2).quantize(MONEY)
+                draft.payments = [DraftPayment("upi", first, "UPI-DEMO", moment),
+                                  DraftPayment("cash", total - first, None, moment)]
+                draft.payment_mode, draft.payment_amount = "split", total
+            else:
+                single = mode if mode in ("cash", "upi", "card") else "cash"
+                draft.payments = [DraftPayment(single, total, None, moment)]
+                draft.payment_mode, draft.payment_amount = single, total
+            draft.payment_timestamp = moment if draft.payments else None
+            save_bill(store, cashier, draft, now=moment)
+            count += 1
+    return count
 
 
 def seed_demo(only_if_empty: bool = False) -> list[str]:

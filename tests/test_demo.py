@@ -1,0 +1,84 @@
+"""`flask seed-demo` makes three real shops and is safe to run twice; `flask create-admin` makes an owner."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import (Bill, Customer, Expense, Membership, MetalRate, Product, Staff, StockMove, Store, Supplier,
+                    User)
+
+COUNTED = (Store, User, Membership, Product, Customer, Supplier, Expense, Bill, StockMove, MetalRate, Staff)
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in COUNTED}
+
+
+def test_seed_demo_builds_three_real_shops_and_twice_changes_nothing(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Sharma General Store" in first.output and "bills over 30 days" in first.output
+    counts = _counts()
+    kinds = {s.business_kind for s in db.session.execute(select(Store)).scalars()}
+    assert kinds == {"general", "jewellery", "salon"}
+    general = db.session.execute(select(Store).filter_by(business_kind="general")).scalar_one()
+    items = db.session.execute(select(Product).filter_by(store_id=general.id)).scalars().all()
+    goods = [p for p in items if p.type == "product"]
+    assert len(goods) >= 50 and any(p.type == "service" for p in items)
+    assert all(p.barcode and p.sku and p.hsn_code for p in goods)
+    assert counts["Bill"] > 30 and counts["Expense"] > 30 and counts["Staff"] >= 3 and counts["MetalRate"] >= 5
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert "already present" in second.output
+    assert _counts() == counts
+
+
+def test_seed_demo_stock_always_equals_the_sum_of_its_moves(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    rows = db.session.execute(
+        select(Product.id, Product.quantity, func.coalesce(func.sum(StockMove.delta), 0))
+        .outerjoin(StockMove, StockMove.product_id == Product.id)
+        .where(Product.type == "product")
+        .group_by(Product.id, Product.quantity)
+    ).all()
+    assert rows and all(quantity == moved for _, quantity, moved in rows)
+
+
+def test_jewellery_pieces_carry_weights_purity_and_todays_rates(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    store = db.session.execute(select(Store).filter_by(business_kind="jewellery")).scalar_one()
+    pieces = db.session.execute(select(Product).filter_by(store_id=store.id)).scalars().all()
+    assert pieces
+    for piece in pieces:
+        assert piece.huid and piece.gross_weight and piece.tounch and piece.making_type in {"PG", "PP"}
+        assert piece.net_weight == piece.gross_weight - piece.less_weight
+        expected_fine = (piece.net_weight * (piece.tounch + piece.wastage) / 100).quantize(piece.net_weight)
+        assert abs(piece.fine_weight - expected_fine) <= type(piece.fine_weight)("0.001")
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
+    make_user()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "not added" in result.output
+    assert db.session.execute(select(func.count()).select_from(Store)).scalar_one() == 1
+
+
+def test_create_admin_makes_a_verified_owner_with_a_store(runner):
+    result = runner.invoke(args=["create-admin", "--email", "Admin@Shop.in", "--username", "admin",
+                                 "--store-name", "Main Bazaar Store", "--password", "longenough1"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(User).filter_by(email="admin@shop.in")).scalar_one()
+    assert user.is_verify and user.password_hash != "longenough1"
+    membership = db.session.execute(select(Membership).filter_by(user_id=user.id)).scalar_one()
+    assert membership.role == "owner" and membership.store.name == "Main Bazaar Store"
+
+
+def test_create_admin_refuses_a_short_password_and_writes_nothing(runner):
+    result = runner.invoke(args=["create-admin", "--email", "a@b.in", "--username", "a",
+                                 "--store-name", "S", "--password", "short"])
+    assert result.exit_code == 1
+    assert "password" in result.output
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0
