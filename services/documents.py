@@ -301,10 +301,11 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     else:
         title = "Tax Invoice" if store.gstin else "Invoice"
     billed_at = bill.billing_timestamp or bill.created_at
+    day = bill.invoice_date.strftime("%d %b %Y") if bill.invoice_date else local_time(billed_at, tz_name, "%d %b %Y")
     uri = upi_uri(bill)
     return InvoiceDocument(
         bill=bill, store=store, title=title, number=bill.invoice_number,
-        date=bill.invoice_date.strftime("%d %b %Y") if bill.invoice_date else local_time(billed_at, tz_name, "%d %b %Y"),
+        date=day,
         time=local_time(billed_at, tz_name, "%I:%M %p"),
         seller=seller, buyer=buyer, place_of_supply=state_label(pos_code),
         lines=lines, tax_rows=_tax_rows(lines), jewellery_columns=columns,

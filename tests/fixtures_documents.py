@@ -80,8 +80,9 @@ def make_bill(app):
         total = max(sub_total - Decimal(discount), Decimal("0.00"))
         paid = sum((Decimal(amount) for amount in payments), Decimal("0.00"))
         for amount in payments:
-            bill.payments.append(Payment(mode="upi" if len(bill.payments) % 2 == 0 else "cash", amount=Decimal(amount),
-                                         reference="UPI-TXN-1", timestamp=datetime(2025, 9, 26, 6, 5, tzinfo=timezone.utc)))
+            bill.payments.append(Payment(
+                mode="upi" if len(bill.payments) % 2 == 0 else "cash", amount=Decimal(amount), reference="UPI-TXN-1",
+                timestamp=datetime(2025, 9, 26, 6, 5, tzinfo=timezone.utc)))
         bill.sub_total, bill.discount = sub_total, Decimal(discount)
         bill.cgst_amount, bill.sgst_amount, bill.tax = cgst_total, sgst_total, cgst_total + sgst_total
         bill.total_amount, bill.paid_amount, bill.due_amount = total, paid, total - paid
@@ -107,7 +108,7 @@ def need(tool: str) -> str:
 
 
 def pdf_text(data: bytes, page: Optional[int] = None) -> str:
-    """The PDF's text in drawing order (pdftotext -raw, so a wrapped table cell stays together), of one page when given."""
+    """The PDF's text in drawing order (pdftotext -raw keeps a wrapped table cell together); one page if given."""
     args = [need("pdftotext"), "-raw", "-enc", "UTF-8"]
     if page is not None:
         args += ["-f", str(page), "-l", str(page)]
@@ -117,6 +118,13 @@ def pdf_text(data: bytes, page: Optional[int] = None) -> str:
 def pdf_pages(data: bytes) -> int:
     info = subprocess.run([need("pdfinfo"), "-"], input=data, capture_output=True, check=True).stdout.decode()
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def pdf_page_size(data: bytes) -> tuple[float, float]:
+    """Width and height of the first page in points (A4 portrait is 595 x 842)."""
+    info = subprocess.run([need("pdfinfo"), "-"], input=data, capture_output=True, check=True).stdout.decode()
+    width, height = re.search(r"^Page size:\s+([0-9.]+) x ([0-9.]+)", info, re.M).groups()
+    return float(width), float(height)
 
 
 def pdf_image_count(data: bytes, tmp_path: Path) -> int:

@@ -23,6 +23,7 @@ from tests.fixtures_documents import (  # noqa: F401  (make_bill is a fixture)
     money_in,
     pdf_fonts,
     pdf_image_count,
+    pdf_page_size,
     pdf_pages,
     pdf_text,
 )
@@ -64,7 +65,8 @@ def render(bill: Bill) -> documents.RenderedPdf:
 
 
 LINES = [
-    {"name": "India Gate Basmati Rice 1kg", "rate": "145.00", "qty": 3, "hsn_code": "1006", "cgst": "2.5", "sgst": "2.5"},
+    {"name": "India Gate Basmati Rice 1kg", "rate": "145.00", "qty": 3, "hsn_code": "1006", "cgst": "2.5",
+     "sgst": "2.5"},
     {"name": "Bru Instant Coffee 100g", "rate": "210.00", "qty": 1, "hsn_code": "2101", "discount_type": "percent",
      "discount_value": "10"},
     {"name": "Amul Taaza Milk 1L", "rate": "68.00", "qty": 4, "hsn_code": "0401", "cgst": "0", "sgst": "0"},
@@ -106,7 +108,7 @@ def test_tax_summary_groups_lines_by_rate(shop, make_bill):
     bill = make_bill(shop, lines=LINES + [{"name": "Tea 250g", "rate": "100.00", "cgst": "2.5", "sgst": "2.5"}])
     doc = documents.invoice_document(bill)
     by_rate = {(row.cgst_rate, row.sgst_rate): row for row in doc.tax_rows}
-    assert set(by_rate) == {(Decimal("0"), Decimal("0")), (Decimal("2.5"), Decimal("2.5")), (Decimal("9"), Decimal("9"))}
+    assert set(by_rate) == {(Decimal(c), Decimal(c)) for c in ("0", "2.5", "9")}
     five = by_rate[(Decimal("2.5"), Decimal("2.5"))]
     five_lines = [i for i in bill.items if i.cgst_rate == Decimal("2.5")]
     assert five.taxable == sum(i.taxable_amount for i in five_lines)
@@ -115,8 +117,9 @@ def test_tax_summary_groups_lines_by_rate(shop, make_bill):
     assert "Tax summary" in text and inr(five.taxable) in text and inr(five.total_tax) in text
 
 
-def test_rupee_sign_is_drawn_with_the_shipped_noto_sans(shop, make_bill, tmp_path):
+def test_rupee_sign_is_drawn_with_the_shipped_noto_sans_on_a4_portrait(shop, make_bill, tmp_path):
     data = render(make_bill(shop)).data
+    assert [round(side) for side in pdf_page_size(data)] == [595, 842]
     fonts = pdf_fonts(data, tmp_path)
     assert "NotoSans-Regular" in fonts and "NotoSans-Bold" in fonts
     assert "₹" in pdf_text(data)
@@ -191,7 +194,10 @@ JEWELLERY_LINE = {"name": "22K Gold Chain", "rate": "65000.00", "hsn_code": "711
 def test_jewellery_store_prints_huid_weights_purity_and_making(make_store, make_bill):
     jeweller = make_store(name="Lakshmi Jewellers", business_kind="jewellery", gstin="27AAPFU0939F1ZV")
     bill = make_bill(jeweller, lines=[JEWELLERY_LINE])
-    text = pdf_text(render(bill).data)
+    data = render(bill).data
+    width, height = pdf_page_size(data)
+    assert width > height  # the extra columns print on A4 landscape
+    text = pdf_text(data)
     for expected in ("HUID", "AB12CD", "Gross wt", "10.500", "Net wt", "10.200", "Purity", "91.6%", "Making",
                      "₹1,200.00"):
         assert expected in text
@@ -262,12 +268,13 @@ def test_markup_in_user_text_prints_as_text_and_fetches_nothing(shop, make_bill,
     ]
     bill = make_bill(shop, lines=[{"name": name, "rate": "10.00"} for name in hostile],
                      customer_name=f'<img src="http://127.0.0.1:{listener.port}/customer">',
-                     notes='<pdf:pdf-frame-content>x</pdf:pdf-frame-content> <b style="background:url(file:///etc/passwd)">')
+                     notes='<pdf:pagenumber> <b style="background:url(file:///etc/passwd)">')
     result = render(bill)
     text = squash(pdf_text(result.data))
     for name in hostile:
         assert squash(name) in text
     assert squash(f'<img src="http://127.0.0.1:{listener.port}/customer">') in text
+    assert squash('<pdf:pagenumber> <b style="background:url(file:///etc/passwd)">') in text
     assert "root:x:0:0" not in text
     assert pdf_image_count(result.data, tmp_path) == 1  # the UPI QR, nothing fetched
     assert listener.connections == 0
