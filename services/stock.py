@@ -59,6 +59,7 @@ def take_for_sale(
 
     `fields` maps product id to the request field to blame (e.g. "items[2].qty").
     """
+    taken = []
     for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
         qty = int(wanted[product])
         if qty <= 0:
@@ -66,6 +67,9 @@ def take_for_sale(
         if not _apply(product, -qty):
             available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
             raise InsufficientStock(product, qty, available, (fields or {}).get(product.id, "items"))
+        taken.append((product, qty))
+    # Moves are added after the UPDATEs so each UPDATE does not first autoflush the previous move.
+    for product, qty in taken:
         _move(product, -qty, reason, bill, user_id)
 
 

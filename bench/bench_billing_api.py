@@ -1,0 +1,324 @@
+"""Benchmark: 5-line bills saved through the real Billing v1 HTTP API under gunicorn, on SQLite and PostgreSQL.
+
+Beside each, a baseline in the same run executes the same SQL statements a save performs (auth look-ups, catalogue
+read, counter UPDATE ... RETURNING, customer look-up, bill/items/payment inserts, conditional stock UPDATEs, stock
+moves, audit row, one commit) directly through the driver (sqlite3 / psycopg), and the ratio of the two is printed.
+Not a test: it prints figures. Bounded: BILLS requests per backend (default 300), so it ends in a couple of minutes.
+
+    .venv/bin/python bench/bench_billing_api.py [--bills 300] [--clients 4] [--workers 2] [--pg URL | --no-pg]
+
+The PostgreSQL database given (default $BENCH_DATABASE_URL) is EMPTIED (schema dropped) and rebuilt by the migration.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-key-long-enough-for-hs256-signing"
+LINES = 5
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_env(database_url: str, instance: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET, "INSTANCE_PATH": str(instance),
+            "RATELIMIT_ENABLED": "false", "MAIL_OUTBOX": str(instance / "outbox")}
+
+
+def build_schema(database_url: str, instance: Path) -> None:
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(psycopg_dsn(database_url), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT,
+                   env=run_env(database_url, instance), check=True, capture_output=True)
+
+
+def psycopg_dsn(url: str) -> str:
+    return re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
+
+
+def seed(database_url: str, instance: Path) -> dict:
+    """A store, an owner's token, five stocked products and one customer, written through the app's models."""
+    os.environ.update(run_env(database_url, instance))
+    from app import create_app
+    from config import Config
+    from extensions import db
+    from models import Product, StockMove
+    from services.stores import create_owner
+    from services.tokens import issue_access
+
+    app = create_app(Config)
+    with app.app_context():
+        owner, store = create_owner("bench", "bench@example.com", "Password123!", store_name="Bench", verified=True)
+        products = [Product(store_id=store.id, product_name=f"Item {i}", unit_price=Decimal("99.50") + i,
+                            quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
+        db.session.add_all(products)
+        db.session.flush()
+        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import") for p in products)
+        db.session.commit()
+        info = {"token": issue_access(owner), "store_uid": store.uid, "store_id": store.id, "user_id": owner.id,
+                "product_uids": [p.uid for p in products], "product_ids": [p.id for p in products]}
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def bill_body(info: dict) -> dict:
+    items = [{"line_no": i + 1, "type": "product", "id": uid, "qty": 1, "discount_type": "percent",
+              "discount_value": 5, "cgst": 9, "sgst": 9} for i, uid in enumerate(info["product_uids"])]
+    return {"customer": {"name": "Bench Customer", "contact_no": "+919800012345"}, "items": items,
+            "payment_mode": "none", "payment_amount": 0, "payments": [],
+            "billing_timestamp": "2025-09-26T11:29:00.000Z"}
+
+
+def start_gunicorn(database_url: str, instance: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = (instance / "gunicorn.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--timeout", "60", "app:create_app()"],
+        cwd=ROOT, env=run_env(database_url, instance), stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start; see " + str(instance / "gunicorn.log"))
+
+
+def timed_runs(count: int, clients: int, one) -> tuple[float, list[float]]:
+    """Run `one()` count times from `clients` threads; wall seconds and each call's latency."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    remaining = iter(range(count))
+
+    def worker():
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            started = time.perf_counter()
+            one()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for future in [pool.submit(worker) for _ in range(clients)]:
+            future.result()
+    return time.perf_counter() - started, latencies
+
+
+def http_bench(url: str, info: dict, bills: int, clients: int) -> tuple[float, list[float]]:
+    data = json.dumps(bill_body(info)).encode()
+    endpoint = f"{url}/api/v1/billing/{info['store_uid']}/bills"
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {info['token']}"}
+
+    def one():
+        request = urllib.request.Request(endpoint, data=data, method="POST", headers=headers)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            if response.status != 201:
+                raise RuntimeError(f"unexpected status {response.status}")
+            response.read()
+
+    one()  # warm up (creates the customer and the counter row)
+    return timed_runs(bills, clients, one)
+
+
+# --------------------------------------------------------------------------- the driver baseline
+
+STATEMENTS = {
+    "user": "SELECT * FROM \"user\" WHERE id = :user_id",
+    "store": "SELECT store.* , membership.role FROM store JOIN membership ON membership.store_id = store.id "
+             "WHERE store.uid = :store_uid AND membership.user_id = :user_id",
+    "products": "SELECT * FROM product WHERE store_id = :store_id AND archived = :false AND uid IN ({uids})",
+    "counter": "UPDATE invoice_counter SET next_value = next_value + 1 WHERE store_id = :store_id AND series = 'INV' "
+               "AND fy = :fy RETURNING next_value",
+    "customer": "SELECT party.id, customer.name, customer.phone_no, customer.address FROM party JOIN customer ON "
+                "customer.party_id = party.id WHERE customer.store_id = :store_id AND customer.phone_no = :phone",
+    "bill": "INSERT INTO bill (uid, store_id, user_id, kind, source, invoice_number, series, fy, seq, invoice_date, "
+            "status, party_id, customer_name, phone, payment_mode, sub_total, discount, tax, cgst_amount, sgst_amount, "
+            "additional_charges, total_amount, paid_amount, due_amount, billing_timestamp, created_at, updated_at) "
+            "VALUES (:uid, :store_id, :user_id, 'sale', 'v1', :number, 'INV', :fy, :seq, :today, 'unpaid', :party_id, "
+            ":name, :phone, 'none', :sub_total, 0, :tax, :cgst, :sgst, 0, :sub_total, 0, :sub_total, :now, :now, :now) "
+            "RETURNING id",
+    "item": "INSERT INTO bill_item (bill_id, line_no, product_id, type, name, unit, qty, rate, discount_type, "
+            "discount_value, cgst_rate, sgst_rate, base_amount, discount_amount, taxable_amount, cgst_amount, "
+            "sgst_amount, line_total, show_size_in_bill) VALUES (:bill_id, :line_no, :product_id, 'product', :name, "
+            "'pcs', 1, :rate, 'percent', 5, 9, 9, :base, :discount, :taxable, :cgst, :sgst, :total, :false)",
+    "stock": "UPDATE product SET quantity = quantity - 1, updated_at = :now WHERE id = :product_id AND quantity >= 1",
+    "move": "INSERT INTO stock_move (store_id, product_id, delta, reason, bill_id, user_id, at) "
+            "VALUES (:store_id, :product_id, -1, 'sale', :bill_id, :user_id, :now)",
+    "audit": "INSERT INTO audit_log (store_id, user_id, action, entity, entity_id, \"after\", at) "
+             "VALUES (:store_id, :user_id, 'create', 'bill', :uid, :after, :now)",
+}
+
+
+class Driver:
+    """One connection of the raw driver with the app's settings (SQLite: WAL, busy timeout, legacy transactions)."""
+
+    def __init__(self, database_url: str):
+        self.pg = database_url.startswith("postgresql")
+        if self.pg:
+            import psycopg
+
+            self.conn = psycopg.connect(psycopg_dsn(database_url))
+        else:
+            self.conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=15, check_same_thread=False)
+            for pragma in ("foreign_keys=ON", "busy_timeout=15000", "journal_mode=WAL", "synchronous=NORMAL"):
+                self.conn.execute(f"PRAGMA {pragma}")
+
+    def run(self, name: str, params: dict, **fmt):
+        sql = STATEMENTS[name].format(**fmt)
+        if self.pg:
+            sql = re.sub(r":(\w+)", r"%(\1)s", sql)
+            params = {k: (v.replace(tzinfo=None) if isinstance(v, datetime) else v) for k, v in params.items()}
+        else:
+            params = {k: (str(v) if isinstance(v, (Decimal, datetime)) else v) for k, v in params.items()}
+            if "now" in params:
+                params["now"] = params["now"].replace("+00:00", "")
+        cursor = self.conn.execute(sql, params)
+        return cursor
+
+    def save_bill(self, info: dict) -> None:
+        from services.numbering import financial_year, format_number
+        from services.pricing import LineInput, price_bill
+
+        now = datetime.now(timezone.utc)
+        base = {"store_id": info["store_id"], "user_id": info["user_id"], "false": False, "now": now}
+        self.run("user", base).fetchall()
+        self.run("store", {**base, "store_uid": info["store_uid"]}).fetchall()
+        uid_params = {f"u{i}": u for i, u in enumerate(info["product_uids"])}
+        placeholders = ", ".join(f":u{i}" for i in range(LINES))
+        products = self.run("products", {**base, **uid_params}, uids=placeholders).fetchall()
+        assert len(products) == LINES
+        fy = financial_year(now)
+        after = self.run("counter", {**base, "fy": fy}).fetchone()[0]
+        party = self.run("customer", {**base, "phone": "+919800012345"}).fetchone()
+        lines = [LineInput(Decimal("99.50") + i, 1, "percent", Decimal(5), Decimal(9), Decimal(9)) for i in range(LINES)]
+        priced = price_bill(lines)
+        uid = str(uuid.uuid4())
+        bill_id = self.run("bill", {
+            **base, "uid": uid, "number": format_number("INV", fy, after - 1), "fy": fy, "seq": after - 1,
+            "today": now.date().isoformat() if not self.pg else now.date(), "party_id": party[0], "name": party[1],
+            "phone": party[2], "sub_total": priced.totals.sub_total, "tax": priced.totals.tax_amount,
+            "cgst": priced.totals.cgst_amount, "sgst": priced.totals.sgst_amount,
+        }).fetchone()[0]
+        for i, (product_id, amounts) in enumerate(zip(info["product_ids"], priced.lines)):
+            self.run("item", {**base, "bill_id": bill_id, "line_no": i + 1, "product_id": product_id,
+                              "name": f"Item {i}", "rate": Decimal("99.50") + i, "base": amounts.base_amount,
+                              "discount": amounts.discount_amount, "taxable": amounts.taxable_amount,
+                              "cgst": amounts.cgst_amount, "sgst": amounts.sgst_amount, "total": amounts.line_total})
+        for product_id in sorted(info["product_ids"]):
+            if self.run("stock", {**base, "product_id": product_id}).rowcount != 1:
+                raise RuntimeError("stock ran out")
+            self.run("move", {**base, "product_id": product_id, "bill_id": bill_id})
+        self.run("audit", {**base, "uid": uid, "after": json.dumps({"invoice_number": after - 1})})
+        self.conn.commit()
+
+
+def driver_bench(database_url: str, info: dict, bills: int, clients: int) -> tuple[float, list[float]]:
+    drivers = [Driver(database_url) for _ in range(clients)]
+    pool = list(drivers)
+    lock = threading.Lock()
+
+    def one():
+        with lock:
+            driver = pool.pop()
+        try:
+            driver.save_bill(info)
+        finally:
+            with lock:
+                pool.append(driver)
+
+    one()
+    result = timed_runs(bills, clients, one)
+    for driver in drivers:
+        driver.conn.close()
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def summary(label: str, wall: float, latencies: list[float]) -> dict:
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    row = {"label": label, "rate": len(latencies) / wall, "p50": statistics.median(ordered) * 1000, "p95": p95 * 1000}
+    print(f"  {label:<34} {row['rate']:8.1f} bills/s   p50 {row['p50']:7.2f} ms   p95 {row['p95']:7.2f} ms"
+          f"   ({len(latencies)} bills in {wall:.1f} s)")
+    return row
+
+
+def bench_backend(name: str, database_url: str, instance: Path, args) -> None:
+    print(f"\n{name}: {LINES}-line bills, {args.clients} concurrent clients, gunicorn --workers {args.workers}")
+    build_schema(database_url, instance)
+    info = seed(database_url, instance)
+    process, url = start_gunicorn(database_url, instance, args.workers)
+    try:
+        api = summary("HTTP API (gunicorn)", *http_bench(url, info, args.bills, args.clients))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    raw = summary(f"driver baseline ({args.workers} connections)", *driver_bench(database_url, info, args.bills, args.workers))
+    print(f"  ratio API / baseline: throughput {api['rate'] / raw['rate']:.2f}x, "
+          f"p50 latency {api['p50'] / raw['p50']:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bills", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="PostgreSQL URL of a database the bench may EMPTY (default $BENCH_DATABASE_URL)")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    args.bills = min(args.bills, 2000)  # keep the run bounded
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_instance = Path(tmp) / "sqlite"
+        sqlite_instance.mkdir()
+        bench_backend("SQLite (WAL file)", f"sqlite:///{sqlite_instance / 'bench.db'}", sqlite_instance, args)
+        if args.pg and not args.no_pg:
+            pg_instance = Path(tmp) / "pg"
+            pg_instance.mkdir()
+            bench_backend("PostgreSQL", args.pg, pg_instance, args)
+        elif not args.no_pg:
+            print("\nPostgreSQL skipped: pass --pg URL or set BENCH_DATABASE_URL")
+
+
+if __name__ == "__main__":
+    main()
