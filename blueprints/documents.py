@@ -122,6 +122,7 @@ def _email_form(page: dict, status: int) -> Response:
 
 
 @bp.get("/shared/<token>")
+@limiter.limit("60 per minute")  # public and a render costs about a second of a worker
 def shared_pdf(token: str):
     """A bill's PDF by signed link, no login: 404 if the link was tampered with, 410 once it has expired."""
     return pdf_response(bill_for_share_token(token), shared=True)
