@@ -14,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from extensions import db
-from models import GENDERS, PRODUCT_TYPES, Customer, Party, Product, Staff, Store
+from models import GENDERS, PRODUCT_TYPES, Party, Product, Staff, Store
 from services.billing import (
     BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment, NewCustomer, raise_if,
 )

@@ -364,3 +364,40 @@ def test_stores_catalog_and_customers_extensions(client, billing_shop, make_cust
     assert people["data"]["items"] == [{"id": party.uid, "name": "Kiran Rao", "phoneNumber": "+919833333333",
                                         "email": "kiran@example.com", "address": None}]
     assert client.get(f"{shop.url}/bills/not-a-bill", headers=shop.headers).status_code == 404
+
+
+def test_a_key_still_in_flight_is_409_until_it_goes_stale(client, billing_shop, app):
+    from datetime import datetime, timedelta, timezone
+
+    from models import IdempotencyRecord
+    from services.idempotency import fingerprint
+
+    shop = billing_shop
+    body = seed_bill(shop.haircut.uid)
+    path = f"{shop.url}/bills"
+    # What a concurrent first request leaves behind while it runs: the claim, no status yet.
+    record = IdempotencyRecord(store_id=shop.store.id, key="busy", status_code=None,
+                               fingerprint=fingerprint("POST", path, simplejson.loads(simplejson.dumps(body), use_decimal=True)))
+    db.session.add(record)
+    db.session.commit()
+    busy = client.post(path, json=body, headers={**shop.headers, "Idempotency-Key": "busy"})
+    assert busy.status_code == 409
+    assert body_of(busy)["message"] == "A request with this Idempotency-Key is still being processed"
+    assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 0
+    record.created_at = datetime.now(timezone.utc) - timedelta(seconds=app.config.get("IDEMPOTENCY_STALE_SECONDS", 300) + 1)
+    db.session.commit()
+    taken_over = client.post(path, json=body, headers={**shop.headers, "Idempotency-Key": "busy"})
+    assert taken_over.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(IdempotencyRecord, record.id).status_code == 201
+
+
+def test_hold_honours_the_idempotency_key(client, billing_shop):
+    shop = billing_shop
+    headers = {**shop.headers, "Idempotency-Key": "hold-1"}
+    body = cash_bill(shop.haircut.uid, item_type="service")
+    first = client.post(f"{shop.url}/bills/hold", json=body, headers=headers)
+    again = client.post(f"{shop.url}/bills/hold", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.data == first.data
+    assert db.session.execute(select(func.count()).select_from(HeldBill)).scalar_one() == 1

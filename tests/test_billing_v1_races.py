@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -123,7 +122,6 @@ class LiveShop:
     def __init__(self, server):
         from app import create_app
         from config import Config
-        from services.access import current_store_for
         from services.stores import create_owner
         from services.tokens import issue_access
 
