@@ -23,7 +23,7 @@ The draft (dataclasses below):
 - invoice_number: None takes the next number of the store's series (INV + FY + 5 digits); a client-supplied number
   (NamastePMS, jewellery) is stored as given and must be unique in the store (400 on "invoice_number" otherwise).
 - client_totals (NamastePMS): ClientTotals stored AS SENT instead of the computed totals; items still move stock.
-- kind: sale (takes stock) | purchase (adds stock); source: pos|v1|namaste|jewellery (recorded on the bill).
+- kind: sale (takes stock) | purchase (adds stock; numbered in its own series, PUR...); source: pos|v1|namaste|jewellery (recorded on the bill).
 - columns: other Bill columns as sent (invoice_date, due_date, notes, phone, address, VAt_number,
   payment_method_id, invoice_status, place_of_supply, interest_terms).
 
@@ -53,6 +53,7 @@ from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_stat
 PAYMENT_MODES = ("cash", "card", "upi", "wallet")
 BILL_PAYMENT_MODES = PAYMENT_MODES + ("split", "none")
 DISCOUNT_TYPES = ("percent", "flat")
+PURCHASE_SERIES = "PUR"
 ITEM_COLUMNS = frozenset({
     "hsn_code", "unit", "huid", "size", "show_size_in_bill", "gross_weight", "less_weight", "net_weight",
     "fine_weight", "tounch", "wastage", "making_type", "making_charge", "metal_rate", "extra",
@@ -366,7 +367,9 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
 
     # First write of the transaction: the counter lock (see services.numbering).
     if draft.invoice_number is None:
-        taken = numbering.take_next(store, series=draft.columns.get("series"), now=now)
+        # Purchases get their own series so the sales series (GST rule 46) stays consecutive.
+        series_name = draft.columns.get("series") or (PURCHASE_SERIES if draft.kind == "purchase" else None)
+        taken = numbering.take_next(store, series=series_name, now=now)
         number, series, fy, seq = taken.number, taken.series, taken.fy, taken.seq
     else:
         numbering.lock_counter(store, now=now)

@@ -174,3 +174,16 @@ def test_record_payment_moves_status_from_unpaid_to_partial_to_paid_and_refuses_
         billing.record_payment(store, owner, bill, DraftPayment("cash", D("60.01")))
     billing.record_payment(store, owner, bill, DraftPayment("upi", D("60")))
     assert (bill.status, bill.due_amount, bill.paid_amount) == ("paid", D("0.00"), D("100.00"))
+
+
+def test_a_purchase_adds_stock_and_does_not_take_a_sales_number(shop, make_product):
+    store, owner = shop
+    product = make_product(store, quantity=1)
+    purchase = billing.save_bill(store, owner, BillDraft(lines=[DraftLine(product, 4, unit_price=D("60"))], kind="purchase"))
+    sale = billing.save_bill(store, owner, BillDraft(lines=[DraftLine(product, 5)]))
+    assert purchase.invoice_number.startswith("PUR") and sale.invoice_number.endswith("00001")
+    assert sale.invoice_number.startswith("INV")
+    assert db.session.get(Product, product.id).quantity == 0
+    reasons = [m.reason for m in db.session.execute(select(StockMove).where(StockMove.product_id == product.id)
+                                                      .order_by(StockMove.id)).scalars()]
+    assert reasons == ["import", "purchase", "sale"]
