@@ -1,10 +1,19 @@
 """Fixtures for the billing tests: a store with an owner, a catalogue, and Billing v1 request bodies."""
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from decimal import Decimal
-from typing import Any
+from typing import Any, Optional
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from extensions import db
+from models import Product, StockMove
+
+UNITS = 5  # stock of the "Last Units" product in the live shop
 
 
 @pytest.fixture
@@ -62,3 +71,72 @@ def cash_bill(item_id: str, qty: int = 1, item_type: str = "product", **override
 
 
 D = Decimal
+
+
+class LiveShop:
+    """Data put into the live server's database from this process, and an HTTP poster for it."""
+
+    def __init__(self, server):
+        from app import create_app
+        from config import Config
+        from services.stores import create_owner
+        from services.tokens import issue_access
+
+        class LiveConfig(Config):
+            def __init__(self):
+                super().__init__()
+                self.SQLALCHEMY_DATABASE_URI = server.database_url
+                from config import engine_options
+                self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(server.database_url)
+                self.SECRET_KEY = server.env["SECRET_KEY"]
+                self.INSTANCE_PATH = str(server.instance_path)
+
+        self.server = server
+        self.app = create_app(LiveConfig)
+        with self.app.app_context():
+            owner, store = create_owner("liveowner", "live@example.com", "Password123!", store_name="Live", verified=True)
+            service = Product(store_id=store.id, product_name="Consultation", type="service", unit_price=100)
+            scarce = Product(store_id=store.id, product_name="Last Units", type="product", unit_price=10, quantity=UNITS)
+            db.session.add_all([service, scarce])
+            db.session.flush()
+            db.session.add(StockMove(store_id=store.id, product_id=scarce.id, delta=UNITS, reason="import"))
+            db.session.commit()
+            self.token = issue_access(owner)
+            self.store_uid, self.service_uid, self.scarce_uid, self.scarce_id = store.uid, service.uid, scarce.uid, scarce.id
+            db.session.remove()
+            db.engine.dispose()
+        self.url = f"{server.url}/api/v1/billing/{self.store_uid}"
+
+    def post(self, body, headers, path: str = "/bills"):
+        return self.request("POST", path, body, headers)
+
+    def get(self, path: str, base: Optional[str] = None):
+        return self.request("GET", path, None, {}, base)
+
+    def request(self, method: str, path: str, body, headers, base: Optional[str] = None):
+        request = urllib.request.Request(
+            (base or self.url) + path, data=None if body is None else json.dumps(body).encode(), method=method,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}", **headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def scalar(self, sql: str, **params):
+        engine = create_engine(self.server.database_url)
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql), params).scalar_one()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def live_shop(live_server):
+    shop = LiveShop(live_server(workers=3))
+    yield shop
+    log = shop.server.log()
+    assert "database is locked" not in log
+    assert "Traceback" not in log

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from extensions import db
 from models import Bill, IdempotencyRecord, Product, StockMove
-from tests.fixtures_billing import cash_bill
+from tests.fixtures_billing import UNITS, cash_bill
 
 SAVES = 50
-BUYERS, UNITS = 12, 5
+BUYERS = 12
 DUPLICATES = 20
 
 
@@ -114,69 +112,6 @@ def test_postgres_parallel_requests_with_one_idempotency_key_make_one_bill(pg_po
 
 
 # --------------------------------------------------------------------------- SQLite file under gunicorn
-
-
-class LiveShop:
-    """Data put into the live server's database from this process, and an HTTP poster for it."""
-
-    def __init__(self, server):
-        from app import create_app
-        from config import Config
-        from services.stores import create_owner
-        from services.tokens import issue_access
-
-        class LiveConfig(Config):
-            def __init__(self):
-                super().__init__()
-                self.SQLALCHEMY_DATABASE_URI = server.database_url
-                from config import engine_options
-                self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(server.database_url)
-                self.SECRET_KEY = server.env["SECRET_KEY"]
-                self.INSTANCE_PATH = str(server.instance_path)
-
-        self.server = server
-        self.app = create_app(LiveConfig)
-        with self.app.app_context():
-            owner, store = create_owner("liveowner", "live@example.com", "Password123!", store_name="Live", verified=True)
-            service = Product(store_id=store.id, product_name="Consultation", type="service", unit_price=100)
-            scarce = Product(store_id=store.id, product_name="Last Units", type="product", unit_price=10, quantity=UNITS)
-            db.session.add_all([service, scarce])
-            db.session.flush()
-            db.session.add(StockMove(store_id=store.id, product_id=scarce.id, delta=UNITS, reason="import"))
-            db.session.commit()
-            self.token = issue_access(owner)
-            self.store_uid, self.service_uid, self.scarce_uid, self.scarce_id = store.uid, service.uid, scarce.uid, scarce.id
-            db.session.remove()
-            db.engine.dispose()
-        self.url = f"{server.url}/api/v1/billing/{self.store_uid}"
-
-    def post(self, body, headers):
-        request = urllib.request.Request(
-            self.url + "/bills", data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}", **headers},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-
-    def scalar(self, sql: str, **params):
-        engine = create_engine(self.server.database_url)
-        try:
-            with engine.connect() as connection:
-                return connection.execute(text(sql), params).scalar_one()
-        finally:
-            engine.dispose()
-
-
-@pytest.fixture
-def live_shop(live_server):
-    shop = LiveShop(live_server(workers=3))
-    yield shop
-    log = shop.server.log()
-    assert "database is locked" not in log
-    assert "Traceback" not in log
 
 
 @pytest.mark.slow
