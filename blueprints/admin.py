@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_required
 from zoneinfo import available_timezones
 
+from blueprints.auth import safe_next
 from blueprints.decorators import role_required
 from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
 from extensions import db
@@ -137,8 +138,7 @@ def switch_store():
     store = accounts.switch_store(current_user, store_id)  # NotFound -> 404 page
     db.session.commit()
     flash(f"You are now working in {store.name}.", "success")
-    target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"), 303)
 
 
 @bp.app_context_processor

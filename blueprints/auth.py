@@ -47,7 +47,7 @@ def _page(template: str, form, **context):
     return render_template(template, form=form, **context), status
 
 
-def _safe_next(target: Optional[str]) -> Optional[str]:
+def safe_next(target: Optional[str]) -> Optional[str]:
     """Only same-site paths: never redirect a fresh login to another host."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -181,7 +181,7 @@ def login():
             db.session.commit()
             session["pending_login"] = {
                 "email": user.email, "remember": bool(form.remember.data),
-                "next": _safe_next(request.args.get("next")),
+                "next": safe_next(request.args.get("next")),
             }
             return redirect(url_for(".verify_login"), 303)
     return _page("auth/login.html", form)
@@ -204,7 +204,7 @@ def verify_login():
         else:
             _start_session(user, remember=bool(pending.get("remember")))
             db.session.commit()
-            return redirect(_safe_next(pending.get("next")) or url_for("main.index"), 303)
+            return redirect(safe_next(pending.get("next")) or url_for("main.index"), 303)
     return _page("auth/verify.html", form, email=pending["email"], purpose="login",
                  resend_url=url_for(".resend_login"))
 

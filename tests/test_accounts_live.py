@@ -49,7 +49,8 @@ def test_the_authentication_section_runs_end_to_end_with_mail_over_smtp(live_ser
     status, body = post(server, "/api/login/", {"email": email, "password": "Sup3rSecret!"})
     assert (status, body) == (403, {"error": "Email not verified. A new OTP has been sent to your email."})
     wait_for_mail(smtp_sink, 2)
-    status, body = post(server, "/api/verify-signup-otp/", {"email": email, "otp": last_code(smtp_sink.messages, email)})
+    signup_code = last_code(smtp_sink.messages, email)
+    status, body = post(server, "/api/verify-signup-otp/", {"email": email, "otp": signup_code})
     assert (status, body) == (200, {"message": "Signup OTP verified successfully!"})
 
     status, body = post(server, "/api/login/", {"email": email, "password": "wrong-password"})

@@ -134,7 +134,8 @@ def test_a_login_code_does_not_reset_a_password_nor_a_reset_code_log_in(client, 
 def test_the_newest_code_voids_the_older_one(client, outbox, verified):
     older = ask_login_code(client, outbox, verified)
     newer = ask_login_code(client, outbox, verified)
-    rows = db.session.execute(db.select(OneTimeCode).filter_by(purpose="login").order_by(OneTimeCode.id)).scalars().all()
+    query = db.select(OneTimeCode).filter_by(purpose="login").order_by(OneTimeCode.id)
+    rows = db.session.execute(query).scalars().all()
     assert rows[0].voided_at is not None and rows[1].voided_at is None
     if older != newer:
         assert verify_login(client, verified["email"], older).get_json() == {"error": "Invalid OTP"}

@@ -66,8 +66,10 @@ def test_the_address_limit_covers_every_sign_in_endpoint_and_any_email(client):
 def test_code_checks_are_limited_per_account(client, make_user):
     make_user(username="asha")
     body = {"email": "asha@example.com", "otp": "000000"}
-    statuses = [client.post("/api/verify-login-otp/", json=body, environ_base={"REMOTE_ADDR": f"10.3.0.{n}"}).status_code
-                for n in range(5)]
+    statuses = [
+        client.post("/api/verify-login-otp/", json=body, environ_base={"REMOTE_ADDR": f"10.3.0.{n}"}).status_code
+        for n in range(5)
+    ]
     assert statuses == [400, 400, 400, 400, 429]
 
 
