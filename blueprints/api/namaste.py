@@ -6,6 +6,7 @@ caller's current store, so another store's id answers exactly like a missing one
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Optional
 
@@ -195,27 +196,72 @@ def deleted(message: str):
     return json_response({"message": message}, 200)
 
 
-# --------------------------------------------------------------------------- products
+# --------------------------------------------------------------------------- one shape for three resources
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A contract resource served at one URL: list, create, PUT ?id= and DELETE ?id=."""
+
+    label: str  # "Product": used in "Product ID is required" and "Product created successfully!"
+    key: str  # the response key: "product"
+    query: Callable[[Any], Any]
+    get: Callable[[Any, int], Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    serialize: Callable[[Any], dict[str, Any]]
+    guard: Optional[Callable[[Any, Any], None]] = None  # extra role check for the whole resource
+
+
+def serve(resource: Resource):
+    """The contract's four verbs on one URL, with its messages word for word."""
+    store, user = g.store, g.api_user
+    if resource.guard is not None:
+        resource.guard(user, store)
+    if request.method == "GET":
+        return json_response(drf_page(resource.query(store), resource.serialize))
+    if request.method == "POST":
+        thing = resource.create(store, user, read_json(DRF))
+        return saved(201, f"{resource.label} created successfully!", **{resource.key: resource.serialize(thing)})
+    verb = "edit" if request.method == "PUT" else "delete"
+    thing = load_by_id(resource.label, resource.get,
+                       f"{resource.label} not found or you do not have permission to {verb} it.",
+                       f"Invalid {resource.label} ID")
+    if request.method == "PUT":
+        thing = resource.update(store, user, thing, read_json(DRF))
+        return saved(200, f"{resource.label} updated successfully!", **{resource.key: resource.serialize(thing)})
+    resource.delete(store, user, thing)
+    return deleted(f"{resource.label} deleted successfully!")
+
+
+PRODUCTS = Resource("Product", "product", products.products_query, products.get_product, products.create_product,
+                    products.update_product, products.delete_product, product_json)
+EXPENSES = Resource("Expense", "expense", expenses.expenses_query, expenses.get_expense, expenses.create_expense,
+                    expenses.update_expense, expenses.delete_expense, expense_json, guard=expenses.can_see_expenses)
+BILLING = Resource("Billing", "billing", namaste_bills.bills_query, namaste_bills.get_bill, namaste_bills.create_bill,
+                   namaste_bills.update_bill, namaste_bills.cancel_bill, bill_json)
 
 
 @bp.route("/products/", methods=["GET", "POST", "PUT", "DELETE"])
 @api_login_required(DRF)
 def products_view():
     """List, create, update (?id=) and delete (?id=) the store's products."""
-    store, user = g.store, g.api_user
-    if request.method == "GET":
-        return json_response(drf_page(products.products_query(store), product_json))
-    if request.method == "POST":
-        product = products.create_product(store, user, read_json(DRF))
-        return saved(201, "Product created successfully!", product=product_json(product))
-    verb = "edit" if request.method == "PUT" else "delete"
-    product = load_by_id("Product", products.get_product,
-                         f"Product not found or you do not have permission to {verb} it.", "Invalid Product ID")
-    if request.method == "PUT":
-        product = products.update_product(store, user, product, read_json(DRF))
-        return saved(200, "Product updated successfully!", product=product_json(product))
-    products.delete_product(store, user, product)
-    return deleted("Product deleted successfully!")
+    return serve(PRODUCTS)
+
+
+@bp.route("/expenses/", methods=["GET", "POST", "PUT", "DELETE"])
+@api_login_required(DRF)
+def expenses_view():
+    """List, create, update (?id=) and delete (?id=) the store's expenses (managers and owners)."""
+    return serve(EXPENSES)
+
+
+@bp.route("/billing/", methods=["GET", "POST", "PUT", "DELETE"])
+@api_login_required(DRF)
+def billing_view():
+    """List, create (through the billing service), update (?id=) and cancel (DELETE ?id=) the store's bills."""
+    return serve(BILLING)
 
 
 # --------------------------------------------------------------------------- parties
@@ -258,53 +304,6 @@ def _party_parts(party: Party) -> dict[str, Any]:
     if party.Category_type == "Customer":
         return {"party": party_json(party), "customer": customer_json(party.customer)}
     return {"party": party_json(party), "supplier": supplier_json(party.supplier)}
-
-
-# --------------------------------------------------------------------------- expenses
-
-
-@bp.route("/expenses/", methods=["GET", "POST", "PUT", "DELETE"])
-@api_login_required(DRF)
-def expenses_view():
-    """List, create, update (?id=) and delete (?id=) the store's expenses (managers and owners)."""
-    store, user = g.store, g.api_user
-    expenses.can_see_expenses(user, store)
-    if request.method == "GET":
-        return json_response(drf_page(expenses.expenses_query(store), expense_json))
-    if request.method == "POST":
-        expense = expenses.create_expense(store, user, read_json(DRF))
-        return saved(201, "Expense created successfully!", expense=expense_json(expense))
-    verb = "edit" if request.method == "PUT" else "delete"
-    expense = load_by_id("Expense", expenses.get_expense,
-                         f"Expense not found or you do not have permission to {verb} it.", "Invalid Expense ID")
-    if request.method == "PUT":
-        expense = expenses.update_expense(store, user, expense, read_json(DRF))
-        return saved(200, "Expense updated successfully!", expense=expense_json(expense))
-    expenses.delete_expense(store, user, expense)
-    return deleted("Expense deleted successfully!")
-
-
-# --------------------------------------------------------------------------- billing
-
-
-@bp.route("/billing/", methods=["GET", "POST", "PUT", "DELETE"])
-@api_login_required(DRF)
-def billing_view():
-    """List, create (through the billing service), update (?id=) and cancel (DELETE ?id=) the store's bills."""
-    store, user = g.store, g.api_user
-    if request.method == "GET":
-        return json_response(drf_page(namaste_bills.bills_query(store), bill_json))
-    if request.method == "POST":
-        bill = namaste_bills.create_bill(store, user, read_json(DRF))
-        return saved(201, "Billing created successfully!", billing=bill_json(bill))
-    verb = "edit" if request.method == "PUT" else "delete"
-    bill = load_by_id("Billing", namaste_bills.get_bill,
-                      f"Billing not found or you do not have permission to {verb} it.", "Invalid Billing ID")
-    if request.method == "PUT":
-        bill = namaste_bills.update_bill(store, user, bill, read_json(DRF))
-        return saved(200, "Billing updated successfully!", billing=bill_json(bill))
-    namaste_bills.cancel_bill(store, user, bill)
-    return deleted("Billing deleted successfully!")
 
 
 # --------------------------------------------------------------------------- categories and payment methods
