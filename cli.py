@@ -18,6 +18,16 @@ def register_commands(app: Flask) -> None:
         for line in report:
             click.echo(line)
 
+    @app.cli.command("purge-idempotency-keys")
+    def purge_idempotency_keys_command() -> None:
+        """Delete Idempotency-Keys older than their lifetime (run daily from cron)."""
+        from extensions import db
+        from services.idempotency import purge_expired
+
+        removed = purge_expired()
+        db.session.commit()
+        click.echo(f"Removed {removed} expired idempotency keys.")
+
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)
     @click.option("--username", prompt=True)

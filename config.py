@@ -56,6 +56,7 @@ class Config:
         self.OTP_TTL_MINUTES = 10
         self.OTP_MAX_ATTEMPTS = 5
         self.IDEMPOTENCY_TTL_HOURS = 24
+        self.IDEMPOTENCY_STALE_SECONDS = 300  # an in-flight key older than this was left by a crashed worker
         self.SHARE_LINK_DAYS = 7
         self.WTF_CSRF_TIME_LIMIT = None
 

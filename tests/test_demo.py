@@ -82,3 +82,22 @@ def test_create_admin_refuses_a_short_password_and_writes_nothing(runner):
     assert result.exit_code == 1
     assert "password" in result.output
     assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+
+
+def test_purge_idempotency_keys_removes_only_expired_keys(runner, make_store):
+    from datetime import datetime, timedelta, timezone
+
+    from models import IdempotencyRecord
+
+    store = make_store()
+    now = datetime.now(timezone.utc)
+    db.session.add_all([
+        IdempotencyRecord(store_id=store.id, key="old", fingerprint="f", status_code=201, body="{}",
+                          created_at=now - timedelta(hours=25)),
+        IdempotencyRecord(store_id=store.id, key="new", fingerprint="f", status_code=201, body="{}",
+                          created_at=now - timedelta(hours=1)),
+    ])
+    db.session.commit()
+    result = runner.invoke(args=["purge-idempotency-keys"])
+    assert result.exit_code == 0 and "Removed 1 " in result.output
+    assert [r.key for r in db.session.execute(select(IdempotencyRecord)).scalars()] == ["new"]

@@ -5,22 +5,19 @@ Views parse and authorise; services.billing does the work; each view commits onc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Optional
+from typing import Optional
 
-import simplejson
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from sqlalchemy import select
 
-from blueprints.api.common import V1, ApiError, authenticate, json_response, read_json
+from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
 from extensions import db
 from models import PRODUCT_TYPES, BILL_STATUSES, Bill, HeldBill, Membership, Store
-from services import billing, idempotency, numbering
+from services import billing, numbering
 from services.bill_payload import parse_bill_payload
 from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,43 +86,6 @@ def _raise_query_errors(errors: dict) -> None:
         raise ApiError(400, "Invalid query parameters", errors=errors)
 
 
-def _json_text(payload) -> str:
-    return simplejson.dumps(payload, use_decimal=True, ensure_ascii=False)
-
-
-def _idempotent(store: Store, payload: dict, run: Callable[[], tuple[int, dict, Optional[int]]]):
-    """Run a creating request once per Idempotency-Key (services.idempotency); without a key, just run it."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        status, body, _ = run()
-        db.session.commit()
-        return json_response(body, status)
-    key = key.strip()
-    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
-        raise ApiError(400, "Invalid Idempotency-Key",
-                       errors={IDEMPOTENCY_HEADER: [f"Must be 1 to {idempotency.MAX_KEY_LENGTH} characters"]})
-    claim = idempotency.claim(store.id, key, idempotency.fingerprint(request.method, request.path, payload))
-    db.session.commit()  # the claim must be visible to concurrent duplicates before the work starts
-    if claim.conflict:
-        raise ApiError(409, claim.conflict)
-    if claim.record_id is None:
-        response = current_app.response_class(claim.replay_body, status=claim.replay_status,
-                                               mimetype="application/json")
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
-    try:
-        status, body, bill_id = run()
-        text = _json_text(body)
-        idempotency.finish(claim.record_id, status, text, bill_id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        idempotency.release(claim.record_id)
-        db.session.commit()
-        raise
-    return current_app.response_class(text, status=status, mimetype="application/json")
-
-
 # --------------------------------------------------------------------------- stores
 
 
@@ -156,7 +116,7 @@ def save_bill(store_id: str):
         bill = billing.save_bill(store, g.api_user, draft)
         return 201, {"success": True, "message": "Bill saved successfully", "data": billing.bill_v1(bill)}, bill.id
 
-    return _idempotent(store, payload, run)
+    return idempotent_response(store, payload, run)
 
 
 @bp.get("/billing/<store_id>/bills")
@@ -206,7 +166,7 @@ def hold_bill(store_id: str):
         data = {"held_id": held.uid, "created_at": billing.iso_z(held.created_at)}
         return 201, {"success": True, "message": "Bill held successfully", "data": data}, None
 
-    return _idempotent(store, payload, run)
+    return idempotent_response(store, payload, run)
 
 
 @bp.get("/billing/<store_id>/bills/held")

@@ -73,6 +73,17 @@ def json_response(payload: Any, status: int = 200, headers: Optional[dict] = Non
     return response
 
 
+def idempotent_response(store, payload: dict, run: Callable[[], tuple[int, dict, Optional[int]]]) -> Response:
+    """A creating JSON request run once per Idempotency-Key; a replay carries `Idempotent-Replayed: true`."""
+    from blueprints.idempotency import HEADER, run_once
+
+    outcome = run_once(store.id, request.headers.get(HEADER), payload, run, method=request.method, path=request.path)
+    response = current_app.response_class(outcome.body, status=outcome.status, mimetype="application/json")
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 def error_response(surface: str, status: int, message: str, errors: Optional[dict] = None) -> Response:
     return json_response(error_body(surface, status, message, errors), status)
 

@@ -12,7 +12,8 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, g, request
 
-from blueprints.api.common import DRF, ApiError, api_login_required, drf_page, json_response, money_str, read_json
+from blueprints.api.common import (DRF, ApiError, api_login_required, drf_page, idempotent_response, json_response,
+                                  money_str, read_json)
 from extensions import db
 from models import Bill, BillItem, Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
 from services import categories, expenses, namaste_bills, parties, products
@@ -212,6 +213,7 @@ class Resource:
     delete: Callable[..., Any]
     serialize: Callable[[Any], dict[str, Any]]
     guard: Optional[Callable[[Any, Any], None]] = None  # extra role check for the whole resource
+    idempotent: bool = False  # POST honours Idempotency-Key (DESIGN: accepted on NamastePMS billing too)
 
 
 def serve(resource: Resource):
@@ -222,8 +224,18 @@ def serve(resource: Resource):
     if request.method == "GET":
         return json_response(drf_page(resource.query(store), resource.serialize))
     if request.method == "POST":
-        thing = resource.create(store, user, read_json(DRF))
-        return saved(201, f"{resource.label} created successfully!", **{resource.key: resource.serialize(thing)})
+        payload = read_json(DRF)
+
+        def run():
+            thing = resource.create(store, user, payload)
+            body = {"message": f"{resource.label} created successfully!", resource.key: resource.serialize(thing)}
+            return 201, body, thing.id if resource.idempotent else None
+
+        if resource.idempotent:
+            return idempotent_response(store, payload, run)
+        status, body, _ = run()
+        db.session.commit()
+        return json_response(body, status)
     verb = "edit" if request.method == "PUT" else "delete"
     thing = load_by_id(resource.label, resource.get,
                        f"{resource.label} not found or you do not have permission to {verb} it.",
@@ -240,7 +252,7 @@ PRODUCTS = Resource("Product", "product", products.products_query, products.get_
 EXPENSES = Resource("Expense", "expense", expenses.expenses_query, expenses.get_expense, expenses.create_expense,
                     expenses.update_expense, expenses.delete_expense, expense_json, guard=expenses.can_see_expenses)
 BILLING = Resource("Billing", "billing", namaste_bills.bills_query, namaste_bills.get_bill, namaste_bills.create_bill,
-                   namaste_bills.update_bill, namaste_bills.cancel_bill, bill_json)
+                   namaste_bills.update_bill, namaste_bills.cancel_bill, bill_json, idempotent=True)
 
 
 @bp.route("/products/", methods=["GET", "POST", "PUT", "DELETE"])

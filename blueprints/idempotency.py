@@ -1,0 +1,71 @@
+"""Run a creating request at most once per Idempotency-Key: the view-side half of services.idempotency.
+
+The claim is committed in its own short transaction before the work starts, so a concurrent duplicate sees it
+(409 while in flight); the outcome is stored in the same transaction as the work; a failure releases the key.
+Every surface uses this: Billing v1, NamastePMS billing, and the POS page's Save.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import simplejson
+
+from extensions import db
+from services import idempotency
+from services.errors import Conflict, ValidationError
+
+HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: str  # JSON text
+    replayed: bool
+
+
+def run_once(
+    store_id: int,
+    key: Optional[str],
+    fingerprint_of: Any,
+    run: Callable[[], tuple[int, Any, Optional[int]]],
+    *,
+    method: str,
+    path: str,
+) -> Outcome:
+    """`run()` returns (status, JSON-able body, bill id); it runs once per key and store, and commits.
+
+    Without a key it simply runs. A replay returns the stored status and body. Raises Conflict (409) for a key in
+    flight or reused with another request, ValidationError for a malformed key; any error inside `run` rolls
+    back, releases the key and propagates (so failed validation stores nothing).
+    """
+    if key is None:
+        status, body, _ = run()
+        db.session.commit()
+        return Outcome(status, _text(body), False)
+    key = key.strip()
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        raise ValidationError("Invalid Idempotency-Key",
+                              {HEADER: [f"Must be 1 to {idempotency.MAX_KEY_LENGTH} characters"]})
+    claim = idempotency.claim(store_id, key, idempotency.fingerprint(method, path, fingerprint_of))
+    db.session.commit()  # visible to concurrent duplicates before the work starts
+    if claim.conflict:
+        raise Conflict(claim.conflict)
+    if claim.record_id is None:
+        return Outcome(claim.replay_status, claim.replay_body, True)
+    try:
+        status, body, bill_id = run()
+        text = _text(body)
+        idempotency.finish(claim.record_id, status, text, bill_id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        idempotency.release(claim.record_id)
+        db.session.commit()
+        raise
+    return Outcome(status, text, False)
+
+
+def _text(body: Any) -> str:
+    return simplejson.dumps(body, use_decimal=True, ensure_ascii=False)
