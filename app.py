@@ -19,6 +19,11 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SQLite keeps NUMERIC as binary REAL; values are read back quantised to their scale (docs/operations.md).
     warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")

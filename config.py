@@ -44,6 +44,8 @@ class Config:
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or None
+        # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops deep).
+        self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

@@ -11,6 +11,7 @@ from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm,
 from extensions import db
 from services import accounts, uploads
 from services.errors import DomainError, ValidationError
+from services.access import stores_of
 from services.store_settings import update_store_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -124,7 +125,7 @@ def remove_member(membership_id: int):
 @login_required
 def stores():
     """The stores you work in, to switch between them."""
-    return render_template("admin/stores.html", stores=accounts.stores_of(current_user), empty_form=EmptyForm())
+    return render_template("admin/stores.html", stores=stores_of(current_user), empty_form=EmptyForm())
 
 
 @bp.post("/stores/switch")
@@ -141,9 +142,3 @@ def switch_store():
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"), 303)
 
 
-@bp.app_context_processor
-def store_switcher_context():
-    """`switch_stores` for templates/admin/_store_switcher.html: the signed-in user's stores and roles."""
-    if not current_user.is_authenticated:
-        return {"switch_stores": []}
-    return {"switch_stores": accounts.stores_of(current_user)}

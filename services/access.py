@@ -37,3 +37,11 @@ def current_store_for(user: User) -> Optional[Store]:
         db.select(Membership).filter_by(user_id=user.id).order_by(Membership.id).limit(1)
     ).scalar_one_or_none()
     return first.store if first else None
+
+
+def stores_of(user: User) -> list[tuple[Store, str]]:
+    """Every store the user belongs to, with their role there, by name (one query)."""
+    rows = db.session.execute(
+        db.select(Store, Membership.role).join(Membership).where(Membership.user_id == user.id).order_by(Store.name)
+    ).all()
+    return [(store, role) for store, role in rows]

@@ -389,13 +389,6 @@ def switch_store(user: User, store_id: int) -> Store:
     return db.session.get(Store, store_id)
 
 
-def stores_of(user: User) -> list[tuple[Store, str]]:
-    rows = db.session.execute(
-        db.select(Store, Membership.role).join(Membership).where(Membership.user_id == user.id).order_by(Store.name)
-    ).all()
-    return [(store, role) for store, role in rows]
-
-
 def members_of(store: Store) -> list[Membership]:
     return list(db.session.execute(
         db.select(Membership).join(User).where(Membership.store_id == store.id).order_by(Membership.id)

@@ -7,7 +7,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
-from flask import Flask, current_app
+from flask import Flask
 from num2words import num2words
 
 PAISA = Decimal("0.01")
@@ -78,24 +78,3 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_in_words, "in_words")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(percent, "percent")
-
-    @app.context_processor
-    def navigation():
-        def has_endpoint(name: str) -> bool:
-            return name in current_app.view_functions
-
-        from flask_login import current_user
-
-        from services.access import current_store_for, membership_for
-
-        store = role = None
-        if getattr(current_user, "is_authenticated", False):  # None outside a request
-            store = current_store_for(current_user)
-            membership = membership_for(current_user, store) if store else None
-            role = membership.role if membership else None
-        return {
-            "has_endpoint": has_endpoint,
-            "current_store": store,
-            "current_role": role,
-            "mail_to_outbox": not current_app.config.get("MAIL_SERVER"),
-        }

@@ -5,7 +5,6 @@ import email.message
 import re
 from typing import Iterable, Optional
 
-import pytest
 
 CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
@@ -42,20 +41,3 @@ def signup_body(username: str = "asha", **extra) -> dict:
     body.update(extra)
     return body
 
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """Forget the signed-in user between requests, as a real server does.
-
-    The shared `app` fixture keeps one app context open for the whole test, so Flask reuses it (and its `g`,
-    where Flask-Login caches the user) for every request; without this, one client's login leaks into the next.
-    Import this fixture into a test module to use it.
-    """
-    from flask import g, request_started
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)

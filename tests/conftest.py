@@ -99,9 +99,20 @@ def app_config_overrides() -> dict:
     return {}
 
 
+def _forget_login(sender, **extra) -> None:
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(backend: str, tmp_path: Path, app_config_overrides: dict):
+    from flask import request_started
+
     application = create_app(make_test_config(backend, tmp_path, **app_config_overrides))
+    # The fixture's app context stays pushed so tests can use db.session; Flask then reuses it (and `g`, where
+    # Flask-Login caches the user) for every request. Forget the user per request, as a real server does.
+    request_started.connect(_forget_login, application)
     with application.app_context():
         reset_schema(backend)
         yield application

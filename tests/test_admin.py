@@ -13,7 +13,7 @@ from services import accounts
 from services.access import current_store_for
 from services.errors import PermissionDenied
 from services.store_settings import update_store_settings
-from tests.accounts_helpers import fresh_login_per_request, last_code, text_of  # noqa: F401
+from tests.accounts_helpers import last_code, text_of
 
 GOOD_GSTIN = "27AAPFU0939F1ZV"  # Maharashtra; check character V
 

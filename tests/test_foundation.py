@@ -165,3 +165,49 @@ def test_secret_key_is_generated_once_per_instance_when_not_configured(tmp_path,
     second = create_app(NoSecret).config["SECRET_KEY"]
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def _sign_in(client, user) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def test_navigation_shows_settings_to_owners_only(client, make_user, make_store):
+    store = make_store(name="Corner Shop")
+    cashier = make_user(username="ravi", store=store, role="cashier")
+    _sign_in(client, cashier)
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/settings"' not in html
+    owner = make_user(username="meena")
+    _sign_in(client, owner)
+    assert 'href="/admin/settings"' in client.get("/").get_data(as_text=True)
+
+
+def test_store_switcher_appears_for_a_user_of_several_stores(client, make_user, make_store):
+    other = make_store(name="Second Branch")
+    single = make_user(username="solo")
+    _sign_in(client, single)
+    assert 'name="store_id"' not in client.get("/").get_data(as_text=True)
+    multi = make_user(username="multi", store=other, role="manager")
+    _sign_in(client, multi)
+    html = client.get("/").get_data(as_text=True)
+    assert 'name="store_id"' in html and "Second Branch (manager)" in html and "multi shop (owner)" in html
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_forwarded_client_address_is_trusted_only_behind_a_configured_proxy(tmp_path, hops, expected):
+    from flask import request
+
+    from app import create_app
+    from tests.conftest import make_test_config
+
+    application = create_app(make_test_config("sqlite", tmp_path, TRUSTED_PROXY_COUNT=hops))
+
+    @application.get("/_whoami")
+    def whoami():
+        return request.remote_addr or ""
+
+    response = application.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"},
+                                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.get_data(as_text=True) == expected

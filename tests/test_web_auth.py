@@ -8,7 +8,7 @@ import pytest
 
 from extensions import db
 from models import User
-from tests.accounts_helpers import fresh_login_per_request, last_code, wrong_code  # noqa: F401
+from tests.accounts_helpers import last_code, wrong_code
 
 PASSWORD = "Password123!"
 
