@@ -25,8 +25,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from extensions import db
 from models import Bill, Store
+from services import uploads
 from services.errors import DomainError, NotFound, ValidationError
 from services.formatting import amount_in_words, inr, local_time, to_money
+from services.gstin import STATE_NAMES
 from services.mail import send_mail
 
 log = logging.getLogger(__name__)
@@ -36,23 +38,7 @@ SHARE_SALT = "bill-share-link"
 STATIC_PREFIX = "/static/"
 UPLOADS_PREFIX = "/store-uploads/"  # a name only the PDF renderer understands (see _link_callback)
 QR_PREFIX = "data:image/png;base64,"
-IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
 
-# GST state codes (the first two digits of a GSTIN), for "Place of supply: 27 - Maharashtra".
-STATE_NAMES = {
-    "01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh",
-    "05": "Uttarakhand", "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh",
-    "10": "Bihar", "11": "Sikkim", "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur",
-    "15": "Mizoram", "16": "Tripura", "17": "Meghalaya", "18": "Assam", "19": "West Bengal",
-    "20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh", "23": "Madhya Pradesh", "24": "Gujarat",
-    "25": "Daman and Diu", "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra",
-    "28": "Andhra Pradesh (before 2014)", "29": "Karnataka", "30": "Goa", "31": "Lakshadweep", "32": "Kerala",
-    "33": "Tamil Nadu", "34": "Puducherry", "35": "Andaman and Nicobar Islands", "36": "Telangana",
-    "37": "Andhra Pradesh", "38": "Ladakh", "96": "Other Country", "97": "Other Territory",
-}
 
 # Jewellery columns: (key, heading, the contract's bill_display_settings flag).
 JEWELLERY_COLUMNS = (
@@ -355,13 +341,8 @@ def _inside(path: Path, root: Path) -> bool:
 def _image_type(path: Path) -> Optional[str]:
     """The image type by content (PNG, JPEG, WebP), whatever the name says; None for anything else."""
     with path.open("rb") as handle:
-        head = handle.read(16)
-    for signature, content_type in IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+        kind = uploads.sniff(handle.read(16))
+    return uploads.KINDS[kind][1] if kind else None
 
 
 def store_logo_path(store: Store) -> Optional[Path]:

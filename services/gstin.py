@@ -4,18 +4,20 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-# GST state and union territory codes a shop can be registered in (25 and 28 are retired codes).
-STATE_CODES: dict[str, str] = {
+# GST state codes (the first two digits of a GSTIN), for validation and for "Place of supply: 27 - Maharashtra".
+STATE_NAMES: dict[str, str] = {
     "01": "Jammu and Kashmir", "02": "Himachal Pradesh", "03": "Punjab", "04": "Chandigarh",
     "05": "Uttarakhand", "06": "Haryana", "07": "Delhi", "08": "Rajasthan", "09": "Uttar Pradesh",
     "10": "Bihar", "11": "Sikkim", "12": "Arunachal Pradesh", "13": "Nagaland", "14": "Manipur",
     "15": "Mizoram", "16": "Tripura", "17": "Meghalaya", "18": "Assam", "19": "West Bengal",
     "20": "Jharkhand", "21": "Odisha", "22": "Chhattisgarh", "23": "Madhya Pradesh", "24": "Gujarat",
-    "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra", "29": "Karnataka", "30": "Goa",
-    "31": "Lakshadweep", "32": "Kerala", "33": "Tamil Nadu", "34": "Puducherry",
-    "35": "Andaman and Nicobar Islands", "36": "Telangana", "37": "Andhra Pradesh", "38": "Ladakh",
-    "97": "Other Territory",
+    "25": "Daman and Diu", "26": "Dadra and Nagar Haveli and Daman and Diu", "27": "Maharashtra",
+    "28": "Andhra Pradesh (before 2014)", "29": "Karnataka", "30": "Goa", "31": "Lakshadweep", "32": "Kerala",
+    "33": "Tamil Nadu", "34": "Puducherry", "35": "Andaman and Nicobar Islands", "36": "Telangana",
+    "37": "Andhra Pradesh", "38": "Ladakh", "96": "Other Country", "97": "Other Territory",
 }
+# Codes a shop can be registered in today: 25 and 28 are retired (old bills still print them), 96 is abroad.
+STATE_CODES: dict[str, str] = {code: name for code, name in STATE_NAMES.items() if code not in {"25", "28", "96"}}
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # State code, PAN (5 letters, 4 digits, 1 letter), entity number, a default "Z" (rarely other), check character.
