@@ -687,3 +687,17 @@ class AuditLog(db.Model):
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     meta: Mapped[Optional[dict[str, Any]]] = mapped_column("metadata", JSON)
     at: Mapped[datetime] = created_column()
+
+
+class PosDraft(db.Model):
+    """The bill a cashier is building at the till (one per user and store), kept on the server so that every
+    change is re-priced there and a reload or a failed save loses nothing. Its `payload` is the till's state."""
+
+    __tablename__ = "pos_draft"
+    __table_args__ = (UniqueConstraint("store_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)

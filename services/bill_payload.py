@@ -295,3 +295,11 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
         discount=discount, coupon_codes=codes, referral_code=referral, billing_timestamp=billing_ts,
         payment_timestamp=payment_ts, source=source,
     )
+
+
+def parse_new_customer(store: Store, data: dict) -> NewCustomer:
+    """A new customer typed at the till, checked exactly as Billing v1 checks `customer` (errors "customer.*")."""
+    errors = _Errors()
+    customer = _customer(store, {"customer": data}, errors)
+    raise_if(errors)
+    return customer

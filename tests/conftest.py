@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures_live",
     "tests.fixtures_namaste",
     "tests.fixtures_billing",
+    "tests.fixtures_pos",
 ]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -1,0 +1,231 @@
+"""Bills pages: the list (dates, status, search, sort, pages; HTMX with pushed URLs, and plain GET without
+JavaScript), a bill's page (payments against dues, cancel) and held bills (resume, delete).
+
+The rules are services.billing's (record_payment, cancel_bill, list_bills, list_held) and services.pos's (resume,
+delete a held bill); printing, PDF and email are the documents blueprint's, linked from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from blueprints.decorators import role_required
+from blueprints.htmx import render_page_or_fragment, wants_fragment
+from extensions import db
+from models import BILL_STATUSES
+from services import billing
+from services import pos as till_service
+from services.access import has_role
+from services.bill_payload import parse_decimal
+from services.documents import bill_in_store, default_recipient, share_url
+from services.errors import ValidationError
+
+bp = Blueprint("bills", __name__, url_prefix="/bills")
+
+PAGE_SIZE = 20
+SORTS = {"date_desc": "Newest first", "date_asc": "Oldest first", "amount_desc": "Largest first",
+         "amount_asc": "Smallest first"}
+
+
+@dataclass
+class BillFilters:
+    q: str = ""
+    start: str = ""
+    end: str = ""
+    status: str = ""
+    sort: str = "date_desc"
+    page: int = 1
+
+    def args(self, **changes) -> dict:
+        values = {"q": self.q, "from": self.start, "to": self.end, "status": self.status, "sort": self.sort,
+                  "page": self.page}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
+                and not (k == "sort" and v == "date_desc")}
+
+
+def _parse_day(raw: str, name: str, errors: dict) -> Optional[date]:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = ["Enter a date as YYYY-MM-DD."]
+        return None
+
+
+def _filters() -> tuple[BillFilters, dict, dict]:
+    """The list's query string, checked: (filters, list_bills arguments, errors beside the fields)."""
+    args = request.args
+    errors: dict = {}
+    page = args.get("page", "1")
+    filters = BillFilters(q=args.get("q", "").strip()[:100], start=args.get("from", "").strip(),
+                          end=args.get("to", "").strip(), status=args.get("status", ""),
+                          sort=args.get("sort", "date_desc"), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+    if filters.status and filters.status not in BILL_STATUSES:
+        errors["status"] = ["Choose paid, partial or unpaid."]
+        filters.status = ""
+    if filters.sort not in SORTS:
+        errors["sort"] = ["Choose an order from the list."]
+        filters.sort = "date_desc"
+    zone = ZoneInfo(g.store.timezone or "Asia/Kolkata")
+    first, last = _parse_day(filters.start, "from", errors), _parse_day(filters.end, "to", errors)
+    if first and last and first > last:
+        errors["to"] = ["Must not be before the start date."]
+        last = None
+    # Days are the store's days: from its midnight to the next.
+    query = {
+        "q": filters.q or None, "status": filters.status or None, "sort": filters.sort, "page": filters.page,
+        "limit": PAGE_SIZE,
+        "start": datetime.combine(first, time.min, zone) if first else None,
+        "end": datetime.combine(last + timedelta(days=1), time.min, zone) - timedelta(microseconds=1) if last else None,
+    }
+    return filters, query, errors
+
+
+@bp.get("")
+@role_required("cashier")
+def index():
+    """The store's bills: filter by dates, status and text (invoice number, customer, phone), sorted, paged."""
+    filters, query, errors = _filters()
+    rows, total = billing.list_bills(g.store, **query)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_page_or_fragment("bills/index.html", "bills/_results.html", bills=rows, total=total, pages=pages,
+                                   filters=filters, errors=errors, sorts=SORTS, statuses=BILL_STATUSES)
+
+
+# --------------------------------------------------------------------------- one bill
+
+
+def _bill(bill_id: int):
+    return bill_in_store(g.store, bill_id=bill_id)
+
+
+def _detail_context(bill, **extra) -> dict:
+    context = {
+        "bill": bill,
+        "can_cancel": has_role(g.membership.role, "manager"),
+        "email_page": {"email_url": url_for("documents.email", bill_id=bill.id),
+                       "email_to": default_recipient(bill)},
+        "share_link": share_url(bill),
+        "errors": {},
+        "typed": {},
+    }
+    context.update(extra)
+    return context
+
+
+@bp.get("/<int:bill_id>")
+@role_required("cashier")
+def detail(bill_id: int):
+    """A saved bill: number, lines, totals, payments, status; print, PDF, email, take a payment, cancel."""
+    bill = _bill(bill_id)
+    response = make_response(render_template("bills/detail.html", **_detail_context(bill)))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _done(bill, message: str):
+    flash(message, "success")
+    url = url_for("bills.detail", bill_id=bill.id)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = '{"path": "%s", "target": "body"}' % url
+        return response
+    return redirect(url, 303)
+
+
+def _form_refused(bill, fragment: str, exc: ValidationError):
+    db.session.rollback()
+    context = _detail_context(db.session.get(type(bill), bill.id), errors=exc.errors or {"__all__": [exc.message]},
+                              typed=request.form)
+    return render_page_or_fragment("bills/detail.html", fragment, status=422, **context)
+
+
+@bp.post("/<int:bill_id>/payments")
+@role_required("cashier")
+def record_payment(bill_id: int):
+    """Take a payment against the bill's dues."""
+    bill = _bill(bill_id)
+    errors: dict = {}
+    amount = parse_decimal((request.form.get("amount") or "").strip() or None, "amount", errors)
+    try:
+        billing.raise_if(errors)
+        billing.record_payment(g.store, current_user, bill, billing.DraftPayment(
+            mode=request.form.get("mode", ""), amount=amount,
+            reference=(request.form.get("reference") or "").strip()[:100] or None))
+    except ValidationError as exc:
+        return _form_refused(bill, "bills/_record_payment.html", exc)
+    db.session.commit()
+    return _done(bill, f"Payment recorded. Dues now {bill.due_amount}.")
+
+
+@bp.post("/<int:bill_id>/cancel")
+@role_required("manager")
+def cancel(bill_id: int):
+    """Cancel the bill (managers and owners; the number is kept and the stock comes back)."""
+    bill = _bill(bill_id)
+    reason = (request.form.get("reason") or "").strip()
+    try:
+        if not reason:
+            raise ValidationError.field("reason", "Give a reason for cancelling this bill.")
+        if len(reason) > 255:
+            raise ValidationError.field("reason", "At most 255 characters")
+        billing.cancel_bill(g.store, current_user, bill, reason)
+    except ValidationError as exc:
+        return _form_refused(bill, "bills/_cancel.html", exc)
+    db.session.commit()
+    return _done(bill, f"Bill {bill.invoice_number} cancelled; its stock is back on the shelf.")
+
+
+# --------------------------------------------------------------------------- held bills
+
+
+@bp.get("/held")
+@role_required("cashier")
+def held():
+    """Bills parked at the till (by the page or the API), newest first."""
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    rows, total = billing.list_held(g.store, page=page, limit=PAGE_SIZE)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", held=rows, total=total, page_no=page,
+                                   pages=pages, is_manager=has_role(g.membership.role, "manager"))
+
+
+@bp.post("/held/<held_id>/resume")
+@role_required("cashier")
+def resume(held_id: str):
+    """Bring a held bill back into the till (the bill on screen, if any, is held in its place)."""
+    held_bill = till_service.held_in_store(g.store, held_id)
+    draft = till_service.load(g.store, current_user, for_update=True)
+    skipped = till_service.resume(g.store, current_user, draft, held_bill)
+    db.session.commit()
+    if skipped:
+        flash(f"{skipped} item(s) of the held bill are no longer in the catalogue and were left out.", "error")
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = '{"path": "%s", "target": "body"}' % url_for("pos.index")
+        return response
+    return redirect(url_for("pos.index"), 303)
+
+
+@bp.post("/held/<held_id>/delete")
+@role_required("cashier")
+def delete_held(held_id: str):
+    """Delete a held bill (a cashier their own; managers any)."""
+    held_bill = till_service.held_in_store(g.store, held_id)
+    till_service.delete_held(g.store, current_user, held_bill)
+    db.session.commit()
+    if wants_fragment():
+        response = make_response(render_template("pos/_flash.html", oob=True, message="Held bill deleted.",
+                                                 category="success"))
+        response.vary.add("HX-Request")
+        return response
+    flash("Held bill deleted.", "success")
+    return redirect(url_for("bills.held"), 303)

@@ -1,0 +1,391 @@
+"""The bill builder at the till (/pos): HTMX partials over a draft kept on the server (services.pos).
+
+Every change re-prices through the engine and swaps the changed part plus the totals out of band; the rules are
+services.billing's (through services.pos), so the page and the API agree. Without JavaScript every form still
+posts and redirects back (303). Save sends an Idempotency-Key (services.idempotency): a double click makes one bill.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+import simplejson
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from blueprints.decorators import role_required
+from blueprints.htmx import wants_fragment
+from extensions import db
+from services import idempotency
+from services import pos as till_service
+from services.catalog import search_catalog, search_customers
+from services.errors import ValidationError
+
+bp = Blueprint("pos", __name__, url_prefix="/pos")
+
+SEARCH_LIMIT = 8
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IN_FLIGHT_WAIT_SECONDS = 10.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _draft(lock: bool = True):
+    return till_service.load(g.store, _user(), for_update=lock)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() else 1
+
+
+def _search(q: str, page: int = 1):
+    return search_catalog(g.store, q=q, page=page, limit=SEARCH_LIMIT) if q.strip() else None
+
+
+def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: Optional[str] = None, **context) -> Any:
+    """One HTMX response: the main partial, then out-of-band partials (totals, flash)."""
+    context.setdefault("errors", {})
+    context.setdefault("typed", {})
+    html = "".join(render_template(name, oob=oob, **context) for name, oob in parts)
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response
+
+
+def _page(status: int = 200, **context):
+    """The whole till page (also the no-JavaScript answer to a refused form)."""
+    state = context.pop("state", None)
+    if state is None:
+        state = till_service.state_of(_draft(lock=False))
+    q = request.values.get("q", "") if request.method == "GET" else context.pop("q", "")
+    context.setdefault("errors", {})
+    context.setdefault("typed", {})
+    response = make_response(render_template(
+        "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, _page_arg()),
+        **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _back(message: Optional[str] = None, category: str = "success"):
+    if message:
+        flash(message, category)
+    return redirect(url_for("pos.index"), 303)
+
+
+def _changed(state: dict, *, main: str, extra: tuple[str, ...] = (), trigger: Optional[str] = None,
+             flash_message: Optional[str] = None, **context):
+    """After a successful change: the changed partial plus totals out of band (or a redirect without HTMX)."""
+    db.session.commit()
+    if not wants_fragment():
+        return _back(flash_message)
+    till = till_service.view(g.store, state)
+    parts = [(main, False), ("pos/_totals.html", True)] + [(name, True) for name in extra]
+    if flash_message:
+        parts.append(("pos/_flash.html", True))
+    return _parts(parts, trigger=trigger, till=till, message=flash_message, **context)
+
+
+def _refused(state: dict, exc: ValidationError, main: str, **context):
+    """A change the rules refused: the partial again with the messages beside the fields and what was typed (422)."""
+    db.session.rollback()
+    errors = exc.errors or {"__all__": [exc.message]}
+    if not wants_fragment():
+        return _page(422, state=state, errors=errors, typed=request.form)
+    till = till_service.view(g.store, state)
+    return _parts([(main, False)], status=422, till=till, errors=errors, typed=request.form, **context)
+
+
+# --------------------------------------------------------------------------- the page and look-ups
+
+
+@bp.get("")
+@role_required("cashier")
+def index():
+    """The bill builder: search box focused, lines, customer, payment and totals."""
+    return _page()
+
+
+@bp.get("/search")
+@role_required("cashier")
+def search():
+    """Catalogue items matching name, SKU or barcode, a page at a time."""
+    q = request.args.get("q", "")
+    if not wants_fragment():
+        return _page()
+    return _parts([("pos/_search_results.html", False)], results=_search(q, _page_arg()), q=q)
+
+
+@bp.get("/customers")
+@role_required("cashier")
+def customers():
+    """Customers of the store by name, phone or email (for the customer panel)."""
+    q = request.args.get("customer_q", "")
+    result = search_customers(g.store, q=q, limit=SEARCH_LIMIT) if q.strip() else None
+    if not wants_fragment():
+        return _page(customer_results=result, customer_q=q)
+    return _parts([("pos/_customer_results.html", False)], customer_results=result, customer_q=q)
+
+
+# --------------------------------------------------------------------------- lines
+
+
+@bp.post("/scan")
+@role_required("cashier")
+def scan():
+    """Enter in the search box: an exact barcode or SKU (or a single match) adds the line at once."""
+    q = request.form.get("q", "").strip()
+    draft = _draft()
+    state = till_service.state_of(draft)
+    product = till_service.find_by_code(g.store, q)
+    if product is None:
+        results = _search(q)
+        if results is not None and results.total == 1:
+            product = results.items[0]
+        else:
+            db.session.rollback()
+            message = "Type a name, SKU or barcode." if not q else f"No item has the barcode or SKU “{q}”."
+            if not wants_fragment():
+                return _page(422, state=state, q=q, errors={"q": [message]})
+            response = _parts([("pos/_search_results.html", False)], status=422, results=results, q=q,
+                              errors={"q": [message]})
+            response.headers["HX-Retarget"] = "#search-results"
+            return response
+    index = till_service.add_product(g.store, state, product)
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
+                    results=None, q="", added=index)
+
+
+@bp.post("/lines")
+@role_required("cashier")
+def add_line():
+    """Add a catalogue item picked from the results (the same item again adds to its quantity)."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    product = till_service.product_in_store(g.store, request.form.get("product_id"))
+    index = till_service.add_product(g.store, state, product)
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
+                    results=None, q="", added=index)
+
+
+@bp.post("/lines/<int:index>")
+@role_required("cashier")
+def update_line(index: int):
+    """Change a line's quantity, discount, tax rates or staff member; re-priced on the server."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        state["lines"][index] = till_service.parse_line(g.store, state, index, request.form)
+    except ValidationError as exc:
+        if index >= len(state["lines"]):
+            return _refused(state, exc, "pos/_lines.html")
+        return _refused(state, exc, "pos/_line.html", index=index)
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_line.html", index=index)
+
+
+@bp.post("/lines/<int:index>/delete")
+@role_required("cashier")
+def remove_line(index: int):
+    """Take a line off the bill."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        till_service.remove_line(state, index)
+    except ValidationError as exc:
+        return _refused(state, exc, "pos/_lines.html")
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_lines.html")
+
+
+# --------------------------------------------------------------------------- customer
+
+
+@bp.post("/customer")
+@role_required("cashier")
+def choose_customer():
+    """Put an existing customer on the bill."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        till_service.choose_customer(g.store, state, request.form.get("party_id"))
+    except ValidationError as exc:
+        return _refused(state, exc, "pos/_customer.html")
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_customer.html")
+
+
+@bp.post("/customer/new")
+@role_required("cashier")
+def new_customer():
+    """A new customer typed inline (created with the bill; a known phone picks that customer)."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        existing = till_service.set_new_customer(g.store, state, request.form)
+    except ValidationError as exc:
+        return _refused(state, exc, "pos/_customer.html", show_new=True)
+    till_service.keep(draft, state)
+    message = f"{existing.customer.name} already shops here: picked them." if existing else None
+    return _changed(state, main="pos/_customer.html", flash_message=message)
+
+
+@bp.post("/customer/clear")
+@role_required("cashier")
+def clear_customer():
+    """Take the customer off the bill (walk-in)."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    till_service.clear_customer(state)
+    till_service.keep(draft, state)
+    return _changed(state, main="pos/_customer.html")
+
+
+# --------------------------------------------------------------------------- payment
+
+
+def _split_rows() -> list[dict]:
+    modes = request.form.getlist("split_mode")
+    amounts = request.form.getlist("split_amount")
+    references = request.form.getlist("split_reference")
+    rows = [{"mode": m, "amount": a, "reference": r} for m, a, r in zip(modes, amounts, references)]
+    action = request.form.get("split_action", "")
+    if action == "add":
+        rows.append({"mode": "cash", "amount": "", "reference": ""})
+    elif action.startswith("remove-") and action[7:].isdigit() and len(rows) > 2:
+        del rows[int(action[7:])]
+    return rows
+
+
+@bp.post("/payment")
+@role_required("cashier")
+def payment():
+    """Payment mode, cash tendered, split rows, bill discount and coupon."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    reshaped = request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
+    try:
+        till_service.set_payment(state, request.form, _split_rows())
+    except ValidationError as exc:
+        return _refused(state, exc, "pos/_payment.html")
+    till_service.keep(draft, state)
+    response = _changed(state, main="pos/_payment.html")
+    if wants_fragment() and not reshaped:
+        # Only the totals change: leave the form (and whatever is being typed in it) alone.
+        response.headers["HX-Reswap"] = "none"
+    return response
+
+
+# --------------------------------------------------------------------------- hold, clear, save
+
+
+def _builder(state: dict, status: int = 200, errors: Optional[dict] = None, message: Optional[str] = None,
+             category: str = "success"):
+    """The whole builder again (after hold, clear or a refused save), with a flash out of band."""
+    if not wants_fragment():
+        if status >= 400:
+            return _page(status, state=state, errors=errors or {})
+        return _back(message, category)
+    till = till_service.view(g.store, state)
+    parts = [("pos/_builder.html", False)] + ([("pos/_flash.html", True)] if message else [])
+    return _parts(parts, status=status, till=till, errors=errors or {}, message=message, category=category,
+                  trigger="posReset" if status < 400 else None)
+
+
+@bp.post("/hold")
+@role_required("cashier")
+def hold():
+    """Park the bill (no invoice number, no stock) and start a new one."""
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        held = till_service.hold(g.store, _user(), state)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
+    till_service.keep(draft, state)
+    db.session.commit()
+    label = held.customer_summary or "Walk-in"
+    return _builder(state, message=f"Bill held ({label}). Resume it from Held bills.")
+
+
+@bp.post("/clear")
+@role_required("cashier")
+def clear():
+    """Start over with an empty bill."""
+    draft = _draft()
+    state = till_service.reset(till_service.state_of(draft))
+    till_service.keep(draft, state)
+    db.session.commit()
+    return _builder(state, message="Started a new bill.")
+
+
+def _to_bill(bill_id: int):
+    url = url_for("bills.detail", bill_id=bill_id)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
+    else:
+        response = redirect(url, 303)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _claim(key: str) -> idempotency.Claim:
+    """Take the key; if the same Save is still running (a double click), wait for its outcome."""
+    fingerprint = idempotency.fingerprint("POST", url_for("pos.save"), {"pos_key": key})
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while True:
+        claim = idempotency.claim(g.store.id, key, fingerprint)
+        db.session.commit()  # the claim must be visible to the duplicate before the work starts
+        if not claim.conflict or time.monotonic() > deadline:
+            return claim
+        time.sleep(0.2)
+
+
+@bp.post("/save")
+@role_required("cashier")
+def save():
+    """Save the bill (an invoice number, stock taken) once per Idempotency-Key, then show it."""
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or request.form.get("idempotency_key") or "").strip()
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        state = till_service.state_of(_draft(lock=False))
+        return _builder(state, 422, errors={"__all__": ["This page is out of date: it has been reloaded."]})
+    claim = _claim(key)
+    if claim.conflict:
+        state = till_service.state_of(_draft(lock=False))
+        return _builder(state, 409, errors={"__all__": [claim.conflict]})
+    if claim.record_id is None:  # the same Save already made its bill
+        return _to_bill(simplejson.loads(claim.replay_body)["bill_id"])
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        if state["key"] != key:
+            raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")
+        bill = till_service.save(g.store, _user(), state)
+        till_service.keep(draft, till_service.reset(state))
+        idempotency.finish(claim.record_id, 303, simplejson.dumps({"bill_id": bill.id}), bill.id)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        idempotency.release(claim.record_id)
+        db.session.commit()
+        state = till_service.state_of(_draft(lock=False))
+        return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
+    except BaseException:
+        db.session.rollback()
+        idempotency.release(claim.record_id)
+        db.session.commit()
+        raise
+    flash(f"Bill {bill.invoice_number} saved.", "success")
+    return _to_bill(bill.id)

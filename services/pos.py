@@ -1,0 +1,547 @@
+"""The till's working bill: kept on the server per cashier and store (models.PosDraft), re-priced by the engine on
+every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
+
+The draft's state (PosDraft.payload; amounts kept as strings, so no float ever enters):
+    key           the Idempotency-Key the page sends with Save; a new one after every save, hold or clear
+    lines         [{"product_id", "qty", "discount_type", "discount_value", "cgst", "sgst", "staff_id"}]
+    customer_id   a customer Party of the store, or None
+    new_customer  {"name", "contact_no", "gender", "email", "address"} typed inline; save_bill reuses the customer
+                  with that phone or creates it, in the bill's own transaction
+    discount, coupon
+    payment_mode  cash | card | upi | wallet | split | none (on credit)
+    tendered      cash handed over (change due = tendered - total); reference for card, UPI and wallet
+    split         [{"mode", "amount", "reference"}] rows that must add up to the total
+
+Functions take plain dicts from the view (never `request`) and raise services.errors.ValidationError keyed by the
+same paths as Billing v1 ("items[0].qty", "customer.contact_no", "payments") so errors sit beside their fields.
+"""
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Mapping, Optional
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
+from services import billing, numbering
+from services.access import has_role, require_role
+from services.bill_payload import parse_decimal, parse_int, parse_new_customer
+from services.documents import qr_png_data_uri, upi_uri
+from services.errors import PermissionDenied, ValidationError
+from services.pricing import ZERO, Totals, money
+
+MODES = billing.BILL_PAYMENT_MODES  # cash card upi wallet split none
+SPLIT_MODES = billing.PAYMENT_MODES
+WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
+
+
+class _Errors(dict):
+    def add(self, key: str, message: str) -> None:
+        self.setdefault(key, []).append(message)
+
+
+def new_state() -> dict[str, Any]:
+    return {
+        "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
+        "coupon": "", "payment_mode": "cash", "tendered": "", "reference": "",
+        "split": [{"mode": "cash", "amount": "", "reference": ""}, {"mode": "upi", "amount": "", "reference": ""}],
+    }
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def load(store: Store, user: User, *, for_update: bool = False) -> PosDraft:
+    """The cashier's draft in this store, created empty on first use (locked for the transaction if asked)."""
+    query = select(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+    if for_update:
+        # A write first: it takes SQLite's write lock (and the row lock on PostgreSQL) before the read, so two
+        # quick changes from the same till are applied one after the other and neither is lost.
+        db.session.execute(update(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+                           .values(updated_at=utcnow()))
+    draft = db.session.execute(query).scalar_one_or_none()
+    if draft is not None:
+        return draft
+    try:
+        with db.session.begin_nested():
+            draft = PosDraft(store_id=store.id, user_id=user.id, payload=new_state())
+            db.session.add(draft)
+    except IntegrityError:  # a second tab created it at the same moment
+        draft = db.session.execute(query).scalar_one()
+    return draft
+
+
+def state_of(draft: PosDraft) -> dict[str, Any]:
+    state = new_state()
+    state.update(copy.deepcopy(draft.payload or {}))
+    return state
+
+
+def keep(draft: PosDraft, state: dict[str, Any]) -> None:
+    """Write the state back (a new dict, so the JSON column sees the change); flushes."""
+    draft.payload = copy.deepcopy(state)
+    db.session.flush()
+
+
+def reset(state: dict[str, Any]) -> dict[str, Any]:
+    """A fresh bill (and a fresh Idempotency-Key)."""
+    state.clear()
+    state.update(new_state())
+    return state
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _whole(raw: Any, key: str, errors: _Errors) -> Optional[int]:
+    number = parse_decimal(raw if raw not in ("", None) else None, key, errors, places=6)
+    return parse_int(number, key, errors) if number is not None else None
+
+
+def _amount(raw: Any, key: str, errors: _Errors, *, default: str = "0") -> Optional[Decimal]:
+    raw = (raw or "").strip() if isinstance(raw, str) else raw
+    return parse_decimal(raw if raw not in ("", None) else default, key, errors)
+
+
+def _text(value: Any, limit: int = 100) -> str:
+    return (value or "").strip()[:limit] if isinstance(value, str) else ""
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+# --------------------------------------------------------------------------- catalogue and lines
+
+
+def find_by_code(store: Store, code: str) -> Optional[Product]:
+    """The live item whose barcode or SKU is exactly this code (what a scanner types before Enter)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return db.session.execute(
+        select(Product).where(
+            Product.store_id == store.id, Product.archived.is_(False),
+            or_(Product.barcode == code, Product.sku == code),
+        ).order_by(Product.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def product_in_store(store: Store, product_id: Any) -> Product:
+    try:
+        pid = int(product_id)
+    except (TypeError, ValueError):
+        pid = None
+    product = db.session.get(Product, pid) if pid is not None else None
+    if product is None or product.store_id != store.id or product.archived:
+        raise ValidationError.field("product_id", "Catalog item not found in this store")
+    return product
+
+
+def add_product(store: Store, state: dict[str, Any], product: Product, qty: int = 1) -> int:
+    """Add an item; the same item again adds to its line's quantity. Returns the line's index."""
+    for index, line in enumerate(state["lines"]):
+        if line["product_id"] == product.id:
+            line["qty"] += qty
+            return index
+    state["lines"].append({
+        "product_id": product.id, "qty": qty, "discount_type": "percent", "discount_value": "0",
+        "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
+    })
+    return len(state["lines"]) - 1
+
+
+def _line_index(state: dict[str, Any], index: int) -> int:
+    if not 0 <= index < len(state["lines"]):
+        raise ValidationError.field("items", "This line is no longer on the bill")
+    return index
+
+
+def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The line as edited, checked by the same rules save_bill applies (errors keyed items[i].*)."""
+    _line_index(state, index)
+    where = f"items[{index}]"
+    errors = _Errors()
+    current = state["lines"][index]
+    qty = _whole(form.get("qty", current["qty"]), f"{where}.qty", errors)
+    discount_type = form.get("discount_type", current["discount_type"])
+    if discount_type not in billing.DISCOUNT_TYPES:
+        errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
+    value = _amount(form.get("discount_value", current["discount_value"]), f"{where}.discount_value", errors)
+    cgst = _amount(form.get("cgst", current["cgst"]), f"{where}.cgst", errors)
+    sgst = _amount(form.get("sgst", current["sgst"]), f"{where}.sgst", errors)
+    staff = None
+    staff_raw = form.get("staff_id", current.get("staff_id"))
+    if staff_raw not in (None, ""):
+        staff = db.session.get(Staff, int(staff_raw)) if str(staff_raw).isdigit() else None
+        if staff is None or staff.store_id != store.id or not staff.active:
+            errors.add(f"{where}.staff_id", "Staff member not found in this store")
+    billing.raise_if(errors)
+    product = db.session.get(Product, current["product_id"])
+    candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
+                                  cgst_rate=cgst, sgst_rate=sgst, staff=staff, field=where)
+    billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(timezone.utc))
+    return {"product_id": current["product_id"], "qty": qty, "discount_type": discount_type,
+            "discount_value": _plain(value), "cgst": _plain(cgst), "sgst": _plain(sgst),
+            "staff_id": staff.id if staff else None}
+
+
+def remove_line(state: dict[str, Any], index: int) -> None:
+    del state["lines"][_line_index(state, index)]
+
+
+# --------------------------------------------------------------------------- customer
+
+
+def customer_party(store: Store, party_id: Any) -> Party:
+    party = db.session.get(Party, int(party_id)) if str(party_id or "").isdigit() else None
+    if party is None or party.store_id != store.id or party.Category_type != "Customer" or party.customer is None:
+        raise ValidationError.field("customer_id", "Customer not found in this store")
+    return party
+
+
+def choose_customer(store: Store, state: dict[str, Any], party_id: Any) -> Party:
+    party = customer_party(store, party_id)
+    state["customer_id"], state["new_customer"] = party.id, None
+    return party
+
+
+def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any]) -> Optional[Party]:
+    """A customer typed at the till (checked as Billing v1 checks `customer`); an existing phone picks that
+    customer instead. Nothing is written until the bill is saved. Returns the existing party when one matched."""
+    data = {name: (form.get(name) or "").strip() or None
+            for name in ("name", "contact_no", "gender", "email", "address")}
+    new = parse_new_customer(store, data)
+    from services.parties import find_customer_by_phone
+
+    existing = find_customer_by_phone(store, new.phone_no)
+    if existing is not None:
+        state["customer_id"], state["new_customer"] = existing.id, None
+        return existing
+    state["customer_id"] = None
+    state["new_customer"] = {"name": new.name, "contact_no": new.phone_no, "gender": new.gender,
+                             "email": new.email, "address": new.address}
+    return None
+
+
+def clear_customer(state: dict[str, Any]) -> None:
+    state["customer_id"], state["new_customer"] = None, None
+
+
+# --------------------------------------------------------------------------- payment
+
+
+def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list[Mapping[str, Any]]) -> None:
+    """Payment mode, cash tendered, reference, split rows, bill discount and coupon, as typed (checked)."""
+    errors = _Errors()
+    mode = form.get("payment_mode", state["payment_mode"])
+    if mode not in MODES:
+        errors.add("payment_mode", "Must be one of: " + ", ".join(MODES))
+    tendered = _text(form.get("tendered", state["tendered"]), 20)
+    if tendered:
+        value = _amount(tendered, "tendered", errors)
+        if value is not None and value < 0:
+            errors.add("tendered", "Must be at least 0")
+    discount = _amount(form.get("discount", state["discount"]), "discount", errors)
+    if discount is not None and discount < 0:
+        errors.add("discount", "Must be at least 0")
+    rows = []
+    for index, row in enumerate(split_rows):
+        row_mode = row.get("mode") or "cash"
+        if row_mode not in SPLIT_MODES:
+            errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(SPLIT_MODES))
+        amount = _text(row.get("amount"), 20)
+        if amount:
+            value = _amount(amount, f"payments[{index}].amount", errors)
+            if value is not None and value <= 0:
+                errors.add(f"payments[{index}].amount", "Must be greater than 0")
+        rows.append({"mode": row_mode, "amount": amount, "reference": _text(row.get("reference"))})
+    billing.raise_if(errors)
+    state["payment_mode"] = mode
+    state["tendered"] = tendered
+    state["reference"] = _text(form.get("reference", state["reference"]))
+    state["discount"] = _plain(discount)
+    state["coupon"] = _text(form.get("coupon", state["coupon"]), 50).upper()
+    if split_rows:
+        state["split"] = rows
+
+
+def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, list[billing.DraftPayment]]:
+    """What the payment fields mean for a bill of this total: (payment_mode, payment_amount, payments)."""
+    mode = state["payment_mode"]
+    if total <= 0 or mode == "none":
+        return "none", ZERO, []
+    if mode == "split":
+        payments = [billing.DraftPayment(mode=row["mode"], amount=money(row["amount"]), reference=row["reference"] or None)
+                    for row in state["split"] if row.get("amount")]
+        return "split", total, payments
+    amount = total
+    if mode == "cash" and state["tendered"]:
+        amount = min(money(state["tendered"]), total)
+        if amount <= 0:
+            return "cash", amount, [billing.DraftPayment(mode="cash", amount=amount)]
+    return mode, amount, [billing.DraftPayment(mode=mode, amount=amount, reference=state["reference"] or None)]
+
+
+# --------------------------------------------------------------------------- pricing and the page's view
+
+
+@dataclass
+class LineView:
+    index: int
+    line: dict[str, Any]
+    product: Optional[Product]
+    amounts: Any  # services.pricing.LineAmounts, or None when the item left the catalogue
+
+
+@dataclass
+class TillView:
+    state: dict[str, Any]
+    lines: list[LineView]
+    totals: Totals
+    customer: Optional[Party]
+    coupon_error: Optional[str]
+    paid: Decimal
+    change_due: Decimal
+    split_total: Decimal
+    split_remaining: Decimal
+    can_save: bool
+    upi_qr: Optional[str]
+    upi_link: Optional[str]
+    staff: list[Staff]
+    allow_walk_in: bool
+
+
+def _products(store: Store, ids) -> dict[int, Product]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.execute(
+        select(Product).where(Product.store_id == store.id, Product.id.in_(ids), Product.archived.is_(False))
+    ).scalars()}
+
+
+def _staff(store: Store, ids) -> dict[int, Staff]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {s.id: s for s in db.session.execute(
+        select(Staff).where(Staff.store_id == store.id, Staff.id.in_(ids))).scalars()}
+
+
+def draft_lines(store: Store, state: dict[str, Any]) -> list[tuple[int, billing.DraftLine]]:
+    products = _products(store, (line["product_id"] for line in state["lines"]))
+    staff = _staff(store, (line.get("staff_id") for line in state["lines"]))
+    result = []
+    for index, line in enumerate(state["lines"]):
+        product = products.get(line["product_id"])
+        result.append((index, billing.DraftLine(
+            product=product, qty=int(line["qty"]), discount_type=line["discount_type"],
+            discount_value=Decimal(line["discount_value"]), cgst_rate=Decimal(line["cgst"]),
+            sgst_rate=Decimal(line["sgst"]), staff=staff.get(line.get("staff_id")), field=f"items[{index}]",
+        )))
+    return result
+
+
+def _customer(store: Store, state: dict[str, Any]):
+    if state.get("customer_id"):
+        party = db.session.get(Party, state["customer_id"])
+        if party is not None and party.store_id == store.id:
+            return party
+    if state.get("new_customer"):
+        c = state["new_customer"]
+        return billing.NewCustomer(name=c["name"], phone_no=c["contact_no"], gender=c.get("gender"),
+                                   address=c.get("address"), email=c.get("email"))
+    return None
+
+
+def view(store: Store, state: dict[str, Any]) -> TillView:
+    """Everything the page shows, priced by the engine (billing.price_draft); nothing is written."""
+    pairs = draft_lines(store, state)
+    priced_pairs = [(i, line) for i, line in pairs if line.product is not None]
+    coupon_error, coupons = None, []
+    if state.get("coupon"):
+        errors: dict[str, list[str]] = {}
+        coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(timezone.utc), errors)
+        coupon_error = next(iter(errors.values()))[0] if errors else None
+    draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]))
+    priced = billing.price_draft(store, draft, coupons)
+    amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
+    lines = [LineView(i, state["lines"][i], line.product, amounts.get(i)) for i, line in pairs]
+    total = priced.totals.grand_total
+    mode, _, payments = payments_for(state, total)
+    paid = sum((p.amount for p in payments), ZERO)
+    tendered = money(state["tendered"]) if state["payment_mode"] == "cash" and state["tendered"] else None
+    change_due = max(tendered - total, ZERO) if tendered is not None else ZERO
+    split_total = sum((money(r["amount"]) for r in state["split"] if r.get("amount")), ZERO)
+    upi_qr = upi_link = None
+    if state["payment_mode"] == "upi" and store.upi_id and total > 0:
+        # The documents service writes the UPI link; an unsaved bill stands in with the number it will likely get.
+        upi_link = upi_uri(Bill(kind="sale", store=store, due_amount=total, invoice_number=numbering.peek_next(store)))
+        upi_qr = qr_png_data_uri(upi_link, scale=4) if upi_link else None
+    staff = []
+    if store.business_kind == "salon" or any(line.get("staff_id") for line in state["lines"]):
+        staff = list(db.session.execute(
+            select(Staff).where(Staff.store_id == store.id, Staff.active.is_(True)).order_by(Staff.name)).scalars())
+    has_customer = bool(state.get("customer_id") or state.get("new_customer"))
+    can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and (
+        mode != "split" or split_total == total) and (has_customer or store.allow_walk_in)
+    return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
+                    coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
+                    split_remaining=total - split_total, can_save=can_save, upi_qr=upi_qr, upi_link=upi_link,
+                    staff=staff, allow_walk_in=store.allow_walk_in)
+
+
+def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
+    """The BillDraft save_bill (or hold_bill) receives for this state."""
+    pairs = draft_lines(store, state)
+    customer = _customer(store, state)
+    if customer is None and with_payments and not store.allow_walk_in:
+        raise ValidationError.field("customer", WALK_IN_REFUSED)
+    draft = billing.BillDraft(
+        lines=[line for _, line in pairs], customer=customer, discount=Decimal(state["discount"]),
+        coupon_codes=[state["coupon"]] if state.get("coupon") else [], source="pos",
+        billing_timestamp=datetime.now(timezone.utc),
+    )
+    if with_payments:
+        coupons: list = []
+        if draft.coupon_codes:
+            errors: dict[str, list[str]] = {}
+            coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(timezone.utc), errors)
+            billing.raise_if(errors)
+        total = billing.price_draft(store, billing.BillDraft(
+            lines=[line for line in draft.lines if line.product is not None], discount=draft.discount), coupons
+        ).totals.grand_total
+        draft.payment_mode, draft.payment_amount, draft.payments = payments_for(state, total)
+        if draft.payments:
+            draft.payment_timestamp = draft.billing_timestamp
+    return draft
+
+
+def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
+    """Save the bill on screen through billing.save_bill (flushes; the caller commits)."""
+    require_role(user, store, "cashier")
+    return billing.save_bill(store, user, bill_draft(store, state))
+
+
+# --------------------------------------------------------------------------- held bills
+
+
+def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
+    """The state as a Billing v1 bill body (what a held bill keeps), so the API can resume what the till held."""
+    products = _products(store, (line["product_id"] for line in state["lines"]))
+    staff = _staff(store, (line.get("staff_id") for line in state["lines"]))
+    items = []
+    for index, line in enumerate(state["lines"]):
+        product = products.get(line["product_id"])
+        if product is None:
+            continue
+        member = staff.get(line.get("staff_id"))
+        items.append({"line_no": index + 1, "type": product.type, "id": product.uid, "qty": line["qty"],
+                      "discount_type": line["discount_type"], "discount_value": Decimal(line["discount_value"]),
+                      "cgst": Decimal(line["cgst"]), "sgst": Decimal(line["sgst"]),
+                      "staff_id": member.uid if member else None})
+    payload: dict[str, Any] = {"items": items, "discount": Decimal(state["discount"])}
+    customer = _customer(store, state)
+    if isinstance(customer, Party):
+        payload["customer_id"] = customer.uid
+    elif customer is not None:
+        payload["customer"] = {k: v for k, v in state["new_customer"].items() if v}
+    if state.get("coupon"):
+        payload["coupon_code"] = state["coupon"]
+    payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split")}
+    return payload
+
+
+def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A held body (from the till or Billing v1) back into till state; returns it and how many items were skipped."""
+    state = new_state()
+    items = [i for i in payload.get("items") or [] if isinstance(i, dict)]
+    uids = [i.get("id") for i in items if isinstance(i.get("id"), str)]
+    products = {p.uid: p for p in db.session.execute(select(Product).where(
+        Product.store_id == store.id, Product.uid.in_(uids), Product.archived.is_(False))).scalars()} if uids else {}
+    staff_uids = [i.get("staff_id") for i in items if isinstance(i.get("staff_id"), str)]
+    staff = {s.uid: s for s in db.session.execute(select(Staff).where(
+        Staff.store_id == store.id, Staff.uid.in_(staff_uids))).scalars()} if staff_uids else {}
+    skipped = 0
+    for item in items:
+        product = products.get(item.get("id"))
+        try:
+            qty = int(item.get("qty") or 1)
+            values = {k: _plain(Decimal(str(item.get(k) if item.get(k) is not None else d)))
+                      for k, d in (("discount_value", 0), ("cgst", product.cgst_rate if product else 0),
+                                   ("sgst", product.sgst_rate if product else 0))}
+        except (ArithmeticError, ValueError, TypeError):
+            product = None
+        if product is None or qty < 1:
+            skipped += 1
+            continue
+        member = staff.get(item.get("staff_id"))
+        state["lines"].append({"product_id": product.id, "qty": qty,
+                               "discount_type": item.get("discount_type") if item.get("discount_type") in
+                               billing.DISCOUNT_TYPES else "flat", **values, "staff_id": member.id if member else None})
+    if isinstance(payload.get("customer_id"), str):
+        party = db.session.execute(select(Party).where(
+            Party.uid == payload["customer_id"], Party.store_id == store.id)).scalar_one_or_none()
+        state["customer_id"] = party.id if party else None
+    elif isinstance(payload.get("customer"), dict):
+        c = payload["customer"]
+        state["new_customer"] = {k: c.get(k) for k in ("name", "contact_no", "gender", "email", "address")}
+    try:
+        state["discount"] = _plain(Decimal(str(payload.get("discount") or 0)))
+    except ArithmeticError:
+        pass
+    codes = payload.get("coupon_codes") or ([payload["coupon_code"]] if payload.get("coupon_code") else [])
+    state["coupon"] = codes[0] if codes and isinstance(codes[0], str) else ""
+    extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
+    state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
+    mode = extra.get("payment_mode") or payload.get("payment_mode")
+    state["payment_mode"] = mode if mode in MODES else "cash"
+    return state, skipped
+
+
+def hold(store: Store, user: User, state: dict[str, Any]) -> HeldBill:
+    """Park the bill on screen (billing.hold_bill checks it as the API's hold does) and start a fresh one."""
+    require_role(user, store, "cashier")
+    held = billing.hold_bill(store, user, v1_payload(store, state), bill_draft(store, state, with_payments=False))
+    reset(state)
+    return held
+
+
+def held_in_store(store: Store, held_uid: str) -> HeldBill:
+    from services.errors import NotFound
+
+    held = db.session.execute(
+        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_uid)).scalar_one_or_none()
+    if held is None:
+        raise NotFound("Held bill not found")
+    return held
+
+
+def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:
+    """Bring a held bill into the till (the bill on screen, if any, is held first); returns items skipped."""
+    require_role(user, store, "cashier")
+    state = state_of(draft)
+    if state["lines"]:
+        hold(store, user, state)
+    resumed, skipped = from_v1_payload(store, held.payload or {})
+    keep(draft, resumed)
+    db.session.delete(held)
+    db.session.flush()
+    return skipped
+
+
+def delete_held(store: Store, user: User, held: HeldBill) -> None:
+    """Delete a held bill: a cashier only their own, managers and owners any."""
+    membership = require_role(user, store, "cashier")
+    if held.user_id != user.id and not has_role(membership.role, "manager"):
+        raise PermissionDenied("Only a manager can delete another cashier's held bill.")
+    db.session.delete(held)
+    db.session.flush()
+

@@ -1,0 +1,137 @@
+/* The till's keyboard: F2 search, F4 customer, F8 hold, F9 or Ctrl+Enter pay and save, Esc clear;
+   arrow keys and Enter pick a search result; Enter on a barcode or SKU adds the line at once (the server
+   decides). Everything else is plain HTMX; without this file the page still works with the mouse. */
+(function () {
+  "use strict";
+
+  function $(selector) { return document.querySelector(selector); }
+  function search() { return $("#pos-search"); }
+
+  function focusSearch(select) {
+    var box = search();
+    if (!box) return;
+    box.focus();
+    if (select) box.select();
+  }
+
+  function results() {
+    return Array.prototype.slice.call(document.querySelectorAll("#search-results .pos-result"));
+  }
+
+  function activeIndex(items) {
+    for (var i = 0; i < items.length; i++) if (items[i].classList.contains("active")) return i;
+    return -1;
+  }
+
+  function highlight(items, index) {
+    items.forEach(function (item, i) {
+      var on = i === index;
+      item.classList.toggle("active", on);
+      var option = item.closest("[role=option]");
+      if (option) option.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) item.scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  function clearResults() {
+    var box = $("#search-results");
+    if (box) box.innerHTML = "";
+  }
+
+  function submit(form) {
+    if (!form) return;
+    var button = form.querySelector("button[type=submit], button:not([type])");
+    if (button && button.disabled) return;
+    if (window.htmx) htmx.trigger(form, "submit"); else form.requestSubmit();
+  }
+
+  function paySave() {
+    // Send any payment typing not sent yet first; requests are queued on #pos, so Save sees it.
+    var payment = $("#pos-payment");
+    if (payment && payment.dataset.dirty === "1") {
+      payment.dataset.dirty = "0";
+      htmx.trigger(payment, "submit");
+    }
+    submit($("#pos-save-form"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var key = event.key;
+    var target = event.target;
+    if (key === "F2") { event.preventDefault(); focusSearch(true); return; }
+    if (key === "F4") {
+      event.preventDefault();
+      var customer = $("#pos-customer-search") || $("#pos-customer button");
+      if (customer) customer.focus();
+      return;
+    }
+    if (key === "F8") { event.preventDefault(); submit($("#pos-hold-form")); return; }
+    if (key === "F9" || (key === "Enter" && (event.ctrlKey || event.metaKey))) {
+      event.preventDefault(); paySave(); return;
+    }
+    if (key === "Escape") {
+      var box = search();
+      if (target === box && (box.value || results().length)) {
+        event.preventDefault(); box.value = ""; clearResults(); return;
+      }
+      if (target !== box && target.closest && target.closest("#pos") && target.matches("input, select, textarea")) {
+        event.preventDefault(); focusSearch(true); return;
+      }
+      if (!$("#pos-clear") || $("#pos-clear").disabled) { focusSearch(true); return; }
+      event.preventDefault();
+      submit($("#pos-clear-form"));  // hx-confirm asks first
+      return;
+    }
+    // Enter in a line's fields re-prices the line (hx-trigger on the row); never submit the no-JS form.
+    if (key === "Enter" && target.closest && target.closest(".pos-line") && target.matches("input")) {
+      event.preventDefault();
+      return;
+    }
+    if (target === search()) {
+      var items = results();
+      if (key === "ArrowDown" || key === "ArrowUp") {
+        if (!items.length) return;
+        event.preventDefault();
+        var index = activeIndex(items);
+        index = key === "ArrowDown" ? Math.min(index + 1, items.length - 1) : Math.max(index - 1, 0);
+        highlight(items, index);
+      } else if (key === "Enter") {
+        var chosen = activeIndex(items);
+        if (chosen >= 0) {
+          event.preventDefault();
+          submit(items[chosen].closest("form"));
+        } else {
+          // A scanner's Enter: stop the pending live search and let the form post the code.
+          htmx.trigger(target, "htmx:abort");
+        }
+      }
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    var payment = event.target.closest && event.target.closest("#pos-payment");
+    if (payment) payment.dataset.dirty = "1";
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "pos-payment") elt.dataset.dirty = "0";
+  });
+
+  // After a line is added (scan or pick): empty the search box and put the cursor back for the next scan.
+  document.body.addEventListener("posLineAdded", function () {
+    var box = search();
+    if (box) { box.value = ""; }
+    clearResults();
+    focusSearch(false);
+  });
+  document.body.addEventListener("posReset", function () { focusSearch(false); });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "search-results") highlight(results(), -1);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.activeElement || document.activeElement === document.body) focusSearch(false);
+  });
+})();
