@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a13b7e108198
+Revision ID: df79ea8cf9bc
 Revises: 
-Create Date: 2026-11-20 23:55:26.430945
+Create Date: 2026-11-21 00:35:05.951166
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import models
 
 
 # revision identifiers, used by Alembic.
-revision = 'a13b7e108198'
+revision = 'df79ea8cf9bc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -331,6 +331,17 @@ def upgrade():
     with op.batch_alter_table('one_time_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_one_time_code_user_id'), ['user_id'], unique=False)
 
+    op.create_table('pos_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('updated_at', models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_pos_draft_store_id_store'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_pos_draft_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pos_draft')),
+    sa.UniqueConstraint('store_id', 'user_id', name=op.f('uq_pos_draft_store_id_user_id'))
+    )
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uid', sa.String(length=36), nullable=False),
@@ -595,6 +606,7 @@ def downgrade():
         batch_op.drop_index('ix_product_store_archived_name')
 
     op.drop_table('product')
+    op.drop_table('pos_draft')
     with op.batch_alter_table('one_time_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_one_time_code_user_id'))
 
