@@ -216,3 +216,9 @@ def test_pages_that_need_a_sign_in_send_you_to_login(client):
     response = client.get("/account/password")
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
+
+
+def test_login_page_focuses_exactly_one_field(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert html.count("autofocus") == 1
+    assert 'autofocus="None"' not in html
