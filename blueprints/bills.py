@@ -152,7 +152,7 @@ def _form_refused(bill, fragment: str, exc: ValidationError):
 def record_payment(bill_id: int):
     """Take a payment against the bill's dues."""
     bill = _bill(bill_id)
-    errors: dict = {}
+    errors = till_service.FieldErrors()
     amount = parse_decimal((request.form.get("amount") or "").strip() or None, "amount", errors)
     try:
         billing.raise_if(errors)
@@ -209,8 +209,9 @@ def resume(held_id: str):
     if skipped:
         flash(f"{skipped} item(s) of the held bill are no longer in the catalogue and were left out.", "error")
     if wants_fragment():
+        # A full load, not HX-Location: the till's page brings its own script (the keyboard shortcuts).
         response = make_response("", 200)
-        response.headers["HX-Location"] = '{"path": "%s", "target": "body"}' % url_for("pos.index")
+        response.headers["HX-Redirect"] = url_for("pos.index")
         return response
     return redirect(url_for("pos.index"), 303)
 

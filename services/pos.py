@@ -41,7 +41,9 @@ SPLIT_MODES = billing.PAYMENT_MODES
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
 
 
-class _Errors(dict):
+class FieldErrors(dict):
+    """Field path -> messages, with the `add` that services.bill_payload's parsers call."""
+
     def add(self, key: str, message: str) -> None:
         self.setdefault(key, []).append(message)
 
@@ -99,12 +101,12 @@ def reset(state: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- parsing helpers
 
 
-def _whole(raw: Any, key: str, errors: _Errors) -> Optional[int]:
+def _whole(raw: Any, key: str, errors: FieldErrors) -> Optional[int]:
     number = parse_decimal(raw if raw not in ("", None) else None, key, errors, places=6)
     return parse_int(number, key, errors) if number is not None else None
 
 
-def _amount(raw: Any, key: str, errors: _Errors, *, default: str = "0") -> Optional[Decimal]:
+def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Optional[Decimal]:
     raw = (raw or "").strip() if isinstance(raw, str) else raw
     return parse_decimal(raw if raw not in ("", None) else default, key, errors)
 
@@ -167,7 +169,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     """The line as edited, checked by the same rules save_bill applies (errors keyed items[i].*)."""
     _line_index(state, index)
     where = f"items[{index}]"
-    errors = _Errors()
+    errors = FieldErrors()
     current = state["lines"][index]
     qty = _whole(form.get("qty", current["qty"]), f"{where}.qty", errors)
     discount_type = form.get("discount_type", current["discount_type"])
@@ -239,7 +241,7 @@ def clear_customer(state: dict[str, Any]) -> None:
 
 def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list[Mapping[str, Any]]) -> None:
     """Payment mode, cash tendered, reference, split rows, bill discount and coupon, as typed (checked)."""
-    errors = _Errors()
+    errors = FieldErrors()
     mode = form.get("payment_mode", state["payment_mode"])
     if mode not in MODES:
         errors.add("payment_mode", "Must be one of: " + ", ".join(MODES))

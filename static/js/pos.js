@@ -42,18 +42,66 @@
     if (!form) return;
     var button = form.querySelector("button[type=submit], button:not([type])");
     if (button && button.disabled) return;
-    if (window.htmx) htmx.trigger(form, "submit"); else form.requestSubmit();
+    if (!window.htmx) { form.requestSubmit(); return; }
+    htmx.process(form);  // a form swapped in a moment ago is wired up only when the swap settles
+    htmx.trigger(form, "submit");
   }
 
-  function paySave() {
-    // Send any payment typing not sent yet first; requests are queued on #pos, so Save sees it.
+  // Changes still on their way to the server (a quantity typed, then Save clicked at once): Save and Hold wait
+  // for them, so the bill saved is the bill on screen. GET look-ups do not count.
+  var pending = 0;
+  var waiting = [];
+
+  function changes(detail) {
+    var config = detail.requestConfig || {};
+    var path = (config.path || "").split("?")[0];
+    return config.verb === "post" && path.indexOf("/pos/") === 0 && path !== "/pos/save" && path !== "/pos/hold";
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (changes(event.detail)) pending++;
+    var elt = event.detail.elt;
+    if (elt && elt.id === "pos-payment") elt.dataset.dirty = "0";
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!changes(event.detail)) return;
+    pending = Math.max(pending - 1, 0);
+    if (pending === 0 && waiting.length) {
+      // After the swap has settled, so the forms on screen are the new ones and htmx has wired them up.
+      setTimeout(function () {
+        if (pending !== 0) return;
+        var run = waiting;
+        waiting = [];
+        run.forEach(function (job) { job(); });
+      }, (htmx.config.defaultSettleDelay || 20) + 40);
+    }
+  });
+
+  function flushPayment() {
     var payment = $("#pos-payment");
     if (payment && payment.dataset.dirty === "1") {
       payment.dataset.dirty = "0";
       htmx.trigger(payment, "submit");
     }
-    submit($("#pos-save-form"));
   }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target;
+    if (!form || (form.id !== "pos-save-form" && form.id !== "pos-hold-form")) return;
+    flushPayment();
+    if (pending === 0) return;
+    event.preventDefault();
+    var id = form.id;
+    waiting.push(function () {
+      // The totals (and these forms) may have been swapped meanwhile: use the one on screen now.
+      submit(document.getElementById(id));
+    });
+  });
+
+  window.posPendingChanges = function () { return pending; };  // for the browser tests
+
+  function paySave() { submit($("#pos-save-form")); }
 
   document.addEventListener("keydown", function (event) {
     var key = event.key;
@@ -111,11 +159,6 @@
   document.addEventListener("input", function (event) {
     var payment = event.target.closest && event.target.closest("#pos-payment");
     if (payment) payment.dataset.dirty = "1";
-  });
-
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.id === "pos-payment") elt.dataset.dirty = "0";
   });
 
   // After a line is added (scan or pick): empty the search box and put the cursor back for the next scan.
