@@ -18,7 +18,7 @@ from blueprints.htmx import wants_fragment
 from extensions import db
 from services import idempotency
 from services import pos as till_service
-from services.catalog import search_catalog, search_customers
+from services.catalog import quick_search, search_customers
 from services.errors import ValidationError
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
@@ -45,7 +45,7 @@ def _page_arg() -> int:
 
 
 def _search(q: str, page: int = 1):
-    return search_catalog(g.store, q=q, page=page, limit=SEARCH_LIMIT) if q.strip() else None
+    return quick_search(g.store, q, page=page, limit=SEARCH_LIMIT) if q.strip() else None
 
 
 def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: Optional[str] = None, **context) -> Any:
@@ -148,7 +148,7 @@ def scan():
     product = till_service.find_by_code(g.store, q)
     if product is None:
         results = _search(q)
-        if results is not None and results.total == 1:
+        if results is not None and len(results.items) == 1 and results.page == 1 and not results.has_more:
             product = results.items[0]
         else:
             db.session.rollback()

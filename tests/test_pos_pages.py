@@ -95,6 +95,13 @@ def test_search_fragment_lists_matches_by_name_sku_and_barcode(till, till_shop):
     assert "Tata Salt" in till.hx_get("/pos/search?q=8901234500011").get_data(as_text=True)
 
 
+def test_an_exact_barcode_or_sku_answers_that_item_alone(till, till_shop, make_product):
+    make_product(till_shop.store, "Salt Gift Pack", sku="PACK-8901234500011", quantity=3)
+    assert "Salt Gift Pack" in till.hx_get("/pos/search?q=500011").get_data(as_text=True)
+    exact = till.hx_get(f"/pos/search?q={till_shop.salt.barcode}").get_data(as_text=True)
+    assert re.findall(r'<span class="name">([^<]+)</span>', exact) == ["Tata Salt 1kg"]
+
+
 def test_search_without_htmx_is_the_full_page_with_the_results(till):
     html = till.get("/pos/search?q=butter").get_data(as_text=True)
     assert "<html" in html and "Amul Butter 500g" in html and 'value="butter"' in html
@@ -104,11 +111,13 @@ def test_search_is_paged_on_the_server_and_each_page_link_has_an_href(till, till
     for n in range(11):
         make_product(till_shop.store, f"Parle Biscuit {n:02d}", quantity=5)
     first = till.hx_get("/pos/search?q=biscuit").get_data(as_text=True)
-    assert first.count('class="pos-result"') == 8 and "11 found" in first
+    assert first.count('class="pos-result"') == 8 and "Page 1" in first
+    names = re.findall(r'<span class="name">([^<]+)</span>', first)
+    assert names == [f"Parle Biscuit {n:02d}" for n in range(8)]  # name order
     link = re.search(r'<a href="([^"]+)" hx-get="([^"]+)"[^>]*>Next</a>', first)
     assert link and "page=2" in link.group(1) and "page=2" in link.group(2)
     second = till.hx_get(link.group(2).replace("&amp;", "&")).get_data(as_text=True)
-    assert second.count('class="pos-result"') == 3 and "Previous" in second
+    assert second.count('class="pos-result"') == 3 and "Previous" in second and ">Next<" not in second
 
 
 # --------------------------------------------------------------------------- lines

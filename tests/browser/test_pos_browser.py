@@ -27,16 +27,12 @@ D = Decimal
 
 
 def seed_demo_database(tmp_path: Path) -> str:
-    """A SQLite file with the checked-in schema, any table added to the models since, and `flask seed-demo`."""
+    """A SQLite file with the checked-in schema and `flask seed-demo` (as `make run` prepares it)."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TEST_DATABASE", "PYTEST"))},
            "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "live-test-secret-key-long-enough-for-hs256",
            "DATABASE_URL": url}
     build_schema(url, env)
-    # pos_draft is newer than the checked-in migration until the lead regenerates it; create_all adds only what
-    # is missing (a no-op once the migration has it).
-    create = "from app import create_app\nfrom extensions import db\nwith create_app().app_context(): db.create_all()"
-    subprocess.run([sys.executable, "-c", create], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed-demo"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     return url
