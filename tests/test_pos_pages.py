@@ -467,3 +467,50 @@ def test_clear_starts_a_new_bill_with_a_new_key(till, till_shop):
     assert response.status_code == 200 and response.get_data(as_text=True).lstrip().startswith('<div id="pos-builder"')
     state = draft_state(till_shop, till_shop.cashier)
     assert state["lines"] == [] and state["key"] != key
+
+
+# --------------------------------------------------------------------------- payment modes and salons
+
+
+@pytest.mark.parametrize("mode, status, paid_share", [("card", "paid", 1), ("wallet", "paid", 1),
+                                                      ("none", "unpaid", 0)])
+def test_card_wallet_and_credit_bills(till, till_shop, mode, status, paid_share):
+    scan(till, till_shop.soap.barcode)
+    till.post_form("/pos/payment", {"payment_mode": mode, "reference": "REF-1" if paid_share else ""}, htmx=True)
+    assert till.post_form("/pos/save", {"idempotency_key": page_key(till)}, htmx=True).status_code == 200
+    bill = db.session.execute(select(Bill)).scalar_one()
+    assert bill.status == status and bill.paid_amount == bill.total_amount * paid_share
+    assert bill.due_amount == bill.total_amount - bill.paid_amount and bill.payment_mode == mode
+    assert [(p.mode, p.reference) for p in bill.payments] == ([(mode, "REF-1")] if paid_share else [])
+
+
+def test_cash_tendered_below_the_total_leaves_the_rest_due(till, till_shop):
+    scan(till, till_shop.soap.barcode)  # 47.20
+    till.post_form("/pos/payment", {"payment_mode": "cash", "tendered": "40"}, htmx=True)
+    till.post_form("/pos/save", {"idempotency_key": page_key(till)}, htmx=True)
+    bill = db.session.execute(select(Bill)).scalar_one()
+    assert (bill.paid_amount, bill.due_amount, bill.status) == (D("40.00"), D("7.20"), "partial")
+
+
+def test_a_salon_line_takes_a_staff_member_of_the_store(client, make_user, make_product):
+    from models import Staff
+    from services.access import current_store_for
+
+    owner = make_user("salonowner", business_kind="salon", store_name="Glow Salon")
+    salon = current_store_for(owner)
+    haircut = make_product(salon, "Haircut", unit_price="300.00", type="service", sku="HC-1")
+    priya = Staff(store_id=salon.id, name="Priya")
+    outsider = Staff(store_id=current_store_for(make_user("elsewhere")).id, name="Outsider")
+    db.session.add_all([priya, outsider])
+    db.session.commit()
+    sign_in(client, owner)
+    scan(client, "HC-1")
+    assert '<option value="%d"' % priya.id in client.get("/pos").get_data(as_text=True)
+    form = {"qty": "1", "discount_type": "percent", "discount_value": "0", "cgst": "9", "sgst": "9"}
+    refused = client.post_form("/pos/lines/0", {**form, "staff_id": str(outsider.id)}, htmx=True)
+    assert refused.status_code == 422 and "Staff member not found in this store" in refused.get_data(as_text=True)
+    assert client.post_form("/pos/lines/0", {**form, "staff_id": str(priya.id)}, htmx=True).status_code == 200
+    client.post_form("/pos/save", {"idempotency_key": page_key(client)}, htmx=True)
+    bill = db.session.execute(select(Bill)).scalar_one()
+    assert [(item.name, item.staff_id) for item in bill.items] == [("Haircut", priya.id)]
+    assert db.session.get(Product, haircut.id).quantity == 0  # services take no stock
