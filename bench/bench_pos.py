@@ -133,7 +133,7 @@ def main() -> None:
             _, sku, barcode = rng.choice(catalogue)
             terms.append(rng.choice([rng.choice(WORDS).lower(), rng.choice(BRANDS), sku, barcode,
                                      f"{rng.choice(BRANDS)} {rng.choice(WORDS)}"]))
-        search = [timed(lambda: client.get("/pos/search", query_string={"q": term}, headers=hx)) for term in terms]
+        search = [timed(lambda term=term: client.get("/pos/search", query_string={"q": term}, headers=hx)) for term in terms]
         slowest = sorted(zip(search, terms), reverse=True)[:3]
 
         scans, picks, quantities = [], [], []
@@ -141,10 +141,10 @@ def main() -> None:
             if round_no % 20 == 0:  # a bill of at most 40 lines, then a fresh one (not timed)
                 client.post("/pos/clear", headers=hx)
             product_id, _, barcode = rng.choice(catalogue)
-            scans.append(timed(lambda: client.post("/pos/scan", data={"q": barcode}, headers=hx)))
-            picks.append(timed(lambda: client.post("/pos/lines", data={"product_id": product_id}, headers=hx)))
-            index = (round_no % 20) * 2 // 2
-            quantities.append(timed(lambda: client.post(
+            scans.append(timed(lambda barcode=barcode: client.post("/pos/scan", data={"q": barcode}, headers=hx)))
+            picks.append(timed(lambda pid=product_id: client.post("/pos/lines", data={"product_id": pid}, headers=hx)))
+            index = round_no % 20
+            quantities.append(timed(lambda index=index: client.post(
                 f"/pos/lines/{index}", data={"qty": str(rng.randrange(1, 9)), "discount_type": "percent",
                                              "discount_value": "0", "cgst": "2.5", "sgst": "2.5"}, headers=hx)))
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Optional
 from zoneinfo import ZoneInfo
 
+import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -49,7 +49,7 @@ class BillFilters:
                 and not (k == "sort" and v == "date_desc")}
 
 
-def _parse_day(raw: str, name: str, errors: dict) -> Optional[date]:
+def _parse_day(raw: str, name: str, errors: dict) -> date | None:
     if not raw:
         return None
     try:
@@ -135,7 +135,7 @@ def _done(bill, message: str):
     url = url_for("bills.detail", bill_id=bill.id)
     if wants_fragment():
         response = make_response("", 200)
-        response.headers["HX-Location"] = '{"path": "%s", "target": "body"}' % url
+        response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
         return response
     return redirect(url, 303)
 

@@ -7,7 +7,7 @@ posts and redirects back (303). Save sends an Idempotency-Key (services.idempote
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Any
 
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -48,7 +48,7 @@ def _search(q: str, page: int = 1):
     return quick_search(g.store, q, page=page, limit=SEARCH_LIMIT) if q.strip() else None
 
 
-def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: Optional[str] = None, **context) -> Any:
+def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: str | None = None, **context) -> Any:
     """One HTMX response: the main partial, then out-of-band partials (totals, flash)."""
     context.setdefault("errors", {})
     context.setdefault("typed", {})
@@ -75,14 +75,14 @@ def _page(status: int = 200, **context):
     return response
 
 
-def _back(message: Optional[str] = None, category: str = "success"):
+def _back(message: str | None = None, category: str = "success"):
     if message:
         flash(message, category)
     return redirect(url_for("pos.index"), 303)
 
 
-def _changed(state: dict, *, main: str, extra: tuple[str, ...] = (), trigger: Optional[str] = None,
-             flash_message: Optional[str] = None, **context):
+def _changed(state: dict, *, main: str, extra: tuple[str, ...] = (), trigger: str | None = None,
+             flash_message: str | None = None, **context):
     """After a successful change: the changed partial plus totals out of band (or a redirect without HTMX)."""
     db.session.commit()
     if not wants_fragment():
@@ -289,7 +289,7 @@ def payment():
 # --------------------------------------------------------------------------- hold, clear, save
 
 
-def _builder(state: dict, status: int = 200, errors: Optional[dict] = None, message: Optional[str] = None,
+def _builder(state: dict, status: int = 200, errors: dict | None = None, message: str | None = None,
              category: str = "success"):
     """The whole builder again (after hold, clear or a refused save), with a flash out of band."""
     if not wants_fragment():

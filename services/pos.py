@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -101,12 +102,12 @@ def reset(state: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- parsing helpers
 
 
-def _whole(raw: Any, key: str, errors: FieldErrors) -> Optional[int]:
+def _whole(raw: Any, key: str, errors: FieldErrors) -> int | None:
     number = parse_decimal(raw if raw not in ("", None) else None, key, errors, places=6)
     return parse_int(number, key, errors) if number is not None else None
 
 
-def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Optional[Decimal]:
+def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Decimal | None:
     raw = (raw or "").strip() if isinstance(raw, str) else raw
     return parse_decimal(raw if raw not in ("", None) else default, key, errors)
 
@@ -122,7 +123,7 @@ def _plain(value: Decimal) -> str:
 # --------------------------------------------------------------------------- catalogue and lines
 
 
-def find_by_code(store: Store, code: str) -> Optional[Product]:
+def find_by_code(store: Store, code: str) -> Product | None:
     """The live item whose barcode or SKU is exactly this code (what a scanner types before Enter)."""
     code = (code or "").strip()
     if not code:
@@ -188,7 +189,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     product = db.session.get(Product, current["product_id"])
     candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
                                   cgst_rate=cgst, sgst_rate=sgst, staff=staff, field=where)
-    billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(timezone.utc))
+    billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(UTC))
     return {"product_id": current["product_id"], "qty": qty, "discount_type": discount_type,
             "discount_value": _plain(value), "cgst": _plain(cgst), "sgst": _plain(sgst),
             "staff_id": staff.id if staff else None}
@@ -214,7 +215,7 @@ def choose_customer(store: Store, state: dict[str, Any], party_id: Any) -> Party
     return party
 
 
-def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any]) -> Optional[Party]:
+def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any]) -> Party | None:
     """A customer typed at the till (checked as Billing v1 checks `customer`); an existing phone picks that
     customer instead. Nothing is written until the bill is saved. Returns the existing party when one matched."""
     data = {name: (form.get(name) or "").strip() or None
@@ -298,7 +299,7 @@ def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, l
 class LineView:
     index: int
     line: dict[str, Any]
-    product: Optional[Product]
+    product: Product | None
     amounts: Any  # services.pricing.LineAmounts, or None when the item left the catalogue
 
 
@@ -307,15 +308,15 @@ class TillView:
     state: dict[str, Any]
     lines: list[LineView]
     totals: Totals
-    customer: Optional[Party]
-    coupon_error: Optional[str]
+    customer: Party | None
+    coupon_error: str | None
     paid: Decimal
     change_due: Decimal
     split_total: Decimal
     split_remaining: Decimal
     can_save: bool
-    upi_qr: Optional[str]
-    upi_link: Optional[str]
+    upi_qr: str | None
+    upi_link: str | None
     staff: list[Staff]
     allow_walk_in: bool
 
@@ -370,7 +371,7 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     coupon_error, coupons = None, []
     if state.get("coupon"):
         errors: dict[str, list[str]] = {}
-        coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(timezone.utc), errors)
+        coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(UTC), errors)
         coupon_error = next(iter(errors.values()))[0] if errors else None
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]))
     priced = billing.price_draft(store, draft, coupons)
@@ -409,13 +410,13 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
     draft = billing.BillDraft(
         lines=[line for _, line in pairs], customer=customer, discount=Decimal(state["discount"]),
         coupon_codes=[state["coupon"]] if state.get("coupon") else [], source="pos",
-        billing_timestamp=datetime.now(timezone.utc),
+        billing_timestamp=datetime.now(UTC),
     )
     if with_payments:
         coupons: list = []
         if draft.coupon_codes:
             errors: dict[str, list[str]] = {}
-            coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(timezone.utc), errors)
+            coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(UTC), errors)
             billing.raise_if(errors)
         total = billing.price_draft(store, billing.BillDraft(
             lines=[line for line in draft.lines if line.product is not None], discount=draft.discount), coupons

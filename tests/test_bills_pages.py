@@ -3,7 +3,7 @@ GET without JavaScript), a bill's page with its document links, payments against
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -83,8 +83,8 @@ def test_status_filter_and_amount_sort(cashier_client, make_sale, till_shop):
 
 def test_the_date_range_is_in_the_stores_days(cashier_client, make_sale):
     # 20:00 UTC on 26 September is 01:30 on 27 September in Kolkata.
-    late = make_sale(when=datetime(2025, 9, 26, 20, 0, tzinfo=timezone.utc))
-    early = make_sale(when=datetime(2025, 9, 26, 10, 0, tzinfo=timezone.utc))
+    late = make_sale(when=datetime(2025, 9, 26, 20, 0, tzinfo=UTC))
+    early = make_sale(when=datetime(2025, 9, 26, 10, 0, tzinfo=UTC))
     assert listed(cashier_client.get("/bills?from=2025-09-27&to=2025-09-27").get_data(as_text=True)) == [
         late.invoice_number]
     assert listed(cashier_client.get("/bills?from=2025-09-26&to=2025-09-26").get_data(as_text=True)) == [

@@ -505,7 +505,7 @@ def test_a_salon_line_takes_a_staff_member_of_the_store(client, make_user, make_
     db.session.commit()
     sign_in(client, owner)
     scan(client, "HC-1")
-    assert '<option value="%d"' % priya.id in client.get("/pos").get_data(as_text=True)
+    assert f'<option value="{priya.id}"' in client.get("/pos").get_data(as_text=True)
     form = {"qty": "1", "discount_type": "percent", "discount_value": "0", "cgst": "9", "sgst": "9"}
     refused = client.post_form("/pos/lines/0", {**form, "staff_id": str(outsider.id)}, htmx=True)
     assert refused.status_code == 422 and "Staff member not found in this store" in refused.get_data(as_text=True)
