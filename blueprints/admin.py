@@ -91,25 +91,21 @@ def invite():
 def change_role(membership_id: int):
     """Change a member's role (a store always keeps one owner)."""
     role = request.form.get(f"m{membership_id}-role") or request.form.get("role") or ""
-    try:
-        accounts.change_role(current_user, g.store, membership_id, role)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(" ".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
-        return redirect(url_for(".staff"), 303)
-    db.session.commit()
-    flash("Role changed.", "success")
-    return redirect(url_for(".staff"), 303)
+    return _staff_change(lambda: accounts.change_role(current_user, g.store, membership_id, role), "Role changed.")
 
 
 @bp.post("/staff/<int:membership_id>/remove")
 @role_required("owner")
 def remove_member(membership_id: int):
     """Take someone out of this store (their account stays; other stores are not touched)."""
+    return _staff_change(lambda: accounts.remove_member(current_user, g.store, membership_id),
+                         "Removed from the store.")
+
+
+def _staff_change(change, done: str):
+    """Run one change to the staff list, then back to it with the outcome flashed (a missing member is a 404)."""
     try:
-        accounts.remove_member(current_user, g.store, membership_id)
+        change()
     except DomainError as exc:
         db.session.rollback()
         if exc.status == 404:
@@ -117,7 +113,7 @@ def remove_member(membership_id: int):
         flash(" ".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
         return redirect(url_for(".staff"), 303)
     db.session.commit()
-    flash("Removed from the store.", "success")
+    flash(done, "success")
     return redirect(url_for(".staff"), 303)
 
 
