@@ -7,7 +7,7 @@ posts and redirects back (303). Save sends an Idempotency-Key (services.idempote
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -104,6 +104,21 @@ def _refused(state: dict, exc: ValidationError, main: str, **context):
     return _parts([(main, False)], status=422, till=till, errors=errors, typed=request.form, **context)
 
 
+def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None):
+    """One change to the till's draft (its row locked): `main` and the totals re-priced, or `main` refused (422).
+
+    `change(state)` edits the state in place and may return a message to flash.
+    """
+    draft = _draft()
+    state = till_service.state_of(draft)
+    try:
+        message = change(state)
+    except ValidationError as exc:
+        return _refused(state, exc, main, **(refused_context or {}))
+    till_service.keep(draft, state)
+    return _changed(state, main=main, flash_message=message if isinstance(message, str) else None)
+
+
 # --------------------------------------------------------------------------- the page and look-ups
 
 
@@ -198,14 +213,7 @@ def update_line(index: int):
 @role_required("cashier")
 def remove_line(index: int):
     """Take a line off the bill."""
-    draft = _draft()
-    state = till_service.state_of(draft)
-    try:
-        till_service.remove_line(state, index)
-    except ValidationError as exc:
-        return _refused(state, exc, "pos/_lines.html")
-    till_service.keep(draft, state)
-    return _changed(state, main="pos/_lines.html")
+    return _edit(lambda state: till_service.remove_line(state, index), "pos/_lines.html")
 
 
 # --------------------------------------------------------------------------- customer
@@ -215,40 +223,27 @@ def remove_line(index: int):
 @role_required("cashier")
 def choose_customer():
     """Put an existing customer on the bill."""
-    draft = _draft()
-    state = till_service.state_of(draft)
-    try:
-        till_service.choose_customer(g.store, state, request.form.get("party_id"))
-    except ValidationError as exc:
-        return _refused(state, exc, "pos/_customer.html")
-    till_service.keep(draft, state)
-    return _changed(state, main="pos/_customer.html")
+    return _edit(lambda state: till_service.choose_customer(g.store, state, request.form.get("party_id")),
+                 "pos/_customer.html")
 
 
 @bp.post("/customer/new")
 @role_required("cashier")
 def new_customer():
     """A new customer typed inline (created with the bill; a known phone picks that customer)."""
-    draft = _draft()
-    state = till_service.state_of(draft)
-    try:
+
+    def change(state: dict) -> str | None:
         existing = till_service.set_new_customer(g.store, state, request.form)
-    except ValidationError as exc:
-        return _refused(state, exc, "pos/_customer.html", show_new=True)
-    till_service.keep(draft, state)
-    message = f"{existing.customer.name} already shops here: picked them." if existing else None
-    return _changed(state, main="pos/_customer.html", flash_message=message)
+        return f"{existing.customer.name} already shops here: picked them." if existing else None
+
+    return _edit(change, "pos/_customer.html", refused_context={"show_new": True})
 
 
 @bp.post("/customer/clear")
 @role_required("cashier")
 def clear_customer():
     """Take the customer off the bill (walk-in)."""
-    draft = _draft()
-    state = till_service.state_of(draft)
-    till_service.clear_customer(state)
-    till_service.keep(draft, state)
-    return _changed(state, main="pos/_customer.html")
+    return _edit(till_service.clear_customer, "pos/_customer.html")
 
 
 # --------------------------------------------------------------------------- payment
