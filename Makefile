@@ -1,4 +1,5 @@
 # The two commands: `make run` (the app with demo data at http://localhost:8000) and `make test` (the suite).
+# `make lint` runs ruff (rules in pyproject.toml); CI (.ci/run) runs lint and test.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test install install-dev migrate seed clean bench
+.PHONY: run test lint install install-dev migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,9 @@ run: migrate
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-dev
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -47,6 +47,7 @@ def register_commands(app: Flask) -> None:
             db.session.rollback()
             for field, messages in (exc.errors or {"error": [exc.message]}).items():
                 click.echo(f"{field}: {' '.join(messages)}", err=True)
-            raise SystemExit(1)
+            raise SystemExit(1) from exc
         db.session.commit()
-        click.echo(f"Created owner {user.username} <{user.email}> (id {user.id}) of store {store.name!r} (id {store.id}).")
+        click.echo(f"Created owner {user.username} <{user.email}> (id {user.id}) "
+                   f"of store {store.name!r} (id {store.id}).")

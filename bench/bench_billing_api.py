@@ -81,7 +81,8 @@ def seed(database_url: str, instance: Path) -> dict:
                             quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
         db.session.add_all(products)
         db.session.flush()
-        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import") for p in products)
+        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import")
+                           for p in products)
         db.session.commit()
         info = {"token": issue_access(owner), "store_uid": store.uid, "store_id": store.id, "user_id": owner.id,
                 "product_uids": [p.uid for p in products], "product_ids": [p.id for p in products]}
@@ -228,7 +229,8 @@ class Driver:
         fy = financial_year(now)
         after = self.run("counter", {**base, "fy": fy}).fetchone()[0]
         party = self.run("customer", {**base, "phone": "+919800012345"}).fetchone()
-        lines = [LineInput(Decimal("99.50") + i, 1, "percent", Decimal(5), Decimal(9), Decimal(9)) for i in range(LINES)]
+        lines = [LineInput(Decimal("99.50") + i, 1, "percent", Decimal(5), Decimal(9), Decimal(9))
+                 for i in range(LINES)]
         priced = price_bill(lines)
         uid = str(uuid.uuid4())
         bill_id = self.run("bill", {
@@ -293,7 +295,8 @@ def bench_backend(name: str, database_url: str, instance: Path, args) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
-    raw = summary(f"driver baseline ({args.workers} connections)", *driver_bench(database_url, info, args.bills, args.workers))
+    raw = summary(f"driver baseline ({args.workers} connections)",
+                  *driver_bench(database_url, info, args.bills, args.workers))
     print(f"  ratio API / baseline: throughput {api['rate'] / raw['rate']:.2f}x, "
           f"p50 latency {api['p50'] / raw['p50']:.1f}x")
 

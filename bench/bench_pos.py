@@ -133,7 +133,8 @@ def main() -> None:
             _, sku, barcode = rng.choice(catalogue)
             terms.append(rng.choice([rng.choice(WORDS).lower(), rng.choice(BRANDS), sku, barcode,
                                      f"{rng.choice(BRANDS)} {rng.choice(WORDS)}"]))
-        search = [timed(lambda term=term: client.get("/pos/search", query_string={"q": term}, headers=hx)) for term in terms]
+        search = [timed(lambda term=term: client.get("/pos/search", query_string={"q": term}, headers=hx))
+                  for term in terms]
         slowest = sorted(zip(search, terms), reverse=True)[:3]
 
         scans, picks, quantities = [], [], []

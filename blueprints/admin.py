@@ -1,17 +1,18 @@
 """Admin pages: store settings and staff (owner only), and the store switcher (every member)."""
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from zoneinfo import available_timezones
 
 from blueprints.auth import safe_next
 from blueprints.decorators import role_required
 from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
 from extensions import db
 from services import accounts, uploads
-from services.errors import DomainError, ValidationError
 from services.access import stores_of
+from services.errors import DomainError, ValidationError
 from services.store_settings import update_store_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

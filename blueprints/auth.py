@@ -9,7 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.decorators import auth_per_ip, login_per_account, mail_per_account, otp_per_account
 from blueprints.forms import (
-    ChangePasswordForm, CodeForm, EmptyForm, ForgotForm, LoginForm, ResetForm, SignupForm, apply_errors,
+    ChangePasswordForm,
+    CodeForm,
+    EmptyForm,
+    ForgotForm,
+    LoginForm,
+    ResetForm,
+    SignupForm,
+    apply_errors,
 )
 from extensions import db, login_manager
 from models import User

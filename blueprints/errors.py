@@ -7,7 +7,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from blueprints.api.common import ApiError, DRF, HTML, V1, error_body, json_response, surface_for
+from blueprints.api.common import DRF, HTML, V1, ApiError, error_body, json_response, surface_for
 from extensions import db
 from services.errors import DomainError
 

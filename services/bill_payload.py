@@ -16,7 +16,14 @@ from sqlalchemy import select
 from extensions import db
 from models import GENDERS, PRODUCT_TYPES, Party, Product, Staff, Store
 from services.billing import (
-    BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment, NewCustomer, raise_if,
+    BILL_PAYMENT_MODES,
+    DISCOUNT_TYPES,
+    PAYMENT_MODES,
+    BillDraft,
+    DraftLine,
+    DraftPayment,
+    NewCustomer,
+    raise_if,
 )
 from services.parties import E164
 
@@ -285,7 +292,8 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
     discount = parse_decimal(payload.get("discount", MISSING), "discount", errors, required=False, default=Decimal("0"))
     if discount is not None and discount < 0:
         errors.add("discount", "Must be at least 0")
-    billing_ts = parse_timestamp(payload.get("billing_timestamp", MISSING), "billing_timestamp", errors, required=not hold)
+    billing_ts = parse_timestamp(payload.get("billing_timestamp", MISSING), "billing_timestamp", errors,
+                                 required=not hold)
     payment_ts = parse_timestamp(payload.get("payment_timestamp", MISSING), "payment_timestamp", errors, required=False)
     referral = _string(payload.get("referral_code"), "referral_code", errors, max_length=50)
     codes = _codes(payload, errors)

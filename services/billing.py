@@ -23,7 +23,8 @@ The draft (dataclasses below):
 - invoice_number: None takes the next number of the store's series (INV + FY + 5 digits); a client-supplied number
   (NamastePMS, jewellery) is stored as given and must be unique in the store (400 on "invoice_number" otherwise).
 - client_totals (NamastePMS): ClientTotals stored AS SENT instead of the computed totals; items still move stock.
-- kind: sale (takes stock) | purchase (adds stock; numbered in its own series, PUR...); source: pos|v1|namaste|jewellery (recorded on the bill).
+- kind: sale (takes stock) | purchase (adds stock; numbered in its own series, PUR...);
+  source: pos|v1|namaste|jewellery (recorded on the bill).
 - columns: other Bill columns as sent (invoice_date, due_date, notes, phone, address, VAt_number,
   payment_method_id, invoice_status, place_of_supply, interest_terms).
 
@@ -301,11 +302,13 @@ def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -
     existing = find_customer_by_phone(store, customer.phone_no)
     if existing is not None:
         return existing
-    fields = {k: v for k, v in (("gender", customer.gender), ("address", customer.address), ("email", customer.email)) if v}
+    pairs = (("gender", customer.gender), ("address", customer.address), ("email", customer.email))
+    fields = {k: v for k, v in pairs if v}
     try:
         return create_customer(store, customer.name, phone_no=customer.phone_no, **fields)
     except DuplicateCustomer as exc:
-        raise ValidationError.field(f"customer.{'contact_no' if exc.field == 'phone_no' else exc.field}", exc.message)
+        field = "contact_no" if exc.field == "phone_no" else exc.field
+        raise ValidationError.field(f"customer.{field}", exc.message) from exc
 
 
 def _check_client_number(store: Store, number: str) -> None:

@@ -287,7 +287,8 @@ def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) 
             # A gentle drift so the history looks real; today's rate is the listed one.
             drift = Decimal(1) - Decimal(offset) * Decimal("0.002")
             db.session.add(MetalRate(store_id=store.id, metal=metal, purity_label=label,
-                                     price_per_gram=_money(Decimal(price) * drift), date=today - timedelta(days=offset)))
+                                     price_per_gram=_money(Decimal(price) * drift),
+                                     date=today - timedelta(days=offset)))
         rates[label] = Decimal(price)
     catalogue = []
     for index, (name, purity, tounch, gross, less, wastage, making_type, making, size) in enumerate(

@@ -229,7 +229,7 @@ def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[
 
 def _tax_rows(lines: list[DocumentLine]) -> list[TaxRow]:
     groups: "OrderedDict[tuple[Decimal, Decimal], list[Decimal]]" = OrderedDict()
-    for line in sorted(lines, key=lambda l: (l.cgst_rate + l.sgst_rate, l.cgst_rate)):
+    for line in sorted(lines, key=lambda ln: (ln.cgst_rate + ln.sgst_rate, ln.cgst_rate)):
         sums = groups.setdefault((line.cgst_rate, line.sgst_rate), [ZERO, ZERO, ZERO])
         sums[0] += line.taxable
         sums[1] += line.cgst_amount
@@ -295,9 +295,9 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         time=local_time(billed_at, tz_name, "%I:%M %p"),
         seller=seller, buyer=buyer, place_of_supply=state_label(pos_code),
         lines=lines, tax_rows=_tax_rows(lines), jewellery_columns=columns,
-        taxable_total=sum((l.taxable for l in lines), ZERO),
-        cgst_total=sum((l.cgst_amount for l in lines), ZERO),
-        sgst_total=sum((l.sgst_amount for l in lines), ZERO),
+        taxable_total=sum((ln.taxable for ln in lines), ZERO),
+        cgst_total=sum((ln.cgst_amount for ln in lines), ZERO),
+        sgst_total=sum((ln.sgst_amount for ln in lines), ZERO),
         sub_total=to_money(bill.sub_total), discount=to_money(bill.discount), tax=to_money(bill.tax),
         additional_charges=to_money(bill.additional_charges or 0), grand_total=to_money(bill.total_amount),
         paid=to_money(bill.paid_amount), dues=to_money(bill.due_amount),

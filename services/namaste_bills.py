@@ -73,7 +73,8 @@ def _parse_items(store: Store, raw: Any, fields: Fields) -> list[tuple[Product, 
     lines = []
     for entry in raw:
         if not isinstance(entry, dict):
-            item_errors.append({"non_field_errors": [f"Invalid data. Expected a dictionary, but got {_json_type(entry)}."]})
+            detail = f"Invalid data. Expected a dictionary, but got {_json_type(entry)}."
+            item_errors.append({"non_field_errors": [detail]})
             continue
         item = Fields(entry)
         item.primary_key("item", lambda pk: get_product(store, pk) is not None, required=True, allow_null=False)

@@ -69,7 +69,8 @@ def _bump(store_id: int, series: str, fy: int, step: int) -> Optional[int]:
     return db.session.execute(statement).scalar_one_or_none()
 
 
-def lock_counter(store: Store, *, series: Optional[str] = None, now: Optional[datetime] = None, step: int = 0) -> tuple[str, int, int]:
+def lock_counter(store: Store, *, series: Optional[str] = None, now: Optional[datetime] = None,
+                 step: int = 0) -> tuple[str, int, int]:
     """Lock (and advance by `step`) the store's counter row; returns (series, fy, next_value after the step).
 
     This is a write, so call it FIRST in a bill transaction (see the module docstring).

@@ -281,7 +281,8 @@ def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, l
     if total <= 0 or mode == "none":
         return "none", ZERO, []
     if mode == "split":
-        payments = [billing.DraftPayment(mode=row["mode"], amount=money(row["amount"]), reference=row["reference"] or None)
+        payments = [billing.DraftPayment(mode=row["mode"], amount=money(row["amount"]),
+                                         reference=row["reference"] or None)
                     for row in state["split"] if row.get("amount")]
         return "split", total, payments
     amount = total

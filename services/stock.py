@@ -27,7 +27,8 @@ class InsufficientStock(ValidationError):
         self.product = product
 
 
-def _move(product: Product, delta: int, reason: str, bill: Optional[Bill], user_id: Optional[int], note=None) -> StockMove:
+def _move(product: Product, delta: int, reason: str, bill: Optional[Bill], user_id: Optional[int],
+          note=None) -> StockMove:
     move = StockMove(
         store_id=product.store_id, product_id=product.id, delta=delta, reason=reason,
         bill_id=bill.id if bill is not None else None, user_id=user_id, note=note,
@@ -91,7 +92,7 @@ def add(
 
 
 def reverse_bill(bill: Bill, user_id: Optional[int] = None) -> None:
-    """Write the moves that undo a bill's stock effect (reason cancel): a sale gives units back, a purchase takes them."""
+    """Write the moves that undo a bill's stock effect (reason cancel): a sale gives back, a purchase takes."""
     moves = db.session.execute(
         select(StockMove).where(StockMove.bill_id == bill.id, StockMove.reason.in_(("sale", "purchase")))
     ).scalars().all()

@@ -5,7 +5,6 @@ import email.message
 import re
 from typing import Iterable, Optional
 
-
 CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 

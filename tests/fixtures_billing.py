@@ -24,7 +24,8 @@ def billing_shop(app, make_user, make_product, api_headers):
     owner = make_user("biller")
     store = current_store_for(owner)
     haircut = make_product(store, "Haircut Premium", unit_price="1000.00", type="service")
-    shampoo = make_product(store, "Shampoo 200ml", unit_price="250.00", quantity=10, sku="SH-200", barcode="8901234567890")
+    shampoo = make_product(store, "Shampoo 200ml", unit_price="250.00", quantity=10, sku="SH-200",
+                           barcode="8901234567890")
 
     class Shop:
         pass
@@ -94,15 +95,18 @@ class LiveShop:
         self.server = server
         self.app = create_app(LiveConfig)
         with self.app.app_context():
-            owner, store = create_owner("liveowner", "live@example.com", "Password123!", store_name="Live", verified=True)
+            owner, store = create_owner("liveowner", "live@example.com", "Password123!", store_name="Live",
+                                        verified=True)
             service = Product(store_id=store.id, product_name="Consultation", type="service", unit_price=100)
-            scarce = Product(store_id=store.id, product_name="Last Units", type="product", unit_price=10, quantity=UNITS)
+            scarce = Product(store_id=store.id, product_name="Last Units", type="product", unit_price=10,
+                             quantity=UNITS)
             db.session.add_all([service, scarce])
             db.session.flush()
             db.session.add(StockMove(store_id=store.id, product_id=scarce.id, delta=UNITS, reason="import"))
             db.session.commit()
             self.token = issue_access(owner)
-            self.store_uid, self.service_uid, self.scarce_uid, self.scarce_id = store.uid, service.uid, scarce.uid, scarce.id
+            self.store_uid, self.service_uid = store.uid, service.uid
+            self.scarce_uid, self.scarce_id = scarce.uid, scarce.id
             db.session.remove()
             db.engine.dispose()
         self.url = f"{server.url}/api/v1/billing/{self.store_uid}"

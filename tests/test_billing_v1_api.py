@@ -10,7 +10,19 @@ import simplejson
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditLog, Bill, BillItem, Coupon, Customer, HeldBill, InvoiceCounter, Payment, Product, Staff, StockMove
+from models import (
+    AuditLog,
+    Bill,
+    BillItem,
+    Coupon,
+    Customer,
+    HeldBill,
+    InvoiceCounter,
+    Payment,
+    Product,
+    Staff,
+    StockMove,
+)
 from tests.fixtures_billing import cash_bill, seed_bill
 
 D = Decimal
@@ -104,7 +116,8 @@ INVALID = [
      and _set(b, 1012 + 1062 - 0, "payment_amount") and b, "items[1].line_no"),
     ("type does not match", lambda b, s: _set(b, "product", "items", 0, "type"), "items[0].type"),
     ("unknown type", lambda b, s: _set(b, "gift", "items", 0, "type"), "items[0].type"),
-    ("catalog id of no item", lambda b, s: _set(b, "00000000-0000-0000-0000-000000000000", "items", 0, "id"), "items[0].id"),
+    ("catalog id of no item", lambda b, s: _set(b, "00000000-0000-0000-0000-000000000000", "items", 0, "id"),
+     "items[0].id"),
     ("catalog id of another store", lambda b, s: _set(b, s.foreign_uid, "items", 0, "id"), "items[0].id"),
     ("qty 0", lambda b, s: _set(b, 0, "items", 0, "qty"), "items[0].qty"),
     ("qty fractional", lambda b, s: _set(b, D("1.5"), "items", 0, "qty"), "items[0].qty"),
@@ -120,7 +133,8 @@ INVALID = [
     ("none with an amount", lambda b, s: _set(_set(b, "none", "payment_mode"), [], "payments"), "payment_amount"),
     ("none with payments", lambda b, s: _set(_set(b, "none", "payment_mode"), 0, "payment_amount"), "payments"),
     ("split not summing", lambda b, s: _set(b, 1000, "payment_amount"), "payments"),
-    ("split of one payment", lambda b, s: _set(_set(b, b["payments"][:1], "payments"), 612, "payment_amount"), "payments"),
+    ("split of one payment", lambda b, s: _set(_set(b, b["payments"][:1], "payments"), 612, "payment_amount"),
+     "payments"),
     ("single mode mismatch", lambda b, s: _set(_set(_set(b, "cash", "payment_mode"), b["payments"][:1], "payments"),
                                                612, "payment_amount"), "payments[0].mode"),
     ("single amount mismatch", lambda b, s: _set(_set(_set(b, "upi", "payment_mode"), b["payments"][:1], "payments"),
@@ -129,7 +143,8 @@ INVALID = [
     ("payment mode unknown", lambda b, s: _set(b, "gold", "payments", 1, "mode"), "payments[1].mode"),
     ("paid above grand total", lambda b, s: _set(_set(b, 500, "payments", 1, "amount"), 1112, "payment_amount"),
      "payment_amount"),
-    ("payment timestamp not ISO", lambda b, s: _set(b, "yesterday", "payments", 0, "timestamp"), "payments[0].timestamp"),
+    ("payment timestamp not ISO", lambda b, s: _set(b, "yesterday", "payments", 0, "timestamp"),
+     "payments[0].timestamp"),
     ("payment timestamp missing", lambda b, s: _without(b, "payments", 0, "timestamp"), "payments[0].timestamp"),
     ("billing timestamp not ISO", lambda b, s: _set(b, "26/09/2025", "billing_timestamp"), "billing_timestamp"),
     ("billing timestamp missing", lambda b, s: _without(b, "billing_timestamp"), "billing_timestamp"),
@@ -227,9 +242,11 @@ def _save(client, shop, body):
 def test_list_filters_sorts_and_pages_bills(client, billing_shop, make_store, make_product):
     shop = billing_shop
     paid = _save(client, shop, seed_bill(shop.haircut.uid))
-    unpaid = _save(client, shop, cash_bill(shop.shampoo.uid, qty=2, customer={"name": "Meera Iyer", "contact_no": "+919822222222"}))
+    meera = {"name": "Meera Iyer", "contact_no": "+919822222222"}
+    unpaid = _save(client, shop, cash_bill(shop.shampoo.uid, qty=2, customer=meera))
     partial = _save(client, shop, cash_bill(shop.shampoo.uid, qty=1, payment_mode="cash", payment_amount=100,
-                                            payments=[{"mode": "cash", "amount": 100, "timestamp": "2025-09-26T11:30:00Z"}]))
+                                            payments=[{"mode": "cash", "amount": 100,
+                                                       "timestamp": "2025-09-26T11:30:00Z"}]))
     other_store = make_store("Other")
     assert other_store.id != shop.store.id
 
@@ -288,7 +305,8 @@ def test_held_bill_keeps_the_payload_as_sent_takes_no_number_and_suggests_the_ne
     detail = body_of(client.get(f"{shop.url}/bills/held/{held_id}", headers=shop.headers))["data"]["held"]
     assert detail["payload"] == json.loads(json.dumps(held_body))
     assert detail["suggested_number"].endswith("00002")
-    assert table_counts()[3] == stock_before and db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 1
+    assert table_counts()[3] == stock_before
+    assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 1
     saved = _save(client, shop, seed_bill(shop.haircut.uid))
     assert saved["invoice_number"] == detail["suggested_number"]
     assert client.get(f"{shop.url}/bills/held/not-a-held-id", headers=shop.headers).status_code == 404
@@ -356,7 +374,8 @@ def test_stores_catalog_and_customers_extensions(client, billing_shop, make_cust
     services = body_of(client.get(f"{shop.url}/catalog", query_string={"type": "service"}, headers=shop.headers))
     assert [i["name"] for i in services["data"]["items"]] == ["Haircut Premium"]
     assert services["data"]["items"][0]["stock"] is None
-    assert body_of(client.get(f"{shop.url}/catalog", query_string={"q": "sh-2"}, headers=shop.headers))["data"]["total"] == 1
+    found = body_of(client.get(f"{shop.url}/catalog", query_string={"q": "sh-2"}, headers=shop.headers))
+    assert found["data"]["total"] == 1
     assert client.get(f"{shop.url}/catalog", query_string={"type": "car"}, headers=shop.headers).status_code == 400
     party = make_customer(shop.store, "Kiran Rao", phone_no="+919833333333", email="kiran@example.com")
     make_customer(shop.store, "Someone Else")
@@ -377,14 +396,16 @@ def test_a_key_still_in_flight_is_409_until_it_goes_stale(client, billing_shop, 
     path = f"{shop.url}/bills"
     # What a concurrent first request leaves behind while it runs: the claim, no status yet.
     record = IdempotencyRecord(store_id=shop.store.id, key="busy", status_code=None,
-                               fingerprint=fingerprint("POST", path, simplejson.loads(simplejson.dumps(body), use_decimal=True)))
+                               fingerprint=fingerprint("POST", path,
+                                                       simplejson.loads(simplejson.dumps(body), use_decimal=True)))
     db.session.add(record)
     db.session.commit()
     busy = client.post(path, json=body, headers={**shop.headers, "Idempotency-Key": "busy"})
     assert busy.status_code == 409
     assert body_of(busy)["message"] == "A request with this Idempotency-Key is still being processed"
     assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 0
-    record.created_at = datetime.now(timezone.utc) - timedelta(seconds=app.config.get("IDEMPOTENCY_STALE_SECONDS", 300) + 1)
+    stale = app.config.get("IDEMPOTENCY_STALE_SECONDS", 300) + 1
+    record.created_at = datetime.now(timezone.utc) - timedelta(seconds=stale)
     db.session.commit()
     taken_over = client.post(path, json=body, headers={**shop.headers, "Idempotency-Key": "busy"})
     assert taken_over.status_code == 201

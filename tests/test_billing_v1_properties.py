@@ -30,19 +30,20 @@ def test_api_response_equals_the_engine_and_keeps_the_invariants(client, billing
                                                                   pay_share):
     shop = billing_shop
     if not hasattr(shop, "catalog"):
-        shop.catalog = [make_product(shop.store, f"Service {i}", unit_price=p, type="service") for i, p in enumerate(PRICES)]
+        shop.catalog = [make_product(shop.store, f"Service {i}", unit_price=p, type="service")
+                        for i, p in enumerate(PRICES)]
         shop.catalog_uids = [p.uid for p in shop.catalog]
-    inputs = [LineInput(PRICES[l["product"]], l["qty"], l["discount_type"], l["discount_value"], l["cgst"], l["sgst"])
-              for l in lines]
+    inputs = [LineInput(PRICES[ln["product"]], ln["qty"], ln["discount_type"], ln["discount_value"], ln["cgst"],
+                        ln["sgst"]) for ln in lines]
     expected = price_bill(inputs, discount=discount)
     grand = expected.totals.grand_total
     # none, a single payment of part of the bill, a single payment of all of it, or a split of all of it
     pay = [D("0"), (grand / 3).quantize(D("0.01")), grand, grand][pay_share]
     body = {
         "customer": {"name": "Prop Test", "contact_no": "+919812345678"},
-        "items": [{"line_no": i + 1, "type": "service", "id": shop.catalog_uids[l["product"]], "qty": l["qty"],
-                   "discount_type": l["discount_type"], "discount_value": l["discount_value"], "cgst": l["cgst"],
-                   "sgst": l["sgst"]} for i, l in enumerate(lines)],
+        "items": [{"line_no": i + 1, "type": "service", "id": shop.catalog_uids[ln["product"]], "qty": ln["qty"],
+                   "discount_type": ln["discount_type"], "discount_value": ln["discount_value"], "cgst": ln["cgst"],
+                   "sgst": ln["sgst"]} for i, ln in enumerate(lines)],
         "discount": discount, "billing_timestamp": "2025-09-26T11:29:00Z",
         "payment_mode": "none", "payment_amount": D("0"), "payments": [],
     }

@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from extensions import db
-from models import (Bill, Customer, Expense, Membership, MetalRate, Product, Staff, StockMove, Store, Supplier,
-                    User)
+from models import Bill, Customer, Expense, Membership, MetalRate, Product, Staff, StockMove, Store, Supplier, User
 
 COUNTED = (Store, User, Membership, Product, Customer, Supplier, Expense, Bill, StockMove, MetalRate, Staff)
 

@@ -29,7 +29,6 @@ from tests.fixtures_documents import (  # noqa: F401  (make_bill is a fixture)
 )
 
 
-
 def png_bytes(size: int = 8) -> bytes:
     from PIL import Image
 

@@ -304,8 +304,8 @@ def test_delete_expense_example_answers_the_documented_message(shop):
     assert shop.get("/api/expenses/").get_json()["count"] == 0
 
 
-@pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/billing/", "/api/categories/",
-                                  "/api/payment-methods/"])
+@pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/billing/",
+                                  "/api/categories/", "/api/payment-methods/"])
 def test_every_endpoint_needs_a_bearer_token(client, path):
     response = client.get(path)
     assert response.status_code == 401

@@ -46,7 +46,7 @@ def test_paging_links_page_size_and_the_last_page(shop):
 
 @pytest.mark.parametrize("page", ["4", "0", "-1", "abc", "99999999999999999999"])
 def test_a_page_past_the_end_or_not_a_page_is_invalid(shop, page):
-    for index in range(23):
+    for _ in range(23):
         shop.post("/api/expenses/", {"amount": "1.00", "date": "2026-02-01", "category": "Food"})
     response = shop.get(f"/api/expenses/?page={page}")
     assert response.status_code == 404
@@ -67,7 +67,8 @@ def test_parties_filter_by_category_type(shop):
     assert [p["supplier"]["name"] for p in suppliers["results"]] == ["Mill"]
     response = shop.get("/api/parties/?category_type=Vendor")
     assert response.status_code == 400
-    assert response.get_json() == {"category_type": ["Select a valid choice. Vendor is not one of the available choices."]}
+    message = "Select a valid choice. Vendor is not one of the available choices."
+    assert response.get_json() == {"category_type": [message]}
 
 
 # --------------------------------------------------------------------------- tenant isolation

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
-from blueprints.api.openapi_spec import build_document
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from blueprints.api.openapi_spec import build_document
 
 MAX_EXAMPLES = 8
 SCHEMA = schemathesis.openapi.from_dict(build_document())

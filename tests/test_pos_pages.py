@@ -401,8 +401,8 @@ def test_hold_parks_a_billing_v1_payload_and_resume_brings_it_back(till, till_sh
     assert resumed.status_code == 200 and resumed.headers["HX-Redirect"] == "/pos"
     state = draft_state(till_shop, till_shop.cashier)
     assert state["customer_id"] == party.id
-    assert [(line["product_id"], line["qty"], line["discount_type"], line["discount_value"]) for line in state["lines"]] \
-        == [(till_shop.salt.id, 3, "flat", "5")]
+    lines = [(ln["product_id"], ln["qty"], ln["discount_type"], ln["discount_value"]) for ln in state["lines"]]
+    assert lines == [(till_shop.salt.id, 3, "flat", "5")]
     assert db.session.execute(select(func.count(HeldBill.id))).scalar_one() == 0
 
 

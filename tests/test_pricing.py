@@ -1,4 +1,4 @@
-"""The pricing engine: the seed's worked example to the paisa, rounding at the line, and invariants over random bills."""
+"""The pricing engine: the seed's worked example to the paisa, rounding at the line, invariants over random bills."""
 from __future__ import annotations
 
 from decimal import Decimal

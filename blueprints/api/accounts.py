@@ -153,8 +153,8 @@ def token_refresh():
         user, access, refresh = tokens.rotate_refresh(fields["refresh"])
     except tokens.TokenReused:
         db.session.commit()  # the revocation of the whole family stands although the answer is a refusal
-        raise ApiError(401, TOKEN_NOT_VALID["detail"], body=TOKEN_NOT_VALID)
+        raise ApiError(401, TOKEN_NOT_VALID["detail"], body=TOKEN_NOT_VALID) from None
     except tokens.TokenError:
-        raise ApiError(401, TOKEN_NOT_VALID["detail"], body=TOKEN_NOT_VALID)
+        raise ApiError(401, TOKEN_NOT_VALID["detail"], body=TOKEN_NOT_VALID) from None
     db.session.commit()
     return json_response({"access": access, "refresh": refresh})

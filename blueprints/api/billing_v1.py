@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
 from extensions import db
-from models import PRODUCT_TYPES, BILL_STATUSES, Bill, HeldBill, Membership, Store
+from models import BILL_STATUSES, PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, numbering
 from services.bill_payload import parse_bill_payload
 from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers

@@ -108,7 +108,8 @@ def read_json(surface: str) -> dict:
     if not isinstance(data, dict):
         kind = type(data).__name__
         if surface == DRF:
-            raise ApiError(400, "", body={"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]})
+            detail = f"Invalid data. Expected a dictionary, but got {kind}."
+            raise ApiError(400, "", body={"non_field_errors": [detail]})
         raise ApiError(400, "Request body must be a JSON object", errors={"body": [f"Expected an object, got {kind}"]})
     return data
 
@@ -181,7 +182,7 @@ def drf_page(query, serialize: Callable[[Any], dict], default_size: int = 10, ma
         if page < 1:
             raise ValueError
     except ValueError:
-        raise ApiError(404, "Invalid page.")
+        raise ApiError(404, "Invalid page.") from None
     size = default_size
     if "page_size" in request.args:
         try:

@@ -12,8 +12,16 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, g, request
 
-from blueprints.api.common import (DRF, ApiError, api_login_required, drf_page, idempotent_response, json_response,
-                                  money_str, read_json)
+from blueprints.api.common import (
+    DRF,
+    ApiError,
+    api_login_required,
+    drf_page,
+    idempotent_response,
+    json_response,
+    money_str,
+    read_json,
+)
 from extensions import db
 from models import Bill, BillItem, Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
 from services import categories, expenses, namaste_bills, parties, products

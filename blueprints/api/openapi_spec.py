@@ -272,7 +272,8 @@ def namaste(doc: Document) -> None:
         "id": PK, "party": PK, "name": string(), "code": string(), "phone_no": nullable(string()),
         "email": nullable(string()), "gstin": nullable(string()), "address": nullable(string()),
     }, ["id", "party", "name", "code"]))
-    doc.schema("PartyDetail", {"allOf": [ref("Party"), obj({"customer": ref("Customer"), "supplier": ref("Supplier")})]})
+    doc.schema("PartyDetail",
+               {"allOf": [ref("Party"), obj({"customer": ref("Customer"), "supplier": ref("Supplier")})]})
     party_saved = obj({"message": string(), "party": ref("Party"), "customer": ref("Customer"),
                        "supplier": ref("Supplier")}, ["message", "party"])
     _crud(doc, "/api/parties/", "Parties", "Party", "PartyDetail", "PartyCreate", "PartyUpdate",

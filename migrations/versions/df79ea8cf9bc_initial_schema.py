@@ -1,15 +1,14 @@
 """initial schema
 
 Revision ID: df79ea8cf9bc
-Revises: 
+Revises:
 Create Date: 2026-11-21 00:35:05.951166
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import models
-
 
 # revision identifiers, used by Alembic.
 revision = 'df79ea8cf9bc'
