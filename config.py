@@ -61,6 +61,7 @@ class Config:
         self.IDEMPOTENCY_STALE_SECONDS = 300  # an in-flight key older than this was left by a crashed worker
         self.SHARE_LINK_DAYS = 7
         self.WTF_CSRF_TIME_LIMIT = None
+        self.PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's method for new password hashes
 
 
 class TestConfig(Config):
@@ -81,6 +82,8 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = True
         self.SERVER_NAME = None
         self.PUBLIC_BASE_URL = None
+        # One PBKDF2 round instead of scrypt: tests make hundreds of users; production keeps scrypt.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 def engine_options(url: str) -> dict:

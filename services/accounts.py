@@ -23,7 +23,13 @@ from services import audit
 from services.access import current_store_for, membership_for, require_role
 from services.errors import DomainError, NotFound, ValidationError
 from services.mail import send_mail
-from services.stores import MIN_PASSWORD_LENGTH, create_owner, hash_password, validate_new_account
+from services.stores import (
+    MIN_PASSWORD_LENGTH,
+    create_owner,
+    hash_password,
+    password_hash_method,
+    validate_new_account,
+)
 from services.tokens import revoke_user_tokens
 
 USER_NOT_FOUND = "User not found"
@@ -99,15 +105,15 @@ def _user_or_404(email: str) -> User:
     return user
 
 
-_dummy_hash: Optional[str] = None
+_dummy_hashes: dict[str, str] = {}  # one per hash method, so the dummy costs what a real check costs
 
 
 def _equal_work(password: str) -> None:
-    """Spend the same scrypt work for an unknown email as for a known one (no timing oracle)."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = hash_password(secrets.token_urlsafe(16))
-    check_password_hash(_dummy_hash, password or "")
+    """Spend the same hashing work for an unknown email as for a known one (no timing oracle)."""
+    method = password_hash_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = hash_password(secrets.token_urlsafe(16))
+    check_password_hash(_dummy_hashes[method], password or "")
 
 
 def _shop_name(user: User) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask import current_app, has_app_context
 from werkzeug.security import generate_password_hash
 
 from extensions import db
@@ -12,8 +13,13 @@ from services.errors import ValidationError
 MIN_PASSWORD_LENGTH = 8
 
 
+def password_hash_method() -> str:
+    """werkzeug's hash method from PASSWORD_HASH_METHOD: scrypt, cheaper only under TestConfig."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=password_hash_method())
 
 
 def ensure_payment_methods() -> list[PaymentMethod]:

@@ -2,7 +2,8 @@
 
 - `live_server(workers=2, database_url=None, **env)` starts gunicorn on a free 127.0.0.1 port with a fresh
   database (a temp SQLite file by default) whose schema is built by the checked-in migration, and returns an
-  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown.
+  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown. The
+  default SQLite file is a copy of one migrated once per session (`migrated_sqlite_template`).
 - `smtp_sink` is an aiosmtpd server on a free port; `.messages` holds the received email.message objects.
 - `browser` is a Playwright Chromium (Debian's /usr/bin/chromium): skipped when absent, a failure instead when
   REQUIRE_BROWSER=1 (CI).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import email
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -72,8 +74,17 @@ def build_schema(database_url: str, env: dict[str, str]) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file built once by the checked-in migration; live servers start on copies of it."""
+    path = tmp_path_factory.mktemp("template") / "shop.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_DATABASE", "PYTEST"))}
+    build_schema(f"sqlite:///{path}", {**env, "INSTANCE_PATH": str(path.parent)})
+    return path
+
+
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(tmp_path, request):
     servers: list[LiveServer] = []
 
     def start(workers: int = 2, database_url: Optional[str] = None, build: bool = True, **extra_env: Any) -> LiveServer:
@@ -89,7 +100,9 @@ def live_server(tmp_path):
             "DATABASE_URL": db_url,
         }
         env.update({k: str(v) for k, v in extra_env.items()})
-        if build:
+        if build and database_url is None:
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), instance / "shop.db")
+        elif build:
             build_schema(db_url, env)
         port = free_port()
         log_path = instance / "gunicorn.log"
@@ -105,7 +118,7 @@ def live_server(tmp_path):
 
     yield start
     for server in servers:
-        server.process.terminate()
+        server.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: no graceful wait for idle workers
         try:
             server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -38,7 +38,8 @@ def test_signup_creates_an_unverified_user_with_a_hashed_password_and_their_firs
     assert response.get_json() == SIGNUP_OK
     user = db.session.execute(db.select(User).filter_by(email="asha@example.com")).scalar_one()
     assert user.is_verify is False
-    assert user.password_hash != body["password"] and user.password_hash.startswith("scrypt:")
+    # TestConfig hashes with one PBKDF2 round for speed; test_production_hashes_passwords_with_scrypt covers scrypt.
+    assert user.password_hash != body["password"] and user.password_hash.startswith("pbkdf2:sha256:1$")
     assert body["password"] not in user.password_hash
     assert user.phone_no == "+919876543210" and user.business_name == "Asha Stores"
     membership = db.session.execute(db.select(Membership).filter_by(user_id=user.id)).scalar_one()
@@ -46,6 +47,18 @@ def test_signup_creates_an_unverified_user_with_a_hashed_password_and_their_firs
     store = db.session.get(Store, membership.store_id)
     assert store.name == "Asha Stores" and user.current_store_id == store.id
     assert db.session.execute(db.select(db.func.count(Category.id)).filter_by(store_id=store.id)).scalar() > 0
+
+
+def test_production_hashes_passwords_with_scrypt(app):
+    from werkzeug.security import check_password_hash
+
+    from config import Config
+    from services.stores import hash_password
+
+    assert Config().PASSWORD_HASH_METHOD == "scrypt"
+    app.config["PASSWORD_HASH_METHOD"] = Config().PASSWORD_HASH_METHOD
+    hashed = hash_password("Password123!")
+    assert hashed.startswith("scrypt:") and check_password_hash(hashed, "Password123!")
 
 
 def test_signup_without_a_business_name_names_the_store_after_the_user(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +25,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CASHIER, PASSWORD = "cashier@demo.shop", "demo12345"
 STORE = "Sharma General Store"
 D = Decimal
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo SQLite file, built once per session; each test's server gets a copy of it."""
+    folder = tmp_path_factory.mktemp("demo")
+    seed_demo_database(folder)
+    return folder / "demo.db"
 
 
 def seed_demo_database(tmp_path: Path) -> str:
@@ -77,9 +86,10 @@ def wait_for_code(sink, address: str, count: int, limit: float = 15.0) -> str:
 
 
 @pytest.fixture
-def till_page(live_server, smtp_sink, browser, tmp_path):
+def till_page(live_server, smtp_sink, browser, tmp_path, demo_database):
     """A logged-in demo cashier's page on /pos, and a look into the server's database."""
-    url = seed_demo_database(tmp_path)
+    shutil.copyfile(demo_database, tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
     server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
                          MAIL_PORT=smtp_sink.port)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
