@@ -1,4 +1,4 @@
-"""The bill payload of Billing v1 (also what the POS page posts and what a held bill keeps) into a BillDraft.
+"""The bill payload of Billing v1 (also what a Billing v1 held bill keeps) into a BillDraft.
 
 Every field error is collected and raised at once as ValidationError keyed by the request path
 ("items[0].qty", "payments[1].timestamp", "customer.contact_no"). Domain rules that every surface shares

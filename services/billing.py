@@ -2,7 +2,7 @@
 
     save_bill(store: Store, user: User | None, draft: BillDraft, *, now: datetime | None = None) -> Bill
 
-is what Billing v1, NamastePMS billing, the POS page and the jewellery add-invoice all call. It validates the
+is what Billing v1, NamastePMS billing and the POS page call (the jewellery add-invoice will too). It validates the
 draft, prices it with services.pricing.price_bill, takes the store's invoice-counter lock as the FIRST write of
 the transaction (services.numbering), resolves or creates the customer, inserts the bill with its items and
 payments, moves stock (services.stock), counts coupon uses and writes the audit row. It flushes and never

@@ -1,6 +1,6 @@
 """The pricing engine: one pure function from lines, bill discount, coupons and payments to every amount.
 
-Billing v1, the POS bill builder, held-bill estimates and the jewellery invoices all call `price_bill`;
+Billing v1, NamastePMS billing, the POS bill builder and held-bill estimates all call `price_bill`;
 nothing else in the code base computes a bill amount.
 
 Per line (DESIGN.md "Pricing engine"), each amount rounded half-up to 0.01 at the line:

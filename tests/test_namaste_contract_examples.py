@@ -1,6 +1,6 @@
 """Every example request and response of the NamastePMS contract (products, parties, expenses), replayed as written.
 
-The JSON below is copied from ../shared/seeds/000_e4a737684d814818.txt. Responses may carry extra fields (the
+The JSON below is copied from docs/contracts/000_e4a737684d814818.txt. Responses may carry extra fields (the
 design allows them), so each documented field is compared exactly and extra ones are ignored. Timestamps in the
 examples are illustrations; they are checked for format, not value.
 """

@@ -1,4 +1,4 @@
-"""NamastePMS Authentication (../shared/seeds/000_e4a737684d814818.txt): signup, OTPs, login, password reset
+"""NamastePMS Authentication (docs/contracts/000_e4a737684d814818.txt): signup, OTPs, login, password reset
 and token refresh under /api, answered character for character as the contract writes them."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Billing v1 API (../shared/seeds/002_af1ec0be52e1f232.txt), mounted at /api/v1.
+"""Billing v1 API (docs/contracts/002_af1ec0be52e1f232.txt), mounted at /api/v1.
 
 Views parse and authorise; services.billing does the work; each view commits once.
 """

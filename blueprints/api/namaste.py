@@ -1,4 +1,4 @@
-"""NamastePMS API (../shared/seeds/000_e4a737684d814818.txt), mounted at /api with DRF-style envelopes.
+"""NamastePMS API (docs/contracts/000_e4a737684d814818.txt), mounted at /api with DRF-style envelopes.
 
 Each resource is one URL with a query-string `id` for PUT and DELETE, as the contract has it. Views parse and
 authorise; the services in services/ validate and write; the view commits once. Every query is scoped to the

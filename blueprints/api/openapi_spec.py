@@ -2,7 +2,8 @@
 
 To document a new endpoint, add it to its surface's function (or add a function and list it in SURFACES):
 `doc.path("/api/thing/", "get", operation(...))` and `doc.schema("Thing", {...})`. tests/test_openapi.py fails
-while any route under /api (or a jewellery root path) is missing here, and runs schemathesis against the result.
+while any route under /api (or a jewellery root path) is missing here; tests/test_openapi_schemathesis.py runs
+schemathesis against the result.
 """
 from __future__ import annotations
 
@@ -200,7 +201,7 @@ def _crud(doc: Document, url: str, tag: str, label: str, item: str, create: str,
 
 
 def namaste(doc: Document) -> None:
-    """Products, parties, expenses, billing, categories and payment methods (../shared/seeds/000_...)."""
+    """Products, parties, expenses, billing, categories and payment methods (docs/contracts/000_...)."""
     _drf_common(doc)
     for name, text in (("Products", "The store's catalogue"), ("Parties", "Customers and suppliers"),
                        ("Expenses", "Money going out"), ("Billing", "Bills with client totals"),
@@ -404,7 +405,7 @@ def accounts(doc: Document) -> None:
 
 
 def billing_v1(doc: Document) -> None:
-    """Store-scoped POS bills (../shared/seeds/002_...): {"success", "message", "data"} envelopes."""
+    """Store-scoped POS bills (docs/contracts/002_...): {"success", "message", "data"} envelopes."""
     doc.tag("Billing v1", "Store-scoped POS bills with computed GST totals")
     failure = doc.schema("V1Failure", obj({"success": {"const": False}, "message": string(),
                                            "errors": {"type": "object"}}, ["success", "message"]))
@@ -510,7 +511,7 @@ def billing_v1(doc: Document) -> None:
 
 
 def jewellery(doc: Document) -> None:
-    """The jewellery contract's root paths (../shared/seeds/001_...). Add each route here as it is built."""
+    """The jewellery contract's root paths (docs/contracts/001_...). Add each route here as it is built."""
     doc.tag("Jewellery", "Jewellery pieces and invoices at the contract's root paths")
 
 
