@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask seed-demo`, `flask create-admin`."""
+"""Flask CLI commands: `flask seed-demo`, `flask purge-idempotency-keys`, `flask create-admin`."""
 from __future__ import annotations
 
 import click
