@@ -19,7 +19,8 @@ from tests.fixtures_documents import make_bill  # noqa: F401  (a fixture)
 from tests.fixtures_pos import sign_in
 from tests.test_web_auth import web_login
 
-OOB_FLASH = re.compile(r'<div id="flashes" hx-swap-oob="true">\s*<p class="flash flash-error" role="status">([^<]+)</p>')
+OOB_FLASH = re.compile(
+    r'<div id="flashes" hx-swap-oob="true">\s*<p class="flash flash-error" role="status">([^<]+)</p>')
 SESSION_COOKIE, REMEMBER_COOKIE = "session", "remember_token"
 
 
