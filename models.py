@@ -118,6 +118,8 @@ class User(UserMixin, db.Model):
     is_verify: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     token_version: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Web sign-ins only: logout bumps it, so every session and remember-me cookie minted before is dead.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     current_store_id: Mapped[Optional[int]] = mapped_column(ForeignKey("store.id", ondelete="SET NULL"))
     totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_column()
@@ -126,8 +128,9 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def get_id(self) -> str:
-        # The token version is part of the session id, so a password reset ends every web session too.
-        return f"{self.id}:{self.token_version}"
+        # Both versions are part of the session id: a password reset (token_version) ends every web session
+        # and API token, a logout (session_version) every web session and remember-me cookie.
+        return f"{self.id}:{self.token_version}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:

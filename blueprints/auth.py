@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from blueprints.decorators import auth_per_ip, login_per_account, mail_per_account, otp_per_account
 from blueprints.forms import (
@@ -18,6 +18,7 @@ from blueprints.forms import (
     SignupForm,
     apply_errors,
 )
+from blueprints.htmx import is_htmx, session_ended
 from extensions import db, login_manager
 from models import User
 from services import accounts
@@ -34,15 +35,26 @@ CODE_SHAPE = "Enter the 6-digit code."
 
 @login_manager.user_loader
 def load_user(session_id: str) -> Optional[User]:
-    """Session ids are "<user id>:<token version>", so bumping the version ends old sessions."""
+    """Session ids are "<user id>:<token version>:<session version>" (User.get_id): bumping either ends them."""
     try:
-        user_id, version = (int(part) for part in session_id.split(":", 1))
-    except ValueError:
+        user_id, token_version, session_version = (int(part) for part in session_id.split(":"))
+    except ValueError:  # also the two-part ids of before session_version: one new sign-in
         return None
     user = db.session.get(User, user_id)
-    if user is None or user.token_version != version or not user.is_active_account:
+    if user is None or not user.is_active_account:
+        return None
+    if (user.token_version, user.session_version) != (token_version, session_version):
         return None
     return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """No session: the login page, then back here; an HTMX request gets it as a whole page (HX-Redirect)."""
+    if is_htmx():
+        return session_ended()
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -238,10 +250,13 @@ def resend_login():
 
 @bp.post("/logout")
 def logout():
-    """End the session (and the remember-me cookie)."""
+    """End the session on the server: no copy of its cookie or of the remember-me cookie signs in again."""
     EmptyForm()  # the CSRF token was already checked by CSRFProtect
-    logout_user()
+    if current_user.is_authenticated:
+        accounts.end_web_sessions(current_user._get_current_object())
+        db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it leaves the note that makes Flask-Login delete the remember-me cookie
     flash("You are logged out.", "success")
     return redirect(url_for(".login"), 303)
 

@@ -125,9 +125,7 @@ def _detail_context(bill, **extra) -> dict:
 def detail(bill_id: int):
     """A saved bill: number, lines, totals, payments, status; print, PDF, email, take a payment, cancel."""
     bill = _bill(bill_id)
-    response = make_response(render_template("bills/detail.html", **_detail_context(bill)))
-    response.vary.add("HX-Request")
-    return response
+    return render_template("bills/detail.html", **_detail_context(bill))
 
 
 def _done(bill, message: str):
@@ -224,9 +222,6 @@ def delete_held(held_id: str):
     till_service.delete_held(g.store, current_user, held_bill)
     db.session.commit()
     if wants_fragment():
-        response = make_response(render_template("pos/_flash.html", oob=True, message="Held bill deleted.",
-                                                 category="success"))
-        response.vary.add("HX-Request")
-        return response
+        return render_template("pos/_flash.html", oob=True, message="Held bill deleted.", category="success")
     flash("Held bill deleted.", "success")
     return redirect(url_for("bills.held"), 303)

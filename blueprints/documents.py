@@ -116,9 +116,7 @@ def email(bill_id: int):
 
 
 def _email_form(page: dict, status: int) -> Response:
-    response = make_response(render_template("documents/_email_form.html", page=page), status)
-    response.vary.add("HX-Request")
-    return response
+    return make_response(render_template("documents/_email_form.html", page=page), status)
 
 
 @bp.get("/shared/<token>")

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from blueprints.api.common import DRF, HTML, V1, ApiError, error_body, json_response, surface_for
+from blueprints.htmx import error_page, is_htmx, session_ended
 from extensions import db
 from services.errors import DomainError
 
@@ -51,22 +53,21 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         surface = surface_for(request.path)
         if surface == HTML:
-            return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status
+            return error_page(exc.status, exc.message)
         return json_response(error_body(surface, exc.status, exc.message, exc.errors or None), exc.status)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):
-        return render_template("errors/error.html", code=400, message=exc.description), 400
+        if is_htmx() and not current_user.is_authenticated:  # the session (and its CSRF token) is gone
+            return session_ended()
+        return error_page(400, f"{exc.description} Reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
         surface = surface_for(request.path)
         code = exc.code or 500
         if surface == HTML:
-            response = exc.get_response()
-            response.data = render_template("errors/error.html", code=code, message=exc.description)
-            response.content_type = "text/html; charset=utf-8"
-            return response
+            return error_page(code, exc.description or exc.name, exc.get_response())
         message = _drf_message(exc) if surface == DRF else _json_message(exc)
         response = json_response(error_body(surface, code, message), code)
         for name in ("Allow", "Retry-After"):
@@ -82,7 +83,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         surface = surface_for(request.path)
         if surface == HTML:
-            return render_template("errors/error.html", code=500, message=InternalServerError.description), 500
+            return error_page(500, InternalServerError.description)
         message = DRF_MESSAGES[500] if surface == DRF else "Internal server error"
         return json_response(error_body(surface, 500, message), 500)
 

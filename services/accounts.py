@@ -383,6 +383,12 @@ def _set_password(user: User, password: str, how: str) -> None:
     )
 
 
+def end_web_sessions(user: User) -> None:
+    """Logout: every web session and remember-me cookie of the user stops signing in; API tokens stay."""
+    user.session_version = User.session_version + 1  # in SQL, so two logouts at once both count
+    db.session.flush()
+
+
 # --------------------------------------------------------------------------- stores, staff and roles
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from extensions import db
 from models import Bill, Product, User
-from services.access import current_store_for, membership_for
+from services.access import current_store_for, has_role, membership_for
 
 
 def store_today_bounds(store) -> tuple[datetime, datetime]:
@@ -18,6 +18,7 @@ def store_today_bounds(store) -> tuple[datetime, datetime]:
 
 
 def home_summary(user: User) -> dict | None:
+    """Today in the user's current store: counts for everyone, money figures for managers and owners only."""
     store = current_store_for(user)
     if store is None:
         return None
@@ -46,11 +47,8 @@ def home_summary(user: User) -> dict | None:
         )
     ).scalar_one()
     membership = membership_for(user, store)
-    return {
-        "store": store,
-        "role": membership.role if membership else None,
-        "bills_today": count,
-        "sales_today": total,
-        "dues_today": dues,
-        "low_stock": low_stock,
-    }
+    role = membership.role if membership else None
+    summary = {"store": store, "role": role, "bills_today": count, "low_stock": low_stock}
+    if has_role(role, "manager"):  # cashiers get no reports of money (DESIGN.md)
+        summary |= {"sales_today": total, "dues_today": dues}
+    return summary
