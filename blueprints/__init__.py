@@ -26,3 +26,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    from blueprints.guards import register_guards
+
+    register_guards(app)

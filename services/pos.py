@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
-from services import billing, numbering
+from services import billing, bounds, numbering
 from services.access import has_role, require_role
 from services.bill_payload import parse_decimal, parse_int, parse_new_customer
 from services.documents import qr_png_data_uri, upi_uri
@@ -533,7 +533,7 @@ def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:
     state = state_of(draft)
     if state["lines"]:
         hold(store, user, state)
-    resumed, skipped = from_v1_payload(store, held.payload or {})
+    resumed, skipped = from_v1_payload(store, bounds.scrub(held.payload or {}))  # held before the text guard
     keep(draft, resumed)
     db.session.delete(held)
     db.session.flush()
