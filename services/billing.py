@@ -548,6 +548,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
         _add(errors, "mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
     if payment.amount is None or payment.amount <= 0:
         _add(errors, "amount", "Must be greater than 0")
+    elif problem := money_problem(payment.amount):
+        _add(errors, "amount", problem)
     elif money(payment.amount) > bill.due_amount:
         _add(errors, "amount", f"Amount exceeds the dues ({bill.due_amount})")
     raise_if(errors)

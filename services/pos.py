@@ -109,7 +109,11 @@ def _whole(raw: Any, key: str, errors: FieldErrors) -> int | None:
 
 def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Decimal | None:
     raw = (raw or "").strip() if isinstance(raw, str) else raw
-    return parse_decimal(raw if raw not in ("", None) else default, key, errors)
+    value = parse_decimal(raw if raw not in ("", None) else default, key, errors)
+    if problem := bounds.money_problem(value):  # every amount typed at the till fits Numeric(12,2)
+        errors.add(key, problem)
+        return None
+    return value
 
 
 def _text(value: Any, limit: int = 100) -> str:

@@ -316,6 +316,19 @@ def test_namaste_billing_refuses_quantities_beyond_the_bound(shop, make_product,
     assert counts() == before
 
 
+@pytest.mark.parametrize("amount", ["1e30", "1e309", "1e999"])
+def test_a_later_payment_beyond_numeric_12_2_is_refused_on_the_bills_page(client, billing_shop, amount):
+    saved = client.post(billing_shop.url + "/bills", json=cash_bill(billing_shop.haircut.uid, item_type="service"),
+                        headers=billing_shop.headers)
+    bill = db.session.execute(select(Bill)).scalar_one()
+    sign_in(client, billing_shop.owner)
+    before = counts()
+    response = client.post_form(f"/bills/{bill.id}/payments", {"mode": "cash", "amount": amount}, htmx=True)
+    assert saved.status_code == 201 and response.status_code == 422  # the page's answer to a refused form
+    assert f"Must be at most {bounds.MAX_MONEY}" in response.get_data(as_text=True)
+    assert counts() == before
+
+
 @pytest.mark.parametrize("qty", ["1000000000", "1000000000000000", "100000000000000000000", "1e30"])
 def test_the_till_refuses_quantities_beyond_the_bound_and_keeps_the_line(client, till, qty):
     state = till_state(till)
@@ -332,6 +345,21 @@ def test_the_till_refuses_flat_discounts_beyond_numeric_12_2(client, till, value
                                 htmx=True)
     assert response.status_code == 422
     assert till_state(till) == state
+
+
+@pytest.mark.parametrize("form", [
+    {"payment_mode": "cash", "discount": "1e30"},
+    {"payment_mode": "cash", "tendered": "1e309"},
+    {"payment_mode": "split", "split_mode": ["cash", "upi"], "split_amount": ["1e999", "1"],
+     "split_reference": ["", ""]},
+], ids=["discount", "tendered", "split"])
+def test_the_till_refuses_payment_amounts_beyond_numeric_12_2_and_stays_usable(client, till, form):
+    state = till_state(till)
+    response = client.post_form("/pos/payment", form, htmx=True)
+    assert response.status_code == 422
+    assert f"Must be at most {bounds.MAX_MONEY}" in response.get_data(as_text=True)
+    assert till_state(till) == state
+    assert client.get("/pos").status_code == 200
 
 
 # --------------------------------------------------------------------------- page numbers
