@@ -34,6 +34,8 @@ def guard_request() -> None:
             abort(413)
     _check_url()
     _check_headers()
+    if any(isinstance(v, int) and v > bounds.MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)  # /bills/<int:id> and friends: no row has such an id, and SQLite cannot even look it up
     if request.mimetype in FORM_TYPES:
         _check_form()
     elif request.method in BODY_METHODS:

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12,2)
 MAX_QTY = 999_999  # one bill line; the column is a 32-bit Integer, and qty x rate must still fit MAX_MONEY
+MAX_ID = 2**31 - 1  # Integer primary keys: a larger id cannot exist (and SQLite cannot even bind it)
 MAX_PAGE = 2**31 - 1  # page numbers of every list (OFFSET = (page - 1) x limit stays inside 64 bits)
 MAX_JSON_DEPTH = 32  # arrays and objects inside each other; a bill needs 4
 MAX_HOLD_BYTES = 256 * 1024  # a held bill's body (Billing v1) and every till POST
@@ -39,6 +40,14 @@ def money_problem(value: Optional[Decimal]) -> Optional[str]:
     if not value.is_finite() or abs(value) > MAX_MONEY:
         return f"Must be at most {MAX_MONEY}"
     return None
+
+
+def row_id(raw: Any) -> Optional[int]:
+    """A primary key typed as a whole number (text or int) that could exist, or None."""
+    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
 
 
 def qty_problem(value: Any) -> Optional[str]:

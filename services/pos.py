@@ -141,10 +141,7 @@ def find_by_code(store: Store, code: str) -> Product | None:
 
 
 def product_in_store(store: Store, product_id: Any) -> Product:
-    try:
-        pid = int(product_id)
-    except (TypeError, ValueError):
-        pid = None
+    pid = bounds.row_id(product_id)
     product = db.session.get(Product, pid) if pid is not None else None
     if product is None or product.store_id != store.id or product.archived:
         raise ValidationError.field("product_id", "Catalog item not found in this store")
@@ -186,7 +183,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     staff = None
     staff_raw = form.get("staff_id", current.get("staff_id"))
     if staff_raw not in (None, ""):
-        staff = db.session.get(Staff, int(staff_raw)) if str(staff_raw).isdigit() else None
+        staff = db.session.get(Staff, bounds.row_id(staff_raw)) if bounds.row_id(staff_raw) else None
         if staff is None or staff.store_id != store.id or not staff.active:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
     billing.raise_if(errors)
@@ -207,7 +204,7 @@ def remove_line(state: dict[str, Any], index: int) -> None:
 
 
 def customer_party(store: Store, party_id: Any) -> Party:
-    party = db.session.get(Party, int(party_id)) if str(party_id or "").isdigit() else None
+    party = db.session.get(Party, bounds.row_id(party_id)) if bounds.row_id(party_id) else None
     if party is None or party.store_id != store.id or party.Category_type != "Customer" or party.customer is None:
         raise ValidationError.field("customer_id", "Customer not found in this store")
     return party
