@@ -132,6 +132,13 @@ def test_accounts_api_refuses_deep_json_before_the_rate_limit_key_reads_it(clien
     assert counts() == before
 
 
+@pytest.mark.parametrize("app_config_overrides", [{"RATELIMIT_ENABLED": True}])
+@pytest.mark.parametrize("path", ["/api/login/", "/api/verify-login-otp/"])
+def test_the_guard_runs_before_the_rate_limit_reads_the_email_from_the_body(client, path):
+    drf_error(client.post(path, data=b"[" * 100000, headers=JSON), {"detail": DEPTH})
+    drf_error(client.post(path, data=b'{"a":' * 50000, headers=JSON), {"detail": DEPTH})
+
+
 def test_jewellery_paths_answer_deep_json_in_their_envelope(client):
     response = client.post("/add-invoice", data=b"[" * 100000, headers=JSON)
     assert response.status_code == 400
