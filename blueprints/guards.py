@@ -3,7 +3,7 @@ JSON body that cannot be stored is a 400, and an oversized held bill or till pos
 own envelope. The limits are services.bounds'; docs/api.md ("Input limits") describes them for clients."""
 from __future__ import annotations
 
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 from urllib.parse import unquote_to_bytes
 
 import simplejson
@@ -42,7 +42,7 @@ def guard_request() -> None:
         _check_json()
 
 
-def reject(message: str, where: Optional[str] = None, status: int = 400) -> NoReturn:
+def reject(message: str, where: str | None = None, status: int = 400) -> NoReturn:
     """Answer at once in the surface's envelope; `where` names the field, as each surface words field errors."""
     surface = surface_for(request.path)
     if surface == HTML:
@@ -126,4 +126,3 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-__all__ = ["register_guards", "guard_request", "reject", "page_arg", "V1"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any, Optional
+from typing import Any
 
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12,2)
 MAX_QTY = 999_999  # one bill line; the column is a 32-bit Integer, and qty x rate must still fit MAX_MONEY
@@ -33,7 +33,7 @@ _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 # --------------------------------------------------------------------------- numbers
 
 
-def money_problem(value: Optional[Decimal]) -> Optional[str]:
+def money_problem(value: Decimal | None) -> str | None:
     """Why an amount cannot be stored in a Numeric(12,2) column, or None."""
     if value is None:
         return None
@@ -42,7 +42,7 @@ def money_problem(value: Optional[Decimal]) -> Optional[str]:
     return None
 
 
-def row_id(raw: Any) -> Optional[int]:
+def row_id(raw: Any) -> int | None:
     """A primary key typed as a whole number (text or int) that could exist, or None."""
     text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
     if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
@@ -50,7 +50,7 @@ def row_id(raw: Any) -> Optional[int]:
     return int(text)
 
 
-def qty_problem(value: Any) -> Optional[str]:
+def qty_problem(value: Any) -> str | None:
     """Why a line quantity is out of range, or None (its type is checked elsewhere)."""
     if isinstance(value, int) and not isinstance(value, bool) and value > MAX_QTY:
         return f"Quantity must be at most {MAX_QTY}"
@@ -60,7 +60,7 @@ def qty_problem(value: Any) -> Optional[str]:
 # --------------------------------------------------------------------------- text
 
 
-def text_problem(text: str) -> Optional[str]:
+def text_problem(text: str) -> str | None:
     """Why a string cannot be stored: a NUL or a lone surrogate; None when it is fine."""
     if "\x00" in text:
         return NUL_MESSAGE
@@ -94,7 +94,7 @@ def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
 
 
-def json_text_problem(value: Any, where: str = "") -> Optional[tuple[str, str]]:
+def json_text_problem(value: Any, where: str = "") -> tuple[str, str] | None:
     """The first string (key or value) in parsed JSON that cannot be stored: (its path, why), or None."""
     if isinstance(value, str):
         problem = text_problem(value)

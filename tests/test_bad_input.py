@@ -13,8 +13,20 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import (AuditLog, Bill, BillItem, Customer, HeldBill, IdempotencyRecord, Party, Payment, PosDraft,
-                    Product, StockMove, User)
+from models import (
+    AuditLog,
+    Bill,
+    BillItem,
+    Customer,
+    HeldBill,
+    IdempotencyRecord,
+    Party,
+    Payment,
+    PosDraft,
+    Product,
+    StockMove,
+    User,
+)
 from services import bounds
 from tests.fixtures_billing import cash_bill
 from tests.fixtures_pos import sign_in
@@ -204,7 +216,8 @@ def test_billing_v1_refuses_nul_and_bad_utf8_in_path_query_and_headers(client, b
     v1_error(client.get(url + "/catalog?q=a%00b", headers=headers), field="query", message=NUL)
     v1_error(client.get(url + "/customers?q=%ED%A0%80", headers=headers), field="query", message=ENCODING)
     v1_error(client.get(url + "/catalog", headers=headers,
-                        environ_overrides={"PATH_INFO": (url + "/catalog\xed\xa0\x80")}), field="path", message=ENCODING)
+                        environ_overrides={"PATH_INFO": url + "/catalog\xed\xa0\x80"}),
+             field="path", message=ENCODING)
     v1_error(client.get(url + "/catalog", headers={**headers, "X-Till": "a\x00b"}), field="headers.X-Till", message=NUL)
     before = counts()
     v1_error(client.post(url + "/bills?note=%00", json=cash_bill(billing_shop.shampoo.uid), headers=headers),

@@ -68,7 +68,8 @@ def check_web(results, clash: str) -> None:
 
 def _counts() -> tuple[int, int, int]:
     db.session.expire_all()
-    return tuple(db.session.execute(select(func.count()).select_from(m)).scalar_one() for m in (User, Store, Membership))
+    models = (User, Store, Membership)
+    return tuple(db.session.execute(select(func.count()).select_from(m)).scalar_one() for m in models)
 
 
 @pytest.mark.postgres_only
