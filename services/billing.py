@@ -253,6 +253,7 @@ def _check_bounds(draft: BillDraft, errors: dict[str, list[str]]) -> None:
 
 
 def _check_priced_bounds(priced: PricedBill, errors: dict[str, list[str]]) -> None:
+    """The engine's amounts fit Numeric(12,2) too (qty x rate can outgrow the column even when each fits)."""
     totals = priced.totals
     if any(money_problem(v) for v in (totals.sub_total, totals.grand_total, totals.paid, totals.dues)) or any(
         money_problem(line.base_amount) or money_problem(line.line_total) for line in priced.lines
