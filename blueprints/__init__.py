@@ -29,3 +29,6 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.hooks import register_hooks
 
     register_hooks(app)
+    from blueprints.guards import register_guards
+
+    register_guards(app)

@@ -15,6 +15,7 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_login import current_user
 
 from blueprints.decorators import role_required
+from blueprints.guards import page_arg
 from blueprints.htmx import render_page_or_fragment, wants_fragment
 from extensions import db
 from models import BILL_STATUSES
@@ -63,10 +64,9 @@ def _filters() -> tuple[BillFilters, dict, dict]:
     """The list's query string, checked: (filters, list_bills arguments, errors beside the fields)."""
     args = request.args
     errors: dict = {}
-    page = args.get("page", "1")
     filters = BillFilters(q=args.get("q", "").strip()[:100], start=args.get("from", "").strip(),
                           end=args.get("to", "").strip(), status=args.get("status", ""),
-                          sort=args.get("sort", "date_desc"), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+                          sort=args.get("sort", "date_desc"), page=page_arg())
     if filters.status and filters.status not in BILL_STATUSES:
         errors["status"] = ["Choose paid, partial or unpaid."]
         filters.status = ""
@@ -188,8 +188,7 @@ def cancel(bill_id: int):
 @role_required("cashier")
 def held():
     """Bills parked at the till (by the page or the API), newest first."""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     rows, total = billing.list_held(g.store, page=page, limit=PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", held=rows, total=total, page_no=page,

@@ -14,6 +14,7 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_login import current_user
 
 from blueprints.decorators import role_required
+from blueprints.guards import page_arg
 from blueprints.htmx import wants_fragment
 from extensions import db
 from services import idempotency
@@ -40,8 +41,7 @@ def _draft(lock: bool = True):
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
+    return page_arg()
 
 
 def _search(q: str, page: int = 1):

@@ -46,6 +46,7 @@ from extensions import db
 from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit, numbering, stock
 from services.access import require_role
+from services.bounds import MAX_MONEY, money_problem, qty_problem
 from services.errors import ValidationError
 from services.formatting import iso_z
 from services.parties import DuplicateCustomer, create_customer, find_customer_by_phone
@@ -234,6 +235,33 @@ def _check_payments(draft: BillDraft, errors: dict[str, list[str]]) -> None:
                 _add(errors, "payments[0].amount", "Must equal payment_amount")
 
 
+def _check_bounds(draft: BillDraft, errors: dict[str, list[str]]) -> None:
+    """Every number fits its column (services.bounds) before pricing or writing: no overflow, no 1.18e+16."""
+    for index, line in enumerate(draft.lines):
+        where = _line_field(line, index)
+        checks = [("qty", qty_problem(line.qty)), ("rate", money_problem(line.unit_price))]
+        if line.discount_type == "flat":
+            checks.append(("discount_value", money_problem(line.discount_value)))
+        for name, problem in checks:
+            if problem:
+                _add(errors, f"{where}.{name}", problem)
+    for index, payment in enumerate(draft.payments):
+        if problem := money_problem(payment.amount):
+            _add(errors, f"payments[{index}].amount", problem)
+    for name in ("payment_amount", "discount"):
+        if problem := money_problem(getattr(draft, name)):
+            _add(errors, name, problem)
+
+
+def _check_priced_bounds(priced: PricedBill, errors: dict[str, list[str]]) -> None:
+    """The engine's amounts fit Numeric(12,2) too (qty x rate can outgrow the column even when each fits)."""
+    totals = priced.totals
+    if any(money_problem(v) for v in (totals.sub_total, totals.grand_total, totals.paid, totals.dues)) or any(
+        money_problem(line.base_amount) or money_problem(line.line_total) for line in priced.lines
+    ):
+        _add(errors, "items", f"The bill's amounts must be at most {MAX_MONEY}")
+
+
 def load_coupons(store: Store, codes: list[str], now: datetime, errors: dict[str, list[str]]) -> list[Coupon]:
     """The store's coupons for these codes, each active, inside its window and with uses left."""
     if not codes:
@@ -274,6 +302,7 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[Price
     errors: dict[str, list[str]] = {}
     _check_lines(store, draft, errors)
     _check_payments(draft, errors)
+    _check_bounds(draft, errors)
     if draft.discount is None or draft.discount < 0:
         _add(errors, "discount", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
@@ -281,6 +310,8 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[Price
     coupons = load_coupons(store, draft.coupon_codes, now, errors)
     raise_if(errors)
     priced = price_draft(store, draft, coupons)
+    _check_priced_bounds(priced, errors)
+    raise_if(errors)
     total = draft.client_totals.total_amount if draft.client_totals else priced.totals.grand_total
     if draft.client_totals is None and priced.totals.paid > total:
         field_name = "payment_amount" if draft.payment_mode else "payments"
@@ -521,6 +552,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
         _add(errors, "mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
     if payment.amount is None or payment.amount <= 0:
         _add(errors, "amount", "Must be greater than 0")
+    elif problem := money_problem(payment.amount):
+        _add(errors, "amount", problem)
     elif money(payment.amount) > bill.due_amount:
         _add(errors, "amount", f"Amount exceeds the dues ({bill.due_amount})")
     raise_if(errors)

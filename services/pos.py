@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
-from services import billing, numbering
+from services import billing, bounds, numbering
 from services.access import has_role, require_role
 from services.bill_payload import parse_decimal, parse_int, parse_new_customer
 from services.documents import qr_png_data_uri, upi_uri
@@ -109,7 +109,11 @@ def _whole(raw: Any, key: str, errors: FieldErrors) -> int | None:
 
 def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Decimal | None:
     raw = (raw or "").strip() if isinstance(raw, str) else raw
-    return parse_decimal(raw if raw not in ("", None) else default, key, errors)
+    value = parse_decimal(raw if raw not in ("", None) else default, key, errors)
+    if problem := bounds.money_problem(value):  # every amount typed at the till fits Numeric(12,2)
+        errors.add(key, problem)
+        return None
+    return value
 
 
 def _text(value: Any, limit: int = 100) -> str:
@@ -137,10 +141,7 @@ def find_by_code(store: Store, code: str) -> Product | None:
 
 
 def product_in_store(store: Store, product_id: Any) -> Product:
-    try:
-        pid = int(product_id)
-    except (TypeError, ValueError):
-        pid = None
+    pid = bounds.row_id(product_id)
     product = db.session.get(Product, pid) if pid is not None else None
     if product is None or product.store_id != store.id or product.archived:
         raise ValidationError.field("product_id", "Catalog item not found in this store")
@@ -182,7 +183,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     staff = None
     staff_raw = form.get("staff_id", current.get("staff_id"))
     if staff_raw not in (None, ""):
-        staff = db.session.get(Staff, int(staff_raw)) if str(staff_raw).isdigit() else None
+        staff = db.session.get(Staff, bounds.row_id(staff_raw)) if bounds.row_id(staff_raw) else None
         if staff is None or staff.store_id != store.id or not staff.active:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
     billing.raise_if(errors)
@@ -203,7 +204,7 @@ def remove_line(state: dict[str, Any], index: int) -> None:
 
 
 def customer_party(store: Store, party_id: Any) -> Party:
-    party = db.session.get(Party, int(party_id)) if str(party_id or "").isdigit() else None
+    party = db.session.get(Party, bounds.row_id(party_id)) if bounds.row_id(party_id) else None
     if party is None or party.store_id != store.id or party.Category_type != "Customer" or party.customer is None:
         raise ValidationError.field("customer_id", "Customer not found in this store")
     return party
@@ -534,7 +535,7 @@ def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:
     state = state_of(draft)
     if state["lines"]:
         hold(store, user, state)
-    resumed, skipped = from_v1_payload(store, held.payload or {})
+    resumed, skipped = from_v1_payload(store, bounds.scrub(held.payload or {}))  # held before the text guard
     keep(draft, resumed)
     db.session.delete(held)
     db.session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import current_app, has_app_context
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from extensions import db
@@ -11,6 +12,7 @@ from models import DEFAULT_CATEGORIES, DEFAULT_PAYMENT_METHODS, Category, Member
 from services.errors import ValidationError
 
 MIN_PASSWORD_LENGTH = 8
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 def password_hash_method() -> str:
@@ -25,11 +27,14 @@ def hash_password(password: str) -> str:
 def ensure_payment_methods() -> list[PaymentMethod]:
     """The shared list of payment methods, created once."""
     existing = {m.name: m for m in db.session.execute(db.select(PaymentMethod)).scalars()}
-    for name in DEFAULT_PAYMENT_METHODS:
-        if name not in existing:
-            existing[name] = PaymentMethod(name=name)
-            db.session.add(existing[name])
-    db.session.flush()
+    missing = [name for name in DEFAULT_PAYMENT_METHODS if name not in existing]
+    if missing:
+        try:
+            with db.session.begin_nested():
+                db.session.add_all(PaymentMethod(name=name) for name in missing)
+        except IntegrityError:  # the first signups of a new database, at the same time: theirs are as good
+            pass
+        existing = {m.name: m for m in db.session.execute(db.select(PaymentMethod)).scalars()}
     return [existing[name] for name in DEFAULT_PAYMENT_METHODS]
 
 
@@ -53,7 +58,7 @@ def validate_new_account(username: str, email: str, password: str) -> dict[str, 
     if not username or not username.strip():
         errors["username"] = ["This field may not be blank."]
     elif db.session.execute(db.select(User.id).filter_by(username=username.strip())).first():
-        errors["username"] = ["A user with that username already exists."]
+        errors["username"] = [USERNAME_TAKEN]
     if not email or "@" not in email:
         errors["email"] = ["Enter a valid email address."]
     elif db.session.execute(db.select(User.id).filter_by(email=email.strip().lower())).first():
@@ -85,8 +90,14 @@ def create_owner(
         business_name=business_name,
         is_verify=verified,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        # Another signup took the username or email between the check above and this insert: answer as the
+        # check would have (the other one has committed, so the check sees it now).
+        errors = validate_new_account(username, email, password)
+        raise ValidationError("Invalid account details", errors or {"username": [USERNAME_TAKEN]}) from exc
     name = store_name or business_name or f"{user.username}'s shop"
     store = create_store(user, name, business_kind=business_kind)
     return user, store

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
 from extensions import db
 from models import BILL_STATUSES, PRODUCT_TYPES, Bill, HeldBill, Membership, Store
-from services import billing, numbering
+from services import billing, bounds, numbering
 from services.bill_payload import parse_bill_payload
 from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
 
@@ -39,6 +39,7 @@ def _store_for(store_uid: str) -> Store:
 
 def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: Optional[int] = None) -> int:
     raw = request.args.get(name)
+    maximum = maximum or bounds.MAX_PAGE  # OFFSET must stay inside the database's integers
     if raw is None or raw == "":
         return default
     try:

@@ -11,6 +11,7 @@ import simplejson
 from flask import Response, current_app, g, request
 
 from extensions import db
+from services import bounds
 from services.access import current_store_for, membership_for
 from services.errors import DomainError
 from services.tokens import TokenError, user_for_access_token
@@ -67,6 +68,8 @@ def error_body(surface: str, status: int, message: str, errors: Optional[dict] =
 def json_response(payload: Any, status: int = 200, headers: Optional[dict] = None) -> Response:
     """JSON with Decimals written as exact numbers (1062.00), as Billing v1 clients expect."""
     body = simplejson.dumps(payload, use_decimal=True, ensure_ascii=False)
+    if bounds.text_problem(body) == bounds.SURROGATE_MESSAGE:  # a row stored before the input guard
+        body = simplejson.dumps(bounds.scrub(payload), use_decimal=True, ensure_ascii=False)
     response = current_app.response_class(body, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -99,6 +102,8 @@ def read_json(surface: str) -> dict:
         if surface == DRF:
             raise ApiError(400, "", body={"non_field_errors": ["No data provided"]})
         raise ApiError(400, "Request body must be a JSON object", errors={"body": ["Request body is required"]})
+    if bounds.json_too_deep(raw):  # blueprints.guards refuses it first; this keeps read_json safe on its own
+        raise ApiError(400, bounds.DEPTH_MESSAGE, errors={"body": [bounds.DEPTH_MESSAGE]} if surface == V1 else None)
     try:
         data = simplejson.loads(raw, use_decimal=True)
     except (ValueError, UnicodeDecodeError) as exc:
