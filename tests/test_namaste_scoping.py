@@ -158,10 +158,13 @@ def cashier(shop, make_shop):
     ("PUT", "/api/billing/?id=1", {"total_amount": "1.00"}),
     ("POST", "/api/categories/", {"name": "Toys"}),
 ])
-def test_cashiers_may_not_delete_or_change_prices_stock_or_money(cashier, method, path, body):
+def test_cashiers_may_not_delete_or_change_prices_stock_or_money(shop, cashier, method, path, body):
+    seen, before = my_records(shop), row_counts()
     response = cashier.call(method, path, body)
     assert response.status_code == 403
     assert response.get_json() == {"detail": "You do not have permission to perform this action."}
+    assert row_counts() == before
+    assert my_records(shop) == seen
 
 
 def test_cashiers_may_sell_add_customers_and_describe_products(cashier):
