@@ -297,8 +297,10 @@ def namaste(doc: Document) -> None:
     parties_get["responses"]["404"] = response("Invalid page, or Party not found",
                                                {"anyOf": [ref("DrfDetail"), ref("DrfError")]})
 
+    expense_amount = money_in(minimum="0.01")
+    expense_amount["anyOf"][0]["not"] = {"pattern": r"^0+(\.0+)?$"}  # at least 0.01, as the server checks
     expense_fields = {
-        "amount": money_in(), "date": DATE, "category": enum(EXPENSE_CATEGORIES), "description": NULLABLE_TEXT,
+        "amount": expense_amount, "date": DATE, "category": enum(EXPENSE_CATEGORIES), "description": NULLABLE_TEXT,
         "is_necessary": {"type": "boolean"},
     }
     doc.schema("ExpenseCreate", obj(expense_fields, ["amount", "date", "category"]))
@@ -426,8 +428,11 @@ def billing_v1(doc: Document) -> None:
               "403": response("Not a member of this store", failure), "404": response("Not found", failure)}
     store = path_param("store_id", string(format="uuid"), "The store's uid")
     money = {"type": "number", "minimum": 0, "maximum": 10 ** 10}
-    payment = obj({"mode": enum(["cash", "card", "upi", "wallet"]), "amount": {"type": "number", "exclusiveMinimum": 0},
-                   "reference": nullable(string(100)), "timestamp": DATETIME}, ["mode", "amount"])
+    payment_fields = {"mode": enum(["cash", "card", "upi", "wallet"]),
+                      "amount": {"type": "number", "exclusiveMinimum": 0},
+                      "reference": nullable(string(100)), "timestamp": DATETIME}
+    held_payment = obj(payment_fields, ["mode", "amount"])
+    payment = obj(payment_fields, ["mode", "amount", "timestamp"])
     item = obj({"line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": string(format="uuid"),
                 "staff_id": nullable(string(format="uuid")), "qty": integer(1),
                 "discount_type": enum(["percent", "flat"]), "discount_value": money,
@@ -444,10 +449,13 @@ def billing_v1(doc: Document) -> None:
         "payments": {"type": "array", "items": payment}, "billing_timestamp": DATETIME,
         "payment_timestamp": nullable(DATETIME),
     }
+    one_customer = {"oneOf": [{"required": ["customer_id"]}, {"required": ["customer"]}]}  # exactly one of the two
     bill_request = doc.schema("V1BillRequest", obj(bill_fields, ["items", "payment_mode", "payment_amount",
-                                                                 "billing_timestamp"]))
-    hold_request = doc.schema("V1HoldRequest", obj(bill_fields, ["items"], description="As Save Bill; payments "
-                                                   "optional, payment_mode defaults to none"))
+                                                                 "billing_timestamp"], **one_customer))
+    held_fields = {**bill_fields, "payments": {"type": "array", "items": held_payment}}
+    hold_request = doc.schema("V1HoldRequest", obj(held_fields, ["items"], **one_customer,
+                                                   description="As Save Bill; payments and timestamps optional, "
+                                                               "payment_mode defaults to none"))
     saved_bill = doc.schema("V1Bill", obj({
         "bill_id": string(format="uuid"), "invoice_number": string(), "created_at": DATETIME,
         "customer": nullable(obj({"id": string(), "name": string(), "phoneNumber": nullable(string()),
