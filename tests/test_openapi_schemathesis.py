@@ -168,3 +168,30 @@ def test_query_parameters_the_document_calls_invalid_are_refused(app, shop, real
         case.call_and_validate(app=app, headers=shop.headers, checks=NEGATIVE_CHECKS)
 
     run()
+
+
+# --------------------------------------------------------------------------- the paging edges the document states
+
+
+V1_PAGED = ["/bills", "/bills/held", "/catalog", "/customers"]
+
+
+@pytest.mark.parametrize("path", V1_PAGED)
+@pytest.mark.parametrize("query, field", [("page=2147483648", "page"), ("page=99999999999999999999", "page"),
+                                          ("page=0", "page"), ("limit=0", "limit"), ("limit=101", "limit")])
+def test_billing_v1_refuses_a_page_or_limit_outside_the_documented_range(shop, real_rows, path, query, field):
+    response = shop.get(f"/api/v1/billing/{real_rows.path['store_id']}{path}?{query}")
+    assert response.status_code == 400
+    assert field in response.get_json()["errors"]
+    largest = shop.get(f"/api/v1/billing/{real_rows.path['store_id']}{path}?page=2147483647&limit=100")
+    data = largest.get_json()["data"]
+    assert largest.status_code == 200 and data.get("items", data.get("held")) == []
+
+
+def test_namaste_page_size_is_read_leniently_as_documented(shop, real_rows):
+    """page_size=0 gives one result a page, 1000 gives 100, a word gives the default; nothing is refused."""
+    for size, expected in (("0", 1), ("-5", 1), ("1000", 100), ("ten", 10)):
+        response = shop.get(f"/api/categories/?page_size={size}")
+        assert response.status_code == 200
+        assert len(response.get_json()["results"]) == min(expected, response.get_json()["count"])
+    assert shop.get("/api/categories/?page=2147483648").get_json() == {"detail": "Invalid page."}
