@@ -11,16 +11,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import (
-    AuditLog,
-    Bill,
-    BillItem,
-    Coupon,
-    Customer,
-    HeldBill,
-    InvoiceCounter,
-    Payment,
-    Product,
-    Staff,
+    AuditLog, Bill, BillItem, Coupon, Customer, HeldBill, IdempotencyRecord, InvoiceCounter, Payment, Product, Staff,
     StockMove,
 )
 from tests.fixtures_billing import cash_bill, seed_bill
@@ -71,15 +62,20 @@ def test_seed_example_saves_with_every_computed_amount_to_the_paisa(client, bill
 
 def test_without_a_token_is_401_and_another_store_is_403(client, billing_shop, make_user, api_headers):
     shop = billing_shop
+    before = table_counts()
     assert client.post(f"{shop.url}/bills", json=seed_bill(shop.haircut.uid)).status_code == 401
     stranger = make_user("stranger")
     response = client.post(f"{shop.url}/bills", json=seed_bill(shop.haircut.uid), headers=api_headers(stranger))
     assert response.status_code == 403
     assert body_of(response)["success"] is False
+    held = client.post(f"{shop.url}/bills/hold", json=seed_bill(shop.haircut.uid), headers=api_headers(stranger))
+    assert held.status_code == 403
     for path in ("/bills", "/bills/held", "/catalog", "/customers"):
         assert client.get(shop.url + path, headers=api_headers(stranger)).status_code == 403
     assert client.get("/api/v1/billing/no-such-store/bills", headers=shop.headers).status_code == 403
-    assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 0
+    # No bill, held bill, customer, stock move, counter or audit row in either store.
+    assert table_counts() == before
+    assert db.session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar_one() == 0
 
 
 def test_a_cashier_may_bill(client, billing_shop, make_user, api_headers):

@@ -74,8 +74,6 @@ def test_jewellery_paths_use_the_success_envelope(client):
 
 
 def test_wrong_method_on_an_api_url_answers_405_in_drf_words(client, app):
-    from flask import Blueprint
-
     # A throwaway route proves the handler's wording without depending on any feature's endpoints.
     @app.route("/api/_probe/", methods=["GET"])
     def probe():
@@ -85,7 +83,6 @@ def test_wrong_method_on_an_api_url_answers_405_in_drf_words(client, app):
     assert response.status_code == 405
     assert response.get_json() == {"detail": 'Method "DELETE" not allowed.'}
     assert "GET" in response.headers["Allow"]
-    assert Blueprint  # imported for clarity of intent
 
 
 def test_unexpected_errors_answer_500_in_the_surface_envelope(client, app):

@@ -87,9 +87,20 @@ PATHS = {"product": "/api/products/", "party": "/api/parties/", "expense": "/api
 MATRIX = [(thing, method) for thing, methods in NOT_FOUND.items() for method in methods]
 
 
+def my_records(shop) -> dict:
+    """What the owner sees of each kind (a PUT or a cancelling DELETE changes this, not the row counts)."""
+    return {path: shop.get(path).get_json() for path in PATHS.values()}
+
+
+def row_counts() -> dict[str, int]:
+    return {m.__name__: db.session.execute(db.select(db.func.count()).select_from(m)).scalar_one()
+            for m in (Product, Party, Expense, Bill, BillItem, StockMove, Category, AuditLog)}
+
+
 @pytest.mark.parametrize("thing, method", MATRIX)
 def test_another_store_cannot_reach_my_records_and_hears_not_found(shop, other_shop, thing, method):
     ids = seed_everything(shop)
+    seen = my_records(shop)
     before = {m.__name__: db.session.execute(db.select(db.func.count()).select_from(m)).scalar_one()
               for m in (Product, Party, Expense, Bill, StockMove)}
     response = other_shop.call(method, f"{PATHS[thing]}?id={ids[thing]}", {"notes": "x"} if method == "PUT" else None)
@@ -100,6 +111,7 @@ def test_another_store_cannot_reach_my_records_and_hears_not_found(shop, other_s
     after = {m.__name__: db.session.execute(db.select(db.func.count()).select_from(m)).scalar_one()
              for m in (Product, Party, Expense, Bill, StockMove)}
     assert after == before
+    assert my_records(shop) == seen
 
 
 @pytest.mark.parametrize("path", ["/api/products/", "/api/parties/", "/api/expenses/", "/api/billing/"])
@@ -111,12 +123,17 @@ def test_another_store_lists_none_of_my_records(shop, other_shop, path):
 
 def test_another_store_cannot_use_my_ids_inside_its_bodies(shop, other_shop):
     seed_everything(shop)
+    seen, before = my_records(shop), row_counts()
     response = other_shop.post("/api/products/", dict(WIDGET, category=1))
+    assert response.status_code == 400
     assert response.get_json() == {"category": ['Invalid pk "1" - object does not exist.']}
     response = other_shop.post("/api/billing/", {"invoice_number": "B-1", "party": 1,
                                                  "items": [{"item": 1, "quantity": 1, "rate": "1"}]})
+    assert response.status_code == 400
     assert response.get_json() == {"party": ['Invalid pk "1" - object does not exist.'],
                                    "items": [{"item": ['Invalid pk "1" - object does not exist.']}]}
+    assert row_counts() == before  # nothing written in either store
+    assert my_records(shop) == seen  # my product's stock untouched
     own_category = other_shop.get("/api/categories/").get_json()["results"][0]["id"]
     assert own_category != 1
 
@@ -142,10 +159,13 @@ def cashier(shop, make_shop):
     ("PUT", "/api/billing/?id=1", {"total_amount": "1.00"}),
     ("POST", "/api/categories/", {"name": "Toys"}),
 ])
-def test_cashiers_may_not_delete_or_change_prices_stock_or_money(cashier, method, path, body):
+def test_cashiers_may_not_delete_or_change_prices_stock_or_money(shop, cashier, method, path, body):
+    seen, before = my_records(shop), row_counts()
     response = cashier.call(method, path, body)
     assert response.status_code == 403
     assert response.get_json() == {"detail": "You do not have permission to perform this action."}
+    assert row_counts() == before
+    assert my_records(shop) == seen
 
 
 def test_cashiers_may_sell_add_customers_and_describe_products(cashier):

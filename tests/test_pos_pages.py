@@ -458,6 +458,9 @@ def test_another_stores_held_bill_is_404(till, till_shop, make_user):
     foreign = db.session.execute(select(HeldBill)).scalar_one()
     assert till.post_form(f"/bills/held/{foreign.uid}/resume").status_code == 404
     assert till.post_form(f"/bills/held/{foreign.uid}/delete").status_code == 404
+    db.session.expire_all()
+    assert db.session.execute(select(HeldBill.uid, HeldBill.payload)).all() == [(foreign.uid, {"items": []})]
+    assert draft_state(till_shop, till_shop.cashier).get("lines", []) == []  # nothing was resumed into the till
 
 
 def test_clear_starts_a_new_bill_with_a_new_key(till, till_shop):

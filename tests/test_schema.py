@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -134,9 +134,13 @@ def test_naive_datetimes_are_refused_rather_than_guessed(make_store):
     db.session.rollback()
 
 
-def test_supplier_and_customer_rows_go_with_their_party(make_store, make_customer):
-    party = make_customer(make_store())
-    db.session.delete(party)
+def test_supplier_and_customer_rows_go_with_their_party(make_store, make_customer, make_supplier):
+    store = make_store()
+    customer, supplier = make_customer(store), make_supplier(store)
+    kept = make_supplier(store)
+    db.session.delete(customer)
+    db.session.delete(supplier)
     db.session.commit()
     assert db.session.execute(text("SELECT count(*) FROM customer")).scalar() == 0
-    assert Supplier  # the supplier side is covered by test_supplier_code_is_unique_per_store
+    assert db.session.execute(select(Supplier.party_id)).scalars().all() == [kept.id]
+    assert db.session.execute(text("SELECT count(*) FROM party")).scalar() == 1

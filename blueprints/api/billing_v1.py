@@ -11,6 +11,7 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
+from blueprints.api.openapi_spec import INT32_MAX
 from extensions import db
 from models import BILL_STATUSES, PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, bounds, numbering
@@ -37,7 +38,7 @@ def _store_for(store_uid: str) -> Store:
     return g.store
 
 
-def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: Optional[int] = None) -> int:
+def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: int = INT32_MAX) -> int:
     raw = request.args.get(name)
     maximum = maximum or bounds.MAX_PAGE  # OFFSET must stay inside the database's integers
     if raw is None or raw == "":
@@ -48,7 +49,7 @@ def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: O
         errors[name] = ["Must be a whole number"]
         return default
     if value < minimum or (maximum is not None and value > maximum):
-        errors[name] = [f"Must be from {minimum} to {maximum}" if maximum else f"Must be at least {minimum}"]
+        errors[name] = [f"Must be from {minimum} to {maximum}"]
     return value
 
 

@@ -87,6 +87,11 @@ def enum(values: Iterable[str]) -> dict[str, Any]:
     return {"type": "string", "enum": list(values)}
 
 
+def query_choice(values: Iterable[str]) -> dict[str, Any]:
+    """A query filter: one of the values, or empty (`?type=`), which the server reads as no filter."""
+    return {"type": "string", "enum": [*values, ""]}
+
+
 MONEY_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["99.99"]}
 RATE_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["9.00"]}
 DATE = {"type": "string", "format": "date", "examples": ["2026-02-12"]}
@@ -104,8 +109,11 @@ def money_in(max_whole_digits: int = 10, minimum: str = "0") -> dict[str, Any]:
     ], "examples": ["99.99"]}
 
 
-def body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {JSON: {"schema": schema}}}
+def body(schema: dict[str, Any], required: bool = True, example: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"required": required, "content": {JSON: media}}
 
 
 def response(description: str, schema: Optional[dict[str, Any]] = None, media: str = JSON) -> dict[str, Any]:
@@ -172,7 +180,10 @@ def _page(item: dict[str, Any]) -> dict[str, Any]:
 
 PAGING = [
     query("page", integer(1), "Page number (default 1); a page past the end answers 404 Invalid page."),
-    query("page_size", integer(1, 100), "Results per page (default 10, at most 100)"),
+    # The server reads page_size leniently (as DRF does), so the document may not promise a refusal: 0 and
+    # negatives answer one result per page, more than 100 answers 100, anything not a whole number the default.
+    query("page_size", {"type": "string", "examples": ["10"]},
+          "Results per page: a whole number, clamped to 1..100; anything else gives the default (10)"),
 ]
 
 
@@ -279,7 +290,7 @@ def namaste(doc: Document) -> None:
                        "supplier": ref("Supplier")}, ["message", "party"])
     _crud(doc, "/api/parties/", "Parties", "Party", "PartyDetail", "PartyCreate", "PartyUpdate",
           created_schema=party_saved, updated_schema=party_saved,
-          list_params=[query("category_type", enum(["Customer", "Supplier"]), "Filter by type")])
+          list_params=[query("category_type", query_choice(["Customer", "Supplier"]), "Filter by type")])
     parties_get = doc.data["paths"]["/api/parties/"]["get"]
     parties_get["summary"] = "List parties, or get one with ?id="
     parties_get["parameters"].append(query("id", PK, "A party ID: answers that party with its customer/supplier"))
@@ -288,8 +299,10 @@ def namaste(doc: Document) -> None:
     parties_get["responses"]["404"] = response("Invalid page, or Party not found",
                                                {"anyOf": [ref("DrfDetail"), ref("DrfError")]})
 
+    expense_amount = money_in(minimum="0.01")
+    expense_amount["anyOf"][0]["not"] = {"pattern": r"^0+(\.0+)?$"}  # at least 0.01, as the server checks
     expense_fields = {
-        "amount": money_in(), "date": DATE, "category": enum(EXPENSE_CATEGORIES), "description": NULLABLE_TEXT,
+        "amount": expense_amount, "date": DATE, "category": enum(EXPENSE_CATEGORIES), "description": NULLABLE_TEXT,
         "is_necessary": {"type": "boolean"},
     }
     doc.schema("ExpenseCreate", obj(expense_fields, ["amount", "date", "category"]))
@@ -417,8 +430,11 @@ def billing_v1(doc: Document) -> None:
               "403": response("Not a member of this store", failure), "404": response("Not found", failure)}
     store = path_param("store_id", string(format="uuid"), "The store's uid")
     money = {"type": "number", "minimum": 0, "maximum": 10 ** 10}
-    payment = obj({"mode": enum(["cash", "card", "upi", "wallet"]), "amount": {"type": "number", "exclusiveMinimum": 0},
-                   "reference": nullable(string(100)), "timestamp": DATETIME}, ["mode", "amount"])
+    payment_fields = {"mode": enum(["cash", "card", "upi", "wallet"]),
+                      "amount": {"type": "number", "exclusiveMinimum": 0},
+                      "reference": nullable(string(100)), "timestamp": DATETIME}
+    held_payment = obj(payment_fields, ["mode", "amount"])
+    payment = obj(payment_fields, ["mode", "amount", "timestamp"])
     item = obj({"line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": string(format="uuid"),
                 "staff_id": nullable(string(format="uuid")), "qty": integer(1),
                 "discount_type": enum(["percent", "flat"]), "discount_value": money,
@@ -435,10 +451,13 @@ def billing_v1(doc: Document) -> None:
         "payments": {"type": "array", "items": payment}, "billing_timestamp": DATETIME,
         "payment_timestamp": nullable(DATETIME),
     }
+    one_customer = {"oneOf": [{"required": ["customer_id"]}, {"required": ["customer"]}]}  # exactly one of the two
     bill_request = doc.schema("V1BillRequest", obj(bill_fields, ["items", "payment_mode", "payment_amount",
-                                                                 "billing_timestamp"]))
-    hold_request = doc.schema("V1HoldRequest", obj(bill_fields, ["items"], description="As Save Bill; payments "
-                                                   "optional, payment_mode defaults to none"))
+                                                                 "billing_timestamp"], **one_customer))
+    held_fields = {**bill_fields, "payments": {"type": "array", "items": held_payment}}
+    hold_request = doc.schema("V1HoldRequest", obj(held_fields, ["items"], **one_customer,
+                                                   description="As Save Bill; payments and timestamps optional, "
+                                                               "payment_mode defaults to none"))
     saved_bill = doc.schema("V1Bill", obj({
         "bill_id": string(format="uuid"), "invoice_number": string(), "created_at": DATETIME,
         "customer": nullable(obj({"id": string(), "name": string(), "phoneNumber": nullable(string()),
@@ -448,6 +467,18 @@ def billing_v1(doc: Document) -> None:
                                                              "sgst_amount", "grand_total", "paid", "dues")}),
         "payments": {"type": "array", "items": {"type": "object"}},
     }, ["bill_id", "invoice_number", "created_at", "items", "totals", "payments"]))
+    example = {  # the contract's worked example: 1000.00 at 10 % off, 9 % + 9 %, bill discount 50, paid 612 + 400
+        "customer": {"name": "John Doe", "gender": "Male", "contact_no": "+919876543210", "address": "123 Main St"},
+        "referral_code": "REF123",
+        "items": [{"line_no": 1, "type": "service", "id": "b3f1c2d4-0000-4000-8000-000000000001", "staff_id": None,
+                   "qty": 1, "discount_type": "percent", "discount_value": 10, "cgst": 9, "sgst": 9}],
+        "discount": 50.00, "payment_mode": "split", "payment_amount": 1012.00,
+        "payments": [
+            {"mode": "upi", "amount": 612.00, "reference": "UPI-TXN-123", "timestamp": "2025-09-26T11:30:00.000Z"},
+            {"mode": "cash", "amount": 400.00, "reference": None, "timestamp": "2025-09-26T11:31:00.000Z"},
+        ],
+        "billing_timestamp": "2025-09-26T11:29:00.000Z", "payment_timestamp": "2025-09-26T11:31:00.000Z",
+    }
     idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": string(255, 1)}
     conflict = {"409": response("Idempotency-Key conflict", failure)}
     paging = [query("page", integer(1)), query("limit", integer(1, 100))]
@@ -459,15 +490,15 @@ def billing_v1(doc: Document) -> None:
     doc.path("/api/v1/billing/{store_id}/bills", "post", operation(
         "Save a bill (computed totals, invoice number, stock)", "Billing v1",
         {"201": response("Saved", ok(saved_bill)), **errors, **conflict},
-        request=body(bill_request), parameters=[store, idem], op_id="v1_save_bill"))
+        request=body(bill_request, example=example), parameters=[store, idem], op_id="v1_save_bill"))
     doc.path("/api/v1/billing/{store_id}/bills", "get", operation(
         "List bills", "Billing v1",
         {"200": response("Bills", ok(obj({"items": {"type": "array", "items": {"type": "object"}},
                                           "page": integer(1), "limit": integer(1), "total": integer(0)}))),
          **errors},
         parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
-                    query("sort", enum(["date_asc", "date_desc", "amount_asc", "amount_desc"])),
-                    query("status", enum(["paid", "partial", "unpaid"]))], op_id="v1_list_bills"))
+                    query("sort", query_choice(["date_asc", "date_desc", "amount_asc", "amount_desc"])),
+                    query("status", query_choice(["paid", "partial", "unpaid"]))], op_id="v1_list_bills"))
     doc.path("/api/v1/billing/{store_id}/bills/{bill_id}", "get", operation(
         "One bill, as the save response", "Billing v1", {"200": response("The bill", ok(saved_bill)), **errors},
         parameters=[store, path_param("bill_id", string(format="uuid"))], op_id="v1_bill_detail"))
@@ -478,7 +509,7 @@ def billing_v1(doc: Document) -> None:
     doc.path("/api/v1/billing/{store_id}/bills/hold", "post", operation(
         "Hold a bill (no invoice number)", "Billing v1",
         {"201": response("Held", ok(obj({"held_id": string(format="uuid"), "created_at": DATETIME}))),
-         **errors, **conflict}, request=body(hold_request),
+         **errors, **conflict}, request=body(hold_request, example=example),
         parameters=[store, idem], op_id="v1_hold_bill"))
     doc.path("/api/v1/billing/{store_id}/bills/held", "get", operation(
         "List held bills", "Billing v1",
@@ -497,7 +528,7 @@ def billing_v1(doc: Document) -> None:
             "id": string(), "type": enum(PRODUCT_TYPES), "name": string(), "price": {"type": "number"},
             "cgst": {"type": "number"}, "sgst": {"type": "number"}, "stock": nullable({"type": "integer"}),
             "sku": nullable(string()), "barcode": nullable(string())})}}))), **errors},
-        parameters=[store, query("q", string(200)), query("type", enum(PRODUCT_TYPES)), *paging],
+        parameters=[store, query("q", string(200)), query("type", query_choice(PRODUCT_TYPES)), *paging],
         op_id="v1_catalog"))
     doc.path("/api/v1/billing/{store_id}/customers", "get", operation(
         "Search customers", "Billing v1",
