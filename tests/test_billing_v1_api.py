@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import (
-    AuditLog, Bill, BillItem, Coupon, Customer, HeldBill, IdempotencyRecord, InvoiceCounter, Payment, Product, Staff,
+    AuditLog,
+    Bill,
+    BillItem,
+    Coupon,
+    Customer,
+    HeldBill,
+    IdempotencyRecord,
+    InvoiceCounter,
+    Payment,
+    Product,
+    Staff,
     StockMove,
 )
 from tests.fixtures_billing import cash_bill, seed_bill

@@ -5,9 +5,8 @@ Revises: df79ea8cf9bc
 Create Date: 2026-11-26 14:45:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e55a0e1c0de'
