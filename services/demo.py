@@ -22,11 +22,10 @@ from models import (
     Staff,
     StockMove,
     Store,
-    Supplier,
     User,
 )
 from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
-from services.parties import create_customer
+from services.parties import CustomerInput, SupplierInput, create_customer, create_supplier
 from services.stores import ensure_payment_methods, hash_password
 
 DEMO_PASSWORD = "demo12345"
@@ -233,22 +232,19 @@ def _customers(store: Store, rng: random.Random, count: int) -> list[Party]:
     parties = []
     for index in range(count):
         first, last = FIRST_NAMES[(index * 7 + store.id) % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
-        phone = f"+9198{store.id:02d}{rng.randrange(10**6):06d}{index % 10}"
-        parties.append(create_customer(
-            store, f"{first} {last}", phone_no=phone, email=f"{first.lower()}.{last.lower()}{index}@example.in",
+        phone = f"+919{store.id:02d}{rng.randrange(10**6):06d}{index % 10}"  # a 10-digit Indian mobile
+        parties.append(create_customer(store, None, CustomerInput.of(
+            name=f"{first} {last}", phone_no=phone, email=f"{first.lower()}.{last.lower()}{index}@example.in",
             Customer_code=f"C{store.id:02d}{index + 1:03d}", address=f"{index + 3}, Sector {index % 9 + 1}",
             gender=rng.choice(["Male", "Female"]), loyalty_points=rng.randrange(0, 400),
-        ))
+        )))
     return parties
 
 
 def _suppliers(store: Store, names: list[str]) -> None:
     for index, name in enumerate(names):
-        party = Party(store_id=store.id, Category_type="Supplier")
-        party.supplier = Supplier(store_id=store.id, name=name, code=f"SUP{index + 1:03d}",
-                                  phone_no=f"+9180{store.id:02d}55{index:04d}")
-        db.session.add(party)
-    db.session.flush()
+        create_supplier(store, None, SupplierInput.of(name=name, code=f"SUP{index + 1:03d}",
+                                                      phone_no=f"+9180{store.id:02d}55{index:04d}"))
 
 
 def _expenses(store: Store, owner: User, today: date) -> int:

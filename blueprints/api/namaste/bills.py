@@ -1,4 +1,5 @@
-"""NamastePMS billing: its request turned into a BillDraft for services.billing.save_bill, and its header edits.
+"""NamastePMS billing (the contract's adapter): its request
+turned into a BillDraft for services.billing.save_bill, and its header edits.
 
 NamastePMS clients send their own totals, which are stored as sent (DESIGN.md "Pricing"); their items still move
 stock through save_bill. Lines carry the client's rate and no per-line tax (the client sends the bill's tax).
@@ -15,7 +16,7 @@ from services import audit, billing
 from services.access import has_role, membership_for, require_role
 from services.categories import payment_method_exists
 from services.errors import PermissionDenied, ValidationError
-from services.field_parsers import Fields, RuleError
+from blueprints.api.namaste.fields import Fields, RuleError
 from services.parties import customer_party_exists
 from services.pricing import bill_status
 from services.products import get_product

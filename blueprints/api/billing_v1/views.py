@@ -14,8 +14,10 @@ from blueprints.api.common import V1, ApiError, authenticate, idempotent_respons
 from extensions import db
 from models import PRODUCT_TYPES, BILL_STATUSES, Bill, HeldBill, Membership, Store
 from services import billing, numbering
-from services.bill_payload import parse_bill_payload
-from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
+from blueprints.api.billing_v1.parse import parse_bill_payload
+from blueprints.api.billing_v1.serialize import bill_summary_v1, bill_v1, catalog_item_v1, customer_v1
+from services.catalog import search_catalog, search_customers
+from services.formatting import iso_z
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
 
@@ -114,7 +116,7 @@ def save_bill(store_id: str):
     def run():
         draft = parse_bill_payload(store, payload, source="v1")
         bill = billing.save_bill(store, g.api_user, draft)
-        return 201, {"success": True, "message": "Bill saved successfully", "data": billing.bill_v1(bill)}, bill.id
+        return 201, {"success": True, "message": "Bill saved successfully", "data": bill_v1(bill)}, bill.id
 
     return idempotent_response(store, payload, run)
 
@@ -135,7 +137,7 @@ def list_bills(store_id: str):
     rows, total = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
                                      sort=sort, page=page, limit=limit)
     return json_response({"success": True, "data": {
-        "items": [billing.bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
+        "items": [bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
     }})
 
 
@@ -148,7 +150,7 @@ def bill_detail(store_id: str, bill_id: str):
     ).scalar_one_or_none()
     if bill is None:
         raise ApiError(404, "Bill not found")
-    return json_response({"success": True, "data": billing.bill_v1(bill)})
+    return json_response({"success": True, "data": bill_v1(bill)})
 
 
 # --------------------------------------------------------------------------- held bills
@@ -163,7 +165,7 @@ def hold_bill(store_id: str):
     def run():
         draft = parse_bill_payload(store, payload, hold=True, source="v1")
         held = billing.hold_bill(store, g.api_user, payload, draft)
-        data = {"held_id": held.uid, "created_at": billing.iso_z(held.created_at)}
+        data = {"held_id": held.uid, "created_at": iso_z(held.created_at)}
         return 201, {"success": True, "message": "Bill held successfully", "data": data}, None
 
     return idempotent_response(store, payload, run)
@@ -180,7 +182,7 @@ def list_held(store_id: str):
     rows, total = billing.list_held(store, page=page, limit=limit)
     return json_response({"success": True, "data": {
         "held": [
-            {"held_id": h.uid, "created_at": billing.iso_z(h.created_at), "customer_summary": h.customer_summary,
+            {"held_id": h.uid, "created_at": iso_z(h.created_at), "customer_summary": h.customer_summary,
              "amount_estimate": h.amount_estimate}
             for h in rows
         ],
@@ -199,7 +201,7 @@ def held_detail(store_id: str, held_id: str):
         raise ApiError(404, "Held bill not found")
     return json_response({"success": True, "data": {"held": {
         "held_id": held.uid,
-        "created_at": billing.iso_z(held.created_at),
+        "created_at": iso_z(held.created_at),
         "payload": held.payload,
         "suggested_number": numbering.peek_next(store),
     }}})

@@ -1,9 +1,9 @@
-"""Parsing raw input (JSON values or form strings) field by field, collecting errors in DRF's words.
+"""Parsing a NamastePMS request body field by field, collecting errors in DRF's words.
 
-Services that take a client's dict use `Fields(data, partial)`: each typed getter records either the parsed
-value or a list of messages, and `check()` raises one ValidationError carrying every field's errors, so a
-client sees all its mistakes at once and nothing is written. The messages are Django REST framework's own,
-because NamastePMS clients were written against a DRF server; other surfaces reuse them as they are.
+The contract's parsers (blueprints/api/namaste/parse.py) use `Fields(data, partial)`: each typed getter records
+either the parsed value or a list of messages, and `check()` raises one ValidationError carrying every field's
+errors, so a client sees all its mistakes at once and nothing is written. The messages are Django REST
+framework's own, because NamastePMS clients were written against a DRF server.
 """
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Optional
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.exc import IntegrityError
-
-from extensions import db
-from services.errors import ValidationError
+from services.errors import RuleBroken, ValidationError
 
 INT_MAX = 2_147_483_647  # the databases' INTEGER
 MAX_STRING_INPUT = 1000  # DRF refuses longer strings for numbers
@@ -31,22 +28,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DECIMAL_TAIL = re.compile(r"\.0*\s*$")
 
 
-class RuleError(ValidationError):
-    """A rule broken by the request as a whole; NamastePMS answers it as {"error": message}."""
-
-    def __init__(self, message: str, field: str = "non_field_errors", extra: Optional[dict[str, Any]] = None):
-        super().__init__(message, {field: [message]})
-        self.extra = extra or {}
-
-
-def flush_unique(obj: Any, message: str, field: str) -> None:
-    """Add and flush `obj` in a savepoint; a unique-constraint race becomes the same RuleError the check gives."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(obj)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise RuleError(message, field) from exc
+class RuleError(RuleBroken):
+    """A rule of the contract the request as a whole broke; answered, as the domain's RuleBroken, {"error": ...}."""
 
 
 class Fields:
@@ -57,6 +40,10 @@ class Fields:
         self.partial = partial
         self.values: dict[str, Any] = {}
         self.errors: dict[str, Any] = {}
+
+    def given(self) -> frozenset[str]:
+        """The names that parsed, for a typed input's fields_set."""
+        return frozenset(self.values)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -219,16 +206,16 @@ class Fields:
             del self.values[name]
             self.errors[name] = ["Enter a valid URL."]
 
-    def primary_key(self, name: str, exists, *, required: bool = False, allow_null: bool = True,
+    def primary_key(self, name: str, exists=None, *, required: bool = False, allow_null: bool = True,
                     aliases: Iterable[str] = ()) -> None:
-        """An id that `exists(id)` confirms (already scoped to the caller's store)."""
+        """An id within INTEGER that `exists(id)` confirms when given (else the service checks it exists)."""
         raw = self._take(name, required, allow_null, aliases)
         if raw is _MISSING:
             return
         pk = parse_pk(raw)
         if pk is None:
             self.errors[name] = [f"Incorrect type. Expected pk value, received {_type_name(raw)}."]
-        elif pk < 1 or pk > INT_MAX or not exists(pk):
+        elif pk < 1 or pk > INT_MAX or (exists is not None and not exists(pk)):
             self.errors[name] = [f'Invalid pk "{_shown(raw)}" - object does not exist.']
         else:
             self.values[name] = pk
