@@ -25,7 +25,7 @@ SKU_TAKEN = "A product with this SKU already exists in this store."
 BARCODE_TAKEN = "A product with this barcode already exists in this store."
 CATEGORY_MISSING = "Category not found in this store."
 FIELD_REQUIRED = "This field is required."
-REQUIRED = ("product_name", "category_id", "unit_price")
+REQUIRED = ("product_name", "unit_price")  # a category is the NamastePMS contract's requirement, not the domain's
 PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type")
 _HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
 
