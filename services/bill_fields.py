@@ -29,21 +29,25 @@ def parse_decimal(value: Any, key: str, errors: FieldErrors, *, places: int = 2,
         if required:
             errors.add(key, "This field is required")
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        errors.add(key, "Must be a number")
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(key, "Must be a number")
-        return None
-    if not number.is_finite():
+    number = to_decimal(value)
+    if number is None:
         errors.add(key, "Must be a number")
         return None
     if number.as_tuple().exponent < -places and number != number.quantize(Decimal(1).scaleb(-places)):
         errors.add(key, f"At most {places} decimal places")
         return None
     return number
+
+
+def to_decimal(raw: Any) -> Optional[Decimal]:
+    """A finite Decimal from a number or numeric string (never a boolean), or None; the one decimal converter."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def parse_int(value: Any, key: str, errors: FieldErrors) -> Optional[int]:

@@ -5,6 +5,7 @@ Everything is deterministic (a fixed random seed) except the dates, which end to
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,12 +21,13 @@ from models import (
     Party,
     Product,
     Staff,
-    StockMove,
     Store,
     User,
 )
 from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
+from services import stock
 from services.parties import CustomerInput, SupplierInput, create_customer, create_supplier
+from services.products import ProductInput, create_product
 from services.stores import ensure_payment_methods, hash_password
 
 DEMO_PASSWORD = "demo12345"
@@ -214,17 +216,15 @@ def _category(store: Store, name: str) -> Category:
 
 def _product(store: Store, owner: User, name: str, category: str, hsn_code: str, gst: str, price: str,
              type_: str = "product", quantity: int = 0, **fields) -> Product:
-    product = Product(
-        store_id=store.id, user_id=owner.id, product_name=name, type=type_,
-        category_id=_category(store, category).id, hsn_code=hsn_code, unit_price=_money(price),
-        cgst_rate=_half(gst), sgst_rate=_half(gst), quantity=0, **fields,
-    )
-    db.session.add(product)
-    db.session.flush()
+    """A catalogue item through the catalogue service, its opening stock through the stock service."""
+    own = {f.name for f in dataclasses.fields(ProductInput)}
+    codes = {name: fields.pop(name) for name in list(fields) if name in own}
+    product = create_product(store, owner, ProductInput.of(
+        product_name=name, type=type_, category_id=_category(store, category).id, hsn_code=hsn_code,
+        unit_price=_money(price), cgst_rate=_half(gst), sgst_rate=_half(gst), details=fields, **codes,
+    ))
     if type_ == "product" and quantity:
-        product.quantity = quantity
-        db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import",
-                                 user_id=owner.id, note="Opening stock"))
+        stock.add({product: quantity}, reason="import", user_id=owner.id, note="Opening stock")
     return product
 
 

@@ -71,6 +71,7 @@ class CustomerInput(Given):
     Customer_code: Optional[str] = None
     address: Optional[str] = None
     gstin: Optional[str] = None
+    state_code: Optional[str] = None
     gender: Optional[str] = None
     open_balance: Optional[Decimal] = None
     credit_limmit: Optional[Decimal] = None

@@ -6,7 +6,7 @@ quantity always equals the sum of its moves. A product that appears on a bill is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -26,6 +26,12 @@ BARCODE_TAKEN = "A product with this barcode already exists in this store."
 CATEGORY_MISSING = "Category not found in this store."
 FIELD_REQUIRED = "This field is required."
 REQUIRED = ("product_name", "unit_price")  # a category is the NamastePMS contract's requirement, not the domain's
+DETAIL_COLUMNS = frozenset({
+    "trade_type", "huid", "hsn", "size", "remark", "comment", "image", "additional_image", "gross_weight",
+    "less_weight", "net_weight", "fine_weight", "wastage", "tounch", "rate", "making_type", "making_charge",
+    "metal_value", "cutting_enabled", "charges_json", "tax_json", "custom_fields", "bill_display_settings",
+    "attributes",
+})
 PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type")
 _HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
 
@@ -61,6 +67,8 @@ class ProductInput(Given):
     cgst_rate: Optional[Decimal] = None
     sgst_rate: Optional[Decimal] = None
     low_stock_threshold: Optional[int] = None
+    unit: Optional[str] = None
+    details: dict[str, Any] = field(default_factory=dict)  # jewellery columns (DETAIL_COLUMNS), as given
     fields_set: frozenset[str] = frozenset()
 
 
@@ -85,8 +93,6 @@ def product_problems(store: Store, data: ProductInput, product: Optional[Product
     if data.hsn_code and not _HSN.match(data.hsn_code):
         errors.add("hsn_code", "Enter a valid HSN code (4, 6 or 8 digits).")
     kind = data.type if data.given("type") else (product.type if product is not None else "product")
-    if product is None and kind == "product" and not data.given("quantity"):
-        errors.add("quantity", FIELD_REQUIRED)
     if kind != "product" and data.given("quantity") and data.quantity:
         errors.add("quantity", "Only products track stock; services and memberships have none.")
     if data.given("quantity") and data.quantity is not None and data.quantity < 0:
@@ -127,7 +133,12 @@ def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
 
 def _assign(product: Product, values: dict[str, Any]) -> None:
     for name, value in values.items():
-        if name != "quantity":
+        if name == "details":
+            for column, detail in value.items():
+                if column not in DETAIL_COLUMNS:
+                    raise ValueError(f"Product has no detail column {column!r}")
+                setattr(product, column, detail)
+        elif name != "quantity":
             setattr(product, name, value)
 
 

@@ -161,7 +161,8 @@ def test_the_migration_normalises_customers_and_reports_collisions_without_mergi
                 connection.execute(text("INSERT INTO store (id, uid, name, invoice_prefix, business_kind, timezone, "
                                         "allow_walk_in, settings, created_at) VALUES (:id, :uid, :name, 'INV', "
                                         "'general', 'Asia/Kolkata', :yes, '{}', CURRENT_TIMESTAMP)"),
-                                   {"id": store_id, "uid": f"store-{store_id}", "name": f"Shop {store_id}", "yes": True})
+                                   {"id": store_id, "uid": f"store-{store_id}", "name": f"Shop {store_id}",
+                                    "yes": True})
             for pk, store_id, name, phone, email in rows:
                 connection.execute(text("INSERT INTO party (id, uid, store_id, category_type, is_active, "
                                         "is_updated_at, created_at) VALUES (:id, :uid, :store, 'Customer', "

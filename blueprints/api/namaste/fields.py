@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from email_validator import EmailNotValidError, validate_email
+from services.bill_fields import to_decimal
 from services.errors import RuleBroken, ValidationError
 
 INT_MAX = 2_147_483_647  # the databases' INTEGER
@@ -130,7 +131,7 @@ class Fields:
         if isinstance(raw, str) and len(raw) > MAX_STRING_INPUT:
             self.errors[name] = ["String value too large."]
             return
-        value = parse_decimal(raw)
+        value = to_decimal(raw)
         if value is None:
             self.errors[name] = ["A valid number is required."]
             return
@@ -243,18 +244,6 @@ def parse_integer(raw: Any) -> Optional[int]:
         return int(_DECIMAL_TAIL.sub("", str(raw)))
     except (TypeError, ValueError):
         return None
-
-
-def parse_decimal(raw: Any) -> Optional[Decimal]:
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite():
-        return None
-    return value
 
 
 def precision_problem(value: Decimal, max_digits: int, decimal_places: int) -> Optional[str]:

@@ -11,7 +11,7 @@ import contextlib
 from decimal import Decimal
 from typing import Any, Iterator, Optional
 
-from blueprints.api.namaste.fields import Fields, RuleError, _shown
+from blueprints.api.namaste.fields import REQUIRED, Fields, RuleError, _shown
 from models import EXPENSE_CATEGORIES, GENDERS, PARTY_TYPES, PRODUCT_TYPES, Product, Store
 from services import parties, products
 from services.errors import RuleBroken, ValidationError
@@ -94,6 +94,8 @@ def product(store: Store, body: dict[str, Any], existing: Optional[Product] = No
         values["category_id"] = values.pop("category")
     data = ProductInput.of(**values)
     _merge(fields, products.product_problems(store, data, existing))
+    if existing is None and data.type == "product" and "quantity" not in body and "quantity" not in fields.errors:
+        fields.errors["quantity"] = [REQUIRED]  # the contract asks every new product for its opening stock
     fields.check()
     return data
 
