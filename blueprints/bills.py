@@ -21,7 +21,7 @@ from models import BILL_STATUSES
 from services import billing
 from services import pos as till_service
 from services.access import has_role
-from services.bill_fields import parse_decimal
+from services.bill_fields import parse_decimal, to_date
 from services.documents import bill_in_store, default_recipient, share_url
 from services.errors import FieldErrors, ValidationError
 
@@ -52,11 +52,10 @@ class BillFilters:
 def _parse_day(raw: str, name: str, errors: dict) -> date | None:
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = to_date(raw)
+    if day is None:
         errors[name] = ["Enter a date as YYYY-MM-DD."]
-        return None
+    return day
 
 
 def _filters() -> tuple[BillFilters, dict, dict]:

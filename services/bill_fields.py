@@ -7,7 +7,7 @@ blueprints/api/billing_v1/parse.py; NamastePMS has its own DRF-worded parsers in
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
@@ -18,6 +18,7 @@ from services.parties import E164, e164_phone, normal_email
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MISSING = object()
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STRICT_PHONE = "Must be an E.164 phone number, e.g. +919876543210"
 TYPED_PHONE = "Enter a valid phone number, e.g. 98765 43210 or +919876543210"
 
@@ -101,6 +102,16 @@ def parse_string(value: Any, key: str, errors: FieldErrors, *, required: bool = 
         errors.add(key, f"At most {max_length} characters")
         return None
     return value or None
+
+
+def to_date(raw: Any) -> Optional[date]:
+    """A calendar day written YYYY-MM-DD, or None; the one date parser."""
+    if not isinstance(raw, str) or not _ISO_DATE.match(raw.strip()):
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
 
 
 def to_timestamp(raw: str) -> Optional[datetime]:

@@ -8,12 +8,11 @@ framework's own, because NamastePMS clients were written against a DRF server.
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from email_validator import EmailNotValidError, validate_email
-from services.bill_fields import to_decimal
+from services.bill_fields import to_date, to_decimal
 from services.errors import RuleBroken, ValidationError
 
 INT_MAX = 2_147_483_647  # the databases' INTEGER
@@ -25,7 +24,6 @@ NOT_BLANK = "This field may not be blank."
 TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
 FALSE_VALUES = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, False}
 _MISSING = object()
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DECIMAL_TAIL = re.compile(r"\.0*\s*$")
 
 
@@ -164,7 +162,7 @@ class Fields:
         raw = self._take(name, required, allow_null)
         if raw is _MISSING:
             return
-        value = parse_date(raw)
+        value = to_date(raw)
         if value is None:
             self.errors[name] = ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
         else:
@@ -263,15 +261,6 @@ def precision_problem(value: Decimal, max_digits: int, decimal_places: int) -> O
     if whole > max_digits - decimal_places:
         return f"Ensure that there are no more than {max_digits - decimal_places} digits before the decimal point."
     return None
-
-
-def parse_date(raw: Any) -> Optional[date]:
-    if not isinstance(raw, str) or not _ISO_DATE.match(raw.strip()):
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
 
 
 def parse_pk(raw: Any) -> Optional[int]:
