@@ -75,7 +75,25 @@ def test_the_same_phone_is_the_same_customer_through_namaste_billing_v1_and_the_
     assert state["customer_id"] == asha.party_id and state["new_customer"] is None
     found = client.get(f"/api/v1/billing/{store.uid}/customers?q=98765%2043210", headers=headers).get_json()
     assert [c["id"] for c in found["data"]["items"]] == [asha.party.uid]
+    by_email = client.get(f"/api/v1/billing/{store.uid}/customers?q=ASHA@X.IN", headers=headers).get_json()
+    assert [c["id"] for c in by_email["data"]["items"]] == [asha.party.uid]
     assert len(_customers(store)) == 1
+
+
+def test_changing_a_customer_onto_anothers_phone_typed_otherwise_is_a_duplicate(client, till_shop, api_headers):
+    headers = api_headers(till_shop.owner)
+    client.post("/api/parties/", json={"Category_type": "Customer", "name": "Asha", "phone_no": "+919876543210"},
+                headers=headers)
+    ravi = client.post("/api/parties/", json={"Category_type": "Customer", "name": "Ravi", "email": "Ravi@X.in"},
+                       headers=headers).get_json()["party"]["id"]
+    response = client.put(f"/api/parties/?id={ravi}", json={"phone_no": "098765-43210"}, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "A customer with this phone number already exists."
+    again = client.post("/api/parties/", json={"Category_type": "Customer", "name": "R2", "email": "RAVI@x.IN"},
+                        headers=headers)
+    assert again.get_json()["error"] == "A customer with this email already exists."
+    assert [(c.name, c.phone_no, c.email) for c in _customers(till_shop.store)] == [
+        ("Asha", "+919876543210", None), ("Ravi", None, "ravi@x.in")]
 
 
 def test_a_new_customer_at_the_till_is_kept_in_e164(client, till_shop):
