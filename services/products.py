@@ -78,7 +78,7 @@ def require_editor(store: Store, user: User, names) -> None:
 
 
 def product_problems(store: Store, data: ProductInput, product: Optional[Product] = None) -> FieldErrors:
-    """The field rules of a catalogue item (store's category, HSN, stock only for products), keyed by field."""
+    """The field rules of a catalogue item (store's category, price, rates, HSN, stock only for products)."""
     errors = FieldErrors()
     if product is None:
         for name in REQUIRED:
@@ -88,6 +88,12 @@ def product_problems(store: Store, data: ProductInput, product: Optional[Product
         errors.add("product_name", "A product needs a name.")
     if data.given("category_id") and data.category_id is not None and not category_exists(store, data.category_id):
         errors.add("category_id", CATEGORY_MISSING)
+    if data.unit_price is not None and data.unit_price < 0:
+        errors.add("unit_price", "A price cannot be negative.")
+    for name in ("cgst_rate", "sgst_rate"):
+        rate = getattr(data, name)
+        if rate is not None and not 0 <= rate <= 100:
+            errors.add(name, "Tax rate must be from 0 to 100.")
     if data.type not in PRODUCT_TYPES:
         errors.add("type", "Must be one of: " + ", ".join(PRODUCT_TYPES))
     if data.hsn_code and not _HSN.match(data.hsn_code):

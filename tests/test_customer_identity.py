@@ -130,9 +130,9 @@ def test_product_input_rules_are_the_domains(app, till_shop):
     store, manager = till_shop.store, till_shop.manager
     with pytest.raises(ValidationError) as caught:
         create_product(store, manager, ProductInput.of(product_name="Gift Card", category_id=999999,
-                                                       unit_price=Decimal("10"), type="service", quantity=3,
-                                                       hsn_code="12"))
-    assert set(caught.value.errors) == {"category_id", "quantity", "hsn_code"}
+                                                       unit_price=Decimal("-1"), type="service", quantity=3,
+                                                       hsn_code="12", cgst_rate=Decimal("101")))
+    assert set(caught.value.errors) == {"category_id", "quantity", "hsn_code", "unit_price", "cgst_rate"}
     with pytest.raises(Duplicate) as taken:
         create_product(store, manager, ProductInput.of(product_name="tata salt 1KG", category_id=None,
                                                        unit_price=Decimal("1"), quantity=0))
