@@ -7,7 +7,6 @@ from extensions import csrf
 
 
 def register_blueprints(app: Flask) -> None:
-    import blueprints.api.billing_v1_documents  # noqa: F401  (adds the bill PDF route to Billing v1)
     from blueprints.admin import bp as admin_bp
     from blueprints.api.accounts import bp as accounts_api_bp
     from blueprints.api.billing_v1 import bp as billing_v1_bp

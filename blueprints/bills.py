@@ -22,9 +22,9 @@ from models import BILL_STATUSES
 from services import billing
 from services import pos as till_service
 from services.access import has_role
-from services.bill_payload import parse_decimal
+from services.bill_fields import parse_decimal, to_date
 from services.documents import bill_in_store, default_recipient, share_url
-from services.errors import ValidationError
+from services.errors import FieldErrors, ValidationError
 
 bp = Blueprint("bills", __name__, url_prefix="/bills")
 
@@ -53,11 +53,10 @@ class BillFilters:
 def _parse_day(raw: str, name: str, errors: dict) -> date | None:
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = to_date(raw)
+    if day is None:
         errors[name] = ["Enter a date as YYYY-MM-DD."]
-        return None
+    return day
 
 
 def _filters() -> tuple[BillFilters, dict, dict]:
@@ -150,10 +149,10 @@ def _form_refused(bill, fragment: str, exc: ValidationError):
 def record_payment(bill_id: int):
     """Take a payment against the bill's dues."""
     bill = _bill(bill_id)
-    errors = till_service.FieldErrors()
+    errors = FieldErrors()
     amount = parse_decimal((request.form.get("amount") or "").strip() or None, "amount", errors)
     try:
-        billing.raise_if(errors)
+        errors.raise_if()
         billing.record_payment(g.store, current_user, bill, billing.DraftPayment(
             mode=request.form.get("mode", ""), amount=amount,
             reference=(request.form.get("reference") or "").strip()[:100] or None))

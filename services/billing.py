@@ -47,9 +47,8 @@ from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, St
 from services import audit, numbering, stock
 from services.access import require_role
 from services.bounds import MAX_MONEY, money_problem, qty_problem
-from services.errors import ValidationError
-from services.formatting import iso_z
-from services.parties import DuplicateCustomer, create_customer, find_customer_by_phone
+from services.errors import FieldErrors, ValidationError
+from services.parties import CustomerInput, create_customer, find_customer_by_phone
 from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
 
 PAYMENT_MODES = ("cash", "card", "upi", "wallet")
@@ -140,18 +139,6 @@ def _line_field(line: DraftLine, index: int) -> str:
     return line.field or f"items[{index}]"
 
 
-def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
-    errors.setdefault(key, []).append(message)
-
-
-def raise_if(errors: dict[str, list[str]]) -> None:
-    """Raise one ValidationError carrying every collected message (the first as the headline)."""
-    if errors:
-        first = next(iter(errors.values()))[0]
-        message = first if len(errors) == 1 else f"Validation failed: {first}"
-        raise ValidationError(message, errors)
-
-
 def _effective(line: DraftLine) -> LineInput:
     product = line.product
     return LineInput(
@@ -164,78 +151,78 @@ def _effective(line: DraftLine) -> LineInput:
     )
 
 
-def _check_lines(store: Store, draft: BillDraft, errors: dict[str, list[str]]) -> None:
+def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
     if not draft.lines:
-        _add(errors, "items", "At least one item is required")
+        errors.add("items", "At least one item is required")
         return
     seen_line_nos: set[int] = set()
     for index, line in enumerate(draft.lines):
         where = _line_field(line, index)
         product = line.product
         if product is None or product.store_id != store.id or product.archived:
-            _add(errors, f"{where}.id", "Catalog item not found in this store")
+            errors.add(f"{where}.id", "Catalog item not found in this store")
             continue
         if line.type is not None and line.type != product.type:
-            _add(errors, f"{where}.type", f"Type does not match the catalog item ({product.type})")
+            errors.add(f"{where}.type", f"Type does not match the catalog item ({product.type})")
         if line.line_no is not None:
             if line.line_no in seen_line_nos:
-                _add(errors, f"{where}.line_no", f"Duplicate line_no {line.line_no}")
+                errors.add(f"{where}.line_no", f"Duplicate line_no {line.line_no}")
             seen_line_nos.add(line.line_no)
         if not isinstance(line.qty, int) or isinstance(line.qty, bool) or line.qty < 1:
-            _add(errors, f"{where}.qty", "Quantity must be a whole number of at least 1")
+            errors.add(f"{where}.qty", "Quantity must be a whole number of at least 1")
         if line.discount_type not in DISCOUNT_TYPES:
-            _add(errors, f"{where}.discount_type", "Must be one of: percent, flat")
+            errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
         elif line.discount_value < 0:
-            _add(errors, f"{where}.discount_value", "Must be at least 0")
+            errors.add(f"{where}.discount_value", "Must be at least 0")
         elif line.discount_type == "percent" and line.discount_value > 100:
-            _add(errors, f"{where}.discount_value", "A percent discount must be at most 100")
+            errors.add(f"{where}.discount_value", "A percent discount must be at most 100")
         for name, rate in (("cgst", line.cgst_rate), ("sgst", line.sgst_rate)):
             if rate is not None and not (0 <= rate <= 100):
-                _add(errors, f"{where}.{name}", "Tax rate must be from 0 to 100")
+                errors.add(f"{where}.{name}", "Tax rate must be from 0 to 100")
         if line.unit_price is not None and line.unit_price < 0:
-            _add(errors, f"{where}.rate", "Must be at least 0")
+            errors.add(f"{where}.rate", "Must be at least 0")
         if line.staff is not None and (line.staff.store_id != store.id or not line.staff.active):
-            _add(errors, f"{where}.staff_id", "Staff member not found in this store")
+            errors.add(f"{where}.staff_id", "Staff member not found in this store")
 
 
-def _check_payments(draft: BillDraft, errors: dict[str, list[str]]) -> None:
+def _check_payments(draft: BillDraft, errors: FieldErrors) -> None:
     for index, payment in enumerate(draft.payments):
         if payment.mode not in PAYMENT_MODES:
-            _add(errors, f"payments[{index}].mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+            errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
         if payment.amount is None or payment.amount <= 0:
-            _add(errors, f"payments[{index}].amount", "Must be greater than 0")
+            errors.add(f"payments[{index}].amount", "Must be greater than 0")
     mode = draft.payment_mode
     if mode is None:
         return
     if mode not in BILL_PAYMENT_MODES:
-        _add(errors, "payment_mode", "Must be one of: " + ", ".join(BILL_PAYMENT_MODES))
+        errors.add("payment_mode", "Must be one of: " + ", ".join(BILL_PAYMENT_MODES))
         return
     amount = draft.payment_amount if draft.payment_amount is not None else sum((p.amount for p in draft.payments), ZERO)
     if amount < 0:
-        _add(errors, "payment_amount", "Must be at least 0")
+        errors.add("payment_amount", "Must be at least 0")
         return
     if mode == "none":
         if amount != 0:
-            _add(errors, "payment_amount", 'Must be 0 when payment_mode is "none"')
+            errors.add("payment_amount", 'Must be 0 when payment_mode is "none"')
         if draft.payments:
-            _add(errors, "payments", 'Must be empty when payment_mode is "none"')
+            errors.add("payments", 'Must be empty when payment_mode is "none"')
     elif mode == "split":
         if len(draft.payments) < 2:
-            _add(errors, "payments", 'A "split" payment needs at least two payments')
+            errors.add("payments", 'A "split" payment needs at least two payments')
         elif sum((p.amount for p in draft.payments), ZERO) != amount:
-            _add(errors, "payments", "Payment amounts must add up to payment_amount")
+            errors.add("payments", "Payment amounts must add up to payment_amount")
     else:
         if len(draft.payments) != 1:
-            _add(errors, "payments", f'Payment mode "{mode}" needs exactly one payment')
+            errors.add("payments", f'Payment mode "{mode}" needs exactly one payment')
         else:
             payment = draft.payments[0]
             if payment.mode != mode:
-                _add(errors, "payments[0].mode", f'Must be "{mode}" to match payment_mode')
+                errors.add("payments[0].mode", f'Must be "{mode}" to match payment_mode')
             if payment.amount != amount:
-                _add(errors, "payments[0].amount", "Must equal payment_amount")
+                errors.add("payments[0].amount", "Must equal payment_amount")
 
 
-def _check_bounds(draft: BillDraft, errors: dict[str, list[str]]) -> None:
+def _check_bounds(draft: BillDraft, errors: FieldErrors) -> None:
     """Every number fits its column (services.bounds) before pricing or writing: no overflow, no 1.18e+16."""
     for index, line in enumerate(draft.lines):
         where = _line_field(line, index)
@@ -244,25 +231,25 @@ def _check_bounds(draft: BillDraft, errors: dict[str, list[str]]) -> None:
             checks.append(("discount_value", money_problem(line.discount_value)))
         for name, problem in checks:
             if problem:
-                _add(errors, f"{where}.{name}", problem)
+                errors.add(f"{where}.{name}", problem)
     for index, payment in enumerate(draft.payments):
         if problem := money_problem(payment.amount):
-            _add(errors, f"payments[{index}].amount", problem)
+            errors.add(f"payments[{index}].amount", problem)
     for name in ("payment_amount", "discount"):
         if problem := money_problem(getattr(draft, name)):
-            _add(errors, name, problem)
+            errors.add(name, problem)
 
 
-def _check_priced_bounds(priced: PricedBill, errors: dict[str, list[str]]) -> None:
+def _check_priced_bounds(priced: PricedBill, errors: FieldErrors) -> None:
     """The engine's amounts fit Numeric(12,2) too (qty x rate can outgrow the column even when each fits)."""
     totals = priced.totals
     if any(money_problem(v) for v in (totals.sub_total, totals.grand_total, totals.paid, totals.dues)) or any(
         money_problem(line.base_amount) or money_problem(line.line_total) for line in priced.lines
     ):
-        _add(errors, "items", f"The bill's amounts must be at most {MAX_MONEY}")
+        errors.add("items", f"The bill's amounts must be at most {MAX_MONEY}")
 
 
-def load_coupons(store: Store, codes: list[str], now: datetime, errors: dict[str, list[str]]) -> list[Coupon]:
+def load_coupons(store: Store, codes: list[str], now: datetime, errors: FieldErrors) -> list[Coupon]:
     """The store's coupons for these codes, each active, inside its window and with uses left."""
     if not codes:
         return []
@@ -275,13 +262,13 @@ def load_coupons(store: Store, codes: list[str], now: datetime, errors: dict[str
         coupon = found.get(code)
         key = f"coupon_codes[{index}]"
         if coupon is None:
-            _add(errors, key, f"Coupon {code} does not exist")
+            errors.add(key, f"Coupon {code} does not exist")
         elif not coupon.active or (coupon.valid_from and coupon.valid_from > now) or (
             coupon.valid_to and coupon.valid_to < now
         ):
-            _add(errors, key, f"Coupon {code} is not valid now")
+            errors.add(key, f"Coupon {code} is not valid now")
         elif coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
-            _add(errors, key, f"Coupon {code} has been used up")
+            errors.add(key, f"Coupon {code} has been used up")
         else:
             coupons.append(coupon)
     return coupons
@@ -299,24 +286,24 @@ def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = ()) -> P
 
 def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[PricedBill, list[Coupon]]:
     """Every rule a bill must meet before anything is written; returns the priced bill and its coupons."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     _check_lines(store, draft, errors)
     _check_payments(draft, errors)
     _check_bounds(draft, errors)
     if draft.discount is None or draft.discount < 0:
-        _add(errors, "discount", "Must be at least 0")
+        errors.add("discount", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
-        _add(errors, "kind", "Must be sale or purchase")
+        errors.add("kind", "Must be sale or purchase")
     coupons = load_coupons(store, draft.coupon_codes, now, errors)
-    raise_if(errors)
+    errors.raise_if()
     priced = price_draft(store, draft, coupons)
     _check_priced_bounds(priced, errors)
-    raise_if(errors)
+    errors.raise_if()
     total = draft.client_totals.total_amount if draft.client_totals else priced.totals.grand_total
     if draft.client_totals is None and priced.totals.paid > total:
         field_name = "payment_amount" if draft.payment_mode else "payments"
-        _add(errors, field_name, f"Amount paid ({priced.totals.paid}) exceeds the grand total ({total})")
-    raise_if(errors)
+        errors.add(field_name, f"Amount paid ({priced.totals.paid}) exceeds the grand total ({total})")
+    errors.raise_if()
     return priced, coupons
 
 
@@ -336,10 +323,11 @@ def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -
     pairs = (("gender", customer.gender), ("address", customer.address), ("email", customer.email))
     fields = {k: v for k, v in pairs if v}
     try:
-        return create_customer(store, customer.name, phone_no=customer.phone_no, **fields)
-    except DuplicateCustomer as exc:
-        field = "contact_no" if exc.field == "phone_no" else exc.field
-        raise ValidationError.field(f"customer.{field}", exc.message) from exc
+        return create_customer(store, None, CustomerInput.of(name=customer.name, phone_no=customer.phone_no, **fields))
+    except ValidationError as exc:  # a duplicate email, or another rule of the customer record
+        errors = {"customer." + ("contact_no" if key == "phone_no" else key): messages
+                  for key, messages in exc.errors.items()}
+        raise ValidationError(exc.message, errors) from exc
 
 
 def _check_client_number(store: Store, number: str) -> None:
@@ -543,20 +531,20 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
 
 def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
     """Take a later payment against a bill's dues; paid may not exceed the bill's total."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if bill.store_id != store.id:
-        _add(errors, "bill", "Bill not found in this store")
+        errors.add("bill", "Bill not found in this store")
     elif bill.cancelled_at is not None:
-        _add(errors, "bill", "This bill is cancelled")
+        errors.add("bill", "This bill is cancelled")
     if payment.mode not in PAYMENT_MODES:
-        _add(errors, "mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+        errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
     if payment.amount is None or payment.amount <= 0:
-        _add(errors, "amount", "Must be greater than 0")
+        errors.add("amount", "Must be greater than 0")
     elif problem := money_problem(payment.amount):
-        _add(errors, "amount", problem)
+        errors.add("amount", problem)
     elif money(payment.amount) > bill.due_amount:
-        _add(errors, "amount", f"Amount exceeds the dues ({bill.due_amount})")
-    raise_if(errors)
+        errors.add("amount", f"Amount exceeds the dues ({bill.due_amount})")
+    errors.raise_if()
     before = audit.snapshot(bill, ("paid_amount", "due_amount", "status"))
     row = Payment(bill_id=bill.id, mode=payment.mode, amount=money(payment.amount), reference=payment.reference,
                   timestamp=payment.timestamp or datetime.now(timezone.utc), user_id=user.id if user else None)
@@ -614,84 +602,3 @@ def list_held(store: Store, page: int = 1, limit: int = 50) -> tuple[list[HeldBi
         query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()).limit(limit).offset((page - 1) * limit)
     ).scalars().all()
     return list(rows), total
-
-
-# --------------------------------------------------------------------------- Billing v1 serialisation
-
-
-def _staff_uids(bill: Bill) -> dict[int, str]:
-    ids = {item.staff_id for item in bill.items if item.staff_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Staff.id, Staff.uid).where(Staff.id.in_(ids))).all())
-
-
-def bill_v1(bill: Bill) -> dict[str, Any]:
-    """A saved bill as Billing v1 returns it (save response and GET .../bills/<billId>)."""
-    party = bill.party
-    customer = party.customer if party is not None else None
-    staff = _staff_uids(bill)
-    return {
-        "bill_id": bill.uid,
-        "invoice_number": bill.invoice_number,
-        "created_at": iso_z(bill.created_at),
-        "customer": None if party is None else {
-            "id": party.uid,
-            "name": customer.name if customer else bill.customer_name,
-            "phoneNumber": customer.phone_no if customer else bill.phone,
-            "address": customer.address if customer else bill.address,
-        },
-        "items": [
-            {
-                "line_no": item.line_no,
-                "type": item.type,
-                "id": item.product.uid if item.product is not None else None,
-                "name": item.name,
-                "staff_id": staff.get(item.staff_id),
-                "qty": item.qty,
-                "discount_type": item.discount_type,
-                "discount_value": item.discount_value,
-                "cgst_rate": item.cgst_rate,
-                "sgst_rate": item.sgst_rate,
-                "cgst_amount": item.cgst_amount,
-                "sgst_amount": item.sgst_amount,
-                "base_amount": item.base_amount,
-                "discount_amount": item.discount_amount,
-                "line_total": item.line_total,
-            }
-            for item in bill.items
-        ],
-        "totals": {
-            "sub_total": bill.sub_total,
-            "discount": bill.discount,
-            "tax_amount": bill.tax,
-            "cgst_amount": bill.cgst_amount,
-            "sgst_amount": bill.sgst_amount,
-            "grand_total": bill.total_amount,
-            "paid": bill.paid_amount,
-            "dues": bill.due_amount,
-        },
-        "payments": [
-            {"mode": p.mode, "amount": p.amount, "reference": p.reference, "timestamp": iso_z(p.timestamp)}
-            for p in bill.payments
-        ],
-        "status": bill.status,
-        "coupon_codes": bill.coupon_codes or [],
-        "referral_code": bill.referral_code,
-        "cancelled_at": iso_z(bill.cancelled_at),
-    }
-
-
-def bill_summary_v1(bill: Bill) -> dict[str, Any]:
-    """One row of GET .../bills."""
-    return {
-        "bill_id": bill.uid,
-        "invoice_number": bill.invoice_number,
-        "created_at": iso_z(bill.created_at),
-        "customer_name": bill.customer_name,
-        "customer_phone": bill.phone,
-        "grand_total": bill.total_amount,
-        "paid": bill.paid_amount,
-        "dues": bill.due_amount,
-        "status": bill.status,
-    }

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, or_, select
 
 from extensions import db
 from models import Customer, Party, Product, Store
+from services.parties import e164_phone
 
 
 @dataclass(frozen=True)
@@ -53,40 +54,21 @@ def search_catalog(store: Store, q: Optional[str] = None, type: Optional[str] = 
 
 
 def search_customers(store: Store, q: Optional[str] = None, page: int = 1, limit: int = 20) -> Page:
-    """Customers of the store whose name, phone or email contains q."""
+    """Customers of the store whose name, phone or email contains q (case aside), or whose phone is q however
+    it was typed ("98765 43210" finds +919876543210)."""
     query = select(Customer).join(Party).where(Customer.store_id == store.id, Party.is_active.is_(True))
     if q and q.strip():
         pattern = _like(q.strip())
-        query = query.where(or_(
+        matches = [
             func.lower(Customer.name).like(pattern, escape="\\"),
             func.lower(Customer.phone_no).like(pattern, escape="\\"),
             func.lower(Customer.email).like(pattern, escape="\\"),
-        ))
+        ]
+        phone = e164_phone(q)
+        if phone is not None:
+            matches.append(Customer.phone_no == phone)
+        query = query.where(or_(*matches))
     return _paged(query.order_by(Customer.name, Customer.id), page, limit)
-
-
-def catalog_item_v1(product: Product) -> dict[str, Any]:
-    return {
-        "id": product.uid,
-        "type": product.type,
-        "name": product.product_name,
-        "price": product.unit_price,
-        "cgst": product.cgst_rate,
-        "sgst": product.sgst_rate,
-        "stock": product.quantity if product.tracks_stock else None,
-        "sku": product.sku,
-        "barcode": product.barcode,
-    }
-
-
-def customer_v1(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.party.uid,
-        "name": customer.name,
-        "phoneNumber": customer.phone_no,
-        "email": customer.email,
-        "address": customer.address,
-    }
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Product categories of a store (and the shared list of payment methods)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
+
+from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Category, PaymentMethod, Store, User
 from services import audit
 from services.access import require_role
-from services.field_parsers import Fields, RuleError, flush_unique
+from services.errors import Duplicate, ValidationError
 
 NAME_TAKEN = "You already have a category with this name."
 
@@ -26,19 +28,29 @@ def category_exists(store: Store, category_id: int) -> bool:
     return get_category(store, category_id) is not None
 
 
-def create_category(store: Store, user: User, data: dict[str, Any]) -> Category:
-    """A new category in the store (managers and owners); names are unique per store, ignoring case."""
+def require_writer(store: Store, user: User) -> None:
+    """Categories are added by managers and owners."""
     require_role(user, store, "manager")
-    fields = Fields(data)
-    fields.string("name", required=True, max_length=100, allow_blank=False)
-    name = fields.check()["name"]
+
+
+def create_category(store: Store, user: User, name: str) -> Category:
+    """A new category in the store (managers and owners); names are unique per store, ignoring case."""
+    require_writer(store, user)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError.field("name", "A category needs a name.")
     taken = db.session.execute(
         db.select(Category.id).where(Category.store_id == store.id, db.func.lower(Category.name) == name.lower())
     ).first()
     if taken:
-        raise RuleError(NAME_TAKEN, "name")
+        raise Duplicate(NAME_TAKEN, "name")
     category = Category(store_id=store.id, name=name)
-    flush_unique(category, NAME_TAKEN, "name")
+    try:
+        with db.session.begin_nested():
+            db.session.add(category)
+            db.session.flush()
+    except IntegrityError as exc:  # the same name added at the same moment
+        raise Duplicate(NAME_TAKEN, "name") from exc
     audit.record("create", "category", category.id, store_id=store.id, user_id=user.id,
                  after=audit.snapshot(category, ("id", "name")))
     return category

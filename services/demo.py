@@ -5,6 +5,7 @@ Everything is deterministic (a fixed random seed) except the dates, which end to
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,13 +21,13 @@ from models import (
     Party,
     Product,
     Staff,
-    StockMove,
     Store,
-    Supplier,
     User,
 )
+from services import stock
 from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
-from services.parties import create_customer
+from services.parties import CustomerInput, SupplierInput, create_customer, create_supplier
+from services.products import ProductInput, create_product
 from services.stores import ensure_payment_methods, hash_password
 
 DEMO_PASSWORD = "demo12345"
@@ -215,17 +216,15 @@ def _category(store: Store, name: str) -> Category:
 
 def _product(store: Store, owner: User, name: str, category: str, hsn_code: str, gst: str, price: str,
              type_: str = "product", quantity: int = 0, **fields) -> Product:
-    product = Product(
-        store_id=store.id, user_id=owner.id, product_name=name, type=type_,
-        category_id=_category(store, category).id, hsn_code=hsn_code, unit_price=_money(price),
-        cgst_rate=_half(gst), sgst_rate=_half(gst), quantity=0, **fields,
-    )
-    db.session.add(product)
-    db.session.flush()
+    """A catalogue item through the catalogue service, its opening stock through the stock service."""
+    own = {f.name for f in dataclasses.fields(ProductInput)}
+    codes = {name: fields.pop(name) for name in list(fields) if name in own}
+    product = create_product(store, owner, ProductInput.of(
+        product_name=name, type=type_, category_id=_category(store, category).id, hsn_code=hsn_code,
+        unit_price=_money(price), cgst_rate=_half(gst), sgst_rate=_half(gst), details=fields, **codes,
+    ))
     if type_ == "product" and quantity:
-        product.quantity = quantity
-        db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import",
-                                 user_id=owner.id, note="Opening stock"))
+        stock.add({product: quantity}, reason="import", user_id=owner.id, note="Opening stock")
     return product
 
 
@@ -233,22 +232,19 @@ def _customers(store: Store, rng: random.Random, count: int) -> list[Party]:
     parties = []
     for index in range(count):
         first, last = FIRST_NAMES[(index * 7 + store.id) % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
-        phone = f"+9198{store.id:02d}{rng.randrange(10**6):06d}{index % 10}"
-        parties.append(create_customer(
-            store, f"{first} {last}", phone_no=phone, email=f"{first.lower()}.{last.lower()}{index}@example.in",
+        phone = f"+919{store.id:02d}{rng.randrange(10**6):06d}{index % 10}"  # a 10-digit Indian mobile
+        parties.append(create_customer(store, None, CustomerInput.of(
+            name=f"{first} {last}", phone_no=phone, email=f"{first.lower()}.{last.lower()}{index}@example.in",
             Customer_code=f"C{store.id:02d}{index + 1:03d}", address=f"{index + 3}, Sector {index % 9 + 1}",
             gender=rng.choice(["Male", "Female"]), loyalty_points=rng.randrange(0, 400),
-        ))
+        )))
     return parties
 
 
 def _suppliers(store: Store, names: list[str]) -> None:
     for index, name in enumerate(names):
-        party = Party(store_id=store.id, Category_type="Supplier")
-        party.supplier = Supplier(store_id=store.id, name=name, code=f"SUP{index + 1:03d}",
-                                  phone_no=f"+9180{store.id:02d}55{index:04d}")
-        db.session.add(party)
-    db.session.flush()
+        create_supplier(store, None, SupplierInput.of(name=name, code=f"SUP{index + 1:03d}",
+                                                      phone_no=f"+9180{store.id:02d}55{index:04d}"))
 
 
 def _expenses(store: Store, owner: User, today: date) -> int:

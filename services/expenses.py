@@ -1,14 +1,17 @@
 """Money going out of a store: rent, salaries, stock bought for cash, and the rest of the ten categories."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Optional
 
 from extensions import db
 from models import EXPENSE_CATEGORIES, Expense, Store, User
 from services import audit
 from services.access import require_role
-from services.field_parsers import Fields
+from services.errors import FieldErrors
+from services.inputs import Given
 
 # Expenses are money reports: cashiers neither see nor write them (DESIGN.md "Tenancy and roles").
 MINIMUM_ROLE = "manager"
@@ -28,33 +31,49 @@ def can_see_expenses(user: User, store: Store) -> None:
     require_role(user, store, MINIMUM_ROLE)
 
 
-def _parse(data: dict[str, Any], partial: bool) -> dict[str, Any]:
-    fields = Fields(data, partial=partial)
-    fields.decimal("amount", required=True, min_value=Decimal("0.01"))
-    fields.date("date", required=True)
-    fields.choice("category", EXPENSE_CATEGORIES, required=True)
-    fields.text("description", allow_null=True)
-    fields.boolean("is_necessary")
-    return fields.check()
+@dataclass
+class ExpenseInput(Given):
+    """An expense as the domain takes it; `fields_set` names the fields given (all of them on create)."""
+
+    amount: Optional[Decimal] = None
+    date: Optional[date] = None
+    category: Optional[str] = None
+    description: Optional[str] = None
+    is_necessary: bool = True
+    fields_set: frozenset[str] = frozenset()
 
 
-def create_expense(store: Store, user: User, data: dict[str, Any]) -> Expense:
+def _check(data: ExpenseInput, creating: bool) -> None:
+    """An expense has a positive amount, a date and one of the ten categories."""
+    errors = FieldErrors()
+    for name in ("amount", "date", "category"):
+        if (creating or data.given(name)) and getattr(data, name) is None:
+            errors.add(name, "This field is required.")
+    if data.amount is not None and data.amount <= 0:
+        errors.add("amount", "An expense must be more than 0.")
+    if data.category is not None and data.category not in EXPENSE_CATEGORIES:
+        errors.add("category", "Must be one of: " + ", ".join(EXPENSE_CATEGORIES))
+    errors.raise_if()
+
+
+def create_expense(store: Store, user: User, data: ExpenseInput) -> Expense:
     """Record an expense of the store."""
     require_role(user, store, MINIMUM_ROLE)
-    values = _parse(data, partial=False)
-    expense = Expense(store_id=store.id, user_id=user.id, is_necessary=values.pop("is_necessary", True), **values)
+    _check(data, creating=True)
+    values = {"is_necessary": True, **data.changes()}
+    expense = Expense(store_id=store.id, user_id=user.id, **values)
     db.session.add(expense)
     db.session.flush()
     audit.record("create", "expense", expense.id, store_id=store.id, user_id=user.id, after=audit.snapshot(expense))
     return expense
 
 
-def update_expense(store: Store, user: User, expense: Expense, data: dict[str, Any]) -> Expense:
-    """A partial update of an expense."""
+def update_expense(store: Store, user: User, expense: Expense, data: ExpenseInput) -> Expense:
+    """A partial update of the given fields of an expense."""
     require_role(user, store, MINIMUM_ROLE)
-    values = _parse(data, partial=True)
+    _check(data, creating=False)
     before = audit.snapshot(expense)
-    for name, value in values.items():
+    for name, value in data.changes().items():
         setattr(expense, name, value)
     db.session.flush()
     audit.record("update", "expense", expense.id, store_id=store.id, user_id=user.id,

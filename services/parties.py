@@ -1,46 +1,103 @@
-"""Customers and suppliers of a store. Every surface that creates, finds or changes a party comes here."""
+"""Customers and suppliers of a store. Every surface that creates, finds or changes a party comes here.
+
+Customer identity has one rule each: a phone number is stored in E.164 (`e164_phone`), an email in lower case
+(`normal_email`), whichever surface creates, changes or looks the customer up.
+"""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Optional
+from decimal import Decimal
+from typing import Any, Optional, Union
 
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import GENDERS, PARTY_TYPES, Customer, Party, Store, Supplier, User, utcnow
+from models import GENDERS, Customer, Party, Store, Supplier, User, utcnow
 from services import audit
 from services.access import require_role
 from services.categories import payment_method_exists
-from services.errors import ValidationError
-from services.field_parsers import Fields, RuleError
+from services.errors import Duplicate, FieldErrors, RuleBroken, ValidationError
+from services.inputs import Given
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-PHONE = re.compile(r"^\+?\d[\d -]{4,18}\d$")
-INVALID_TYPE = "Invalid Category. Must be 'Customer' or 'Supplier'"
+_INDIAN_MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
+_INDIAN_TRUNK = re.compile(r"^0([1-9]\d{9})$")  # a landline with its STD code: 020 2612 3456
+_SEPARATORS = re.compile(r"[\s\-().]")
 NO_RECORD = "No related customer or supplier found"
 SUPPLIER_CODE_TAKEN = "A supplier with this code already exists."
+EMAIL_TAKEN = "A customer with this email already exists."
+PHONE_TAKEN = "A customer with this phone number already exists."
+CODE_TAKEN = "A customer with this code already exists."
+BAD_PHONE = "Enter a valid phone number."
 CUSTOMER_FIELDS = ("name", "email", "phone_no", "Customer_code", "address", "gstin", "gender", "open_balance",
                    "credit_limmit", "payment_method_id", "loyalty_points", "referred_by", "notes")
 SUPPLIER_FIELDS = ("name", "code", "phone_no", "email", "gstin", "address")
 
 
-class DuplicateCustomer(RuleError):
-    """A customer with the same email, phone or code already exists; `existing` is that party."""
+def e164_phone(raw: Optional[str]) -> Optional[str]:
+    """A phone number in E.164, from E.164 itself or an Indian number as people type it; None if it is neither.
 
-    def __init__(self, message: str, existing: Party, field: str):
-        super().__init__(message, field)
-        self.existing = existing
-        self.field = field
+    "98765 43210", "9876543210", "09876543210", "+91 98765-43210" and "+919876543210" all give +919876543210.
+    """
+    if not isinstance(raw, str):
+        return None
+    compact = _SEPARATORS.sub("", raw.strip())
+    mobile = _INDIAN_MOBILE.match(compact)
+    if mobile:
+        return "+91" + mobile.group(1)
+    trunk = _INDIAN_TRUNK.match(compact)
+    if trunk:
+        return "+91" + trunk.group(1)
+    return compact if E164.match(compact) else None
 
 
-class DuplicateSupplier(RuleError):
-    """A supplier with the same code already exists; `existing` is that party."""
+def normal_email(raw: Optional[str]) -> Optional[str]:
+    """An email as stored and compared: trimmed and lower-cased ("Asha@X.in" is asha@x.in); None when empty."""
+    if raw is None:
+        return None
+    value = raw.strip().lower()
+    return value or None
 
-    def __init__(self, message: str, existing: Party, field: str = "code"):
-        super().__init__(message, field)
-        self.existing = existing
-        self.field = field
+
+@dataclass
+class CustomerInput(Given):
+    """A customer as the domain takes it; `fields_set` names the fields given (all of them on create)."""
+
+    name: Optional[str] = None
+    email: Optional[str] = None
+    phone_no: Optional[str] = None
+    Customer_code: Optional[str] = None
+    address: Optional[str] = None
+    gstin: Optional[str] = None
+    state_code: Optional[str] = None
+    gender: Optional[str] = None
+    open_balance: Optional[Decimal] = None
+    credit_limmit: Optional[Decimal] = None
+    payment_method_id: Optional[int] = None
+    loyalty_points: Optional[int] = None
+    referred_by: Optional[str] = None
+    notes: Optional[str] = None
+    is_active: bool = True
+    fields_set: frozenset[str] = frozenset()
+
+
+@dataclass
+class SupplierInput(Given):
+    """A supplier as the domain takes it; `fields_set` names the fields given (all of them on create)."""
+
+    name: Optional[str] = None
+    code: Optional[str] = None
+    phone_no: Optional[str] = None
+    email: Optional[str] = None
+    gstin: Optional[str] = None
+    address: Optional[str] = None
+    is_active: bool = True
+    fields_set: frozenset[str] = frozenset()
+
+
+PartyInput = Union[CustomerInput, SupplierInput]
 
 
 # ---------------------------------------------------------------------- finding
@@ -67,8 +124,12 @@ def customer_party_exists(store: Store, party_id: int) -> bool:
 
 
 def find_customer_by_phone(store: Store, phone_no: str) -> Optional[Party]:
+    """The store's customer with this phone, however it was typed ("98765 43210" finds +919876543210)."""
+    phone = e164_phone(phone_no)
+    if phone is None:
+        return None
     return db.session.execute(
-        db.select(Party).join(Customer).where(Customer.store_id == store.id, Customer.phone_no == phone_no)
+        db.select(Party).join(Customer).where(Customer.store_id == store.id, Customer.phone_no == phone)
     ).scalar_one_or_none()
 
 
@@ -81,21 +142,16 @@ def _existing_customer(store: Store, field: str, value: Optional[str], exclude_p
     return db.session.execute(query.limit(1)).scalar_one_or_none()
 
 
-def check_customer_unique(store: Store, fields: dict[str, Any], exclude_party_id: Optional[int] = None) -> None:
-    """Raise DuplicateCustomer with the contract's words if email, phone or code is taken in this store."""
-    checks = (
-        ("email", "A customer with this email already exists."),
-        ("phone_no", "A customer with this phone number already exists."),
-        ("Customer_code", "A customer with this code already exists."),
-    )
-    for field, message in checks:
-        existing = _existing_customer(store, field, fields.get(field), exclude_party_id)
+def check_customer_unique(store: Store, values: dict[str, Any], exclude_party_id: Optional[int] = None) -> None:
+    """Raise Duplicate (carrying the existing party) if the email, phone or code is taken in this store."""
+    for field, message in (("email", EMAIL_TAKEN), ("phone_no", PHONE_TAKEN), ("Customer_code", CODE_TAKEN)):
+        existing = _existing_customer(store, field, values.get(field), exclude_party_id)
         if existing is not None:
-            raise DuplicateCustomer(message, existing, field)
+            raise Duplicate(message, field, existing)
 
 
-def check_supplier_unique(store: Store, fields: dict[str, Any], exclude_party_id: Optional[int] = None) -> None:
-    code = fields.get("code")
+def check_supplier_unique(store: Store, values: dict[str, Any], exclude_party_id: Optional[int] = None) -> None:
+    code = values.get("code")
     if not code:
         return
     query = db.select(Party).join(Supplier).where(Supplier.store_id == store.id, Supplier.code == code)
@@ -103,99 +159,87 @@ def check_supplier_unique(store: Store, fields: dict[str, Any], exclude_party_id
         query = query.where(Party.id != exclude_party_id)
     existing = db.session.execute(query.limit(1)).scalar_one_or_none()
     if existing is not None:
-        raise DuplicateSupplier(SUPPLIER_CODE_TAKEN, existing)
+        raise Duplicate(SUPPLIER_CODE_TAKEN, "code", existing)
 
 
-# ---------------------------------------------------------------------- parsing
+# ---------------------------------------------------------------------- rules
 
 
-def _parse_customer(data: dict[str, Any], partial: bool) -> dict[str, Any]:
-    fields = Fields(data, partial=partial)
-    fields.string("name", required=True, max_length=255, allow_blank=False)
-    fields.email("email")
-    _phone(fields)
-    fields.string("Customer_code", max_length=50, allow_null=True)
-    fields.text("address", allow_null=True)
-    fields.string("gstin", max_length=15, allow_null=True)
-    fields.choice("gender", GENDERS, allow_null=True)
-    fields.decimal("open_balance")
-    fields.decimal("credit_limmit")
-    fields.primary_key("payment_method_id", payment_method_exists, aliases=("preferred_payment_method",
-                                                                           "payment_method"))
-    fields.integer("loyalty_points", min_value=0)
-    fields.string("referred_by", max_length=255, allow_null=True)
-    fields.text("notes", allow_null=True)
-    fields.boolean("is_active")
-    if "payment_method_id" in fields.errors:  # name the field the client actually sent
-        key = next(k for k in ("preferred_payment_method", "payment_method", "payment_method_id") if k in data)
-        fields.errors[key] = fields.errors.pop("payment_method_id")
-    values = fields.check()
-    for name in ("Customer_code", "gstin", "referred_by", "address"):
-        if values.get(name) == "":
-            values[name] = None
-    if "notes" in values and values["notes"] is None:
-        values["notes"] = ""
+def _identity(values: dict[str, Any], errors: FieldErrors) -> None:
+    """Phone to E.164 and email to lower case, in place; a phone that is not one is an error."""
+    if values.get("phone_no"):
+        phone = e164_phone(values["phone_no"])
+        if phone is None:
+            errors.add("phone_no", BAD_PHONE)
+        values["phone_no"] = phone
+    elif "phone_no" in values:
+        values["phone_no"] = None
+    if "email" in values:
+        values["email"] = normal_email(values["email"])
+
+
+def customer_values(data: CustomerInput, creating: bool) -> dict[str, Any]:
+    """The given fields of a customer as stored (identity normalised), or ValidationError naming each rule broken."""
+    values = data.changes()
+    errors = FieldErrors()
+    if (creating or "name" in values) and not (values.get("name") or "").strip():
+        errors.add("name", "A customer needs a name.")
+    _identity(values, errors)
+    if values.get("gender") is not None and values["gender"] not in GENDERS:
+        errors.add("gender", "Must be one of: " + ", ".join(GENDERS))
+    method = values.get("payment_method_id")
+    if method is not None and not payment_method_exists(method):
+        errors.add("payment_method_id", "Payment method not found.")
+    for name in ("open_balance", "credit_limmit", "loyalty_points"):
+        if values.get(name) is not None and values[name] < 0:
+            errors.add(name, "Must be at least 0.")
+    errors.raise_if()
+    if "name" in values:
+        values["name"] = values["name"].strip()
     return values
 
 
-def _parse_supplier(data: dict[str, Any], partial: bool) -> dict[str, Any]:
-    fields = Fields(data, partial=partial)
-    fields.string("name", required=True, max_length=255, allow_blank=False)
-    fields.string("code", required=True, max_length=50, allow_blank=False)
-    _phone(fields)
-    fields.email("email")
-    fields.string("gstin", max_length=15, allow_null=True)
-    fields.text("address", allow_null=True)
-    fields.boolean("is_active")
-    return fields.check()
-
-
-def _phone(fields: Fields) -> None:
-    fields.string("phone_no", max_length=20, allow_null=True)
-    value = fields.values.get("phone_no")
-    if value == "":
-        fields.values["phone_no"] = None
-    elif value and not PHONE.match(value):
-        del fields.values["phone_no"]
-        fields.errors["phone_no"] = ["Enter a valid phone number."]
-
-
-def _category_type(data: dict[str, Any]) -> str:
-    value = data.get("Category_type", data.get("category_type"))
-    if value not in PARTY_TYPES:
-        raise RuleError(INVALID_TYPE, "Category_type")
-    return value
+def supplier_values(data: SupplierInput, creating: bool) -> dict[str, Any]:
+    """The given fields of a supplier as stored, or ValidationError naming each rule broken."""
+    values = data.changes()
+    errors = FieldErrors()
+    for name in ("name", "code"):
+        if (creating or name in values) and not (values.get(name) or "").strip():
+            errors.add(name, f"A supplier needs a {name}.")
+    _identity(values, errors)
+    errors.raise_if()
+    return values
 
 
 # ---------------------------------------------------------------------- writing
 
 
-def create_customer(store: Store, name: str, **fields: Any) -> Party:
-    """A new Customer party of the store (flushes). Fields are Customer columns: phone_no, email, ..."""
-    if not name or not str(name).strip():
-        raise ValidationError.field("name", "This field may not be blank.")
-    check_customer_unique(store, fields)
-    party = Party(store_id=store.id, Category_type="Customer", is_active=fields.pop("is_active", True))
-    party.customer = Customer(store_id=store.id, name=str(name).strip(), **fields)
-    _flush_new(store, party, fields)
+def create_customer(store: Store, user: Optional[User], data: CustomerInput) -> Party:
+    """A new Customer party of the store (flushes). With a user: any role may add one, and it is audited;
+    without (a bill saving its new customer, demo data): neither."""
+    if user is not None:
+        require_role(user, store, "cashier")
+    values = customer_values(data, creating=True)
+    check_customer_unique(store, values)
+    party = Party(store_id=store.id, Category_type="Customer", is_active=values.pop("is_active", True))
+    party.customer = Customer(store_id=store.id, **values)
+    _flush_new(store, party, values)
+    if user is not None:
+        audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
     return party
 
 
-def create_party(store: Store, user: User, data: dict[str, Any]) -> Party:
-    """A Customer or Supplier with its nested record, from a client's dict (any role may add parties)."""
-    require_role(user, store, "cashier")
-    kind = _category_type(data)
-    if kind == "Customer":
-        values = _parse_customer(data, partial=False)
-        is_active = values.pop("is_active", True)
-        party = create_customer(store, values.pop("name"), is_active=is_active, **values)
-    else:
-        values = _parse_supplier(data, partial=False)
-        check_supplier_unique(store, values)
-        party = Party(store_id=store.id, Category_type="Supplier", is_active=values.pop("is_active", True))
-        party.supplier = Supplier(store_id=store.id, **values)
-        _flush_new(store, party, values)
-    audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
+def create_supplier(store: Store, user: Optional[User], data: SupplierInput) -> Party:
+    """A new Supplier party of the store (flushes); any role may add one."""
+    if user is not None:
+        require_role(user, store, "cashier")
+    values = supplier_values(data, creating=True)
+    check_supplier_unique(store, values)
+    party = Party(store_id=store.id, Category_type="Supplier", is_active=values.pop("is_active", True))
+    party.supplier = Supplier(store_id=store.id, **values)
+    _flush_new(store, party, values)
+    if user is not None:
+        audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
     return party
 
 
@@ -210,23 +254,24 @@ def _flush_new(store: Store, party: Party, values: dict[str, Any], exclude_party
             check_customer_unique(store, values, exclude_party_id)
         else:
             check_supplier_unique(store, values, exclude_party_id)
-        raise RuleError("This party conflicts with another one; please retry.") from exc
+        raise RuleBroken("This party conflicts with another one; please retry.") from exc
 
 
-def update_party(store: Store, user: User, party: Party, data: dict[str, Any]) -> Party:
+def update_party(store: Store, user: User, party: Party, data: PartyInput) -> Party:
     """A partial update of a party and its customer or supplier record; is_updated_at always moves."""
     require_role(user, store, "cashier")
     record = party.customer if party.Category_type == "Customer" else party.supplier
     if record is None:
-        raise RuleError(NO_RECORD)
-    sent_type = data.get("Category_type", data.get("category_type"))
-    if sent_type is not None and sent_type != party.Category_type:
-        raise ValidationError("Invalid input.", {"Category_type": ["The party type cannot be changed."]})
+        raise RuleBroken(NO_RECORD)
     if party.Category_type == "Customer":
-        values = _parse_customer(data, partial=True)
+        if not isinstance(data, CustomerInput):
+            raise ValidationError.field("Category_type", "The party type cannot be changed.")
+        values = customer_values(data, creating=False)
         check_customer_unique(store, values, exclude_party_id=party.id)
     else:
-        values = _parse_supplier(data, partial=True)
+        if not isinstance(data, SupplierInput):
+            raise ValidationError.field("Category_type", "The party type cannot be changed.")
+        values = supplier_values(data, creating=False)
         check_supplier_unique(store, values, exclude_party_id=party.id)
     before = party_snapshot(party)
     if "is_active" in values:

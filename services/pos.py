@@ -32,21 +32,15 @@ from extensions import db
 from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
 from services import billing, bounds, numbering
 from services.access import has_role, require_role
-from services.bill_payload import parse_decimal, parse_int, parse_new_customer
+from services.bill_fields import new_customer, parse_decimal, parse_int
 from services.documents import qr_png_data_uri, upi_uri
-from services.errors import PermissionDenied, ValidationError
+from services.errors import FieldErrors, PermissionDenied, ValidationError
+from services.parties import find_customer_by_phone
 from services.pricing import ZERO, Totals, money
 
 MODES = billing.BILL_PAYMENT_MODES  # cash card upi wallet split none
 SPLIT_MODES = billing.PAYMENT_MODES
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
-
-
-class FieldErrors(dict):
-    """Field path -> messages, with the `add` that services.bill_payload's parsers call."""
-
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, []).append(message)
 
 
 def new_state() -> dict[str, Any]:
@@ -186,7 +180,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
         staff = db.session.get(Staff, bounds.row_id(staff_raw)) if bounds.row_id(staff_raw) else None
         if staff is None or staff.store_id != store.id or not staff.active:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
-    billing.raise_if(errors)
+    errors.raise_if()
     product = db.session.get(Product, current["product_id"])
     candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
                                   cgst_rate=cgst, sgst_rate=sgst, staff=staff, field=where)
@@ -217,13 +211,14 @@ def choose_customer(store: Store, state: dict[str, Any], party_id: Any) -> Party
 
 
 def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any]) -> Party | None:
-    """A customer typed at the till (checked as Billing v1 checks `customer`); an existing phone picks that
-    customer instead. Nothing is written until the bill is saved. Returns the existing party when one matched."""
+    """A customer typed at the till (checked as Billing v1 checks `customer`, but a phone may be typed as people
+    do: "98765 43210" is +919876543210); an existing phone picks that customer instead. Nothing is written until
+    the bill is saved. Returns the existing party when one matched."""
     data = {name: (form.get(name) or "").strip() or None
             for name in ("name", "contact_no", "gender", "email", "address")}
-    new = parse_new_customer(store, data)
-    from services.parties import find_customer_by_phone
-
+    errors = FieldErrors()
+    new = new_customer(data, errors, strict_phone=False)
+    errors.raise_if()
     existing = find_customer_by_phone(store, new.phone_no)
     if existing is not None:
         state["customer_id"], state["new_customer"] = existing.id, None
@@ -266,7 +261,7 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
             if value is not None and value <= 0:
                 errors.add(f"payments[{index}].amount", "Must be greater than 0")
         rows.append({"mode": row_mode, "amount": amount, "reference": _text(row.get("reference"))})
-    billing.raise_if(errors)
+    errors.raise_if()
     state["payment_mode"] = mode
     state["tendered"] = tendered
     state["reference"] = _text(form.get("reference", state["reference"]))
@@ -372,7 +367,7 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     priced_pairs = [(i, line) for i, line in pairs if line.product is not None]
     coupon_error, coupons = None, []
     if state.get("coupon"):
-        errors: dict[str, list[str]] = {}
+        errors = FieldErrors()
         coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(UTC), errors)
         coupon_error = next(iter(errors.values()))[0] if errors else None
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]))
@@ -417,9 +412,9 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
     if with_payments:
         coupons: list = []
         if draft.coupon_codes:
-            errors: dict[str, list[str]] = {}
+            errors = FieldErrors()
             coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(UTC), errors)
-            billing.raise_if(errors)
+            errors.raise_if()
         total = billing.price_draft(store, billing.BillDraft(
             lines=[line for line in draft.lines if line.product is not None], discount=draft.discount), coupons
         ).totals.grand_total

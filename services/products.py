@@ -6,6 +6,7 @@ quantity always equals the sum of its moves. A product that appears on a bill is
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -16,10 +17,21 @@ from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
 from services import audit
 from services.access import require_role
 from services.categories import category_exists
-from services.errors import ValidationError
-from services.field_parsers import Fields, RuleError, flush_unique
+from services.errors import Duplicate, FieldErrors, RuleBroken
+from services.inputs import Given
 
 NAME_TAKEN = "You already have a product with this name."
+SKU_TAKEN = "A product with this SKU already exists in this store."
+BARCODE_TAKEN = "A product with this barcode already exists in this store."
+CATEGORY_MISSING = "Category not found in this store."
+FIELD_REQUIRED = "This field is required."
+REQUIRED = ("product_name", "unit_price")  # a category is the NamastePMS contract's requirement, not the domain's
+DETAIL_COLUMNS = frozenset({
+    "trade_type", "huid", "hsn", "size", "remark", "comment", "image", "additional_image", "gross_weight",
+    "less_weight", "net_weight", "fine_weight", "wastage", "tounch", "rate", "making_type", "making_charge",
+    "metal_value", "cutting_enabled", "charges_json", "tax_json", "custom_fields", "bill_display_settings",
+    "attributes",
+})
 PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type")
 _HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
 
@@ -38,32 +50,60 @@ def get_product(store: Store, product_id: int, for_update: bool = False) -> Opti
     return db.session.execute(query).scalar_one_or_none()
 
 
-def _parse(store: Store, data: dict[str, Any], partial: bool) -> dict[str, Any]:
-    fields = Fields(data, partial=partial)
-    fields.string("product_name", required=True, max_length=100, allow_blank=False)
-    fields.primary_key("category", lambda pk: category_exists(store, pk), required=True, allow_null=False)
-    fields.decimal("unit_price", required=True, max_digits=10)
-    fields.choice("type", PRODUCT_TYPES)
-    fields.integer("quantity", min_value=0)
-    fields.url("product_Img")
-    fields.text("description", allow_null=True)
-    fields.string("sku", max_length=50, allow_null=True)
-    fields.string("barcode", max_length=64, allow_null=True)
-    fields.string("hsn_code", max_length=8, allow_null=True)
-    fields.decimal("cgst_rate", max_digits=5, max_value=Decimal("100"))
-    fields.decimal("sgst_rate", max_digits=5, max_value=Decimal("100"))
-    fields.integer("low_stock_threshold", min_value=0, allow_null=True)
-    for name in ("sku", "barcode", "hsn_code"):
-        if fields.values.get(name) == "":
-            fields.values[name] = None
-    if fields.values.get("hsn_code") and not _HSN.match(fields.values["hsn_code"]):
-        fields.fail("hsn_code", "Enter a valid HSN code (4, 6 or 8 digits).")
-    kind = fields.values.get("type", "product")
-    if not partial and kind == "product" and "quantity" not in data:
-        fields.fail("quantity", "This field is required.")
-    if kind != "product" and fields.values.get("quantity"):
-        fields.fail("quantity", "Only products track stock; services and memberships have none.")
-    return fields.check()
+@dataclass
+class ProductInput(Given):
+    """A catalogue item as the domain takes it; `fields_set` names the fields given (all of them on create)."""
+
+    product_name: Optional[str] = None
+    category_id: Optional[int] = None
+    unit_price: Optional[Decimal] = None
+    type: str = "product"
+    quantity: Optional[int] = None
+    product_Img: Optional[str] = None
+    description: Optional[str] = None
+    sku: Optional[str] = None
+    barcode: Optional[str] = None
+    hsn_code: Optional[str] = None
+    cgst_rate: Optional[Decimal] = None
+    sgst_rate: Optional[Decimal] = None
+    low_stock_threshold: Optional[int] = None
+    unit: Optional[str] = None
+    details: dict[str, Any] = field(default_factory=dict)  # jewellery columns (DETAIL_COLUMNS), as given
+    fields_set: frozenset[str] = frozenset()
+
+
+def require_editor(store: Store, user: User, names) -> None:
+    """Anyone may describe a product; prices, taxes, type and stock are for managers and owners."""
+    require_role(user, store, "manager" if any(n in names for n in PRICE_AND_STOCK_FIELDS) else "cashier")
+
+
+def product_problems(store: Store, data: ProductInput, product: Optional[Product] = None) -> FieldErrors:
+    """The field rules of a catalogue item (store's category, price, rates, HSN, stock only for products)."""
+    errors = FieldErrors()
+    if product is None:
+        for name in REQUIRED:
+            if not data.given(name) or getattr(data, name) is None:
+                errors.add(name, FIELD_REQUIRED)
+    if data.given("product_name") and data.product_name is not None and not data.product_name.strip():
+        errors.add("product_name", "A product needs a name.")
+    if data.given("category_id") and data.category_id is not None and not category_exists(store, data.category_id):
+        errors.add("category_id", CATEGORY_MISSING)
+    if data.unit_price is not None and data.unit_price < 0:
+        errors.add("unit_price", "A price cannot be negative.")
+    for name in ("cgst_rate", "sgst_rate"):
+        rate = getattr(data, name)
+        if rate is not None and not 0 <= rate <= 100:
+            errors.add(name, "Tax rate must be from 0 to 100.")
+    if data.type not in PRODUCT_TYPES:
+        errors.add("type", "Must be one of: " + ", ".join(PRODUCT_TYPES))
+    if data.hsn_code and not _HSN.match(data.hsn_code):
+        errors.add("hsn_code", "Enter a valid HSN code (4, 6 or 8 digits).")
+    kind = data.type if data.given("type") else (product.type if product is not None else "product")
+    if kind != "product" and data.given("quantity") and data.quantity:
+        errors.add("quantity", "Only products track stock; services and memberships have none.")
+    if data.given("quantity") and data.quantity is not None and data.quantity < 0:
+        errors.add("quantity", "Stock cannot be negative.")
+    return errors
 
 
 def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int] = None) -> None:
@@ -73,14 +113,13 @@ def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int
             query = query.where(Product.id != exclude_id)
         return db.session.execute(query.limit(1)).first() is not None
 
-    if "product_name" in values and taken(db.func.lower(Product.product_name), values["product_name"].lower()):
-        raise RuleError(NAME_TAKEN, "product_name")
-    errors = {}
-    for name in ("sku", "barcode"):
+    if values.get("product_name") and taken(db.func.lower(Product.product_name), values["product_name"].lower()):
+        raise Duplicate(NAME_TAKEN, "product_name")
+    errors = FieldErrors()
+    for name, message in (("sku", SKU_TAKEN), ("barcode", BARCODE_TAKEN)):
         if values.get(name) and taken(getattr(Product, name), values[name]):
-            errors[name] = [f"product with this {name} already exists."]
-    if errors:
-        raise ValidationError("Invalid input.", errors)
+            errors.add(name, message)
+    errors.raise_if()
 
 
 def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
@@ -92,7 +131,7 @@ def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
     if delta < 0:
         statement = statement.where(table.c.quantity >= -delta)
     if db.session.execute(statement).rowcount != 1:
-        raise RuleError("The stock of this product changed while you were editing it; please retry.", "quantity")
+        raise RuleBroken("The stock of this product changed while you were editing it; please retry.", "quantity")
     db.session.expire(product, ["quantity"])
     db.session.add(StockMove(store_id=product.store_id, product_id=product.id, delta=delta, reason="adjust",
                              user_id=user.id, note=note))
@@ -100,20 +139,34 @@ def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
 
 def _assign(product: Product, values: dict[str, Any]) -> None:
     for name, value in values.items():
-        if name == "category":
-            product.category_id = value
+        if name == "details":
+            for column, detail in value.items():
+                if column not in DETAIL_COLUMNS:
+                    raise ValueError(f"Product has no detail column {column!r}")
+                setattr(product, column, detail)
         elif name != "quantity":
             setattr(product, name, value)
 
 
-def create_product(store: Store, user: User, data: dict[str, Any]) -> Product:
+def _flush_unique() -> None:
+    """Flush in a savepoint; losing a race on a unique name, SKU or barcode gives the same error the check gives."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Duplicate(NAME_TAKEN, "product_name") from exc
+
+
+def create_product(store: Store, user: User, data: ProductInput) -> Product:
     """A new catalogue item with its opening stock (managers and owners)."""
     require_role(user, store, "manager")
-    values = _parse(store, data, partial=False)
+    product_problems(store, data).raise_if()
+    values = data.changes()
     _check_unique(store, values)
     product = Product(store_id=store.id, user_id=user.id, quantity=0)
     _assign(product, values)
-    flush_unique(product, NAME_TAKEN, "product_name")
+    db.session.add(product)
+    _flush_unique()
     if product.tracks_stock:
         _move_stock(product, user, values.get("quantity", 0), note="opening stock")
     db.session.flush()
@@ -121,10 +174,11 @@ def create_product(store: Store, user: User, data: dict[str, Any]) -> Product:
     return product
 
 
-def update_product(store: Store, user: User, product: Product, data: dict[str, Any]) -> Product:
-    """A partial update; prices, taxes, type and stock are for managers and owners."""
-    require_role(user, store, "manager" if any(n in data for n in PRICE_AND_STOCK_FIELDS) else "cashier")
-    values = _parse(store, data, partial=True)
+def update_product(store: Store, user: User, product: Product, data: ProductInput) -> Product:
+    """A partial update of the given fields; prices, taxes, type and stock are for managers and owners."""
+    require_editor(store, user, data.fields_set)
+    product_problems(store, data, product).raise_if()
+    values = data.changes()
     _check_unique(store, values, exclude_id=product.id)
     product = get_product(store, product.id, for_update=True)  # the stock must not move under us
     before = audit.snapshot(product)
@@ -132,11 +186,7 @@ def update_product(store: Store, user: User, product: Product, data: dict[str, A
     delta = target - product.quantity
     _move_stock(product, user, delta, note="set by update")
     _assign(product, values)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:  # a concurrent rename to the same name
-        raise RuleError(NAME_TAKEN, "product_name") from exc
+    _flush_unique()  # a concurrent rename to the same name
     audit.record("update", "product", product.id, store_id=store.id, user_id=user.id,
                  before=before, after=audit.snapshot(product))
     return product

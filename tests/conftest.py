@@ -242,23 +242,28 @@ def make_store(app, make_user):
 
 @pytest.fixture
 def make_product(app):
-    """A catalogue item in a store, with stock moves that explain its quantity."""
-    from models import Product, StockMove
+    """A catalogue item in a store, made by its owner through the catalogue service, with its opening stock
+    through the stock service (so factories obey the rules the app does)."""
+    import dataclasses
+
+    from models import Membership
+    from services import stock
+    from services.products import ProductInput, create_product
 
     counter = {"n": 0}
+    own = {f.name for f in dataclasses.fields(ProductInput)}
 
     def factory(store, product_name: str | None = None, unit_price: str | Decimal = "100.00", quantity: int = 10,
                 type: str = "product", cgst_rate: str = "9", sgst_rate: str = "9", **fields):
         counter["n"] += 1
-        product = Product(
-            store_id=store.id, product_name=product_name or f"Item {counter['n']}", type=type,
-            unit_price=Decimal(str(unit_price)), cgst_rate=Decimal(cgst_rate), sgst_rate=Decimal(sgst_rate),
-            quantity=quantity if type == "product" else 0, **fields,
-        )
-        db.session.add(product)
-        db.session.flush()
+        owner = db.session.execute(db.select(Membership).filter_by(store_id=store.id, role="owner")).scalars().first()
+        details = {name: fields.pop(name) for name in list(fields) if name not in own}
+        product = create_product(store, owner.user, ProductInput.of(
+            product_name=product_name or f"Item {counter['n']}", type=type, unit_price=Decimal(str(unit_price)),
+            cgst_rate=Decimal(cgst_rate), sgst_rate=Decimal(sgst_rate), details=details, **fields,
+        ))
         if type == "product" and quantity:
-            db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import"))
+            stock.add({product: quantity}, reason="import")
         db.session.commit()
         return product
 
@@ -267,19 +272,15 @@ def make_product(app):
 
 @pytest.fixture
 def make_customer(app):
-    """A Customer party in a store."""
-    from models import Customer, Party
+    """A Customer party in a store, through the parties service (phone to E.164, email lower-cased)."""
+    from services.parties import CustomerInput, create_customer
 
     counter = {"n": 0}
 
     def factory(store, name: str | None = None, phone_no: str | None = None, **fields):
         counter["n"] += 1
-        party = Party(store_id=store.id, Category_type="Customer")
-        party.customer = Customer(
-            store_id=store.id, name=name or f"Customer {counter['n']}",
-            phone_no=phone_no or f"+9198765{counter['n']:05d}", **fields,
-        )
-        db.session.add(party)
+        party = create_customer(store, None, CustomerInput.of(
+            name=name or f"Customer {counter['n']}", phone_no=phone_no or f"+9198765{counter['n']:05d}", **fields))
         db.session.commit()
         return party
 
@@ -288,17 +289,15 @@ def make_customer(app):
 
 @pytest.fixture
 def make_supplier(app):
-    """A Supplier party in a store."""
-    from models import Party, Supplier
+    """A Supplier party in a store, through the parties service."""
+    from services.parties import SupplierInput, create_supplier
 
     counter = {"n": 0}
 
     def factory(store, name: str | None = None, code: str | None = None, **fields):
         counter["n"] += 1
-        party = Party(store_id=store.id, Category_type="Supplier")
-        party.supplier = Supplier(store_id=store.id, name=name or f"Supplier {counter['n']}",
-                                  code=code or f"SUP{counter['n']:03d}", **fields)
-        db.session.add(party)
+        party = create_supplier(store, None, SupplierInput.of(
+            name=name or f"Supplier {counter['n']}", code=code or f"SUP{counter['n']:03d}", **fields))
         db.session.commit()
         return party
 

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from extensions import db
-from models import Product, StockMove
 
 UNITS = 5  # stock of the "Last Units" product in the live shop
 
@@ -80,6 +79,8 @@ class LiveShop:
     def __init__(self, server):
         from app import create_app
         from config import Config
+        from services import stock
+        from services.products import ProductInput, create_product
         from services.stores import create_owner
         from services.tokens import issue_access
 
@@ -97,12 +98,10 @@ class LiveShop:
         with self.app.app_context():
             owner, store = create_owner("liveowner", "live@example.com", "Password123!", store_name="Live",
                                         verified=True)
-            service = Product(store_id=store.id, product_name="Consultation", type="service", unit_price=100)
-            scarce = Product(store_id=store.id, product_name="Last Units", type="product", unit_price=10,
-                             quantity=UNITS)
-            db.session.add_all([service, scarce])
-            db.session.flush()
-            db.session.add(StockMove(store_id=store.id, product_id=scarce.id, delta=UNITS, reason="import"))
+            service = create_product(store, owner, ProductInput.of(product_name="Consultation", type="service",
+                                                                   unit_price=Decimal(100)))
+            scarce = create_product(store, owner, ProductInput.of(product_name="Last Units", unit_price=Decimal(10)))
+            stock.add({scarce: UNITS}, reason="import")
             db.session.commit()
             self.token = issue_access(owner)
             self.store_uid, self.service_uid = store.uid, service.uid

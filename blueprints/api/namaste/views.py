@@ -7,7 +7,6 @@ caller's current store, so another store's id answers exactly like a missing one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable, Optional
 
 from flask import Blueprint, g, request
@@ -19,162 +18,41 @@ from blueprints.api.common import (
     drf_page,
     idempotent_response,
     json_response,
-    money_str,
     read_json,
 )
+from blueprints.api.namaste import bills as namaste_bills
+from blueprints.api.namaste import parse
+from blueprints.api.namaste.fields import parse_id_arg
+from blueprints.api.namaste.serialize import (
+    bill_json,
+    category_json,
+    customer_json,
+    expense_json,
+    party_detail_json,
+    party_json,
+    payment_method_json,
+    product_json,
+    supplier_json,
+)
 from extensions import db
-from models import Bill, BillItem, Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
-from services import categories, expenses, namaste_bills, parties, products
-from services.field_parsers import RuleError, parse_id_arg
-from services.parties import DuplicateCustomer, DuplicateSupplier
+from models import Party
+from services import categories, expenses, parties, products
+from services.errors import Duplicate, RuleBroken
 
 bp = Blueprint("namaste", __name__, url_prefix="/api")
 
 
-@bp.errorhandler(RuleError)
-def rule_error(exc: RuleError):
+@bp.errorhandler(RuleBroken)
+def rule_error(exc: RuleBroken):
     """A rule the whole request broke: {"error": message}, plus the existing record for duplicates."""
-    body: dict[str, Any] = {"error": exc.message, **exc.extra}
-    if isinstance(exc, DuplicateCustomer) and exc.existing.customer is not None:
-        body["existing_customer"] = customer_json(exc.existing.customer)
-    if isinstance(exc, DuplicateSupplier) and exc.existing.supplier is not None:
-        body["existing_supplier"] = supplier_json(exc.existing.supplier)
+    body: dict[str, Any] = {"error": exc.message}
+    existing = exc.existing if isinstance(exc, Duplicate) else None
+    if isinstance(existing, Party) and existing.customer is not None:
+        body["existing_customer"] = customer_json(existing.customer)
+    if isinstance(existing, Party) and existing.supplier is not None:
+        body["existing_supplier"] = supplier_json(existing.supplier)
     db.session.rollback()
     return json_response(body, 400)
-
-
-# --------------------------------------------------------------------------- serialisers (explicit fields)
-
-
-def drf_datetime(value: Optional[datetime]) -> Optional[str]:
-    """ISO 8601 as DRF writes it: UTC with a Z, microseconds only when there are some."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def product_json(product: Product) -> dict[str, Any]:
-    return {
-        "id": product.id,
-        "user": product.user_id,
-        "product_name": product.product_name,
-        "category": product.category_id,
-        "product_Img": product.product_Img,
-        "unit_price": money_str(product.unit_price),
-        "quantity": product.quantity,
-        "description": product.description,
-        "uid": product.uid,
-        "type": product.type,
-        "sku": product.sku,
-        "barcode": product.barcode,
-        "hsn_code": product.hsn_code,
-        "cgst_rate": money_str(product.cgst_rate),
-        "sgst_rate": money_str(product.sgst_rate),
-        "low_stock_threshold": product.low_stock_threshold,
-    }
-
-
-def party_json(party: Party) -> dict[str, Any]:
-    return {
-        "id": party.id,
-        "Category_type": party.Category_type,
-        "is_active": party.is_active,
-        "is_updated_at": drf_datetime(party.is_updated_at),
-    }
-
-
-def party_detail_json(party: Party) -> dict[str, Any]:
-    body = party_json(party)
-    if party.customer is not None:
-        body["customer"] = customer_json(party.customer)
-    if party.supplier is not None:
-        body["supplier"] = supplier_json(party.supplier)
-    return body
-
-
-def customer_json(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.id,
-        "party": customer.party_id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone_no": customer.phone_no,
-        "Customer_code": customer.Customer_code,
-        "address": customer.address,
-        "open_balance": money_str(customer.open_balance),
-        "credit_limmit": money_str(customer.credit_limmit),
-        "payment_method": customer.payment_method_id,
-        "loyalty_points": customer.loyalty_points,
-        "referred_by": customer.referred_by,
-        "notes": customer.notes,
-        "gender": customer.gender,
-        "gstin": customer.gstin,
-    }
-
-
-def supplier_json(supplier: Supplier) -> dict[str, Any]:
-    return {
-        "id": supplier.id,
-        "party": supplier.party_id,
-        "name": supplier.name,
-        "code": supplier.code,
-        "phone_no": supplier.phone_no,
-        "email": supplier.email,
-        "gstin": supplier.gstin,
-        "address": supplier.address,
-    }
-
-
-def expense_json(expense: Expense) -> dict[str, Any]:
-    return {
-        "id": expense.id,
-        "user": expense.user_id,
-        "amount": money_str(expense.amount),
-        "description": expense.description,
-        "date": expense.date.isoformat(),
-        "category": expense.category,
-        "is_necessary": expense.is_necessary,
-    }
-
-
-def bill_json(bill: Bill) -> dict[str, Any]:
-    return {
-        "id": bill.id,
-        "user": bill.user_id,
-        "invoice_number": bill.invoice_number,
-        "invoice_date": bill.invoice_date.isoformat() if bill.invoice_date else None,
-        "due_date": bill.due_date.isoformat() if bill.due_date else None,
-        "payment_method": bill.payment_method_id,
-        "invoice_status": namaste_bills.invoice_status(bill),
-        "party": bill.party_id,
-        "phone": bill.phone,
-        "VAt_number": bill.VAt_number,
-        "address": bill.address,
-        "notes": bill.notes,
-        "paid_amount": money_str(bill.paid_amount),
-        "due_amount": money_str(bill.due_amount),
-        "total_amount": money_str(bill.total_amount),
-        "discount": money_str(bill.discount),
-        "tax": money_str(bill.tax),
-        "sub_total": money_str(bill.sub_total),
-        "uid": bill.uid,
-        "status": bill.status,
-        "items": [bill_item_json(item) for item in bill.items],
-    }
-
-
-def bill_item_json(item: BillItem) -> dict[str, Any]:
-    return {"id": item.id, "billing": item.bill_id, "item": item.product_id, "quantity": item.qty,
-            "rate": money_str(item.rate)}
-
-
-def category_json(category: Category) -> dict[str, Any]:
-    return {"id": category.id, "name": category.name}
-
-
-def payment_method_json(method: PaymentMethod) -> dict[str, Any]:
-    return {"id": method.id, "name": method.name}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -255,10 +133,32 @@ def serve(resource: Resource):
     return deleted(f"{resource.label} deleted successfully!")
 
 
-PRODUCTS = Resource("Product", "product", products.products_query, products.get_product, products.create_product,
-                    products.update_product, products.delete_product, product_json)
-EXPENSES = Resource("Expense", "expense", expenses.expenses_query, expenses.get_expense, expenses.create_expense,
-                    expenses.update_expense, expenses.delete_expense, expense_json, guard=expenses.can_see_expenses)
+def _create_product(store, user, body):
+    products.require_editor(store, user, products.PRICE_AND_STOCK_FIELDS)  # a cashier hears 403 before any 400
+    data = parse.product(store, body)
+    with parse.in_contract_words(body):
+        return products.create_product(store, user, data)
+
+
+def _update_product(store, user, product, body):
+    products.require_editor(store, user, body)  # a cashier hears 403 before any 400
+    data = parse.product(store, body, existing=product)
+    with parse.in_contract_words(body):
+        return products.update_product(store, user, product, data)
+
+
+def _create_expense(store, user, body):
+    return expenses.create_expense(store, user, parse.expense(body, partial=False))
+
+
+def _update_expense(store, user, expense, body):
+    return expenses.update_expense(store, user, expense, parse.expense(body, partial=True))
+
+
+PRODUCTS = Resource("Product", "product", products.products_query, products.get_product, _create_product,
+                    _update_product, products.delete_product, product_json)
+EXPENSES = Resource("Expense", "expense", expenses.expenses_query, expenses.get_expense, _create_expense,
+                    _update_expense, expenses.delete_expense, expense_json, guard=expenses.can_see_expenses)
 BILLING = Resource("Billing", "billing", namaste_bills.bills_query, namaste_bills.get_bill, namaste_bills.create_bill,
                    namaste_bills.update_bill, namaste_bills.cancel_bill, bill_json, idempotent=True)
 
@@ -308,16 +208,33 @@ def parties_view():
         query = parties.parties_query(store, _category_type_filter())
         return json_response(drf_page(query, party_detail_json))
     if request.method == "POST":
-        party = parties.create_party(store, user, read_json(DRF))
+        party = _create_party(store, user, read_json(DRF))
         return saved(201, f"{party.Category_type} created successfully!", **_party_parts(party))
     party = load_by_id("Party", parties.get_party, "Party not found")
     if request.method == "GET":
         return json_response(party_detail_json(party))
     if request.method == "PUT":
-        party = parties.update_party(store, user, party, read_json(DRF))
+        party = _update_party(store, user, party, read_json(DRF))
         return saved(200, f"{party.Category_type} updated successfully!", **_party_parts(party))
     parties.delete_party(store, user, party)
     return deleted("Party deleted successfully!")
+
+
+def _create_party(store, user, body: dict[str, Any]) -> Party:
+    if parse.party_type(body) == "Customer":
+        data = parse.customer(body, partial=False)
+        with parse.in_contract_words(body):
+            return parties.create_customer(store, user, data)
+    return parties.create_supplier(store, user, parse.supplier(body, partial=False))
+
+
+def _update_party(store, user, party: Party, body: dict[str, Any]) -> Party:
+    record = party.customer if party.Category_type == "Customer" else party.supplier
+    if record is None:
+        raise RuleBroken(parties.NO_RECORD)
+    data = parse.party_update(party.Category_type, body)
+    with parse.in_contract_words(body):
+        return parties.update_party(store, user, party, data)
 
 
 def _party_parts(party: Party) -> dict[str, Any]:
@@ -335,7 +252,8 @@ def categories_view():
     """The store's product categories; managers and owners may add one."""
     if request.method == "GET":
         return json_response(drf_page(categories.categories_query(g.store), category_json))
-    category = categories.create_category(g.store, g.api_user, read_json(DRF))
+    categories.require_writer(g.store, g.api_user)  # a cashier hears 403 before any 400
+    category = categories.create_category(g.store, g.api_user, parse.category_name(read_json(DRF)))
     return saved(201, "Category created successfully!", category=category_json(category))
 
 

@@ -1,22 +1,20 @@
-"""Parsing raw input (JSON values or form strings) field by field, collecting errors in DRF's words.
+"""Parsing a NamastePMS request body field by field, collecting errors in DRF's words.
 
-Services that take a client's dict use `Fields(data, partial)`: each typed getter records either the parsed
-value or a list of messages, and `check()` raises one ValidationError carrying every field's errors, so a
-client sees all its mistakes at once and nothing is written. The messages are Django REST framework's own,
-because NamastePMS clients were written against a DRF server; other surfaces reuse them as they are.
+The contract's parsers (blueprints/api/namaste/parse.py) use `Fields(data, partial)`: each typed getter records
+either the parsed value or a list of messages, and `check()` raises one ValidationError carrying every field's
+errors, so a client sees all its mistakes at once and nothing is written. The messages are Django REST
+framework's own, because NamastePMS clients were written against a DRF server.
 """
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.exc import IntegrityError
 
-from extensions import db
-from services.errors import ValidationError
+from services.bill_fields import to_date, to_decimal
+from services.errors import RuleBroken, ValidationError
 
 INT_MAX = 2_147_483_647  # the databases' INTEGER
 MAX_STRING_INPUT = 1000  # DRF refuses longer strings for numbers
@@ -27,26 +25,11 @@ NOT_BLANK = "This field may not be blank."
 TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
 FALSE_VALUES = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
 _MISSING = object()
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DECIMAL_TAIL = re.compile(r"\.0*\s*$")
 
 
-class RuleError(ValidationError):
-    """A rule broken by the request as a whole; NamastePMS answers it as {"error": message}."""
-
-    def __init__(self, message: str, field: str = "non_field_errors", extra: Optional[dict[str, Any]] = None):
-        super().__init__(message, {field: [message]})
-        self.extra = extra or {}
-
-
-def flush_unique(obj: Any, message: str, field: str) -> None:
-    """Add and flush `obj` in a savepoint; a unique-constraint race becomes the same RuleError the check gives."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(obj)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise RuleError(message, field) from exc
+class RuleError(RuleBroken):
+    """A rule of the contract the request as a whole broke; answered, as the domain's RuleBroken, {"error": ...}."""
 
 
 class Fields:
@@ -57,6 +40,10 @@ class Fields:
         self.partial = partial
         self.values: dict[str, Any] = {}
         self.errors: dict[str, Any] = {}
+
+    def given(self) -> frozenset[str]:
+        """The names that parsed, for a typed input's fields_set."""
+        return frozenset(self.values)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -143,7 +130,7 @@ class Fields:
         if isinstance(raw, str) and len(raw) > MAX_STRING_INPUT:
             self.errors[name] = ["String value too large."]
             return
-        value = parse_decimal(raw)
+        value = to_decimal(raw)
         if value is None:
             self.errors[name] = ["A valid number is required."]
             return
@@ -176,7 +163,7 @@ class Fields:
         raw = self._take(name, required, allow_null)
         if raw is _MISSING:
             return
-        value = parse_date(raw)
+        value = to_date(raw)
         if value is None:
             self.errors[name] = ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
         else:
@@ -219,16 +206,16 @@ class Fields:
             del self.values[name]
             self.errors[name] = ["Enter a valid URL."]
 
-    def primary_key(self, name: str, exists, *, required: bool = False, allow_null: bool = True,
+    def primary_key(self, name: str, exists=None, *, required: bool = False, allow_null: bool = True,
                     aliases: Iterable[str] = ()) -> None:
-        """An id that `exists(id)` confirms (already scoped to the caller's store)."""
+        """An id within INTEGER that `exists(id)` confirms when given (else the service checks it exists)."""
         raw = self._take(name, required, allow_null, aliases)
         if raw is _MISSING:
             return
         pk = parse_pk(raw)
         if pk is None:
             self.errors[name] = [f"Incorrect type. Expected pk value, received {_type_name(raw)}."]
-        elif pk < 1 or pk > INT_MAX or not exists(pk):
+        elif pk < 1 or pk > INT_MAX or (exists is not None and not exists(pk)):
             self.errors[name] = [f'Invalid pk "{_shown(raw)}" - object does not exist.']
         else:
             self.values[name] = pk
@@ -258,18 +245,6 @@ def parse_integer(raw: Any) -> Optional[int]:
         return None
 
 
-def parse_decimal(raw: Any) -> Optional[Decimal]:
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    if not value.is_finite():
-        return None
-    return value
-
-
 def precision_problem(value: Decimal, max_digits: int, decimal_places: int) -> Optional[str]:
     """DRF DecimalField's digit rules, with its messages."""
     _, digits, exponent = value.as_tuple()
@@ -287,15 +262,6 @@ def precision_problem(value: Decimal, max_digits: int, decimal_places: int) -> O
     if whole > max_digits - decimal_places:
         return f"Ensure that there are no more than {max_digits - decimal_places} digits before the decimal point."
     return None
-
-
-def parse_date(raw: Any) -> Optional[date]:
-    if not isinstance(raw, str) or not _ISO_DATE.match(raw.strip()):
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
 
 
 def parse_pk(raw: Any) -> Optional[int]:

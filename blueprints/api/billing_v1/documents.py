@@ -1,13 +1,13 @@
 """GET /api/v1/billing/<storeId>/bills/<billId>/pdf: a bill's A4 tax invoice for Billing v1 clients.
 
-Registered on the Billing v1 blueprint when this module is imported (blueprints/__init__.py imports it before
-the blueprints are registered), so the route lives beside the contract's other bill routes.
+Registered on the Billing v1 blueprint when this module is imported (the package's __init__ imports it), so the
+route lives beside the contract's other bill routes.
 """
 from __future__ import annotations
 
 from flask import g
 
-from blueprints.api.billing_v1 import bp
+from blueprints.api.billing_v1.views import bp
 from blueprints.api.common import V1, ApiError, authenticate
 from blueprints.documents import pdf_response
 from extensions import db

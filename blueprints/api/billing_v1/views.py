@@ -10,13 +10,16 @@ from typing import Optional
 from flask import Blueprint, g, request
 from sqlalchemy import select
 
+from blueprints.api.billing_v1.parse import parse_bill_payload
+from blueprints.api.billing_v1.serialize import bill_summary_v1, bill_v1, catalog_item_v1, customer_v1
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
-from blueprints.api.openapi_spec import INT32_MAX
 from extensions import db
 from models import BILL_STATUSES, PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, bounds, numbering
-from services.bill_payload import parse_bill_payload
-from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
+from services.bill_fields import parse_timestamp, to_timestamp
+from services.catalog import search_catalog, search_customers
+from services.errors import FieldErrors
+from services.formatting import iso_z
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
 
@@ -38,52 +41,40 @@ def _store_for(store_uid: str) -> Store:
     return g.store
 
 
-def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: int = INT32_MAX) -> int:
+def _int_arg(name: str, default: int, errors: FieldErrors, minimum: int = 1, maximum: int = bounds.MAX_PAGE) -> int:
     raw = request.args.get(name)
-    maximum = maximum or bounds.MAX_PAGE  # OFFSET must stay inside the database's integers
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        errors[name] = ["Must be a whole number"]
+        errors.add(name, "Must be a whole number")
         return default
-    if value < minimum or (maximum is not None and value > maximum):
-        errors[name] = [f"Must be from {minimum} to {maximum}"]
+    if value < minimum or value > maximum:
+        errors.add(name, f"Must be from {minimum} to {maximum}")
     return value
 
 
-def _time_arg(name: str, errors: dict) -> Optional[datetime]:
+def _time_arg(name: str, errors: FieldErrors) -> Optional[datetime]:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    moment = None
     # An unescaped "+05:30" in a query string arrives as " 05:30".
-    for candidate in (raw.strip(), raw.strip()[:19] + raw.strip()[19:].replace(" ", "+")):
-        try:
-            moment = datetime.fromisoformat(candidate)
-            break
-        except ValueError:
-            continue
-    if moment is None:
-        errors[name] = ["Must be an ISO 8601 timestamp"]
-        return None
-    if moment.tzinfo is None:
-        errors[name] = ["Must include a time zone (e.g. Z)"]
-        return None
-    return moment
+    unescaped = raw.strip()[:19] + raw.strip()[19:].replace(" ", "+")
+    candidate = raw if to_timestamp(raw) is not None else unescaped
+    return parse_timestamp(candidate, name, errors, required=False)
 
 
-def _choice_arg(name: str, choices, errors: dict, default: Optional[str] = None) -> Optional[str]:
+def _choice_arg(name: str, choices, errors: FieldErrors, default: Optional[str] = None) -> Optional[str]:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        errors[name] = ["Must be one of: " + ", ".join(choices)]
+        errors.add(name, "Must be one of: " + ", ".join(choices))
     return raw
 
 
-def _raise_query_errors(errors: dict) -> None:
+def _raise_query_errors(errors: FieldErrors) -> None:
     if errors:
         raise ApiError(400, "Invalid query parameters", errors=errors)
 
@@ -116,7 +107,7 @@ def save_bill(store_id: str):
     def run():
         draft = parse_bill_payload(store, payload, source="v1")
         bill = billing.save_bill(store, g.api_user, draft)
-        return 201, {"success": True, "message": "Bill saved successfully", "data": billing.bill_v1(bill)}, bill.id
+        return 201, {"success": True, "message": "Bill saved successfully", "data": bill_v1(bill)}, bill.id
 
     return idempotent_response(store, payload, run)
 
@@ -125,19 +116,19 @@ def save_bill(store_id: str):
 def list_bills(store_id: str):
     """Bills of the store, paged, filtered and sorted."""
     store = _store_for(store_id)
-    errors: dict = {}
+    errors = FieldErrors()
     page = _int_arg("page", 1, errors)
     limit = _int_arg("limit", 20, errors, maximum=100)
     start, end = _time_arg("from", errors), _time_arg("to", errors)
     sort = _choice_arg("sort", tuple(billing.LIST_SORTS), errors, default="date_desc")
     status = _choice_arg("status", BILL_STATUSES, errors)
     if start and end and start > end:
-        errors["to"] = ["Must not be before from"]
+        errors.add("to", "Must not be before from")
     _raise_query_errors(errors)
     rows, total = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
                                      sort=sort, page=page, limit=limit)
     return json_response({"success": True, "data": {
-        "items": [billing.bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
+        "items": [bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
     }})
 
 
@@ -150,7 +141,7 @@ def bill_detail(store_id: str, bill_id: str):
     ).scalar_one_or_none()
     if bill is None:
         raise ApiError(404, "Bill not found")
-    return json_response({"success": True, "data": billing.bill_v1(bill)})
+    return json_response({"success": True, "data": bill_v1(bill)})
 
 
 # --------------------------------------------------------------------------- held bills
@@ -165,7 +156,7 @@ def hold_bill(store_id: str):
     def run():
         draft = parse_bill_payload(store, payload, hold=True, source="v1")
         held = billing.hold_bill(store, g.api_user, payload, draft)
-        data = {"held_id": held.uid, "created_at": billing.iso_z(held.created_at)}
+        data = {"held_id": held.uid, "created_at": iso_z(held.created_at)}
         return 201, {"success": True, "message": "Bill held successfully", "data": data}, None
 
     return idempotent_response(store, payload, run)
@@ -175,14 +166,14 @@ def hold_bill(store_id: str):
 def list_held(store_id: str):
     """Held bills of the store, newest first."""
     store = _store_for(store_id)
-    errors: dict = {}
+    errors = FieldErrors()
     page = _int_arg("page", 1, errors)
     limit = _int_arg("limit", 50, errors, maximum=100)
     _raise_query_errors(errors)
     rows, total = billing.list_held(store, page=page, limit=limit)
     return json_response({"success": True, "data": {
         "held": [
-            {"held_id": h.uid, "created_at": billing.iso_z(h.created_at), "customer_summary": h.customer_summary,
+            {"held_id": h.uid, "created_at": iso_z(h.created_at), "customer_summary": h.customer_summary,
              "amount_estimate": h.amount_estimate}
             for h in rows
         ],
@@ -201,7 +192,7 @@ def held_detail(store_id: str, held_id: str):
         raise ApiError(404, "Held bill not found")
     return json_response({"success": True, "data": {"held": {
         "held_id": held.uid,
-        "created_at": billing.iso_z(held.created_at),
+        "created_at": iso_z(held.created_at),
         "payload": held.payload,
         "suggested_number": numbering.peek_next(store),
     }}})
@@ -214,7 +205,7 @@ def held_detail(store_id: str, held_id: str):
 def catalog(store_id: str):
     """Catalogue items; q matches name, SKU and barcode."""
     store = _store_for(store_id)
-    errors: dict = {}
+    errors = FieldErrors()
     page = _int_arg("page", 1, errors)
     limit = _int_arg("limit", 20, errors, maximum=100)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
@@ -229,7 +220,7 @@ def catalog(store_id: str):
 def customers(store_id: str):
     """Customers of the store; q matches name, phone and email."""
     store = _store_for(store_id)
-    errors: dict = {}
+    errors = FieldErrors()
     page = _int_arg("page", 1, errors)
     limit = _int_arg("limit", 20, errors, maximum=100)
     _raise_query_errors(errors)

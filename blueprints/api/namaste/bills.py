@@ -1,4 +1,5 @@
-"""NamastePMS billing: its request turned into a BillDraft for services.billing.save_bill, and its header edits.
+"""NamastePMS billing (the contract's adapter): its request
+turned into a BillDraft for services.billing.save_bill, and its header edits.
 
 NamastePMS clients send their own totals, which are stored as sent (DESIGN.md "Pricing"); their items still move
 stock through save_bill. Lines carry the client's rate and no per-line tax (the client sends the bill's tax).
@@ -9,13 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Optional
 
+from blueprints.api.namaste.fields import Fields, RuleError
 from extensions import db
 from models import INVOICE_STATUSES, Bill, Party, Product, Store, User
 from services import audit, billing
 from services.access import has_role, membership_for, require_role
 from services.categories import payment_method_exists
-from services.errors import PermissionDenied, ValidationError
-from services.field_parsers import Fields, RuleError
+from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.parties import customer_party_exists
 from services.pricing import bill_status
 from services.products import get_product
@@ -135,17 +136,17 @@ def update_bill(store: Store, user: User, bill: Bill, data: dict[str, Any]) -> B
         raise PermissionDenied("You do not have permission to perform this action.")
     fields = _parse_header(store, data, partial=True)
     values = fields.check()
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if "items" in data:
-        errors["items"] = ["The items of a saved bill cannot be changed; cancel it and create a new one."]
+        errors.add("items", "The items of a saved bill cannot be changed; cancel it and create a new one.")
     if "invoice_number" in values and values["invoice_number"] != bill.invoice_number:
-        errors["invoice_number"] = ["The invoice number of a saved bill cannot be changed."]
+        errors.add("invoice_number", "The invoice number of a saved bill cannot be changed.")
     if bill.source != "namaste":
         for name in AMOUNT_FIELDS:
             if name in values and values[name] != getattr(bill, name):
-                errors[name] = ["This bill's amounts were computed by the shop; record payments on the bill instead."]
+                errors.add(name, "This bill's amounts were computed by the shop; record payments on the bill instead.")
     if errors:
-        raise ValidationError("Invalid input.", errors)
+        raise ValidationError("Invalid input.", dict(errors))
     if any(n in values and values[n] != getattr(bill, n) for n in PRICE_FIELDS) and not has_role(role, "manager"):
         raise PermissionDenied("You do not have permission to perform this action.")
     before = audit.snapshot(bill, ("invoice_status", "status", *AMOUNT_FIELDS, "party_id", "payment_method_id"))

@@ -1,4 +1,4 @@
-"""The bill payload of Billing v1 (also what a Billing v1 held bill keeps) into a BillDraft.
+"""The bill payload of Billing v1 (also what a held bill keeps) into a BillDraft.
 
 Every field error is collected and raised at once as ValidationError keyed by the request path
 ("items[0].qty", "payments[1].timestamp", "customer.contact_no"). Domain rules that every surface shares
@@ -6,114 +6,18 @@ Every field error is collected and raised at once as ValidationError keyed by th
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Optional
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from extensions import db
-from models import GENDERS, PRODUCT_TYPES, Party, Product, Staff, Store
-from services.billing import (
-    BILL_PAYMENT_MODES,
-    DISCOUNT_TYPES,
-    PAYMENT_MODES,
-    BillDraft,
-    DraftLine,
-    DraftPayment,
-    NewCustomer,
-    raise_if,
-)
-from services.parties import E164
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MISSING = object()
+from models import PRODUCT_TYPES, Party, Product, Staff, Store
+from services.bill_fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
+from services.billing import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
+from services.errors import FieldErrors
 
 
-class _Errors(dict):
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, []).append(message)
-
-
-def parse_decimal(value: Any, key: str, errors: _Errors, *, places: int = 2, required: bool = True,
-                  default: Optional[Decimal] = None) -> Optional[Decimal]:
-    """A JSON number (or numeric string) as Decimal with at most `places` decimals; None after an error."""
-    if value is MISSING or value is None:
-        if required:
-            errors.add(key, "This field is required")
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        errors.add(key, "Must be a number")
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.add(key, "Must be a number")
-        return None
-    if not number.is_finite():
-        errors.add(key, "Must be a number")
-        return None
-    if number.as_tuple().exponent < -places and number != number.quantize(Decimal(1).scaleb(-places)):
-        errors.add(key, f"At most {places} decimal places")
-        return None
-    return number
-
-
-def parse_int(value: Any, key: str, errors: _Errors) -> Optional[int]:
-    if value is MISSING or value is None:
-        errors.add(key, "This field is required")
-        return None
-    if isinstance(value, bool):
-        errors.add(key, "Must be a whole number")
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (Decimal, float)) and value == int(value):
-        return int(value)
-    errors.add(key, "Must be a whole number")
-    return None
-
-
-def parse_timestamp(value: Any, key: str, errors: _Errors, *, required: bool) -> Optional[datetime]:
-    """ISO 8601 with a time zone (2025-09-26T11:29:00.000Z)."""
-    if value is MISSING or value is None:
-        if required:
-            errors.add(key, "This field is required")
-        return None
-    if not isinstance(value, str):
-        errors.add(key, "Must be an ISO 8601 timestamp")
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        errors.add(key, "Must be an ISO 8601 timestamp")
-        return None
-    if moment.tzinfo is None:
-        errors.add(key, "Must include a time zone (e.g. Z)")
-        return None
-    return moment
-
-
-def _string(value: Any, key: str, errors: _Errors, *, required: bool = False, max_length: int = 255) -> Optional[str]:
-    if value is MISSING or value is None:
-        if required:
-            errors.add(key, "This field is required")
-        return None
-    if not isinstance(value, str):
-        errors.add(key, "Must be a string")
-        return None
-    value = value.strip()
-    if required and not value:
-        errors.add(key, "May not be blank")
-        return None
-    if len(value) > max_length:
-        errors.add(key, f"At most {max_length} characters")
-        return None
-    return value or None
-
-
-def _customer(store: Store, payload: dict, errors: _Errors):
+def _customer(store: Store, payload: dict, errors: FieldErrors):
     has_id = payload.get("customer_id") not in (None, "")
     has_new = payload.get("customer") is not None
     if has_id and has_new:
@@ -132,28 +36,10 @@ def _customer(store: Store, payload: dict, errors: _Errors):
         if party is None:
             errors.add("customer_id", "Customer not found in this store")
         return party
-    data = payload["customer"]
-    if not isinstance(data, dict):
-        errors.add("customer", "Must be an object")
-        return None
-    name = _string(data.get("name", MISSING), "customer.name", errors, required=True)
-    phone = _string(data.get("contact_no", MISSING), "customer.contact_no", errors, required=True, max_length=20)
-    if phone is not None and not E164.match(phone):
-        errors.add("customer.contact_no", "Must be an E.164 phone number, e.g. +919876543210")
-        phone = None
-    gender = data.get("gender")
-    if gender is not None and gender not in GENDERS:
-        errors.add("customer.gender", "Must be one of: " + ", ".join(GENDERS))
-    email = _string(data.get("email"), "customer.email", errors, max_length=254)
-    if email is not None and not EMAIL.match(email):
-        errors.add("customer.email", "Enter a valid email address")
-    address = _string(data.get("address"), "customer.address", errors, max_length=2000)
-    if name is None or phone is None:
-        return None
-    return NewCustomer(name=name, phone_no=phone, gender=gender, address=address, email=email)
+    return new_customer(payload["customer"], errors, strict_phone=True)
 
 
-def _items(store: Store, payload: dict, errors: _Errors) -> list[DraftLine]:
+def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
     raw = payload.get("items", MISSING)
     if raw is MISSING or raw is None:
         errors.add("items", "This field is required")
@@ -216,7 +102,7 @@ def _items(store: Store, payload: dict, errors: _Errors) -> list[DraftLine]:
     return lines
 
 
-def _payments(payload: dict, errors: _Errors, *, hold: bool) -> list[DraftPayment]:
+def _payments(payload: dict, errors: FieldErrors, *, hold: bool) -> list[DraftPayment]:
     raw = payload.get("payments", MISSING)
     if raw is MISSING or raw is None:
         if not hold and payload.get("payment_mode") not in (None, "none"):
@@ -238,14 +124,14 @@ def _payments(payload: dict, errors: _Errors, *, hold: bool) -> list[DraftPaymen
         amount = parse_decimal(entry.get("amount", MISSING), f"{where}.amount", errors)
         if amount is not None and amount <= 0:
             errors.add(f"{where}.amount", "Must be greater than 0")
-        reference = _string(entry.get("reference"), f"{where}.reference", errors, max_length=100)
+        reference = parse_string(entry.get("reference"), f"{where}.reference", errors, max_length=100)
         timestamp = parse_timestamp(entry.get("timestamp", MISSING), f"{where}.timestamp", errors, required=not hold)
         if len(errors) == before:
             payments.append(DraftPayment(mode=mode, amount=amount, reference=reference, timestamp=timestamp))
     return payments
 
 
-def _codes(payload: dict, errors: _Errors) -> list[str]:
+def _codes(payload: dict, errors: FieldErrors) -> list[str]:
     codes: list[str] = []
     primary = payload.get("coupon_code")
     if primary is not None:
@@ -268,7 +154,7 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
     hold=True applies the hold defaults: payments optional, payment_mode "none", payment_amount 0,
     payment and billing timestamps optional.
     """
-    errors = _Errors()
+    errors = FieldErrors()
     customer = _customer(store, payload, errors)
     lines = _items(store, payload, errors)
     payments = _payments(payload, errors, hold=hold)
@@ -295,19 +181,11 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
     billing_ts = parse_timestamp(payload.get("billing_timestamp", MISSING), "billing_timestamp", errors,
                                  required=not hold)
     payment_ts = parse_timestamp(payload.get("payment_timestamp", MISSING), "payment_timestamp", errors, required=False)
-    referral = _string(payload.get("referral_code"), "referral_code", errors, max_length=50)
+    referral = parse_string(payload.get("referral_code"), "referral_code", errors, max_length=50)
     codes = _codes(payload, errors)
-    raise_if(errors)
+    errors.raise_if()
     return BillDraft(
         lines=lines, customer=customer, payments=payments, payment_mode=mode, payment_amount=amount,
         discount=discount, coupon_codes=codes, referral_code=referral, billing_timestamp=billing_ts,
         payment_timestamp=payment_ts, source=source,
     )
-
-
-def parse_new_customer(store: Store, data: dict) -> NewCustomer:
-    """A new customer typed at the till, checked exactly as Billing v1 checks `customer` (errors "customer.*")."""
-    errors = _Errors()
-    customer = _customer(store, {"customer": data}, errors)
-    raise_if(errors)
-    return customer

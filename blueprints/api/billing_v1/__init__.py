@@ -1,0 +1,5 @@
+"""Billing v1 API (../shared/seeds/002_af1ec0be52e1f232.txt): views, the bill PDF, parsing and serialising."""
+from blueprints.api.billing_v1 import documents  # noqa: F401  (adds the bill PDF route to the blueprint)
+from blueprints.api.billing_v1.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,112 @@
+"""Billing v1 responses: bills, bill rows, catalogue items and customers with the contract's field lists."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from extensions import db
+from models import Bill, Customer, Product, Staff
+from services.formatting import iso_z
+
+
+def catalog_item_v1(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.uid,
+        "type": product.type,
+        "name": product.product_name,
+        "price": product.unit_price,
+        "cgst": product.cgst_rate,
+        "sgst": product.sgst_rate,
+        "stock": product.quantity if product.tracks_stock else None,
+        "sku": product.sku,
+        "barcode": product.barcode,
+    }
+
+
+def customer_v1(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.party.uid,
+        "name": customer.name,
+        "phoneNumber": customer.phone_no,
+        "email": customer.email,
+        "address": customer.address,
+    }
+
+
+def _staff_uids(bill: Bill) -> dict[int, str]:
+    ids = {item.staff_id for item in bill.items if item.staff_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Staff.id, Staff.uid).where(Staff.id.in_(ids))).all())
+
+
+def bill_v1(bill: Bill) -> dict[str, Any]:
+    """A saved bill as Billing v1 returns it (save response and GET .../bills/<billId>)."""
+    party = bill.party
+    customer = party.customer if party is not None else None
+    staff = _staff_uids(bill)
+    return {
+        "bill_id": bill.uid,
+        "invoice_number": bill.invoice_number,
+        "created_at": iso_z(bill.created_at),
+        "customer": None if party is None else {
+            "id": party.uid,
+            "name": customer.name if customer else bill.customer_name,
+            "phoneNumber": customer.phone_no if customer else bill.phone,
+            "address": customer.address if customer else bill.address,
+        },
+        "items": [
+            {
+                "line_no": item.line_no,
+                "type": item.type,
+                "id": item.product.uid if item.product is not None else None,
+                "name": item.name,
+                "staff_id": staff.get(item.staff_id),
+                "qty": item.qty,
+                "discount_type": item.discount_type,
+                "discount_value": item.discount_value,
+                "cgst_rate": item.cgst_rate,
+                "sgst_rate": item.sgst_rate,
+                "cgst_amount": item.cgst_amount,
+                "sgst_amount": item.sgst_amount,
+                "base_amount": item.base_amount,
+                "discount_amount": item.discount_amount,
+                "line_total": item.line_total,
+            }
+            for item in bill.items
+        ],
+        "totals": {
+            "sub_total": bill.sub_total,
+            "discount": bill.discount,
+            "tax_amount": bill.tax,
+            "cgst_amount": bill.cgst_amount,
+            "sgst_amount": bill.sgst_amount,
+            "grand_total": bill.total_amount,
+            "paid": bill.paid_amount,
+            "dues": bill.due_amount,
+        },
+        "payments": [
+            {"mode": p.mode, "amount": p.amount, "reference": p.reference, "timestamp": iso_z(p.timestamp)}
+            for p in bill.payments
+        ],
+        "status": bill.status,
+        "coupon_codes": bill.coupon_codes or [],
+        "referral_code": bill.referral_code,
+        "cancelled_at": iso_z(bill.cancelled_at),
+    }
+
+
+def bill_summary_v1(bill: Bill) -> dict[str, Any]:
+    """One row of GET .../bills."""
+    return {
+        "bill_id": bill.uid,
+        "invoice_number": bill.invoice_number,
+        "created_at": iso_z(bill.created_at),
+        "customer_name": bill.customer_name,
+        "customer_phone": bill.phone,
+        "grand_total": bill.total_amount,
+        "paid": bill.paid_amount,
+        "dues": bill.due_amount,
+        "status": bill.status,
+    }
