@@ -1,7 +1,7 @@
 """customer identity: phone numbers in E.164, emails in lower case
 
 Revision ID: 7e164a5c0b1d
-Revises: df79ea8cf9bc
+Revises: 5e55a0e1c0de
 Create Date: 2026-11-26 15:30:00
 
 Existing customer rows get the form services.parties now stores ("98765 43210" -> +919876543210,
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7e164a5c0b1d"
-down_revision = "df79ea8cf9bc"
+down_revision = "5e55a0e1c0de"
 branch_labels = None
 depends_on = None
 
