@@ -31,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from services.vocabulary import (
+    BILL_STATUSES, COUPON_KINDS, DISCOUNT_TYPES, FLAT, STORED_PAYMENT_MODES, UNPAID,
+)
 
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
@@ -46,15 +49,10 @@ EXPENSE_CATEGORIES = (
     "Food", "Office Supplies", "Phone", "Marketing", "Other",
 )
 BILL_KINDS = ("sale", "purchase")
-BILL_STATUSES = ("paid", "partial", "unpaid")
 INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
-PAYMENT_MODES = ("cash", "card", "upi", "wallet", "bank", "cheque", "other")
-DISCOUNT_TYPES = ("percent", "flat")
 STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import")
 MAKING_TYPES = ("PG", "PP")
-COUPON_KINDS = ("percent", "flat")
 GENDERS = ("Male", "Female", "Other")
-DEFAULT_PAYMENT_METHODS = ("Cash", "Card", "UPI", "Wallet", "Bank Transfer", "Cheque")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
 
 
@@ -460,7 +458,7 @@ class Bill(db.Model):
     seq: Mapped[Optional[int]] = mapped_column(Integer)
     invoice_date: Mapped[Optional[date]] = mapped_column(Date)
     due_date: Mapped[Optional[date]] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="unpaid", nullable=False)
+    status: Mapped[str] = mapped_column(String(10), default=UNPAID, nullable=False)
     invoice_status: Mapped[Optional[str]] = mapped_column(String(10))  # NamastePMS's own field, kept as sent
     party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("party.id", ondelete="SET NULL"))
     customer_name: Mapped[Optional[str]] = mapped_column(String(255))
@@ -521,7 +519,7 @@ class BillItem(db.Model):
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     qty: Mapped[int] = mapped_column(Integer, nullable=False)
     rate: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
-    discount_type: Mapped[str] = mapped_column(String(8), default="flat", nullable=False)
+    discount_type: Mapped[str] = mapped_column(String(8), default=FLAT, nullable=False)
     discount_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
     sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
@@ -554,7 +552,7 @@ class Payment(db.Model):
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(_in("mode", PAYMENT_MODES), name="mode"),
+        CheckConstraint(_in("mode", STORED_PAYMENT_MODES), name="mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from flask_login import current_user
 from blueprints.decorators import role_required
 from blueprints.htmx import render_page_or_fragment, wants_fragment
 from extensions import db
-from models import BILL_STATUSES
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 from services import billing
 from services import pos as till_service
 from services.access import has_role
@@ -28,8 +28,7 @@ from services.errors import ValidationError
 bp = Blueprint("bills", __name__, url_prefix="/bills")
 
 PAGE_SIZE = 20
-SORTS = {"date_desc": "Newest first", "date_asc": "Oldest first", "amount_desc": "Largest first",
-         "amount_asc": "Smallest first"}
+SORTS = BILL_SORTS
 
 
 @dataclass
@@ -38,7 +37,7 @@ class BillFilters:
     start: str = ""
     end: str = ""
     status: str = ""
-    sort: str = "date_desc"
+    sort: str = DEFAULT_BILL_SORT
     page: int = 1
 
     def args(self, **changes) -> dict:
@@ -46,7 +45,7 @@ class BillFilters:
                   "page": self.page}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
-                and not (k == "sort" and v == "date_desc")}
+                and not (k == "sort" and v == DEFAULT_BILL_SORT)}
 
 
 def _parse_day(raw: str, name: str, errors: dict) -> date | None:
@@ -66,13 +65,13 @@ def _filters() -> tuple[BillFilters, dict, dict]:
     page = args.get("page", "1")
     filters = BillFilters(q=args.get("q", "").strip()[:100], start=args.get("from", "").strip(),
                           end=args.get("to", "").strip(), status=args.get("status", ""),
-                          sort=args.get("sort", "date_desc"), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+                          sort=args.get("sort", DEFAULT_BILL_SORT), page=int(page) if page.isdigit() and int(page) > 0 else 1)
     if filters.status and filters.status not in BILL_STATUSES:
         errors["status"] = ["Choose paid, partial or unpaid."]
         filters.status = ""
     if filters.sort not in SORTS:
         errors["sort"] = ["Choose an order from the list."]
-        filters.sort = "date_desc"
+        filters.sort = DEFAULT_BILL_SORT
     zone = ZoneInfo(g.store.timezone or "Asia/Kolkata")
     first, last = _parse_day(filters.start, "from", errors), _parse_day(filters.end, "to", errors)
     if first and last and first > last:

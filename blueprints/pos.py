@@ -20,6 +20,7 @@ from services import idempotency
 from services import pos as till_service
 from services.catalog import quick_search, search_customers
 from services.errors import ValidationError
+from services.vocabulary import CASH
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
 
@@ -256,7 +257,7 @@ def _split_rows() -> list[dict]:
     rows = [{"mode": m, "amount": a, "reference": r} for m, a, r in zip(modes, amounts, references)]
     action = request.form.get("split_action", "")
     if action == "add":
-        rows.append({"mode": "cash", "amount": "", "reference": ""})
+        rows.append({"mode": CASH, "amount": "", "reference": ""})
     elif action.startswith("remove-") and action[7:].isdigit() and len(rows) > 2:
         del rows[int(action[7:])]
     return rows

@@ -49,10 +49,8 @@ from services.errors import ValidationError
 from services.formatting import iso_z
 from services.parties import DuplicateCustomer, create_customer, find_customer_by_phone
 from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
+from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, DEFAULT_BILL_SORT, DISCOUNT_TYPES, FLAT, PAYMENT_MODES
 
-PAYMENT_MODES = ("cash", "card", "upi", "wallet")
-BILL_PAYMENT_MODES = PAYMENT_MODES + ("split", "none")
-DISCOUNT_TYPES = ("percent", "flat")
 PURCHASE_SERIES = "PUR"
 ITEM_COLUMNS = frozenset({
     "hsn_code", "unit", "huid", "size", "show_size_in_bill", "gross_weight", "less_weight", "net_weight",
@@ -70,7 +68,7 @@ class DraftLine:
     product: Product
     qty: int
     line_no: Optional[int] = None
-    discount_type: str = "flat"
+    discount_type: str = FLAT
     discount_value: Decimal = ZERO
     cgst_rate: Optional[Decimal] = None
     sgst_rate: Optional[Decimal] = None
@@ -537,16 +535,20 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
 # --------------------------------------------------------------------------- listing
 
 
-LIST_SORTS = {
-    "date_desc": (Bill.created_at.desc(), Bill.id.desc()),
-    "date_asc": (Bill.created_at.asc(), Bill.id.asc()),
-    "amount_desc": (Bill.total_amount.desc(), Bill.id.desc()),
-    "amount_asc": (Bill.total_amount.asc(), Bill.id.asc()),
-}
+_SORT_COLUMNS = {"date": Bill.created_at, "amount": Bill.total_amount}
+
+
+def _order_by(key: str) -> tuple:
+    """A sort key of the vocabulary ("amount_desc") as ORDER BY clauses; the id breaks ties."""
+    column, direction = key.rsplit("_", 1)
+    return (getattr(_SORT_COLUMNS[column], direction)(), getattr(Bill.id, direction)())
+
+
+LIST_SORTS = {key: _order_by(key) for key in BILL_SORTS}
 
 
 def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetime] = None,
-               end: Optional[datetime] = None, status: Optional[str] = None, sort: str = "date_desc",
+               end: Optional[datetime] = None, status: Optional[str] = None, sort: str = DEFAULT_BILL_SORT,
                page: int = 1, limit: int = 20, kind: str = "sale") -> tuple[list[Bill], int]:
     """The store's bills, filtered (q over customer name, phone and invoice number) and sorted; and the count."""
     query = select(Bill).where(Bill.store_id == store.id, Bill.kind == kind)

@@ -30,6 +30,7 @@ from services.errors import DomainError, NotFound, ValidationError
 from services.formatting import amount_in_words, inr, local_time, to_money
 from services.gstin import STATE_NAMES
 from services.mail import send_mail
+from services.vocabulary import payment_mode_label
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         paid=to_money(bill.paid_amount), dues=to_money(bill.due_amount),
         words=amount_in_words(bill.total_amount),
         payments=[
-            {"mode": p.mode.upper() if p.mode in ("upi",) else p.mode.capitalize(), "amount": to_money(p.amount),
+            {"mode": payment_mode_label(p.mode), "amount": to_money(p.amount),
              "reference": p.reference or "", "at": local_time(p.timestamp, tz_name)}
             for p in bill.payments
         ],

@@ -10,6 +10,8 @@ from babel.numbers import format_currency
 from flask import Flask
 from num2words import num2words
 
+from services import vocabulary
+
 PAISA = Decimal("0.01")
 
 
@@ -78,3 +80,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_in_words, "in_words")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(vocabulary.payment_mode_label, "mode_label")
+    app.add_template_global(vocabulary.PAYMENT_MODES, "payment_modes")

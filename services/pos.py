@@ -30,15 +30,16 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
-from services import billing, numbering
+from services import billing, numbering, vocabulary
 from services.access import has_role, require_role
 from services.bill_payload import parse_decimal, parse_int, parse_new_customer
 from services.documents import qr_png_data_uri, upi_uri
 from services.errors import PermissionDenied, ValidationError
 from services.pricing import ZERO, Totals, money
+from services.vocabulary import CASH, FLAT, PERCENT, UPI
 
-MODES = billing.BILL_PAYMENT_MODES  # cash card upi wallet split none
-SPLIT_MODES = billing.PAYMENT_MODES
+MODES = vocabulary.BILL_PAYMENT_MODES
+SPLIT_MODES = vocabulary.PAYMENT_MODES
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
 
 
@@ -52,8 +53,8 @@ class FieldErrors(dict):
 def new_state() -> dict[str, Any]:
     return {
         "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
-        "coupon": "", "payment_mode": "cash", "tendered": "", "reference": "",
-        "split": [{"mode": "cash", "amount": "", "reference": ""}, {"mode": "upi", "amount": "", "reference": ""}],
+        "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "",
+        "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
     }
 
 
@@ -154,7 +155,7 @@ def add_product(store: Store, state: dict[str, Any], product: Product, qty: int 
             line["qty"] += qty
             return index
     state["lines"].append({
-        "product_id": product.id, "qty": qty, "discount_type": "percent", "discount_value": "0",
+        "product_id": product.id, "qty": qty, "discount_type": PERCENT, "discount_value": "0",
         "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
     })
     return len(state["lines"]) - 1
@@ -174,7 +175,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     current = state["lines"][index]
     qty = _whole(form.get("qty", current["qty"]), f"{where}.qty", errors)
     discount_type = form.get("discount_type", current["discount_type"])
-    if discount_type not in billing.DISCOUNT_TYPES:
+    if discount_type not in vocabulary.DISCOUNT_TYPES:
         errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
     value = _amount(form.get("discount_value", current["discount_value"]), f"{where}.discount_value", errors)
     cgst = _amount(form.get("cgst", current["cgst"]), f"{where}.cgst", errors)
@@ -256,7 +257,7 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
         errors.add("discount", "Must be at least 0")
     rows = []
     for index, row in enumerate(split_rows):
-        row_mode = row.get("mode") or "cash"
+        row_mode = row.get("mode") or CASH
         if row_mode not in SPLIT_MODES:
             errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(SPLIT_MODES))
         amount = _text(row.get("amount"), 20)
@@ -285,10 +286,10 @@ def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, l
                     for row in state["split"] if row.get("amount")]
         return "split", total, payments
     amount = total
-    if mode == "cash" and state["tendered"]:
+    if mode == CASH and state["tendered"]:
         amount = min(money(state["tendered"]), total)
         if amount <= 0:
-            return "cash", amount, [billing.DraftPayment(mode="cash", amount=amount)]
+            return CASH, amount, [billing.DraftPayment(mode=CASH, amount=amount)]
     return mode, amount, [billing.DraftPayment(mode=mode, amount=amount, reference=state["reference"] or None)]
 
 
@@ -380,11 +381,11 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     total = priced.totals.grand_total
     mode, _, payments = payments_for(state, total)
     paid = sum((p.amount for p in payments), ZERO)
-    tendered = money(state["tendered"]) if state["payment_mode"] == "cash" and state["tendered"] else None
+    tendered = money(state["tendered"]) if state["payment_mode"] == CASH and state["tendered"] else None
     change_due = max(tendered - total, ZERO) if tendered is not None else ZERO
     split_total = sum((money(r["amount"]) for r in state["split"] if r.get("amount")), ZERO)
     upi_qr = upi_link = None
-    if state["payment_mode"] == "upi" and store.upi_id and total > 0:
+    if state["payment_mode"] == UPI and store.upi_id and total > 0:
         # The documents service writes the UPI link; an unsaved bill stands in with the number it will likely get.
         upi_link = upi_uri(Bill(kind="sale", store=store, due_amount=total, invoice_number=numbering.peek_next(store)))
         upi_qr = qr_png_data_uri(upi_link, scale=4) if upi_link else None
@@ -488,7 +489,7 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
         member = staff.get(item.get("staff_id"))
         state["lines"].append({"product_id": product.id, "qty": qty,
                                "discount_type": item.get("discount_type") if item.get("discount_type") in
-                               billing.DISCOUNT_TYPES else "flat", **values, "staff_id": member.id if member else None})
+                               vocabulary.DISCOUNT_TYPES else FLAT, **values, "staff_id": member.id if member else None})
     if isinstance(payload.get("customer_id"), str):
         party = db.session.execute(select(Party).where(
             Party.uid == payload["customer_id"], Party.store_id == store.id)).scalar_one_or_none()
@@ -505,7 +506,7 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
     extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
     state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
     mode = extra.get("payment_mode") or payload.get("payment_mode")
-    state["payment_mode"] = mode if mode in MODES else "cash"
+    state["payment_mode"] = mode if mode in MODES else CASH
     return state, skipped
 
 

@@ -6,8 +6,9 @@ from typing import Optional
 from werkzeug.security import generate_password_hash
 
 from extensions import db
-from models import DEFAULT_CATEGORIES, DEFAULT_PAYMENT_METHODS, Category, Membership, PaymentMethod, Store, User
+from models import DEFAULT_CATEGORIES, Category, Membership, PaymentMethod, Store, User
 from services.errors import ValidationError
+from services.vocabulary import PAYMENT_METHOD_NAMES
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -19,12 +20,12 @@ def hash_password(password: str) -> str:
 def ensure_payment_methods() -> list[PaymentMethod]:
     """The shared list of payment methods, created once."""
     existing = {m.name: m for m in db.session.execute(db.select(PaymentMethod)).scalars()}
-    for name in DEFAULT_PAYMENT_METHODS:
+    for name in PAYMENT_METHOD_NAMES:
         if name not in existing:
             existing[name] = PaymentMethod(name=name)
             db.session.add(existing[name])
     db.session.flush()
-    return [existing[name] for name in DEFAULT_PAYMENT_METHODS]
+    return [existing[name] for name in PAYMENT_METHOD_NAMES]
 
 
 def create_store(owner: User, name: str, business_kind: str = "general", **fields) -> Store:

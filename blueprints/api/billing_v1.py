@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
 from extensions import db
-from models import PRODUCT_TYPES, BILL_STATUSES, Bill, HeldBill, Membership, Store
+from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, numbering
 from services.bill_payload import parse_bill_payload
 from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
 
@@ -127,7 +128,7 @@ def list_bills(store_id: str):
     page = _int_arg("page", 1, errors)
     limit = _int_arg("limit", 20, errors, maximum=100)
     start, end = _time_arg("from", errors), _time_arg("to", errors)
-    sort = _choice_arg("sort", tuple(billing.LIST_SORTS), errors, default="date_desc")
+    sort = _choice_arg("sort", tuple(BILL_SORTS), errors, default=DEFAULT_BILL_SORT)
     status = _choice_arg("status", BILL_STATUSES, errors)
     if start and end and start > end:
         errors["to"] = ["Must not be before from"]
