@@ -2,11 +2,11 @@
 
 Every change re-prices through the engine and swaps the changed part plus the totals out of band; the rules are
 services.billing's (through services.pos), so the page and the API agree. Without JavaScript every form still
-posts and redirects back (303). Save sends an Idempotency-Key (services.idempotency): a double click makes one bill.
+posts and redirects back (303). Save sends an Idempotency-Key (blueprints.idempotency.run_once, which waits for a
+Save still in flight): a double click makes one bill.
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import simplejson
@@ -15,11 +15,13 @@ from flask_login import current_user
 
 from blueprints.decorators import role_required
 from blueprints.htmx import wants_fragment
+from blueprints.idempotency import run_once
 from extensions import db
+from models import Bill
 from services import idempotency
 from services import pos as till_service
 from services.catalog import quick_search, search_customers
-from services.errors import ValidationError
+from services.errors import Conflict, ValidationError
 from services.vocabulary import CASH
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
@@ -337,18 +339,6 @@ def _to_bill(bill_id: int):
     return response
 
 
-def _claim(key: str) -> idempotency.Claim:
-    """Take the key; if the same Save is still running (a double click), wait for its outcome."""
-    fingerprint = idempotency.fingerprint("POST", url_for("pos.save"), {"pos_key": key})
-    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-    while True:
-        claim = idempotency.claim(g.store.id, key, fingerprint)
-        db.session.commit()  # the claim must be visible to the duplicate before the work starts
-        if not claim.conflict or time.monotonic() > deadline:
-            return claim
-        time.sleep(0.2)
-
-
 @bp.post("/save")
 @role_required("cashier")
 def save():
@@ -357,31 +347,28 @@ def save():
     if not key or len(key) > idempotency.MAX_KEY_LENGTH:
         state = till_service.state_of(_draft(lock=False))
         return _builder(state, 422, errors={"__all__": ["This page is out of date: it has been reloaded."]})
-    claim = _claim(key)
-    if claim.conflict:
-        state = till_service.state_of(_draft(lock=False))
-        return _builder(state, 409, errors={"__all__": [claim.conflict]})
-    if claim.record_id is None:  # the same Save already made its bill
-        return _to_bill(simplejson.loads(claim.replay_body)["bill_id"])
-    draft = _draft()
-    state = till_service.state_of(draft)
-    try:
+
+    def run() -> tuple[int, dict, int]:
+        draft = _draft()
+        state = till_service.state_of(draft)
         if state["key"] != key:
             raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")
         bill = till_service.save(g.store, _user(), state)
         till_service.keep(draft, till_service.reset(state))
-        idempotency.finish(claim.record_id, 303, simplejson.dumps({"bill_id": bill.id}), bill.id)
-        db.session.commit()
+        return 303, {"bill_id": bill.id}, bill.id
+
+    try:
+        outcome = run_once(g.store.id, key, {"pos_key": key}, run, method="POST", path=url_for("pos.save"),
+                           wait_seconds=IN_FLIGHT_WAIT_SECONDS)
+    except Conflict as exc:
+        state = till_service.state_of(_draft(lock=False))
+        return _builder(state, 409, errors={"__all__": [exc.message]})
     except ValidationError as exc:
-        db.session.rollback()
-        idempotency.release(claim.record_id)
-        db.session.commit()
         state = till_service.state_of(_draft(lock=False))
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
-    except BaseException:
-        db.session.rollback()
-        idempotency.release(claim.record_id)
-        db.session.commit()
-        raise
+    bill_id = simplejson.loads(outcome.body)["bill_id"]
+    if outcome.replayed:  # the same Save already made its bill
+        return _to_bill(bill_id)
+    bill = db.session.get(Bill, bill_id)
     flash(f"Bill {bill.invoice_number} saved.", "success")
     return _to_bill(bill.id)

@@ -20,11 +20,11 @@ from models import (
     Party,
     Product,
     Staff,
-    StockMove,
     Store,
     Supplier,
     User,
 )
+from services import stock
 from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
 from services.parties import create_customer
 from services.stores import ensure_payment_methods, hash_password
@@ -223,9 +223,7 @@ def _product(store: Store, owner: User, name: str, category: str, hsn_code: str,
     db.session.add(product)
     db.session.flush()
     if type_ == "product" and quantity:
-        product.quantity = quantity
-        db.session.add(StockMove(store_id=store.id, product_id=product.id, delta=quantity, reason="import",
-                                 user_id=owner.id, note="Opening stock"))
+        stock.adjust(product, quantity, reason="import", user_id=owner.id, note="Opening stock")
     return product
 
 

@@ -11,22 +11,16 @@ from flask import Flask
 from num2words import num2words
 
 from services import vocabulary
+from services.pricing import money
 
 PAISA = Decimal("0.01")
-
-
-def to_money(value) -> Decimal:
-    """Any number as a Decimal rounded half-up to the paisa (floats go through str, never binary)."""
-    if isinstance(value, float):
-        value = str(value)
-    return Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP)
 
 
 def inr(value) -> str:
     """₹12,34,567.50 (Babel, en_IN)."""
     if value is None or value == "":
         return ""
-    return format_currency(to_money(value), "INR", locale="en_IN")
+    return format_currency(money(value), "INR", locale="en_IN")
 
 
 def _words(number: int) -> str:
@@ -38,7 +32,7 @@ def _words(number: int) -> str:
 def amount_in_words(value) -> str:
     """The amount rounded half-up to the paisa, in Indian numbering: 'One Lakh Twenty Thousand Rupees and Fifty
     Paise Only', 'One Rupee Only', 'Fifty Paise Only', 'Zero Rupees Only'; negative amounts start with 'Minus'."""
-    amount = to_money(value)
+    amount = money(value)
     sign = "Minus " if amount < 0 else ""
     amount = abs(amount)
     rupees = int(amount)

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from extensions import db
 from models import InvoiceCounter, Store
+from services.database import insert_ignoring_conflict
 
 COUNTER = InvoiceCounter.__table__
 
@@ -49,14 +50,7 @@ def _series_and_fy(store: Store, series: Optional[str], now: Optional[datetime])
 
 
 def _insert_counter_if_missing(store_id: int, series: str, fy: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(COUNTER).values(store_id=store_id, series=series, fy=fy, next_value=1).on_conflict_do_nothing()
-    )
+    insert_ignoring_conflict(db.session, COUNTER, {"store_id": store_id, "series": series, "fy": fy, "next_value": 1})
 
 
 def _bump(store_id: int, series: str, fy: int, step: int) -> Optional[int]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
-from services import audit
+from services import audit, stock
 from services.access import require_role
 from services.categories import category_exists
 from services.errors import ValidationError
@@ -84,18 +84,12 @@ def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int
 
 
 def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
-    """Change stock by `delta` with one relative statement and the StockMove explaining it."""
-    if not delta:
-        return
-    table = Product.__table__
-    statement = db.update(table).where(table.c.id == product.id).values(quantity=table.c.quantity + delta)
-    if delta < 0:
-        statement = statement.where(table.c.quantity >= -delta)
-    if db.session.execute(statement).rowcount != 1:
-        raise RuleError("The stock of this product changed while you were editing it; please retry.", "quantity")
-    db.session.expire(product, ["quantity"])
-    db.session.add(StockMove(store_id=product.store_id, product_id=product.id, delta=delta, reason="adjust",
-                             user_id=user.id, note=note))
+    """Change stock by `delta` through services.stock, in this API's words when it ran short."""
+    try:
+        stock.adjust(product, delta, user_id=user.id, note=note)
+    except stock.InsufficientStock as exc:
+        raise RuleError("The stock of this product changed while you were editing it; please retry.",
+                        "quantity") from exc
 
 
 def _assign(product: Product, values: dict[str, Any]) -> None:
