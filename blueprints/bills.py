@@ -16,14 +16,15 @@ from flask_login import current_user
 
 from blueprints.decorators import role_required
 from blueprints.htmx import render_page_or_fragment, wants_fragment
+from blueprints.paging import page_arg
 from extensions import db
-from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 from services import billing
 from services import pos as till_service
 from services.access import has_role
 from services.bill_payload import parse_decimal
 from services.documents import bill_in_store, default_recipient, share_url
 from services.errors import ValidationError
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("bills", __name__, url_prefix="/bills")
 
@@ -62,10 +63,9 @@ def _filters() -> tuple[BillFilters, dict, dict]:
     """The list's query string, checked: (filters, list_bills arguments, errors beside the fields)."""
     args = request.args
     errors: dict = {}
-    page = args.get("page", "1")
     filters = BillFilters(q=args.get("q", "").strip()[:100], start=args.get("from", "").strip(),
                           end=args.get("to", "").strip(), status=args.get("status", ""),
-                          sort=args.get("sort", DEFAULT_BILL_SORT), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+                          sort=args.get("sort", DEFAULT_BILL_SORT), page=page_arg())
     if filters.status and filters.status not in BILL_STATUSES:
         errors["status"] = ["Choose paid, partial or unpaid."]
         filters.status = ""
@@ -92,9 +92,9 @@ def _filters() -> tuple[BillFilters, dict, dict]:
 def index():
     """The store's bills: filter by dates, status and text (invoice number, customer, phone), sorted, paged."""
     filters, query, errors = _filters()
-    rows, total = billing.list_bills(g.store, **query)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_page_or_fragment("bills/index.html", "bills/_results.html", bills=rows, total=total, pages=pages,
+    found = billing.list_bills(g.store, **query)
+    return render_page_or_fragment("bills/index.html", "bills/_results.html", found=found, bills=found.items,
+                                   total=found.total, pages=found.pages,
                                    filters=filters, errors=errors, sorts=SORTS, statuses=BILL_STATUSES)
 
 
@@ -189,12 +189,9 @@ def cancel(bill_id: int):
 @role_required("cashier")
 def held():
     """Bills parked at the till (by the page or the API), newest first."""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
-    rows, total = billing.list_held(g.store, page=page, limit=PAGE_SIZE)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", held=rows, total=total, page_no=page,
-                                   pages=pages, is_manager=has_role(g.membership.role, "manager"))
+    found = billing.list_held(g.store, page=page_arg(), limit=PAGE_SIZE)
+    return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", found=found, held=found.items,
+                                   total=found.total, is_manager=has_role(g.membership.role, "manager"))
 
 
 @bp.post("/held/<held_id>/resume")

@@ -16,11 +16,12 @@ from flask_login import current_user
 from blueprints.decorators import role_required
 from blueprints.htmx import wants_fragment
 from blueprints.idempotency import run_once
+from blueprints.paging import page_arg
 from extensions import db
 from models import Bill
 from services import idempotency
 from services import pos as till_service
-from services.catalog import quick_search, search_customers
+from services.catalog import find_by_code, quick_search, search_customers
 from services.errors import Conflict, ValidationError
 from services.vocabulary import CASH
 
@@ -40,11 +41,6 @@ def _user():
 
 def _draft(lock: bool = True):
     return till_service.load(g.store, _user(), for_update=lock)
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
 
 
 def _search(q: str, page: int = 1):
@@ -72,7 +68,7 @@ def _page(status: int = 200, **context):
     context.setdefault("errors", {})
     context.setdefault("typed", {})
     response = make_response(render_template(
-        "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, _page_arg()),
+        "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, page_arg()),
         **context), status)
     response.vary.add("HX-Request")
     return response
@@ -139,7 +135,7 @@ def search():
     q = request.args.get("q", "")
     if not wants_fragment():
         return _page()
-    return _parts([("pos/_search_results.html", False)], results=_search(q, _page_arg()), q=q)
+    return _parts([("pos/_search_results.html", False)], results=_search(q, page_arg()), q=q)
 
 
 @bp.get("/customers")
@@ -163,7 +159,7 @@ def scan():
     q = request.form.get("q", "").strip()
     draft = _draft()
     state = till_service.state_of(draft)
-    product = till_service.find_by_code(g.store, q)
+    product = find_by_code(g.store, q)
     if product is None:
         results = _search(q)
         if results is not None and len(results.items) == 1 and results.page == 1 and not results.has_more:

@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any, Optional, Union
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -47,6 +47,7 @@ from services import audit, numbering, stock
 from services.access import require_role
 from services.errors import ValidationError
 from services.formatting import iso_z
+from services.paging import Page, paginate
 from services.parties import DuplicateCustomer, create_customer, find_customer_by_phone
 from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
 from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, DEFAULT_BILL_SORT, DISCOUNT_TYPES, FLAT, PAYMENT_MODES
@@ -549,8 +550,8 @@ LIST_SORTS = {key: _order_by(key) for key in BILL_SORTS}
 
 def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetime] = None,
                end: Optional[datetime] = None, status: Optional[str] = None, sort: str = DEFAULT_BILL_SORT,
-               page: int = 1, limit: int = 20, kind: str = "sale") -> tuple[list[Bill], int]:
-    """The store's bills, filtered (q over customer name, phone and invoice number) and sorted; and the count."""
+               page: int = 1, limit: int = 20, kind: str = "sale") -> Page:
+    """The store's bills, filtered (q over customer name, phone and invoice number), sorted and counted."""
     query = select(Bill).where(Bill.store_id == store.id, Bill.kind == kind)
     if start is not None:
         query = query.where(Bill.created_at >= start)
@@ -559,27 +560,16 @@ def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetim
     if status:
         query = query.where(Bill.status == status)
     if q and q.strip():
-        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{term}%"
-        query = query.where(or_(
-            func.lower(Bill.customer_name).like(pattern, escape="\\"),
-            func.lower(Bill.phone).like(pattern, escape="\\"),
-            func.lower(Bill.invoice_number).like(pattern, escape="\\"),
-        ))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(
-        query.order_by(*LIST_SORTS[sort]).limit(limit).offset((page - 1) * limit)
-    ).scalars().all()
-    return list(rows), total
+        term = q.strip()
+        query = query.where(or_(*(column.icontains(term, autoescape=True)
+                                  for column in (Bill.customer_name, Bill.phone, Bill.invoice_number))))
+    return paginate(query.order_by(*LIST_SORTS[sort]), page, limit)
 
 
-def list_held(store: Store, page: int = 1, limit: int = 50) -> tuple[list[HeldBill], int]:
+def list_held(store: Store, page: int = 1, limit: int = 50) -> Page:
+    """The store's held bills, newest first."""
     query = select(HeldBill).where(HeldBill.store_id == store.id)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(
-        query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()).limit(limit).offset((page - 1) * limit)
-    ).scalars().all()
-    return list(rows), total
+    return paginate(query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()), page, limit)
 
 
 # --------------------------------------------------------------------------- Billing v1 serialisation

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -122,19 +122,6 @@ def _plain(value: Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- catalogue and lines
-
-
-def find_by_code(store: Store, code: str) -> Product | None:
-    """The live item whose barcode or SKU is exactly this code (what a scanner types before Enter)."""
-    code = (code or "").strip()
-    if not code:
-        return None
-    return db.session.execute(
-        select(Product).where(
-            Product.store_id == store.id, Product.archived.is_(False),
-            or_(Product.barcode == code, Product.sku == code),
-        ).order_by(Product.id).limit(1)
-    ).scalar_one_or_none()
 
 
 def product_in_store(store: Store, product_id: Any) -> Product:

@@ -11,6 +11,7 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
+from blueprints.paging import page_args
 from extensions import db
 from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, numbering
@@ -36,20 +37,6 @@ def _store_for(store_uid: str) -> Store:
         raise ApiError(403, "You do not have access to this store")
     g.store, g.role = row
     return g.store
-
-
-def _int_arg(name: str, default: int, errors: dict, minimum: int = 1, maximum: Optional[int] = None) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        errors[name] = ["Must be a whole number"]
-        return default
-    if value < minimum or (maximum is not None and value > maximum):
-        errors[name] = [f"Must be from {minimum} to {maximum}" if maximum else f"Must be at least {minimum}"]
-    return value
 
 
 def _time_arg(name: str, errors: dict) -> Optional[datetime]:
@@ -125,18 +112,18 @@ def list_bills(store_id: str):
     """Bills of the store, paged, filtered and sorted."""
     store = _store_for(store_id)
     errors: dict = {}
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     start, end = _time_arg("from", errors), _time_arg("to", errors)
     sort = _choice_arg("sort", tuple(BILL_SORTS), errors, default=DEFAULT_BILL_SORT)
     status = _choice_arg("status", BILL_STATUSES, errors)
     if start and end and start > end:
         errors["to"] = ["Must not be before from"]
     _raise_query_errors(errors)
-    rows, total = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
-                                     sort=sort, page=page, limit=limit)
+    found = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
+                               sort=sort, page=page, limit=limit)
     return json_response({"success": True, "data": {
-        "items": [billing.bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
+        "items": [billing.bill_summary_v1(bill) for bill in found.items], "page": page, "limit": limit,
+        "total": found.total,
     }})
 
 
@@ -175,17 +162,16 @@ def list_held(store_id: str):
     """Held bills of the store, newest first."""
     store = _store_for(store_id)
     errors: dict = {}
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 50, errors, maximum=100)
+    page, limit = page_args(50, errors)
     _raise_query_errors(errors)
-    rows, total = billing.list_held(store, page=page, limit=limit)
+    found = billing.list_held(store, page=page, limit=limit)
     return json_response({"success": True, "data": {
         "held": [
             {"held_id": h.uid, "created_at": billing.iso_z(h.created_at), "customer_summary": h.customer_summary,
              "amount_estimate": h.amount_estimate}
-            for h in rows
+            for h in found.items
         ],
-        "page": page, "limit": limit, "total": total,
+        "page": page, "limit": limit, "total": found.total,
     }})
 
 
@@ -214,8 +200,7 @@ def catalog(store_id: str):
     """Catalogue items; q matches name, SKU and barcode."""
     store = _store_for(store_id)
     errors: dict = {}
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
     _raise_query_errors(errors)
     result = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
@@ -229,8 +214,7 @@ def customers(store_id: str):
     """Customers of the store; q matches name, phone and email."""
     store = _store_for(store_id)
     errors: dict = {}
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     _raise_query_errors(errors)
     result = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
     return json_response({"success": True, "data": {
