@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -31,9 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from services.vocabulary import (
-    BILL_STATUSES, COUPON_KINDS, DISCOUNT_TYPES, FLAT, STORED_PAYMENT_MODES, UNPAID,
-)
+from services.vocabulary import BILL_STATUSES, COUPON_KINDS, DISCOUNT_TYPES, FLAT, STORED_PAYMENT_MODES, UNPAID
 
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
@@ -54,6 +53,7 @@ STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import")
 MAKING_TYPES = ("PG", "PP")
 GENDERS = ("Male", "Female", "Other")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
+DEFAULT_TIMEZONE = "Asia/Kolkata"
 
 
 def utcnow() -> datetime:
@@ -178,13 +178,22 @@ class Store(db.Model):
     upi_id: Mapped[Optional[str]] = mapped_column(String(100))
     invoice_prefix: Mapped[str] = mapped_column(String(6), default="INV", nullable=False)
     business_kind: Mapped[str] = mapped_column(String(20), default="general", nullable=False)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata", nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, nullable=False)
     logo_path: Mapped[Optional[str]] = mapped_column(String(255))
     allow_walk_in: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = created_column()
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="store", cascade="all, delete-orphan")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The store's time zone: its days, financial years and printed times are in it."""
+        return ZoneInfo(self.timezone or DEFAULT_TIMEZONE)
+
+    def local_today(self, now: Optional[datetime] = None) -> date:
+        """The store's calendar day at `now` (default: this moment)."""
+        return (now or utcnow()).astimezone(self.zone).date()
 
 
 class Membership(db.Model):

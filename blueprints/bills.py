@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -72,7 +71,7 @@ def _filters() -> tuple[BillFilters, dict, dict]:
     if filters.sort not in SORTS:
         errors["sort"] = ["Choose an order from the list."]
         filters.sort = DEFAULT_BILL_SORT
-    zone = ZoneInfo(g.store.timezone or "Asia/Kolkata")
+    zone = g.store.zone
     first, last = _parse_day(filters.start, "from", errors), _parse_day(filters.end, "to", errors)
     if first and last and first > last:
         errors["to"] = ["Must not be before the start date."]

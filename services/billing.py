@@ -36,7 +36,6 @@ from dataclasses import field as dc_field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional, Union
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -388,7 +387,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         series=series,
         fy=fy,
         seq=seq,
-        invoice_date=now.astimezone(ZoneInfo(store.timezone or "Asia/Kolkata")).date(),
+        invoice_date=store.local_today(now),
         party_id=party.id if party is not None else None,
         customer_name=customer.name if customer else None,
         phone=customer.phone_no if customer else None,

@@ -31,6 +31,7 @@ from services.formatting import amount_in_words, inr, local_time
 from services.gstin import STATE_NAMES
 from services.mail import send_mail
 from services.pricing import money
+from services.scoping import get_in_store
 from services.vocabulary import payment_mode_label
 
 log = logging.getLogger(__name__)
@@ -151,18 +152,7 @@ class InvoiceDocument:
 
 def bill_in_store(store: Store | int, bill_id: Optional[int] = None, uid: Optional[str] = None) -> Bill:
     """The store's bill by id or uid; a missing id and another store's id are the same NotFound."""
-    store_id = store if isinstance(store, int) else store.id
-    query = db.select(Bill).filter_by(store_id=store_id)
-    if bill_id is not None:
-        query = query.filter_by(id=bill_id)
-    elif uid is not None:
-        query = query.filter_by(uid=str(uid))
-    else:
-        raise NotFound("Bill not found")
-    bill = db.session.execute(query).scalar_one_or_none()
-    if bill is None:
-        raise NotFound("Bill not found")
-    return bill
+    return get_in_store(Bill, store, id=bill_id, uid=uid, message="Bill not found")
 
 
 def state_label(code: Optional[str]) -> str:
@@ -267,7 +257,7 @@ def qr_png_data_uri(text: str, scale: int = 6) -> str:
 def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     """The printable view of a bill: parties, lines, tax summary by rate, totals, words, UPI QR, logo."""
     store = bill.store
-    tz_name = store.timezone or "Asia/Kolkata"
+    tz_name = store.zone.key
     columns, jewellery = _jewellery_cells(bill)
     lines = [
         DocumentLine(

@@ -10,6 +10,7 @@ from babel.numbers import format_currency
 from flask import Flask
 from num2words import num2words
 
+from models import DEFAULT_TIMEZONE
 from services import vocabulary
 from services.pricing import money
 
@@ -63,10 +64,10 @@ def iso_z(value: Optional[datetime]) -> Optional[str]:
 
 
 def local_time(value: Optional[datetime], tz_name: Optional[str] = None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
-    """An aware timestamp in the store's time zone (Asia/Kolkata unless given)."""
+    """An aware timestamp in the given time zone (the stores' default unless given)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz_name or "Asia/Kolkata")).strftime(fmt)
+    return value.astimezone(ZoneInfo(tz_name or DEFAULT_TIMEZONE)).strftime(fmt)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -36,6 +36,7 @@ from services.bill_payload import parse_decimal, parse_int, parse_new_customer
 from services.documents import qr_png_data_uri, upi_uri
 from services.errors import PermissionDenied, ValidationError
 from services.pricing import ZERO, Totals, money
+from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, FLAT, PERCENT, UPI
 
 MODES = vocabulary.BILL_PAYMENT_MODES
@@ -129,8 +130,8 @@ def product_in_store(store: Store, product_id: Any) -> Product:
         pid = int(product_id)
     except (TypeError, ValueError):
         pid = None
-    product = db.session.get(Product, pid) if pid is not None else None
-    if product is None or product.store_id != store.id or product.archived:
+    product = find_in_store(Product, store, id=pid, live=True)
+    if product is None:
         raise ValidationError.field("product_id", "Catalog item not found in this store")
     return product
 
@@ -506,13 +507,7 @@ def hold(store: Store, user: User, state: dict[str, Any]) -> HeldBill:
 
 
 def held_in_store(store: Store, held_uid: str) -> HeldBill:
-    from services.errors import NotFound
-
-    held = db.session.execute(
-        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_uid)).scalar_one_or_none()
-    if held is None:
-        raise NotFound("Held bill not found")
-    return held
+    return get_in_store(HeldBill, store, uid=held_uid, message="Held bill not found")
 
 
 def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:

@@ -18,6 +18,7 @@ from services.access import require_role
 from services.categories import category_exists
 from services.errors import ValidationError
 from services.field_parsers import Fields, RuleError, flush_unique
+from services.scoping import find_in_store
 
 NAME_TAKEN = "You already have a product with this name."
 PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type")
@@ -30,12 +31,7 @@ def products_query(store: Store):
 
 
 def get_product(store: Store, product_id: int, for_update: bool = False) -> Optional[Product]:
-    query = db.select(Product).where(
-        Product.store_id == store.id, Product.id == product_id, Product.archived.is_(False)
-    )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.execute(query).scalar_one_or_none()
+    return find_in_store(Product, store, id=product_id, live=True, for_update=for_update)
 
 
 def _parse(store: Store, data: dict[str, Any], partial: bool) -> dict[str, Any]:

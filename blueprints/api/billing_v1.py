@@ -17,6 +17,7 @@ from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services import billing, numbering
 from services.bill_payload import parse_bill_payload
 from services.catalog import catalog_item_v1, customer_v1, search_catalog, search_customers
+from services.scoping import find_in_store
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
@@ -131,9 +132,7 @@ def list_bills(store_id: str):
 def bill_detail(store_id: str, bill_id: str):
     """One saved bill, as the save response returned it."""
     store = _store_for(store_id)
-    bill = db.session.execute(
-        select(Bill).where(Bill.store_id == store.id, Bill.uid == bill_id)
-    ).scalar_one_or_none()
+    bill = find_in_store(Bill, store, uid=bill_id)
     if bill is None:
         raise ApiError(404, "Bill not found")
     return json_response({"success": True, "data": billing.bill_v1(bill)})
@@ -179,9 +178,7 @@ def list_held(store_id: str):
 def held_detail(store_id: str, held_id: str):
     """A held bill's payload exactly as held, and the number the next save would get."""
     store = _store_for(store_id)
-    held = db.session.execute(
-        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_id)
-    ).scalar_one_or_none()
+    held = find_in_store(HeldBill, store, uid=held_id)
     if held is None:
         raise ApiError(404, "Held bill not found")
     return json_response({"success": True, "data": {"held": {
