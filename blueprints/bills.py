@@ -198,8 +198,8 @@ def held():
 def resume(held_id: str):
     """Bring a held bill back into the till (the bill on screen, if any, is held in its place)."""
     held_bill = till_service.held_in_store(g.store, held_id)
-    draft = till_service.load(g.store, current_user, for_update=True)
-    skipped = till_service.resume(g.store, current_user, draft, held_bill)
+    till_session = till_service.load(g.store, current_user, for_update=True)
+    skipped = till_service.resume(g.store, current_user, till_session, held_bill)
     db.session.commit()
     if skipped:
         flash(f"{skipped} item(s) of the held bill are no longer in the catalogue and were left out.", "error")

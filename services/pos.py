@@ -1,7 +1,7 @@
-"""The till's working bill: kept on the server per cashier and store (models.PosDraft), re-priced by the engine on
-every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
+"""The till's working bill: kept on the server per cashier and store (models.TillSession), re-priced by the engine
+on every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
 
-The draft's state (PosDraft.payload; amounts kept as strings, so no float ever enters):
+The till session's state (TillSession.payload; amounts kept as strings, so no float ever enters):
     key           the Idempotency-Key the page sends with Save; a new one after every save, hold or clear
     lines         [{"product_id", "qty", "discount_type", "discount_value", "cgst", "sgst", "staff_id"}]
     customer_id   a customer Party of the store, or None
@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
+from models import Bill, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
 from services import billing, numbering, vocabulary
 from services.access import has_role, require_role
 from services.bill_payload import parse_decimal, parse_int, parse_new_customer
@@ -62,35 +62,36 @@ def new_state() -> dict[str, Any]:
 # --------------------------------------------------------------------------- storage
 
 
-def load(store: Store, user: User, *, for_update: bool = False) -> PosDraft:
-    """The cashier's draft in this store, created empty on first use (locked for the transaction if asked)."""
-    query = select(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+def load(store: Store, user: User, *, for_update: bool = False) -> TillSession:
+    """The cashier's till session in this store, created empty on first use (locked for the transaction if asked)."""
+    query = select(TillSession).where(TillSession.store_id == store.id, TillSession.user_id == user.id)
     if for_update:
         # A write first: it takes SQLite's write lock (and the row lock on PostgreSQL) before the read, so two
         # quick changes from the same till are applied one after the other and neither is lost.
-        db.session.execute(update(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+        db.session.execute(update(TillSession)
+                           .where(TillSession.store_id == store.id, TillSession.user_id == user.id)
                            .values(updated_at=utcnow()))
-    draft = db.session.execute(query).scalar_one_or_none()
-    if draft is not None:
-        return draft
+    till_session = db.session.execute(query).scalar_one_or_none()
+    if till_session is not None:
+        return till_session
     try:
         with db.session.begin_nested():
-            draft = PosDraft(store_id=store.id, user_id=user.id, payload=new_state())
-            db.session.add(draft)
+            till_session = TillSession(store_id=store.id, user_id=user.id, payload=new_state())
+            db.session.add(till_session)
     except IntegrityError:  # a second tab created it at the same moment
-        draft = db.session.execute(query).scalar_one()
-    return draft
+        till_session = db.session.execute(query).scalar_one()
+    return till_session
 
 
-def state_of(draft: PosDraft) -> dict[str, Any]:
+def state_of(till_session: TillSession) -> dict[str, Any]:
     state = new_state()
-    state.update(copy.deepcopy(draft.payload or {}))
+    state.update(copy.deepcopy(till_session.payload or {}))
     return state
 
 
-def keep(draft: PosDraft, state: dict[str, Any]) -> None:
+def keep(till_session: TillSession, state: dict[str, Any]) -> None:
     """Write the state back (a new dict, so the JSON column sees the change); flushes."""
-    draft.payload = copy.deepcopy(state)
+    till_session.payload = copy.deepcopy(state)
     db.session.flush()
 
 
@@ -510,14 +511,14 @@ def held_in_store(store: Store, held_uid: str) -> HeldBill:
     return get_in_store(HeldBill, store, uid=held_uid, message="Held bill not found")
 
 
-def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:
+def resume(store: Store, user: User, till_session: TillSession, held: HeldBill) -> int:
     """Bring a held bill into the till (the bill on screen, if any, is held first); returns items skipped."""
     require_role(user, store, "cashier")
-    state = state_of(draft)
+    state = state_of(till_session)
     if state["lines"]:
         hold(store, user, state)
     resumed, skipped = from_v1_payload(store, held.payload or {})
-    keep(draft, resumed)
+    keep(till_session, resumed)
     db.session.delete(held)
     db.session.flush()
     return skipped
