@@ -23,6 +23,7 @@ from services import audit
 from services.access import current_store_for, membership_for, require_role
 from services.errors import DomainError, NotFound, ValidationError
 from services.mail import send_mail
+from services.scoping import get_in_store
 from services.stores import MIN_PASSWORD_LENGTH, create_owner, hash_password, validate_new_account
 from services.tokens import revoke_user_tokens
 
@@ -439,10 +440,7 @@ def invite_member(actor: User, store: Store, email: str, role: str, accept_url: 
 
 
 def _member_of_store(store: Store, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.store_id != store.id:
-        raise NotFound("Not found.")
-    return membership
+    return get_in_store(Membership, store, id=membership_id, message="Not found.")
 
 
 def _owner_count(store: Store) -> int:

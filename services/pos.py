@@ -172,8 +172,8 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     staff = None
     staff_raw = form.get("staff_id", current.get("staff_id"))
     if staff_raw not in (None, ""):
-        staff = db.session.get(Staff, int(staff_raw)) if str(staff_raw).isdigit() else None
-        if staff is None or staff.store_id != store.id or not staff.active:
+        staff = find_in_store(Staff, store, id=int(staff_raw)) if str(staff_raw).isdigit() else None
+        if staff is None or not staff.active:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
     billing.raise_if(errors)
     product = db.session.get(Product, current["product_id"])
@@ -193,8 +193,8 @@ def remove_line(state: dict[str, Any], index: int) -> None:
 
 
 def customer_party(store: Store, party_id: Any) -> Party:
-    party = db.session.get(Party, int(party_id)) if str(party_id or "").isdigit() else None
-    if party is None or party.store_id != store.id or party.Category_type != "Customer" or party.customer is None:
+    party = find_in_store(Party, store, id=int(party_id)) if str(party_id or "").isdigit() else None
+    if party is None or party.Category_type != "Customer" or party.customer is None:
         raise ValidationError.field("customer_id", "Customer not found in this store")
     return party
 

@@ -13,6 +13,7 @@ from extensions import db
 from services.errors import NotFound
 
 T = TypeVar("T")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # the ids are INTEGER columns
 
 
 def find_in_store(model: type[T], store: Any, *, id: Any = None, uid: Any = None, live: bool = False,
@@ -22,6 +23,8 @@ def find_in_store(model: type[T], store: Any, *, id: Any = None, uid: Any = None
     `store` is a Store or its id; `for_update` locks the row and reloads it.
     """
     store_id = store if isinstance(store, int) else store.id
+    if isinstance(id, int) and not INT_MIN <= id <= INT_MAX:
+        return None  # no row has it, and PostgreSQL would refuse to compare an INTEGER column with it
     if id is not None:
         where = [model.id == id]
     elif uid is not None:

@@ -130,3 +130,10 @@ def test_bills_and_held_lists_of_a_store_never_show_another_store(make_store):
     db.session.commit()
     assert billing.list_held(store).total == 0 and billing.list_held(other).total == 1
     assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 0
+
+
+def test_an_id_beyond_the_integer_column_is_simply_not_found(make_store):
+    store = make_store()
+    assert find_in_store(Product, store, id=10**20) is None
+    with pytest.raises(NotFound):
+        get_in_store(Product, store, id=-(10**20))
