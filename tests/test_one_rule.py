@@ -137,3 +137,47 @@ def test_an_id_beyond_the_integer_column_is_simply_not_found(make_store):
     assert find_in_store(Product, store, id=10**20) is None
     with pytest.raises(NotFound):
         get_in_store(Product, store, id=-(10**20))
+
+
+def _in_flight(store, key: str) -> None:
+    from models import IdempotencyRecord
+    from services import idempotency
+
+    fingerprint = idempotency.fingerprint("POST", "/pos/save", {"pos_key": key})
+    db.session.add(IdempotencyRecord(store_id=store.id, key=key, fingerprint=fingerprint))
+    db.session.commit()
+
+
+def test_run_once_waits_for_a_save_still_in_flight_and_replays_its_bill(make_store, monkeypatch):
+    import blueprints.idempotency as runner
+    from models import IdempotencyRecord
+
+    store = make_store()
+    _in_flight(store, "k-1")
+    waited = []
+
+    def first_save_finishes(seconds):  # while the double click waits, the first Save commits its bill
+        waited.append(seconds)
+        db.session.execute(db.update(IdempotencyRecord).where(IdempotencyRecord.key == "k-1")
+                           .values(status_code=303, body='{"bill_id": 7}'))
+        db.session.commit()
+
+    monkeypatch.setattr(runner.time, "sleep", first_save_finishes)
+
+    def must_not_run():
+        raise AssertionError("the duplicate ran the save again")
+
+    outcome = runner.run_once(store.id, "k-1", {"pos_key": "k-1"}, must_not_run, method="POST", path="/pos/save",
+                              wait_seconds=5)
+    assert outcome.replayed and outcome.body == '{"bill_id": 7}' and waited
+
+
+def test_run_once_without_waiting_answers_conflict_for_a_key_in_flight(make_store):
+    import blueprints.idempotency as runner
+    from services.errors import Conflict
+
+    store = make_store()
+    _in_flight(store, "k-2")
+    with pytest.raises(Conflict):
+        runner.run_once(store.id, "k-2", {"pos_key": "k-2"}, lambda: (201, {}, None), method="POST",
+                        path="/pos/save")
