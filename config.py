@@ -38,6 +38,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "shop@localhost"
         self.MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
         self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # defaults to <instance>/outbox
+        # Seconds an SMTP connect or reply may take; mail goes out after the commit, so no lock waits on it.
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True

@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from services.vocabulary import BILL_STATUSES, COUPON_KINDS, DISCOUNT_TYPES, FLAT, STORED_PAYMENT_MODES, UNPAID
 
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
@@ -46,16 +48,12 @@ EXPENSE_CATEGORIES = (
     "Food", "Office Supplies", "Phone", "Marketing", "Other",
 )
 BILL_KINDS = ("sale", "purchase")
-BILL_STATUSES = ("paid", "partial", "unpaid")
 INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
-PAYMENT_MODES = ("cash", "card", "upi", "wallet", "bank", "cheque", "other")
-DISCOUNT_TYPES = ("percent", "flat")
 STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import")
 MAKING_TYPES = ("PG", "PP")
-COUPON_KINDS = ("percent", "flat")
 GENDERS = ("Male", "Female", "Other")
-DEFAULT_PAYMENT_METHODS = ("Cash", "Card", "UPI", "Wallet", "Bank Transfer", "Cheque")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
+DEFAULT_TIMEZONE = "Asia/Kolkata"
 
 
 def utcnow() -> datetime:
@@ -183,13 +181,22 @@ class Store(db.Model):
     upi_id: Mapped[Optional[str]] = mapped_column(String(100))
     invoice_prefix: Mapped[str] = mapped_column(String(6), default="INV", nullable=False)
     business_kind: Mapped[str] = mapped_column(String(20), default="general", nullable=False)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata", nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE, nullable=False)
     logo_path: Mapped[Optional[str]] = mapped_column(String(255))
     allow_walk_in: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = created_column()
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="store", cascade="all, delete-orphan")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The store's time zone: its days, financial years and printed times are in it."""
+        return ZoneInfo(self.timezone or DEFAULT_TIMEZONE)
+
+    def local_today(self, now: Optional[datetime] = None) -> date:
+        """The store's calendar day at `now` (default: this moment)."""
+        return (now or utcnow()).astimezone(self.zone).date()
 
 
 class Membership(db.Model):
@@ -463,7 +470,7 @@ class Bill(db.Model):
     seq: Mapped[Optional[int]] = mapped_column(Integer)
     invoice_date: Mapped[Optional[date]] = mapped_column(Date)
     due_date: Mapped[Optional[date]] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="unpaid", nullable=False)
+    status: Mapped[str] = mapped_column(String(10), default=UNPAID, nullable=False)
     invoice_status: Mapped[Optional[str]] = mapped_column(String(10))  # NamastePMS's own field, kept as sent
     party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("party.id", ondelete="SET NULL"))
     customer_name: Mapped[Optional[str]] = mapped_column(String(255))
@@ -524,7 +531,7 @@ class BillItem(db.Model):
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     qty: Mapped[int] = mapped_column(Integer, nullable=False)
     rate: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
-    discount_type: Mapped[str] = mapped_column(String(8), default="flat", nullable=False)
+    discount_type: Mapped[str] = mapped_column(String(8), default=FLAT, nullable=False)
     discount_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
     sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
@@ -557,7 +564,7 @@ class Payment(db.Model):
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(_in("mode", PAYMENT_MODES), name="mode"),
+        CheckConstraint(_in("mode", STORED_PAYMENT_MODES), name="mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -692,11 +699,12 @@ class AuditLog(db.Model):
     at: Mapped[datetime] = created_column()
 
 
-class PosDraft(db.Model):
+class TillSession(db.Model):
     """The bill a cashier is building at the till (one per user and store), kept on the server so that every
-    change is re-priced there and a reload or a failed save loses nothing. Its `payload` is the till's state."""
+    change is re-priced there and a reload or a failed save loses nothing. Its `payload` is the till's state.
+    (Not a BillDraft: that is the typed input every surface hands to services.billing.save_bill.)"""
 
-    __tablename__ = "pos_draft"
+    __tablename__ = "till_session"
     __table_args__ = (UniqueConstraint("store_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,29 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from blueprints.guards import page_arg
 from blueprints.htmx import render_page_or_fragment, wants_fragment
+from blueprints.paging import page_arg
 from extensions import db
-from models import BILL_STATUSES
 from services import billing
 from services import pos as till_service
 from services.access import has_role
 from services.bill_fields import parse_decimal, to_date
 from services.documents import bill_in_store, default_recipient, share_url
 from services.errors import FieldErrors, ValidationError
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("bills", __name__, url_prefix="/bills")
 
 PAGE_SIZE = 20
-SORTS = {"date_desc": "Newest first", "date_asc": "Oldest first", "amount_desc": "Largest first",
-         "amount_asc": "Smallest first"}
+SORTS = BILL_SORTS
 
 
 @dataclass
@@ -39,7 +37,7 @@ class BillFilters:
     start: str = ""
     end: str = ""
     status: str = ""
-    sort: str = "date_desc"
+    sort: str = DEFAULT_BILL_SORT
     page: int = 1
 
     def args(self, **changes) -> dict:
@@ -47,7 +45,7 @@ class BillFilters:
                   "page": self.page}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
-                and not (k == "sort" and v == "date_desc")}
+                and not (k == "sort" and v == DEFAULT_BILL_SORT)}
 
 
 def _parse_day(raw: str, name: str, errors: dict) -> date | None:
@@ -65,14 +63,14 @@ def _filters() -> tuple[BillFilters, dict, dict]:
     errors: dict = {}
     filters = BillFilters(q=args.get("q", "").strip()[:100], start=args.get("from", "").strip(),
                           end=args.get("to", "").strip(), status=args.get("status", ""),
-                          sort=args.get("sort", "date_desc"), page=page_arg())
+                          sort=args.get("sort", DEFAULT_BILL_SORT), page=page_arg())
     if filters.status and filters.status not in BILL_STATUSES:
         errors["status"] = ["Choose paid, partial or unpaid."]
         filters.status = ""
     if filters.sort not in SORTS:
         errors["sort"] = ["Choose an order from the list."]
-        filters.sort = "date_desc"
-    zone = ZoneInfo(g.store.timezone or "Asia/Kolkata")
+        filters.sort = DEFAULT_BILL_SORT
+    zone = g.store.zone
     first, last = _parse_day(filters.start, "from", errors), _parse_day(filters.end, "to", errors)
     if first and last and first > last:
         errors["to"] = ["Must not be before the start date."]
@@ -92,9 +90,9 @@ def _filters() -> tuple[BillFilters, dict, dict]:
 def index():
     """The store's bills: filter by dates, status and text (invoice number, customer, phone), sorted, paged."""
     filters, query, errors = _filters()
-    rows, total = billing.list_bills(g.store, **query)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_page_or_fragment("bills/index.html", "bills/_results.html", bills=rows, total=total, pages=pages,
+    found = billing.list_bills(g.store, **query)
+    return render_page_or_fragment("bills/index.html", "bills/_results.html", found=found, bills=found.items,
+                                   total=found.total, pages=found.pages,
                                    filters=filters, errors=errors, sorts=SORTS, statuses=BILL_STATUSES)
 
 
@@ -187,11 +185,9 @@ def cancel(bill_id: int):
 @role_required("cashier")
 def held():
     """Bills parked at the till (by the page or the API), newest first."""
-    page = page_arg()
-    rows, total = billing.list_held(g.store, page=page, limit=PAGE_SIZE)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", held=rows, total=total, page_no=page,
-                                   pages=pages, is_manager=has_role(g.membership.role, "manager"))
+    found = billing.list_held(g.store, page=page_arg(), limit=PAGE_SIZE)
+    return render_page_or_fragment("bills/held.html", "bills/_held_rows.html", found=found, held=found.items,
+                                   total=found.total, is_manager=has_role(g.membership.role, "manager"))
 
 
 @bp.post("/held/<held_id>/resume")
@@ -199,8 +195,8 @@ def held():
 def resume(held_id: str):
     """Bring a held bill back into the till (the bill on screen, if any, is held in its place)."""
     held_bill = till_service.held_in_store(g.store, held_id)
-    draft = till_service.load(g.store, current_user, for_update=True)
-    skipped = till_service.resume(g.store, current_user, draft, held_bill)
+    till_session = till_service.load(g.store, current_user, for_update=True)
+    skipped = till_service.resume(g.store, current_user, till_session, held_bill)
     db.session.commit()
     if skipped:
         flash(f"{skipped} item(s) of the held bill are no longer in the catalogue and were left out.", "error")

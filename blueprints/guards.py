@@ -54,16 +54,6 @@ def reject(message: str, where: str | None = None, status: int = 400) -> NoRetur
     raise ApiError(status, message)
 
 
-def page_arg(name: str = "page") -> int:
-    """A web list's page number: 1 when absent or not a positive whole number, a 400 beyond bounds.MAX_PAGE."""
-    raw = request.args.get(name, "1").strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw[:12]) < 1:
-        return 1
-    if len(raw) > 12 or int(raw) > bounds.MAX_PAGE:
-        abort(400, description=f"Page must be at most {bounds.MAX_PAGE}.")
-    return int(raw)
-
-
 # --------------------------------------------------------------------------- the checks
 
 

@@ -6,6 +6,7 @@ Every surface uses this: Billing v1, NamastePMS billing, and the POS page's Save
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -33,12 +34,14 @@ def run_once(
     *,
     method: str,
     path: str,
+    wait_seconds: float = 0.0,
 ) -> Outcome:
     """`run()` returns (status, JSON-able body, bill id); it runs once per key and store, and commits.
 
     Without a key it simply runs. A replay returns the stored status and body. Raises Conflict (409) for a key in
     flight or reused with another request, ValidationError for a malformed key; any error inside `run` rolls
-    back, releases the key and propagates (so failed validation stores nothing).
+    back, releases the key and propagates (so failed validation stores nothing). With `wait_seconds`, a duplicate
+    that finds the key in flight (the till's double click) waits that long for the first one's outcome.
     """
     if key is None:
         status, body, _ = run()
@@ -48,8 +51,7 @@ def run_once(
     if not key or len(key) > idempotency.MAX_KEY_LENGTH:
         raise ValidationError("Invalid Idempotency-Key",
                               {HEADER: [f"Must be 1 to {idempotency.MAX_KEY_LENGTH} characters"]})
-    claim = idempotency.claim(store_id, key, idempotency.fingerprint(method, path, fingerprint_of))
-    db.session.commit()  # visible to concurrent duplicates before the work starts
+    claim = _claim(store_id, key, idempotency.fingerprint(method, path, fingerprint_of), wait_seconds)
     if claim.conflict:
         raise Conflict(claim.conflict)
     if claim.record_id is None:
@@ -65,6 +67,17 @@ def run_once(
         db.session.commit()
         raise
     return Outcome(status, text, False)
+
+
+def _claim(store_id: int, key: str, fingerprint: str, wait_seconds: float) -> idempotency.Claim:
+    """Claim the key and commit at once, so concurrent duplicates see it before the work starts."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        claim = idempotency.claim(store_id, key, fingerprint)
+        db.session.commit()
+        if not claim.conflict or time.monotonic() >= deadline:
+            return claim
+        time.sleep(0.2)
 
 
 def _text(body: Any) -> str:

@@ -1,12 +1,12 @@
-"""The bill builder at the till (/pos): HTMX partials over a draft kept on the server (services.pos).
+"""The bill builder at the till (/pos): HTMX partials over the till session kept on the server (services.pos).
 
 Every change re-prices through the engine and swaps the changed part plus the totals out of band; the rules are
 services.billing's (through services.pos), so the page and the API agree. Without JavaScript every form still
-posts and redirects back (303). Save sends an Idempotency-Key (services.idempotency): a double click makes one bill.
+posts and redirects back (303). Save sends an Idempotency-Key (blueprints.idempotency.run_once, which waits for a
+Save still in flight): a double click makes one bill.
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import simplejson
@@ -14,13 +14,16 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from blueprints.guards import page_arg
 from blueprints.htmx import wants_fragment
+from blueprints.idempotency import run_once
+from blueprints.paging import page_arg
 from extensions import db
+from models import Bill
 from services import idempotency
 from services import pos as till_service
-from services.catalog import quick_search, search_customers
-from services.errors import ValidationError
+from services.catalog import find_by_code, quick_search, search_customers
+from services.errors import Conflict, ValidationError
+from services.vocabulary import CASH
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")
 
@@ -36,12 +39,8 @@ def _user():
     return current_user._get_current_object()
 
 
-def _draft(lock: bool = True):
+def _till_session(lock: bool = True):
     return till_service.load(g.store, _user(), for_update=lock)
-
-
-def _page_arg() -> int:
-    return page_arg()
 
 
 def _search(q: str, page: int = 1):
@@ -64,12 +63,12 @@ def _page(status: int = 200, **context):
     """The whole till page (also the no-JavaScript answer to a refused form)."""
     state = context.pop("state", None)
     if state is None:
-        state = till_service.state_of(_draft(lock=False))
+        state = till_service.state_of(_till_session(lock=False))
     q = request.values.get("q", "") if request.method == "GET" else context.pop("q", "")
     context.setdefault("errors", {})
     context.setdefault("typed", {})
     response = make_response(render_template(
-        "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, _page_arg()),
+        "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, page_arg()),
         **context), status)
     response.vary.add("HX-Request")
     return response
@@ -105,17 +104,17 @@ def _refused(state: dict, exc: ValidationError, main: str, **context):
 
 
 def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None):
-    """One change to the till's draft (its row locked): `main` and the totals re-priced, or `main` refused (422).
+    """One change to the till session (its row locked): `main` and the totals re-priced, or `main` refused (422).
 
     `change(state)` edits the state in place and may return a message to flash.
     """
-    draft = _draft()
-    state = till_service.state_of(draft)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
     try:
         message = change(state)
     except ValidationError as exc:
         return _refused(state, exc, main, **(refused_context or {}))
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     return _changed(state, main=main, flash_message=message if isinstance(message, str) else None)
 
 
@@ -136,7 +135,7 @@ def search():
     q = request.args.get("q", "")
     if not wants_fragment():
         return _page()
-    return _parts([("pos/_search_results.html", False)], results=_search(q, _page_arg()), q=q)
+    return _parts([("pos/_search_results.html", False)], results=_search(q, page_arg()), q=q)
 
 
 @bp.get("/customers")
@@ -158,9 +157,9 @@ def customers():
 def scan():
     """Enter in the search box: an exact barcode or SKU (or a single match) adds the line at once."""
     q = request.form.get("q", "").strip()
-    draft = _draft()
-    state = till_service.state_of(draft)
-    product = till_service.find_by_code(g.store, q)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
+    product = find_by_code(g.store, q)
     if product is None:
         results = _search(q)
         if results is not None and len(results.items) == 1 and results.page == 1 and not results.has_more:
@@ -175,7 +174,7 @@ def scan():
             response.headers["HX-Retarget"] = "#search-results"
             return response
     index = till_service.add_product(g.store, state, product)
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
 
@@ -184,11 +183,11 @@ def scan():
 @role_required("cashier")
 def add_line():
     """Add a catalogue item picked from the results (the same item again adds to its quantity)."""
-    draft = _draft()
-    state = till_service.state_of(draft)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
     product = till_service.product_in_store(g.store, request.form.get("product_id"))
     index = till_service.add_product(g.store, state, product)
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
 
@@ -197,15 +196,15 @@ def add_line():
 @role_required("cashier")
 def update_line(index: int):
     """Change a line's quantity, discount, tax rates or staff member; re-priced on the server."""
-    draft = _draft()
-    state = till_service.state_of(draft)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
     try:
         state["lines"][index] = till_service.parse_line(g.store, state, index, request.form)
     except ValidationError as exc:
         if index >= len(state["lines"]):
             return _refused(state, exc, "pos/_lines.html")
         return _refused(state, exc, "pos/_line.html", index=index)
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     return _changed(state, main="pos/_line.html", index=index)
 
 
@@ -256,7 +255,7 @@ def _split_rows() -> list[dict]:
     rows = [{"mode": m, "amount": a, "reference": r} for m, a, r in zip(modes, amounts, references)]
     action = request.form.get("split_action", "")
     if action == "add":
-        rows.append({"mode": "cash", "amount": "", "reference": ""})
+        rows.append({"mode": CASH, "amount": "", "reference": ""})
     elif action.startswith("remove-") and action[7:].isdigit() and len(rows) > 2:
         del rows[int(action[7:])]
     return rows
@@ -266,14 +265,14 @@ def _split_rows() -> list[dict]:
 @role_required("cashier")
 def payment():
     """Payment mode, cash tendered, split rows, bill discount and coupon."""
-    draft = _draft()
-    state = till_service.state_of(draft)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
     reshaped = request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
     try:
         till_service.set_payment(state, request.form, _split_rows())
     except ValidationError as exc:
         return _refused(state, exc, "pos/_payment.html")
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     response = _changed(state, main="pos/_payment.html")
     if wants_fragment() and not reshaped:
         # Only the totals change: leave the form (and whatever is being typed in it) alone.
@@ -301,14 +300,14 @@ def _builder(state: dict, status: int = 200, errors: dict | None = None, message
 @role_required("cashier")
 def hold():
     """Park the bill (no invoice number, no stock) and start a new one."""
-    draft = _draft()
-    state = till_service.state_of(draft)
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
     try:
         held = till_service.hold(g.store, _user(), state)
     except ValidationError as exc:
         db.session.rollback()
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
-    till_service.keep(draft, state)
+    till_service.keep(till_session, state)
     db.session.commit()
     label = held.customer_summary or "Walk-in"
     return _builder(state, message=f"Bill held ({label}). Resume it from Held bills.")
@@ -318,9 +317,9 @@ def hold():
 @role_required("cashier")
 def clear():
     """Start over with an empty bill."""
-    draft = _draft()
-    state = till_service.reset(till_service.state_of(draft))
-    till_service.keep(draft, state)
+    till_session = _till_session()
+    state = till_service.reset(till_service.state_of(till_session))
+    till_service.keep(till_session, state)
     db.session.commit()
     return _builder(state, message="Started a new bill.")
 
@@ -336,51 +335,36 @@ def _to_bill(bill_id: int):
     return response
 
 
-def _claim(key: str) -> idempotency.Claim:
-    """Take the key; if the same Save is still running (a double click), wait for its outcome."""
-    fingerprint = idempotency.fingerprint("POST", url_for("pos.save"), {"pos_key": key})
-    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
-    while True:
-        claim = idempotency.claim(g.store.id, key, fingerprint)
-        db.session.commit()  # the claim must be visible to the duplicate before the work starts
-        if not claim.conflict or time.monotonic() > deadline:
-            return claim
-        time.sleep(0.2)
-
-
 @bp.post("/save")
 @role_required("cashier")
 def save():
     """Save the bill (an invoice number, stock taken) once per Idempotency-Key, then show it."""
     key = (request.headers.get(IDEMPOTENCY_HEADER) or request.form.get("idempotency_key") or "").strip()
     if not key or len(key) > idempotency.MAX_KEY_LENGTH:
-        state = till_service.state_of(_draft(lock=False))
+        state = till_service.state_of(_till_session(lock=False))
         return _builder(state, 422, errors={"__all__": ["This page is out of date: it has been reloaded."]})
-    claim = _claim(key)
-    if claim.conflict:
-        state = till_service.state_of(_draft(lock=False))
-        return _builder(state, 409, errors={"__all__": [claim.conflict]})
-    if claim.record_id is None:  # the same Save already made its bill
-        return _to_bill(simplejson.loads(claim.replay_body)["bill_id"])
-    draft = _draft()
-    state = till_service.state_of(draft)
-    try:
+
+    def run() -> tuple[int, dict, int]:
+        till_session = _till_session()
+        state = till_service.state_of(till_session)
         if state["key"] != key:
             raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")
         bill = till_service.save(g.store, _user(), state)
-        till_service.keep(draft, till_service.reset(state))
-        idempotency.finish(claim.record_id, 303, simplejson.dumps({"bill_id": bill.id}), bill.id)
-        db.session.commit()
+        till_service.keep(till_session, till_service.reset(state))
+        return 303, {"bill_id": bill.id}, bill.id
+
+    try:
+        outcome = run_once(g.store.id, key, {"pos_key": key}, run, method="POST", path=url_for("pos.save"),
+                           wait_seconds=IN_FLIGHT_WAIT_SECONDS)
+    except Conflict as exc:
+        state = till_service.state_of(_till_session(lock=False))
+        return _builder(state, 409, errors={"__all__": [exc.message]})
     except ValidationError as exc:
-        db.session.rollback()
-        idempotency.release(claim.record_id)
-        db.session.commit()
-        state = till_service.state_of(_draft(lock=False))
+        state = till_service.state_of(_till_session(lock=False))
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
-    except BaseException:
-        db.session.rollback()
-        idempotency.release(claim.record_id)
-        db.session.commit()
-        raise
+    bill_id = simplejson.loads(outcome.body)["bill_id"]
+    if outcome.replayed:  # the same Save already made its bill
+        return _to_bill(bill_id)
+    bill = db.session.get(Bill, bill_id)
     flash(f"Bill {bill.invoice_number} saved.", "success")
     return _to_bill(bill.id)

@@ -18,11 +18,12 @@ from flask import current_app, render_template
 from werkzeug.security import check_password_hash
 
 from extensions import db
-from models import OTP_PURPOSES, ROLES, Membership, OneTimeCode, Store, User
+from models import DEFAULT_TIMEZONE, OTP_PURPOSES, ROLES, Membership, OneTimeCode, Store, User
 from services import audit
 from services.access import current_store_for, membership_for, require_role
 from services.errors import DomainError, NotFound, ValidationError
 from services.mail import send_mail
+from services.scoping import get_in_store
 from services.stores import (
     MIN_PASSWORD_LENGTH,
     create_owner,
@@ -375,7 +376,7 @@ def _set_password(user: User, password: str, how: str) -> None:
     audit.record("password_" + how, "user", user.id, user_id=user.id)
     store = current_store_for(user)
     context = {"user": user, "shop_name": store.name if store else "your shop", "how": how, "at": _now(),
-               "zone": store.timezone if store else "Asia/Kolkata"}
+               "zone": store.zone.key if store else DEFAULT_TIMEZONE}
     send_mail(
         user.email, "Your password was changed",
         render_template("mail/password_changed.txt", **context),
@@ -451,10 +452,7 @@ def invite_member(actor: User, store: Store, email: str, role: str, accept_url: 
 
 
 def _member_of_store(store: Store, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.store_id != store.id:
-        raise NotFound("Not found.")
-    return membership
+    return get_in_store(Membership, store, id=membership_id, message="Not found.")
 
 
 def _owner_count(store: Store) -> int:

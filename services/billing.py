@@ -37,9 +37,8 @@ from dataclasses import field as dc_field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional, Union
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -48,12 +47,11 @@ from services import audit, numbering, stock
 from services.access import require_role
 from services.bounds import MAX_MONEY, money_problem, qty_problem
 from services.errors import FieldErrors, ValidationError
+from services.paging import Page, paginate
 from services.parties import CustomerInput, create_customer, find_customer_by_phone
 from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
+from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, DEFAULT_BILL_SORT, DISCOUNT_TYPES, FLAT, PAYMENT_MODES
 
-PAYMENT_MODES = ("cash", "card", "upi", "wallet")
-BILL_PAYMENT_MODES = PAYMENT_MODES + ("split", "none")
-DISCOUNT_TYPES = ("percent", "flat")
 PURCHASE_SERIES = "PUR"
 ITEM_COLUMNS = frozenset({
     "hsn_code", "unit", "huid", "size", "show_size_in_bill", "gross_weight", "less_weight", "net_weight",
@@ -71,7 +69,7 @@ class DraftLine:
     product: Product
     qty: int
     line_no: Optional[int] = None
-    discount_type: str = "flat"
+    discount_type: str = FLAT
     discount_value: Decimal = ZERO
     cgst_rate: Optional[Decimal] = None
     sgst_rate: Optional[Decimal] = None
@@ -411,7 +409,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         series=series,
         fy=fy,
         seq=seq,
-        invoice_date=now.astimezone(ZoneInfo(store.timezone or "Asia/Kolkata")).date(),
+        invoice_date=store.local_today(now),
         party_id=party.id if party is not None else None,
         customer_name=customer.name if customer else None,
         phone=customer.phone_no if customer else None,
@@ -561,18 +559,22 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
 # --------------------------------------------------------------------------- listing
 
 
-LIST_SORTS = {
-    "date_desc": (Bill.created_at.desc(), Bill.id.desc()),
-    "date_asc": (Bill.created_at.asc(), Bill.id.asc()),
-    "amount_desc": (Bill.total_amount.desc(), Bill.id.desc()),
-    "amount_asc": (Bill.total_amount.asc(), Bill.id.asc()),
-}
+_SORT_COLUMNS = {"date": Bill.created_at, "amount": Bill.total_amount}
+
+
+def _order_by(key: str) -> tuple:
+    """A sort key of the vocabulary ("amount_desc") as ORDER BY clauses; the id breaks ties."""
+    column, direction = key.rsplit("_", 1)
+    return (getattr(_SORT_COLUMNS[column], direction)(), getattr(Bill.id, direction)())
+
+
+LIST_SORTS = {key: _order_by(key) for key in BILL_SORTS}
 
 
 def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetime] = None,
-               end: Optional[datetime] = None, status: Optional[str] = None, sort: str = "date_desc",
-               page: int = 1, limit: int = 20, kind: str = "sale") -> tuple[list[Bill], int]:
-    """The store's bills, filtered (q over customer name, phone and invoice number) and sorted; and the count."""
+               end: Optional[datetime] = None, status: Optional[str] = None, sort: str = DEFAULT_BILL_SORT,
+               page: int = 1, limit: int = 20, kind: str = "sale") -> Page:
+    """The store's bills, filtered (q over customer name, phone and invoice number), sorted and counted."""
     query = select(Bill).where(Bill.store_id == store.id, Bill.kind == kind)
     if start is not None:
         query = query.where(Bill.created_at >= start)
@@ -581,24 +583,13 @@ def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetim
     if status:
         query = query.where(Bill.status == status)
     if q and q.strip():
-        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{term}%"
-        query = query.where(or_(
-            func.lower(Bill.customer_name).like(pattern, escape="\\"),
-            func.lower(Bill.phone).like(pattern, escape="\\"),
-            func.lower(Bill.invoice_number).like(pattern, escape="\\"),
-        ))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(
-        query.order_by(*LIST_SORTS[sort]).limit(limit).offset((page - 1) * limit)
-    ).scalars().all()
-    return list(rows), total
+        term = q.strip()
+        query = query.where(or_(*(column.icontains(term, autoescape=True)
+                                  for column in (Bill.customer_name, Bill.phone, Bill.invoice_number))))
+    return paginate(query.order_by(*LIST_SORTS[sort]), page, limit)
 
 
-def list_held(store: Store, page: int = 1, limit: int = 50) -> tuple[list[HeldBill], int]:
+def list_held(store: Store, page: int = 1, limit: int = 50) -> Page:
+    """The store's held bills, newest first."""
     query = select(HeldBill).where(HeldBill.store_id == store.id)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(
-        query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()).limit(limit).offset((page - 1) * limit)
-    ).scalars().all()
-    return list(rows), total
+    return paginate(query.order_by(HeldBill.created_at.desc(), HeldBill.id.desc()), page, limit)

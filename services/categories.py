@@ -10,6 +10,7 @@ from models import Category, PaymentMethod, Store, User
 from services import audit
 from services.access import require_role
 from services.errors import Duplicate, ValidationError
+from services.scoping import find_in_store
 
 NAME_TAKEN = "You already have a category with this name."
 
@@ -19,9 +20,7 @@ def categories_query(store: Store):
 
 
 def get_category(store: Store, category_id: int) -> Optional[Category]:
-    return db.session.execute(
-        db.select(Category).where(Category.store_id == store.id, Category.id == category_id)
-    ).scalar_one_or_none()
+    return find_in_store(Category, store, id=category_id)
 
 
 def category_exists(store: Store, category_id: int) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from extensions import db
 from models import Bill, Product, User
@@ -11,8 +10,8 @@ from services.access import current_store_for, has_role, membership_for
 
 def store_today_bounds(store) -> tuple[datetime, datetime]:
     """Start and end of 'today' in the store's time zone, as aware datetimes."""
-    zone = ZoneInfo(store.timezone or "Asia/Kolkata")
-    today = datetime.now(zone).date()
+    zone = store.zone
+    today = store.local_today()
     start = datetime.combine(today, time.min, tzinfo=zone)
     return start, start + timedelta(days=1)
 

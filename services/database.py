@@ -1,9 +1,12 @@
-"""Engine-level settings: SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+"""Engine-level settings (SQLite gets WAL, foreign keys and a busy timeout on every connection), and the one
+statement that differs by dialect: insert a row unless it already exists."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any, Optional
 
-from sqlalchemy import event
+from sqlalchemy import Column, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 _configured = False
@@ -34,3 +37,17 @@ def is_sqlite(session) -> bool:
 
 def is_postgres(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_ignoring_conflict(session, table: Table, values: dict[str, Any],
+                             returning: Optional[Column] = None) -> Optional[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; `returning`'s value, None when the row existed.
+
+    One atomic statement, so two concurrent inserters never both believe they created the row.
+    """
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(returning)).scalar_one_or_none()

@@ -224,7 +224,7 @@ def _product(store: Store, owner: User, name: str, category: str, hsn_code: str,
         unit_price=_money(price), cgst_rate=_half(gst), sgst_rate=_half(gst), details=fields, **codes,
     ))
     if type_ == "product" and quantity:
-        stock.add({product: quantity}, reason="import", user_id=owner.id, note="Opening stock")
+        stock.adjust(product, quantity, reason="import", user_id=owner.id, note="Opening stock")
     return product
 
 

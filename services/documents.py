@@ -27,9 +27,12 @@ from extensions import db
 from models import Bill, Store
 from services import uploads
 from services.errors import DomainError, NotFound, ValidationError
-from services.formatting import amount_in_words, inr, local_time, to_money
+from services.formatting import amount_in_words, inr, local_time
 from services.gstin import STATE_NAMES
 from services.mail import send_mail
+from services.pricing import money
+from services.scoping import get_in_store
+from services.vocabulary import payment_mode_label
 
 log = logging.getLogger(__name__)
 
@@ -149,18 +152,7 @@ class InvoiceDocument:
 
 def bill_in_store(store: Store | int, bill_id: Optional[int] = None, uid: Optional[str] = None) -> Bill:
     """The store's bill by id or uid; a missing id and another store's id are the same NotFound."""
-    store_id = store if isinstance(store, int) else store.id
-    query = db.select(Bill).filter_by(store_id=store_id)
-    if bill_id is not None:
-        query = query.filter_by(id=bill_id)
-    elif uid is not None:
-        query = query.filter_by(uid=str(uid))
-    else:
-        raise NotFound("Bill not found")
-    bill = db.session.execute(query).scalar_one_or_none()
-    if bill is None:
-        raise NotFound("Bill not found")
-    return bill
+    return get_in_store(Bill, store, id=bill_id, uid=uid, message="Bill not found")
 
 
 def state_label(code: Optional[str]) -> str:
@@ -244,7 +236,7 @@ def upi_uri(bill: Bill) -> Optional[str]:
     Values are percent-encoded (a space is %20, as UPI apps expect; '@' stays readable).
     """
     store = bill.store
-    dues = to_money(bill.due_amount or 0)
+    dues = money(bill.due_amount or 0)
     if bill.kind != "sale" or bill.cancelled_at is not None or not store.upi_id or dues <= 0:
         return None
     params = (
@@ -265,15 +257,15 @@ def qr_png_data_uri(text: str, scale: int = 6) -> str:
 def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     """The printable view of a bill: parties, lines, tax summary by rate, totals, words, UPI QR, logo."""
     store = bill.store
-    tz_name = store.timezone or "Asia/Kolkata"
+    tz_name = store.zone.key
     columns, jewellery = _jewellery_cells(bill)
     lines = [
         DocumentLine(
             line_no=item.line_no, name=item.name, hsn_code=item.hsn_code or "", qty=item.qty, unit=item.unit or "",
-            rate=to_money(item.rate), discount=to_money(item.discount_amount or 0),
-            taxable=to_money(item.taxable_amount or 0), cgst_rate=Decimal(item.cgst_rate or 0),
-            cgst_amount=to_money(item.cgst_amount or 0), sgst_rate=Decimal(item.sgst_rate or 0),
-            sgst_amount=to_money(item.sgst_amount or 0), line_total=to_money(item.line_total or 0),
+            rate=money(item.rate), discount=money(item.discount_amount or 0),
+            taxable=money(item.taxable_amount or 0), cgst_rate=Decimal(item.cgst_rate or 0),
+            cgst_amount=money(item.cgst_amount or 0), sgst_rate=Decimal(item.sgst_rate or 0),
+            sgst_amount=money(item.sgst_amount or 0), line_total=money(item.line_total or 0),
             jewellery=jewellery.get(item.line_no, {}),
         )
         for item in bill.items
@@ -298,12 +290,12 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         taxable_total=sum((ln.taxable for ln in lines), ZERO),
         cgst_total=sum((ln.cgst_amount for ln in lines), ZERO),
         sgst_total=sum((ln.sgst_amount for ln in lines), ZERO),
-        sub_total=to_money(bill.sub_total), discount=to_money(bill.discount), tax=to_money(bill.tax),
-        additional_charges=to_money(bill.additional_charges or 0), grand_total=to_money(bill.total_amount),
-        paid=to_money(bill.paid_amount), dues=to_money(bill.due_amount),
+        sub_total=money(bill.sub_total), discount=money(bill.discount), tax=money(bill.tax),
+        additional_charges=money(bill.additional_charges or 0), grand_total=money(bill.total_amount),
+        paid=money(bill.paid_amount), dues=money(bill.due_amount),
         words=amount_in_words(bill.total_amount),
         payments=[
-            {"mode": p.mode.upper() if p.mode in ("upi",) else p.mode.capitalize(), "amount": to_money(p.amount),
+            {"mode": payment_mode_label(p.mode), "amount": money(p.amount),
              "reference": p.reference or "", "at": local_time(p.timestamp, tz_name)}
             for p in bill.payments
         ],
@@ -533,7 +525,7 @@ def email_bill(bill: Bill, to: str, link: Optional[str] = None) -> str:
     ]
     if bill.cancelled_at is not None:
         lines.append("This invoice has been cancelled.")
-    elif to_money(bill.due_amount) > 0:
+    elif money(bill.due_amount) > 0:
         lines.append(f"Amount due: {inr(bill.due_amount)}.")
     if link:
         days = current_app.config.get("SHARE_LINK_DAYS") or 7

@@ -12,6 +12,7 @@ from services import audit
 from services.access import require_role
 from services.errors import FieldErrors
 from services.inputs import Given
+from services.scoping import find_in_store
 
 # Expenses are money reports: cashiers neither see nor write them (DESIGN.md "Tenancy and roles").
 MINIMUM_ROLE = "manager"
@@ -22,9 +23,7 @@ def expenses_query(store: Store):
 
 
 def get_expense(store: Store, expense_id: int) -> Optional[Expense]:
-    return db.session.execute(
-        db.select(Expense).where(Expense.store_id == store.id, Expense.id == expense_id)
-    ).scalar_one_or_none()
+    return find_in_store(Expense, store, id=expense_id)
 
 
 def can_see_expenses(user: User, store: Store) -> None:

@@ -10,21 +10,18 @@ from babel.numbers import format_currency
 from flask import Flask
 from num2words import num2words
 
+from models import DEFAULT_TIMEZONE
+from services import vocabulary
+from services.pricing import money
+
 PAISA = Decimal("0.01")
-
-
-def to_money(value) -> Decimal:
-    """Any number as a Decimal rounded half-up to the paisa (floats go through str, never binary)."""
-    if isinstance(value, float):
-        value = str(value)
-    return Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP)
 
 
 def inr(value) -> str:
     """₹12,34,567.50 (Babel, en_IN)."""
     if value is None or value == "":
         return ""
-    return format_currency(to_money(value), "INR", locale="en_IN")
+    return format_currency(money(value), "INR", locale="en_IN")
 
 
 def _words(number: int) -> str:
@@ -36,7 +33,7 @@ def _words(number: int) -> str:
 def amount_in_words(value) -> str:
     """The amount rounded half-up to the paisa, in Indian numbering: 'One Lakh Twenty Thousand Rupees and Fifty
     Paise Only', 'One Rupee Only', 'Fifty Paise Only', 'Zero Rupees Only'; negative amounts start with 'Minus'."""
-    amount = to_money(value)
+    amount = money(value)
     sign = "Minus " if amount < 0 else ""
     amount = abs(amount)
     rupees = int(amount)
@@ -67,10 +64,10 @@ def iso_z(value: Optional[datetime]) -> Optional[str]:
 
 
 def local_time(value: Optional[datetime], tz_name: Optional[str] = None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
-    """An aware timestamp in the store's time zone (Asia/Kolkata unless given)."""
+    """An aware timestamp in the given time zone (the stores' default unless given)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz_name or "Asia/Kolkata")).strftime(fmt)
+    return value.astimezone(ZoneInfo(tz_name or DEFAULT_TIMEZONE)).strftime(fmt)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -78,3 +75,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_in_words, "in_words")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(vocabulary.payment_mode_label, "mode_label")
+    app.add_template_global(vocabulary.PAYMENT_MODES, "payment_modes")

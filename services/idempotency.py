@@ -22,6 +22,7 @@ from sqlalchemy import delete, select, update
 
 from extensions import db
 from models import IdempotencyRecord
+from services.database import insert_ignoring_conflict
 
 RECORD = IdempotencyRecord.__table__
 MAX_KEY_LENGTH = 255
@@ -43,18 +44,8 @@ def fingerprint(method: str, path: str, payload: Any) -> str:
 
 
 def _insert(store_id: int, key: str, fp: str, now: datetime) -> Optional[int]:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(RECORD)
-        .values(store_id=store_id, key=key, fingerprint=fp, created_at=now)
-        .on_conflict_do_nothing()
-        .returning(RECORD.c.id)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
+    values = {"store_id": store_id, "key": key, "fingerprint": fp, "created_at": now}
+    return insert_ignoring_conflict(db.session, RECORD, values, returning=RECORD.c.id)
 
 
 def claim(store_id: int, key: str, fp: str, now: Optional[datetime] = None) -> Claim:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from extensions import db
-from models import InvoiceCounter, Store
+from models import DEFAULT_TIMEZONE, InvoiceCounter, Store
+from services.database import insert_ignoring_conflict
 
 COUNTER = InvoiceCounter.__table__
 
@@ -33,9 +34,9 @@ class InvoiceNumber:
     seq: int
 
 
-def financial_year(moment: datetime, tz_name: str = "Asia/Kolkata") -> int:
+def financial_year(moment: datetime, tz_name: Optional[str] = None) -> int:
     """The starting year of the April-March financial year that `moment` falls in, in the given zone."""
-    local = moment.astimezone(ZoneInfo(tz_name or "Asia/Kolkata"))
+    local = moment.astimezone(ZoneInfo(tz_name or DEFAULT_TIMEZONE))
     return local.year if local.month >= 4 else local.year - 1
 
 
@@ -45,18 +46,11 @@ def format_number(series: str, fy: int, seq: int) -> str:
 
 def _series_and_fy(store: Store, series: Optional[str], now: Optional[datetime]) -> tuple[str, int]:
     moment = now or datetime.now(timezone.utc)
-    return (series or store.invoice_prefix or "INV"), financial_year(moment, store.timezone)
+    return (series or store.invoice_prefix or "INV"), financial_year(moment, store.zone.key)
 
 
 def _insert_counter_if_missing(store_id: int, series: str, fy: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(COUNTER).values(store_id=store_id, series=series, fy=fy, next_value=1).on_conflict_do_nothing()
-    )
+    insert_ignoring_conflict(db.session, COUNTER, {"store_id": store_id, "series": series, "fy": fy, "next_value": 1})
 
 
 def _bump(store_id: int, series: str, fy: int, step: int) -> Optional[int]:

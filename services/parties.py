@@ -20,6 +20,7 @@ from services.access import require_role
 from services.categories import payment_method_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken, ValidationError
 from services.inputs import Given
+from services.scoping import find_in_store
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _INDIAN_MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
@@ -111,9 +112,7 @@ def parties_query(store: Store, category_type: Optional[str] = None):
 
 
 def get_party(store: Store, party_id: int) -> Optional[Party]:
-    return db.session.execute(
-        db.select(Party).where(Party.store_id == store.id, Party.id == party_id)
-    ).scalar_one_or_none()
+    return find_in_store(Party, store, id=party_id)
 
 
 def customer_party_exists(store: Store, party_id: int) -> bool:

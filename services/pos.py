@@ -1,7 +1,7 @@
-"""The till's working bill: kept on the server per cashier and store (models.PosDraft), re-priced by the engine on
-every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
+"""The till's working bill: kept on the server per cashier and store (models.TillSession), re-priced by the engine
+on every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
 
-The draft's state (PosDraft.payload; amounts kept as strings, so no float ever enters):
+The till session's state (TillSession.payload; amounts kept as strings, so no float ever enters):
     key           the Idempotency-Key the page sends with Save; a new one after every save, hold or clear
     lines         [{"product_id", "qty", "discount_type", "discount_value", "cgst", "sgst", "staff_id"}]
     customer_id   a customer Party of the store, or None
@@ -25,64 +25,67 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, HeldBill, Party, PosDraft, Product, Staff, Store, User, utcnow
-from services import billing, bounds, numbering
+from models import Bill, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
+from services import billing, bounds, numbering, vocabulary
 from services.access import has_role, require_role
 from services.bill_fields import new_customer, parse_decimal, parse_int
 from services.documents import qr_png_data_uri, upi_uri
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.parties import find_customer_by_phone
 from services.pricing import ZERO, Totals, money
+from services.scoping import find_in_store, get_in_store
+from services.vocabulary import CASH, FLAT, PERCENT, UPI
 
-MODES = billing.BILL_PAYMENT_MODES  # cash card upi wallet split none
-SPLIT_MODES = billing.PAYMENT_MODES
+MODES = vocabulary.BILL_PAYMENT_MODES
+SPLIT_MODES = vocabulary.PAYMENT_MODES
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
 
 
 def new_state() -> dict[str, Any]:
     return {
         "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
-        "coupon": "", "payment_mode": "cash", "tendered": "", "reference": "",
-        "split": [{"mode": "cash", "amount": "", "reference": ""}, {"mode": "upi", "amount": "", "reference": ""}],
+        "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "",
+        "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
     }
 
 
 # --------------------------------------------------------------------------- storage
 
 
-def load(store: Store, user: User, *, for_update: bool = False) -> PosDraft:
-    """The cashier's draft in this store, created empty on first use (locked for the transaction if asked)."""
-    query = select(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+def load(store: Store, user: User, *, for_update: bool = False) -> TillSession:
+    """The cashier's till session in this store, created empty on first use (locked for the transaction if asked)."""
+    query = select(TillSession).where(TillSession.store_id == store.id, TillSession.user_id == user.id)
     if for_update:
         # A write first: it takes SQLite's write lock (and the row lock on PostgreSQL) before the read, so two
         # quick changes from the same till are applied one after the other and neither is lost.
-        db.session.execute(update(PosDraft).where(PosDraft.store_id == store.id, PosDraft.user_id == user.id)
+        db.session.execute(update(TillSession)
+                           .where(TillSession.store_id == store.id, TillSession.user_id == user.id)
                            .values(updated_at=utcnow()))
-    draft = db.session.execute(query).scalar_one_or_none()
-    if draft is not None:
-        return draft
+    till_session = db.session.execute(query).scalar_one_or_none()
+    if till_session is not None:
+        return till_session
     try:
         with db.session.begin_nested():
-            draft = PosDraft(store_id=store.id, user_id=user.id, payload=new_state())
-            db.session.add(draft)
+            till_session = TillSession(store_id=store.id, user_id=user.id, payload=new_state())
+            db.session.add(till_session)
     except IntegrityError:  # a second tab created it at the same moment
-        draft = db.session.execute(query).scalar_one()
-    return draft
+        till_session = db.session.execute(query).scalar_one()
+    return till_session
 
 
-def state_of(draft: PosDraft) -> dict[str, Any]:
+def state_of(till_session: TillSession) -> dict[str, Any]:
     state = new_state()
-    state.update(copy.deepcopy(draft.payload or {}))
+    state.update(copy.deepcopy(till_session.payload or {}))
     return state
 
 
-def keep(draft: PosDraft, state: dict[str, Any]) -> None:
+def keep(till_session: TillSession, state: dict[str, Any]) -> None:
     """Write the state back (a new dict, so the JSON column sees the change); flushes."""
-    draft.payload = copy.deepcopy(state)
+    till_session.payload = copy.deepcopy(state)
     db.session.flush()
 
 
@@ -121,23 +124,9 @@ def _plain(value: Decimal) -> str:
 # --------------------------------------------------------------------------- catalogue and lines
 
 
-def find_by_code(store: Store, code: str) -> Product | None:
-    """The live item whose barcode or SKU is exactly this code (what a scanner types before Enter)."""
-    code = (code or "").strip()
-    if not code:
-        return None
-    return db.session.execute(
-        select(Product).where(
-            Product.store_id == store.id, Product.archived.is_(False),
-            or_(Product.barcode == code, Product.sku == code),
-        ).order_by(Product.id).limit(1)
-    ).scalar_one_or_none()
-
-
 def product_in_store(store: Store, product_id: Any) -> Product:
-    pid = bounds.row_id(product_id)
-    product = db.session.get(Product, pid) if pid is not None else None
-    if product is None or product.store_id != store.id or product.archived:
+    product = find_in_store(Product, store, id=bounds.row_id(product_id), live=True)
+    if product is None:
         raise ValidationError.field("product_id", "Catalog item not found in this store")
     return product
 
@@ -149,7 +138,7 @@ def add_product(store: Store, state: dict[str, Any], product: Product, qty: int 
             line["qty"] += qty
             return index
     state["lines"].append({
-        "product_id": product.id, "qty": qty, "discount_type": "percent", "discount_value": "0",
+        "product_id": product.id, "qty": qty, "discount_type": PERCENT, "discount_value": "0",
         "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
     })
     return len(state["lines"]) - 1
@@ -169,7 +158,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     current = state["lines"][index]
     qty = _whole(form.get("qty", current["qty"]), f"{where}.qty", errors)
     discount_type = form.get("discount_type", current["discount_type"])
-    if discount_type not in billing.DISCOUNT_TYPES:
+    if discount_type not in vocabulary.DISCOUNT_TYPES:
         errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
     value = _amount(form.get("discount_value", current["discount_value"]), f"{where}.discount_value", errors)
     cgst = _amount(form.get("cgst", current["cgst"]), f"{where}.cgst", errors)
@@ -177,8 +166,8 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     staff = None
     staff_raw = form.get("staff_id", current.get("staff_id"))
     if staff_raw not in (None, ""):
-        staff = db.session.get(Staff, bounds.row_id(staff_raw)) if bounds.row_id(staff_raw) else None
-        if staff is None or staff.store_id != store.id or not staff.active:
+        staff = find_in_store(Staff, store, id=bounds.row_id(staff_raw))
+        if staff is None or not staff.active:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
     errors.raise_if()
     product = db.session.get(Product, current["product_id"])
@@ -198,8 +187,8 @@ def remove_line(state: dict[str, Any], index: int) -> None:
 
 
 def customer_party(store: Store, party_id: Any) -> Party:
-    party = db.session.get(Party, bounds.row_id(party_id)) if bounds.row_id(party_id) else None
-    if party is None or party.store_id != store.id or party.Category_type != "Customer" or party.customer is None:
+    party = find_in_store(Party, store, id=bounds.row_id(party_id))
+    if party is None or party.Category_type != "Customer" or party.customer is None:
         raise ValidationError.field("customer_id", "Customer not found in this store")
     return party
 
@@ -252,7 +241,7 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
         errors.add("discount", "Must be at least 0")
     rows = []
     for index, row in enumerate(split_rows):
-        row_mode = row.get("mode") or "cash"
+        row_mode = row.get("mode") or CASH
         if row_mode not in SPLIT_MODES:
             errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(SPLIT_MODES))
         amount = _text(row.get("amount"), 20)
@@ -282,10 +271,10 @@ def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, l
                     for row in state["split"] if row.get("amount")]
         return "split", total, payments
     amount = total
-    if mode == "cash" and state["tendered"]:
+    if mode == CASH and state["tendered"]:
         amount = min(money(state["tendered"]), total)
         if amount <= 0:
-            return "cash", amount, [billing.DraftPayment(mode="cash", amount=amount)]
+            return CASH, amount, [billing.DraftPayment(mode=CASH, amount=amount)]
     return mode, amount, [billing.DraftPayment(mode=mode, amount=amount, reference=state["reference"] or None)]
 
 
@@ -377,11 +366,11 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     total = priced.totals.grand_total
     mode, _, payments = payments_for(state, total)
     paid = sum((p.amount for p in payments), ZERO)
-    tendered = money(state["tendered"]) if state["payment_mode"] == "cash" and state["tendered"] else None
+    tendered = money(state["tendered"]) if state["payment_mode"] == CASH and state["tendered"] else None
     change_due = max(tendered - total, ZERO) if tendered is not None else ZERO
     split_total = sum((money(r["amount"]) for r in state["split"] if r.get("amount")), ZERO)
     upi_qr = upi_link = None
-    if state["payment_mode"] == "upi" and store.upi_id and total > 0:
+    if state["payment_mode"] == UPI and store.upi_id and total > 0:
         # The documents service writes the UPI link; an unsaved bill stands in with the number it will likely get.
         upi_link = upi_uri(Bill(kind="sale", store=store, due_amount=total, invoice_number=numbering.peek_next(store)))
         upi_qr = qr_png_data_uri(upi_link, scale=4) if upi_link else None
@@ -483,9 +472,9 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
             skipped += 1
             continue
         member = staff.get(item.get("staff_id"))
-        state["lines"].append({"product_id": product.id, "qty": qty,
-                               "discount_type": item.get("discount_type") if item.get("discount_type") in
-                               billing.DISCOUNT_TYPES else "flat", **values, "staff_id": member.id if member else None})
+        discount_type = item.get("discount_type") if item.get("discount_type") in vocabulary.DISCOUNT_TYPES else FLAT
+        state["lines"].append({"product_id": product.id, "qty": qty, "discount_type": discount_type, **values,
+                               "staff_id": member.id if member else None})
     if isinstance(payload.get("customer_id"), str):
         party = db.session.execute(select(Party).where(
             Party.uid == payload["customer_id"], Party.store_id == store.id)).scalar_one_or_none()
@@ -502,7 +491,7 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
     extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
     state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
     mode = extra.get("payment_mode") or payload.get("payment_mode")
-    state["payment_mode"] = mode if mode in MODES else "cash"
+    state["payment_mode"] = mode if mode in MODES else CASH
     return state, skipped
 
 
@@ -515,23 +504,17 @@ def hold(store: Store, user: User, state: dict[str, Any]) -> HeldBill:
 
 
 def held_in_store(store: Store, held_uid: str) -> HeldBill:
-    from services.errors import NotFound
-
-    held = db.session.execute(
-        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_uid)).scalar_one_or_none()
-    if held is None:
-        raise NotFound("Held bill not found")
-    return held
+    return get_in_store(HeldBill, store, uid=held_uid, message="Held bill not found")
 
 
-def resume(store: Store, user: User, draft: PosDraft, held: HeldBill) -> int:
+def resume(store: Store, user: User, till_session: TillSession, held: HeldBill) -> int:
     """Bring a held bill into the till (the bill on screen, if any, is held first); returns items skipped."""
     require_role(user, store, "cashier")
-    state = state_of(draft)
+    state = state_of(till_session)
     if state["lines"]:
         hold(store, user, state)
     resumed, skipped = from_v1_payload(store, bounds.scrub(held.payload or {}))  # held before the text guard
-    keep(draft, resumed)
+    keep(till_session, resumed)
     db.session.delete(held)
     db.session.flush()
     return skipped

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
+from services.vocabulary import FLAT, PAID, PARTIAL, PERCENT, UNPAID
+
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -38,7 +40,7 @@ def money(value) -> Decimal:
 class LineInput:
     unit_price: Decimal
     qty: int
-    discount_type: str = "flat"  # percent | flat
+    discount_type: str = FLAT  # percent | flat
     discount_value: Decimal = ZERO
     cgst_rate: Decimal = ZERO
     sgst_rate: Decimal = ZERO
@@ -85,9 +87,9 @@ def price_line(line: LineInput) -> LineAmounts:
     """One line's amounts, each rounded half-up at the line."""
     base = money(Decimal(line.unit_price) * int(line.qty))
     value = Decimal(line.discount_value)
-    if line.discount_type == "percent":
+    if line.discount_type == PERCENT:
         discount = money(base * value / HUNDRED)
-    elif line.discount_type == "flat":
+    elif line.discount_type == FLAT:
         discount = money(value)
     else:
         raise ValueError(f"unknown discount type {line.discount_type!r}")
@@ -100,8 +102,8 @@ def price_line(line: LineInput) -> LineAmounts:
 
 def bill_status(grand_total: Decimal, paid: Decimal) -> str:
     if paid >= grand_total:
-        return "paid"
-    return "partial" if paid > 0 else "unpaid"
+        return PAID
+    return PARTIAL if paid > 0 else UNPAID
 
 
 def price_bill(
@@ -117,7 +119,7 @@ def price_bill(
     sgst = sum((a.sgst_amount for a in amounts), ZERO)
     coupon_discount = ZERO
     for coupon in coupons:
-        if coupon.kind == "percent":
+        if coupon.kind == PERCENT:
             coupon_discount += money(sub_total * Decimal(coupon.value) / HUNDRED)
         else:
             coupon_discount += money(coupon.value)

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
-from services import audit
+from services import audit, stock
 from services.access import require_role
 from services.categories import category_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken
 from services.inputs import Given
+from services.scoping import find_in_store
 
 NAME_TAKEN = "You already have a product with this name."
 SKU_TAKEN = "A product with this SKU already exists in this store."
@@ -42,12 +43,7 @@ def products_query(store: Store):
 
 
 def get_product(store: Store, product_id: int, for_update: bool = False) -> Optional[Product]:
-    query = db.select(Product).where(
-        Product.store_id == store.id, Product.id == product_id, Product.archived.is_(False)
-    )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.session.execute(query).scalar_one_or_none()
+    return find_in_store(Product, store, id=product_id, live=True, for_update=for_update)
 
 
 @dataclass
@@ -123,18 +119,12 @@ def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int
 
 
 def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
-    """Change stock by `delta` with one relative statement and the StockMove explaining it."""
-    if not delta:
-        return
-    table = Product.__table__
-    statement = db.update(table).where(table.c.id == product.id).values(quantity=table.c.quantity + delta)
-    if delta < 0:
-        statement = statement.where(table.c.quantity >= -delta)
-    if db.session.execute(statement).rowcount != 1:
-        raise RuleBroken("The stock of this product changed while you were editing it; please retry.", "quantity")
-    db.session.expire(product, ["quantity"])
-    db.session.add(StockMove(store_id=product.store_id, product_id=product.id, delta=delta, reason="adjust",
-                             user_id=user.id, note=note))
+    """Change stock by `delta` through services.stock; a count that ran short is a rule broken on quantity."""
+    try:
+        stock.adjust(product, delta, user_id=user.id, note=note)
+    except stock.InsufficientStock as exc:
+        raise RuleBroken("The stock of this product changed while you were editing it; please retry.",
+                         "quantity") from exc
 
 
 def _assign(product: Product, values: dict[str, Any]) -> None:

@@ -48,6 +48,28 @@ def _apply(product: Product, delta: int) -> bool:
     return result.rowcount == 1
 
 
+def adjust(
+    product: Product,
+    delta: int,
+    *,
+    reason: str = "adjust",
+    user_id: Optional[int] = None,
+    note: Optional[str] = None,
+    field: str = "quantity",
+) -> Optional[StockMove]:
+    """Change one product's stock by `delta` (opening stock, a count, an import) with the move explaining it.
+
+    Refuses to go below zero (InsufficientStock blaming `field`); a zero delta changes nothing (None). The caller
+    decides whether the product tracks stock: a product changing type moves its stock before the type changes.
+    """
+    if not delta:
+        return None
+    if not _apply(product, delta):
+        available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
+        raise InsufficientStock(product, -delta, available, field)
+    return _move(product, delta, reason, None, user_id, note)
+
+
 def take_for_sale(
     wanted: Mapping[Product, int],
     *,

@@ -7,7 +7,7 @@ from typing import IO, Any, Optional
 from zoneinfo import available_timezones
 
 from extensions import db
-from models import BUSINESS_KINDS, Store, User
+from models import BUSINESS_KINDS, DEFAULT_TIMEZONE, Store, User
 from services import audit, uploads
 from services.access import require_role
 from services.errors import ValidationError
@@ -54,7 +54,7 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
     kind = values["business_kind"] or store.business_kind
     if kind not in BUSINESS_KINDS:
         bad("business_kind", f'"{kind}" is not a valid choice.')
-    zone = values["timezone"] or "Asia/Kolkata"
+    zone = values["timezone"] or DEFAULT_TIMEZONE
     if zone not in available_timezones():
         bad("timezone", "Choose a time zone such as Asia/Kolkata.")
     image = None

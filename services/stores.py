@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from extensions import db
-from models import DEFAULT_CATEGORIES, DEFAULT_PAYMENT_METHODS, Category, Membership, PaymentMethod, Store, User
+from models import DEFAULT_CATEGORIES, Category, Membership, PaymentMethod, Store, User
 from services.errors import ValidationError
+from services.vocabulary import PAYMENT_METHOD_NAMES
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_TAKEN = "A user with that username already exists."
@@ -27,7 +28,7 @@ def hash_password(password: str) -> str:
 def ensure_payment_methods() -> list[PaymentMethod]:
     """The shared list of payment methods, created once."""
     existing = {m.name: m for m in db.session.execute(db.select(PaymentMethod)).scalars()}
-    missing = [name for name in DEFAULT_PAYMENT_METHODS if name not in existing]
+    missing = [name for name in PAYMENT_METHOD_NAMES if name not in existing]
     if missing:
         try:
             with db.session.begin_nested():
@@ -35,7 +36,7 @@ def ensure_payment_methods() -> list[PaymentMethod]:
         except IntegrityError:  # the first signups of a new database, at the same time: theirs are as good
             pass
         existing = {m.name: m for m in db.session.execute(db.select(PaymentMethod)).scalars()}
-    return [existing[name] for name in DEFAULT_PAYMENT_METHODS]
+    return [existing[name] for name in PAYMENT_METHOD_NAMES]
 
 
 def create_store(owner: User, name: str, business_kind: str = "general", **fields) -> Store:

@@ -22,9 +22,9 @@ from models import (
     IdempotencyRecord,
     Party,
     Payment,
-    PosDraft,
     Product,
     StockMove,
+    TillSession,
     User,
 )
 from services import bounds
@@ -46,8 +46,8 @@ def counts() -> dict[str, int]:
 
 def till_state(shop) -> dict:
     db.session.expire_all()
-    row = db.session.execute(select(PosDraft).where(PosDraft.store_id == shop.store.id,
-                                                    PosDraft.user_id == shop.cashier.id)).scalar_one_or_none()
+    row = db.session.execute(select(TillSession).where(TillSession.store_id == shop.store.id,
+                                                    TillSession.user_id == shop.cashier.id)).scalar_one_or_none()
     return json.loads(json.dumps(row.payload)) if row is not None else {}
 
 

@@ -70,8 +70,9 @@ def test_the_same_phone_is_the_same_customer_through_namaste_billing_v1_and_the_
     sign_in(client, till_shop.cashier)
     picked = client.post_form("/pos/customer/new", {"name": "Typed Again", "contact_no": "09876543210"}, htmx=True)
     assert picked.status_code == 200
-    from models import PosDraft
-    state = db.session.execute(select(PosDraft.payload).where(PosDraft.user_id == till_shop.cashier.id)).scalar_one()
+    from models import TillSession
+    state = db.session.execute(
+        select(TillSession.payload).where(TillSession.user_id == till_shop.cashier.id)).scalar_one()
     assert state["customer_id"] == asha.party_id and state["new_customer"] is None
     found = client.get(f"/api/v1/billing/{store.uid}/customers?q=98765%2043210", headers=headers).get_json()
     assert [c["id"] for c in found["data"]["items"]] == [asha.party.uid]
@@ -99,8 +100,9 @@ def test_changing_a_customer_onto_anothers_phone_typed_otherwise_is_a_duplicate(
 def test_a_new_customer_at_the_till_is_kept_in_e164(client, till_shop):
     sign_in(client, till_shop.cashier)
     client.post_form("/pos/customer/new", {"name": "Meena", "contact_no": "98222 22222"}, htmx=True)
-    from models import PosDraft
-    state = db.session.execute(select(PosDraft.payload).where(PosDraft.user_id == till_shop.cashier.id)).scalar_one()
+    from models import TillSession
+    state = db.session.execute(
+        select(TillSession.payload).where(TillSession.user_id == till_shop.cashier.id)).scalar_one()
     assert state["new_customer"]["contact_no"] == "+919822222222"
 
 

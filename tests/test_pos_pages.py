@@ -1,5 +1,6 @@
 """The till (/pos) over the Flask test client: for each partial the full page, the fragment and the HX headers;
-the draft kept on the server; the same validation messages as Billing v1; Idempotency-Key on Save; hold/resume."""
+the till session kept on the server; the same validation messages as Billing v1; Idempotency-Key on Save;
+hold/resume."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import simplejson
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Bill, HeldBill, IdempotencyRecord, PosDraft, Product
+from models import Bill, HeldBill, IdempotencyRecord, Product, TillSession
 from services.formatting import inr
 from services.pricing import LineInput, price_bill
 from tests.fixtures_pos import sign_in
@@ -24,10 +25,10 @@ def till(client, till_shop):
     return client
 
 
-def draft_state(shop, user) -> dict:
+def till_state(shop, user) -> dict:
     db.session.expire_all()
-    row = db.session.execute(select(PosDraft).where(PosDraft.store_id == shop.store.id,
-                                                    PosDraft.user_id == user.id)).scalar_one_or_none()
+    row = db.session.execute(select(TillSession).where(TillSession.store_id == shop.store.id,
+                                                    TillSession.user_id == user.id)).scalar_one_or_none()
     return row.payload if row is not None else {}
 
 
@@ -130,7 +131,7 @@ def test_scanning_a_barcode_adds_the_line_and_scanning_again_adds_to_its_quantit
     assert first.headers["HX-Trigger"] == "posLineAdded"
     assert {"pos-totals", "search-results"} <= set(oob_ids(html))
     scan(till, till_shop.salt.sku)  # the SKU is as good as the barcode
-    lines = draft_state(till_shop, till_shop.cashier)["lines"]
+    lines = till_state(till_shop, till_shop.cashier)["lines"]
     assert [(line["product_id"], line["qty"]) for line in lines] == [(till_shop.salt.id, 2)]
     # Two packets at 28.00 with 2.5 % + 2.5 %: the engine's total is on screen.
     expected = price_bill([LineInput(D("28.00"), 2, "percent", D(0), D("2.5"), D("2.5"))]).totals.grand_total
@@ -144,12 +145,12 @@ def test_an_unknown_code_is_refused_beside_the_search_box_and_changes_nothing(ti
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == "#search-results"
     assert 'No item has the barcode or SKU “0000000000000”.' in html
-    assert draft_state(till_shop, till_shop.cashier).get("lines", []) == []
+    assert till_state(till_shop, till_shop.cashier).get("lines", []) == []
 
 
 def test_enter_on_a_name_with_a_single_match_adds_it(till, till_shop):
     scan(till, "lux soap")
-    assert [line["product_id"] for line in draft_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.soap.id]
+    assert [line["product_id"] for line in till_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.soap.id]
 
 
 def test_picking_a_result_adds_the_line_and_another_stores_item_is_refused(till, till_shop, make_store, make_product):
@@ -157,7 +158,7 @@ def test_picking_a_result_adds_the_line_and_another_stores_item_is_refused(till,
     other = make_product(make_store(), "Foreign Item")
     refused = till.post_form("/pos/lines", {"product_id": other.id}, htmx=True)
     assert refused.status_code == 400
-    assert [line["product_id"] for line in draft_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.butter.id]
+    assert [line["product_id"] for line in till_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.butter.id]
 
 
 def test_changing_a_line_swaps_the_row_and_the_totals_out_of_band(till, till_shop):
@@ -169,7 +170,7 @@ def test_changing_a_line_swaps_the_row_and_the_totals_out_of_band(till, till_sho
     assert oob_ids(html) == ["pos-totals"]
     expected = price_bill([LineInput(D("285.00"), 3, "percent", D(10), D(6), D(6))]).totals.grand_total
     assert total_shown(html) == str(expected)
-    assert draft_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 3
+    assert till_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 3
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -189,7 +190,7 @@ def test_a_bad_line_value_is_refused_with_the_apis_message_and_the_typed_value_k
     assert response.status_code == 422
     assert message in html and f'value="{value}"' in html
     assert html.lstrip().startswith('<tr id="line-0"')
-    assert draft_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 1  # nothing stored
+    assert till_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 1  # nothing stored
 
 
 def test_removing_a_line_re_renders_the_lines(till, till_shop):
@@ -197,14 +198,14 @@ def test_removing_a_line_re_renders_the_lines(till, till_shop):
     scan(till, till_shop.soap.barcode)
     response = till.post_form("/pos/lines/0/delete", htmx=True)
     assert response.status_code == 200 and "pos-totals" in oob_ids(response.get_data(as_text=True))
-    assert [line["product_id"] for line in draft_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.soap.id]
+    assert [line["product_id"] for line in till_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.soap.id]
 
 
 def test_without_javascript_a_line_change_redirects_back_to_the_page(till, till_shop):
     scan(till, till_shop.salt.barcode)
     response = till.post_form("/pos/lines/0", {"qty": "4"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/pos")
-    assert draft_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 4
+    assert till_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 4
 
 
 def test_the_draft_survives_a_reload_and_is_per_cashier(till, till_shop, client):
@@ -224,7 +225,7 @@ def test_customer_search_fragment_and_choosing_one(till, till_shop, make_custome
     assert "<html" not in found.get_data(as_text=True) and "HX-Request" in found.headers["Vary"]
     chosen = till.post_form("/pos/customer", {"party_id": party.id}, htmx=True)
     assert chosen.status_code == 200 and 'id="pos-customer-name">Ravi Kumar' in chosen.get_data(as_text=True)
-    assert draft_state(till_shop, till_shop.cashier)["customer_id"] == party.id
+    assert till_state(till_shop, till_shop.cashier)["customer_id"] == party.id
 
 
 @pytest.mark.parametrize("form, field_message", [
@@ -237,7 +238,7 @@ def test_a_new_customer_is_checked_as_billing_v1_checks_it(till, till_shop, form
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and field_message in html
     assert f'value="{form["contact_no"]}"' in html  # what was typed is kept
-    assert draft_state(till_shop, till_shop.cashier).get("new_customer") is None
+    assert till_state(till_shop, till_shop.cashier).get("new_customer") is None
 
 
 def test_a_new_customer_is_created_with_the_bill_and_a_known_phone_picks_the_existing_one(till, till_shop,
@@ -245,11 +246,11 @@ def test_a_new_customer_is_created_with_the_bill_and_a_known_phone_picks_the_exi
     ok = till.post_form("/pos/customer/new", {"name": "Meena", "contact_no": "+919822222222", "gender": "Female"},
                         htmx=True)
     assert ok.status_code == 200 and "added when the bill is saved" in ok.get_data(as_text=True)
-    assert draft_state(till_shop, till_shop.cashier)["new_customer"]["contact_no"] == "+919822222222"
+    assert till_state(till_shop, till_shop.cashier)["new_customer"]["contact_no"] == "+919822222222"
     party = make_customer(till_shop.store, name="Old Friend", phone_no="+919833333333")
     picked = till.post_form("/pos/customer/new", {"name": "Typed Again", "contact_no": "+919833333333"}, htmx=True)
     assert "Old Friend" in picked.get_data(as_text=True) and "flashes" in oob_ids(picked.get_data(as_text=True))
-    assert draft_state(till_shop, till_shop.cashier)["customer_id"] == party.id
+    assert till_state(till_shop, till_shop.cashier)["customer_id"] == party.id
 
 
 # --------------------------------------------------------------------------- payment and save
@@ -285,7 +286,7 @@ def test_split_rows_must_add_up_before_save_and_a_refused_save_keeps_everything(
     assert refused.status_code == 422
     assert "Payment amounts must add up to payment_amount" in refused.get_data(as_text=True)
     assert bill_count() == 0
-    state = draft_state(till_shop, till_shop.cashier)
+    state = till_state(till_shop, till_shop.cashier)
     assert state["split"][1] == {"mode": "upi", "amount": "20", "reference": "UPI-1"} and len(state["lines"]) == 1
     assert db.session.execute(select(func.count(IdempotencyRecord.id))).scalar_one() == 0  # released
 
@@ -315,7 +316,7 @@ def test_saving_takes_stock_numbers_the_bill_and_starts_a_new_draft(till, till_s
                            LineInput(D("285.00"), 1, "percent", D(0), D(6), D(6))]).totals.grand_total
     assert bill.total_amount == expected and bill.paid_amount == expected and bill.payments[0].mode == "cash"
     assert db.session.get(Product, till_shop.salt.id).quantity == 48
-    state = draft_state(till_shop, till_shop.cashier)
+    state = till_state(till_shop, till_shop.cashier)
     assert state["lines"] == [] and state["key"] != old_key
 
 
@@ -339,7 +340,7 @@ def test_insufficient_stock_is_shown_on_the_line_and_nothing_is_written(till, ti
     assert response.status_code == 422 and html.lstrip().startswith('<div id="pos-builder"')
     assert re.search(r'data-field="items\[0\]\.qty">[^<]*Amul Butter 500g', html)
     assert bill_count() == 0 and db.session.get(Product, till_shop.butter.id).quantity == 5
-    assert draft_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 9
+    assert till_state(till_shop, till_shop.cashier)["lines"][0]["qty"] == 9
 
 
 def test_a_store_without_walk_ins_needs_a_customer_to_save(till, till_shop):
@@ -393,13 +394,13 @@ def test_hold_parks_a_billing_v1_payload_and_resume_brings_it_back(till, till_sh
     estimate = price_bill([LineInput(D("28.00"), 3, "flat", D(5), D("2.5"), D("2.5"))]).totals.grand_total
     assert held.customer_summary == "Ravi Kumar (+919811111111)" and held.amount_estimate == estimate
     assert parse_bill_payload(till_shop.store, held.payload, hold=True).lines[0].qty == 3  # the API can read it
-    assert draft_state(till_shop, till_shop.cashier)["lines"] == []
+    assert till_state(till_shop, till_shop.cashier)["lines"] == []
 
     listing = till.get("/bills/held").get_data(as_text=True)
     assert "Ravi Kumar (+919811111111)" in listing and inr(estimate) in listing
     resumed = till.post_form(f"/bills/held/{held.uid}/resume", htmx=True)
     assert resumed.status_code == 200 and resumed.headers["HX-Redirect"] == "/pos"
-    state = draft_state(till_shop, till_shop.cashier)
+    state = till_state(till_shop, till_shop.cashier)
     assert state["customer_id"] == party.id
     lines = [(ln["product_id"], ln["qty"], ln["discount_type"], ln["discount_value"]) for ln in state["lines"]]
     assert lines == [(till_shop.salt.id, 3, "flat", "5")]
@@ -412,7 +413,7 @@ def test_resuming_while_a_bill_is_on_screen_holds_that_bill_first(till, till_sho
     first = db.session.execute(select(HeldBill)).scalar_one()
     scan(till, till_shop.soap.barcode)
     till.post_form(f"/bills/held/{first.uid}/resume")
-    assert [line["product_id"] for line in draft_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.salt.id]
+    assert [line["product_id"] for line in till_state(till_shop, till_shop.cashier)["lines"]] == [till_shop.salt.id]
     remaining = db.session.execute(select(HeldBill)).scalar_one()
     assert remaining.payload["items"][0]["id"] == till_shop.soap.uid
 
@@ -460,7 +461,7 @@ def test_another_stores_held_bill_is_404(till, till_shop, make_user):
     assert till.post_form(f"/bills/held/{foreign.uid}/delete").status_code == 404
     db.session.expire_all()
     assert db.session.execute(select(HeldBill.uid, HeldBill.payload)).all() == [(foreign.uid, {"items": []})]
-    assert draft_state(till_shop, till_shop.cashier).get("lines", []) == []  # nothing was resumed into the till
+    assert till_state(till_shop, till_shop.cashier).get("lines", []) == []  # nothing was resumed into the till
 
 
 def test_clear_starts_a_new_bill_with_a_new_key(till, till_shop):
@@ -468,7 +469,7 @@ def test_clear_starts_a_new_bill_with_a_new_key(till, till_shop):
     key = page_key(till)
     response = till.post_form("/pos/clear", htmx=True)
     assert response.status_code == 200 and response.get_data(as_text=True).lstrip().startswith('<div id="pos-builder"')
-    state = draft_state(till_shop, till_shop.cashier)
+    state = till_state(till_shop, till_shop.cashier)
     assert state["lines"] == [] and state["key"] != key
 
 

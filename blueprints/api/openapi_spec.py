@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
+from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES
 
 JSON = "application/json"
 INT32_MAX = 2_147_483_647
@@ -338,7 +339,7 @@ def namaste(doc: Document) -> None:
         "party": nullable(PK), "phone": nullable(string()), "VAt_number": nullable(string()),
         "address": nullable(string()), "notes": nullable(string()),
         **{name: MONEY_OUT for name in amounts}, "uid": string(format="uuid"),
-        "status": enum(["paid", "partial", "unpaid"]), "items": {"type": "array", "items": ref("BillingItem")},
+        "status": enum(BILL_STATUSES), "items": {"type": "array", "items": ref("BillingItem")},
     }, ["id", "user", "invoice_number", "invoice_date", "due_date", "payment_method", "invoice_status", "party",
         "phone", "VAt_number", "address", "notes", *amounts]))
     billing_saved = obj({"message": string(), "billing": ref("Billing")}, ["message", "billing"])
@@ -430,14 +431,14 @@ def billing_v1(doc: Document) -> None:
               "403": response("Not a member of this store", failure), "404": response("Not found", failure)}
     store = path_param("store_id", string(format="uuid"), "The store's uid")
     money = {"type": "number", "minimum": 0, "maximum": 10 ** 10}
-    payment_fields = {"mode": enum(["cash", "card", "upi", "wallet"]),
+    payment_fields = {"mode": enum(PAYMENT_MODES),
                       "amount": {"type": "number", "exclusiveMinimum": 0},
                       "reference": nullable(string(100)), "timestamp": DATETIME}
     held_payment = obj(payment_fields, ["mode", "amount"])
     payment = obj(payment_fields, ["mode", "amount", "timestamp"])
     item = obj({"line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": string(format="uuid"),
                 "staff_id": nullable(string(format="uuid")), "qty": integer(1),
-                "discount_type": enum(["percent", "flat"]), "discount_value": money,
+                "discount_type": enum(DISCOUNT_TYPES), "discount_value": money,
                 "cgst": {"type": "number", "minimum": 0, "maximum": 100},
                 "sgst": {"type": "number", "minimum": 0, "maximum": 100}},
                ["line_no", "type", "id", "qty", "discount_type", "discount_value", "cgst", "sgst"])
@@ -447,7 +448,7 @@ def billing_v1(doc: Document) -> None:
         "customer_id": string(format="uuid"), "customer": customer, "coupon_code": nullable(string(50)),
         "coupon_codes": {"type": "array", "items": string(50)}, "referral_code": nullable(string(50)),
         "items": {"type": "array", "minItems": 1, "items": item}, "discount": money,
-        "payment_mode": enum(["cash", "card", "upi", "wallet", "split", "none"]), "payment_amount": money,
+        "payment_mode": enum(BILL_PAYMENT_MODES), "payment_amount": money,
         "payments": {"type": "array", "items": payment}, "billing_timestamp": DATETIME,
         "payment_timestamp": nullable(DATETIME),
     }
@@ -497,8 +498,8 @@ def billing_v1(doc: Document) -> None:
                                           "page": integer(1), "limit": integer(1), "total": integer(0)}))),
          **errors},
         parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
-                    query("sort", query_choice(["date_asc", "date_desc", "amount_asc", "amount_desc"])),
-                    query("status", query_choice(["paid", "partial", "unpaid"]))], op_id="v1_list_bills"))
+                    query("sort", query_choice(BILL_SORTS)),
+                    query("status", query_choice(BILL_STATUSES))], op_id="v1_list_bills"))
     doc.path("/api/v1/billing/{store_id}/bills/{bill_id}", "get", operation(
         "One bill, as the save response", "Billing v1", {"200": response("The bill", ok(saved_bill)), **errors},
         parameters=[store, path_param("bill_id", string(format="uuid"))], op_id="v1_bill_detail"))

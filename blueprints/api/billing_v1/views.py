@@ -13,13 +13,16 @@ from sqlalchemy import select
 from blueprints.api.billing_v1.parse import parse_bill_payload
 from blueprints.api.billing_v1.serialize import bill_summary_v1, bill_v1, catalog_item_v1, customer_v1
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
+from blueprints.paging import page_args
 from extensions import db
-from models import BILL_STATUSES, PRODUCT_TYPES, Bill, HeldBill, Membership, Store
-from services import billing, bounds, numbering
+from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
+from services import billing, numbering
 from services.bill_fields import parse_timestamp, to_timestamp
 from services.catalog import search_catalog, search_customers
 from services.errors import FieldErrors
 from services.formatting import iso_z
+from services.scoping import find_in_store
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
 
@@ -39,20 +42,6 @@ def _store_for(store_uid: str) -> Store:
         raise ApiError(403, "You do not have access to this store")
     g.store, g.role = row
     return g.store
-
-
-def _int_arg(name: str, default: int, errors: FieldErrors, minimum: int = 1, maximum: int = bounds.MAX_PAGE) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        errors.add(name, "Must be a whole number")
-        return default
-    if value < minimum or value > maximum:
-        errors.add(name, f"Must be from {minimum} to {maximum}")
-    return value
 
 
 def _time_arg(name: str, errors: FieldErrors) -> Optional[datetime]:
@@ -117,18 +106,18 @@ def list_bills(store_id: str):
     """Bills of the store, paged, filtered and sorted."""
     store = _store_for(store_id)
     errors = FieldErrors()
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     start, end = _time_arg("from", errors), _time_arg("to", errors)
-    sort = _choice_arg("sort", tuple(billing.LIST_SORTS), errors, default="date_desc")
+    sort = _choice_arg("sort", tuple(BILL_SORTS), errors, default=DEFAULT_BILL_SORT)
     status = _choice_arg("status", BILL_STATUSES, errors)
     if start and end and start > end:
         errors.add("to", "Must not be before from")
     _raise_query_errors(errors)
-    rows, total = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
-                                     sort=sort, page=page, limit=limit)
+    found = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
+                               sort=sort, page=page, limit=limit)
     return json_response({"success": True, "data": {
-        "items": [bill_summary_v1(bill) for bill in rows], "page": page, "limit": limit, "total": total,
+        "items": [bill_summary_v1(bill) for bill in found.items], "page": page, "limit": limit,
+        "total": found.total,
     }})
 
 
@@ -136,9 +125,7 @@ def list_bills(store_id: str):
 def bill_detail(store_id: str, bill_id: str):
     """One saved bill, as the save response returned it."""
     store = _store_for(store_id)
-    bill = db.session.execute(
-        select(Bill).where(Bill.store_id == store.id, Bill.uid == bill_id)
-    ).scalar_one_or_none()
+    bill = find_in_store(Bill, store, uid=bill_id)
     if bill is None:
         raise ApiError(404, "Bill not found")
     return json_response({"success": True, "data": bill_v1(bill)})
@@ -167,17 +154,16 @@ def list_held(store_id: str):
     """Held bills of the store, newest first."""
     store = _store_for(store_id)
     errors = FieldErrors()
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 50, errors, maximum=100)
+    page, limit = page_args(50, errors)
     _raise_query_errors(errors)
-    rows, total = billing.list_held(store, page=page, limit=limit)
+    found = billing.list_held(store, page=page, limit=limit)
     return json_response({"success": True, "data": {
         "held": [
             {"held_id": h.uid, "created_at": iso_z(h.created_at), "customer_summary": h.customer_summary,
              "amount_estimate": h.amount_estimate}
-            for h in rows
+            for h in found.items
         ],
-        "page": page, "limit": limit, "total": total,
+        "page": page, "limit": limit, "total": found.total,
     }})
 
 
@@ -185,9 +171,7 @@ def list_held(store_id: str):
 def held_detail(store_id: str, held_id: str):
     """A held bill's payload exactly as held, and the number the next save would get."""
     store = _store_for(store_id)
-    held = db.session.execute(
-        select(HeldBill).where(HeldBill.store_id == store.id, HeldBill.uid == held_id)
-    ).scalar_one_or_none()
+    held = find_in_store(HeldBill, store, uid=held_id)
     if held is None:
         raise ApiError(404, "Held bill not found")
     return json_response({"success": True, "data": {"held": {
@@ -206,8 +190,7 @@ def catalog(store_id: str):
     """Catalogue items; q matches name, SKU and barcode."""
     store = _store_for(store_id)
     errors = FieldErrors()
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
     _raise_query_errors(errors)
     result = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
@@ -221,8 +204,7 @@ def customers(store_id: str):
     """Customers of the store; q matches name, phone and email."""
     store = _store_for(store_id)
     errors = FieldErrors()
-    page = _int_arg("page", 1, errors)
-    limit = _int_arg("limit", 20, errors, maximum=100)
+    page, limit = page_args(20, errors)
     _raise_query_errors(errors)
     result = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
     return json_response({"success": True, "data": {

@@ -1,0 +1,47 @@
+"""The shop's fixed words, each list written once: the model constraints, validation, the OpenAPI enums, the
+pages and the seeded PaymentMethod rows all read them from here.
+
+Imports nothing from the project, so models.py can use it without a cycle.
+"""
+from __future__ import annotations
+
+# --------------------------------------------------------------------------- payment modes
+
+# Every mode a Payment row may hold, with the name of its PaymentMethod row (None: no method row).
+# The order is the order of the `ck_payment_mode` constraint; changing it changes the schema.
+PAYMENT_MODE_NAMES: dict[str, str | None] = {
+    "cash": "Cash", "card": "Card", "upi": "UPI", "wallet": "Wallet",
+    "bank": "Bank Transfer", "cheque": "Cheque", "other": None,
+}
+STORED_PAYMENT_MODES = tuple(PAYMENT_MODE_NAMES)
+CASH, CARD, UPI, WALLET = "cash", "card", "upi", "wallet"
+# The modes a bill's payment may be given in on every surface (Billing v1 contract, the till, NamastePMS).
+PAYMENT_MODES = (CASH, CARD, UPI, WALLET)
+SPLIT, NO_PAYMENT = "split", "none"
+# A whole bill's payment_mode: one of the modes, several (split), or nothing paid yet.
+BILL_PAYMENT_MODES = PAYMENT_MODES + (SPLIT, NO_PAYMENT)
+PAYMENT_METHOD_NAMES = tuple(name for name in PAYMENT_MODE_NAMES.values() if name)
+
+
+def payment_mode_label(mode: str) -> str:
+    """How a payment mode is printed on a bill ("UPI", "Cash")."""
+    return PAYMENT_MODE_NAMES.get(mode) or mode.capitalize()
+
+
+# --------------------------------------------------------------------------- discounts
+
+PERCENT, FLAT = "percent", "flat"
+DISCOUNT_TYPES = (PERCENT, FLAT)
+COUPON_KINDS = DISCOUNT_TYPES
+
+# --------------------------------------------------------------------------- bills
+
+PAID, PARTIAL, UNPAID = "paid", "partial", "unpaid"
+BILL_STATUSES = (PAID, PARTIAL, UNPAID)
+
+# Sort keys of a bills list, with the words the bills page shows; the first is the default.
+BILL_SORTS: dict[str, str] = {
+    "date_desc": "Newest first", "date_asc": "Oldest first",
+    "amount_desc": "Largest first", "amount_asc": "Smallest first",
+}
+DEFAULT_BILL_SORT = "date_desc"
