@@ -10,7 +10,7 @@ import simplejson
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Bill, HeldBill, IdempotencyRecord, TillSession, Product
+from models import Bill, HeldBill, IdempotencyRecord, Product, TillSession
 from services.formatting import inr
 from services.pricing import LineInput, price_bill
 from tests.fixtures_pos import sign_in
