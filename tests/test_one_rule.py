@@ -1,7 +1,7 @@
 """One rule, one place: the shared vocabulary, the store-scoped loader, the store's zone, paging and search."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -56,7 +56,7 @@ def test_get_in_store_live_skips_archived_rows(make_store, make_product):
 
 def test_store_zone_and_local_today_use_the_store_time_zone(make_store):
     store = make_store()
-    late_utc = datetime(2025, 3, 31, 20, 0, tzinfo=timezone.utc)  # already 1 April in India
+    late_utc = datetime(2025, 3, 31, 20, 0, tzinfo=UTC)  # already 1 April in India
     assert store.zone.key == "Asia/Kolkata"
     assert store.local_today(late_utc) == date(2025, 4, 1)
     store.timezone = "UTC"
