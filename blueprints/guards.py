@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 from urllib.parse import unquote_to_bytes
 
 import simplejson
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from markupsafe import Markup
 
 from blueprints.api.common import DRF, HTML, V1, ApiError, surface_for
@@ -29,8 +29,10 @@ def register_guards(app: Flask) -> None:
 def guard_request() -> None:
     """Refuse what the database cannot hold, before any code reads it."""
     if request.endpoint in CAPPED_ENDPOINTS or request.blueprint in CAPPED_BLUEPRINTS:
-        request.max_content_length = bounds.MAX_HOLD_BYTES
-        if (request.content_length or 0) > bounds.MAX_HOLD_BYTES:
+        configured = current_app.config.get("MAX_CONTENT_LENGTH")
+        cap = min(configured, bounds.MAX_HOLD_BYTES) if configured else bounds.MAX_HOLD_BYTES
+        request.max_content_length = cap  # a smaller limit the operator set still applies
+        if (request.content_length or 0) > cap:
             abort(413)
     _check_url()
     _check_headers()

@@ -49,7 +49,8 @@ def test_get_in_store_answers_not_found_for_another_shops_row(make_store, make_p
 
 def test_get_in_store_live_skips_archived_rows(make_store, make_product):
     store = make_store()
-    product = make_product(store, archived=True)
+    product = make_product(store)
+    product.archived = True  # as remove_product leaves a product that bills name
     assert find_in_store(Product, store, id=product.id) is product
     assert find_in_store(Product, store, id=product.id, live=True) is None
 
@@ -106,13 +107,21 @@ def test_every_list_answers_the_same_page_type(make_store, make_user):
     assert Page([1], 2, 1, None, True).pages == 3
 
 
-@pytest.mark.parametrize("raw,expected", [("", 1), ("abc", 1), ("0", 1), ("-4", 1), ("7", 7),
-                                          ("99999999999999999999", 2**31 - 1)])
+@pytest.mark.parametrize("raw,expected", [("", 1), ("abc", 1), ("0", 1), ("-4", 1), ("7", 7), ("2147483647", 2**31 - 1)])
 def test_page_arg_on_pages_falls_back_within_bounds(app, raw, expected):
     from blueprints.paging import page_arg
 
     with app.test_request_context(f"/bills?page={raw}"):
         assert page_arg() == expected
+
+
+def test_page_arg_on_pages_refuses_a_page_beyond_the_bound(app):
+    from werkzeug.exceptions import BadRequest
+
+    from blueprints.paging import page_arg
+
+    with app.test_request_context("/bills?page=99999999999999999999"), pytest.raises(BadRequest):
+        page_arg()
 
 
 def test_page_args_on_apis_report_each_bad_value(app):

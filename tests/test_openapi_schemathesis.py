@@ -144,7 +144,8 @@ def test_generated_requests_conform_to_the_document(app, backend, shop, real_row
         statuses[response.status_code] += 1
 
     run()
-    assert exercised(operation.path, statuses), dict(statuses)
+    if backend == "sqlite":  # 25 examples there; PostgreSQL's 5 only look for what that database alone refuses
+        assert exercised(operation.path, statuses), dict(statuses)
 
 
 QUERY_OPERATIONS = [op for op in OPERATIONS if any(p.location == "query" for p in op.query)

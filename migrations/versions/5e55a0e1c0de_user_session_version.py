@@ -21,5 +21,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('session_version')
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite 3.35+ drops the column in place; a batch rebuild would DROP TABLE "user", and with foreign keys on
+        # that deletes every row referring to a user (memberships, till sessions).
+        op.execute('ALTER TABLE "user" DROP COLUMN session_version')
+    else:
+        op.drop_column('user', 'session_version')

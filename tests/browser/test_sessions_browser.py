@@ -8,7 +8,14 @@ import sqlite3
 
 import pytest
 
-from tests.browser.test_pos_browser import CASHIER, PASSWORD, scan, till_page, wait_for_code  # noqa: F401
+from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
+    CASHIER,
+    PASSWORD,
+    demo_database,
+    scan,
+    till_page,
+    wait_for_code,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
