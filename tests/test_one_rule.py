@@ -1,7 +1,7 @@
 """One rule, one place: the shared vocabulary, the store-scoped loader, the store's zone, paging and search."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
