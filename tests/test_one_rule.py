@@ -107,7 +107,8 @@ def test_every_list_answers_the_same_page_type(make_store, make_user):
     assert Page([1], 2, 1, None, True).pages == 3
 
 
-@pytest.mark.parametrize("raw,expected", [("", 1), ("abc", 1), ("0", 1), ("-4", 1), ("7", 7), ("2147483647", 2**31 - 1)])
+@pytest.mark.parametrize("raw,expected", [("", 1), ("abc", 1), ("0", 1), ("-4", 1), ("7", 7),
+                                          ("2147483647", 2**31 - 1)])
 def test_page_arg_on_pages_falls_back_within_bounds(app, raw, expected):
     from blueprints.paging import page_arg
 
