@@ -22,7 +22,7 @@ def register_commands(app: Flask) -> None:
     def purge_idempotency_keys_command() -> None:
         """Delete Idempotency-Keys older than their lifetime (run daily from cron)."""
         from extensions import db
-        from services.idempotency import purge_expired
+        from services.billing.idempotency import purge_expired
 
         removed = purge_expired()
         db.session.commit()
@@ -36,8 +36,8 @@ def register_commands(app: Flask) -> None:
     def create_admin_command(email: str, username: str, store_name: str, password: str) -> None:
         """Create a verified owner and their store for a real install."""
         from extensions import db
+        from services.accounts.stores import create_owner
         from services.errors import DomainError
-        from services.stores import create_owner
 
         try:
             user, store = create_owner(

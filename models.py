@@ -702,7 +702,7 @@ class AuditLog(db.Model):
 class TillSession(db.Model):
     """The bill a cashier is building at the till (one per user and store), kept on the server so that every
     change is re-priced there and a reload or a failed save loses nothing. Its `payload` is the till's state.
-    (Not a BillDraft: that is the typed input every surface hands to services.billing.save_bill.)"""
+    (Not a BillDraft: that is the typed input every surface hands to services.billing.bills.save_bill.)"""
 
     __tablename__ = "till_session"
     __table_args__ = (UniqueConstraint("store_id", "user_id"),)

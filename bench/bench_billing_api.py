@@ -71,8 +71,8 @@ def seed(database_url: str, instance: Path) -> dict:
     from config import Config
     from extensions import db
     from models import Product, StockMove
-    from services.stores import create_owner
-    from services.tokens import issue_access
+    from services.accounts.stores import create_owner
+    from services.accounts.tokens import issue_access
 
     app = create_app(Config)
     with app.app_context():
@@ -215,8 +215,8 @@ class Driver:
         return cursor
 
     def save_bill(self, info: dict) -> None:
-        from services.numbering import financial_year, format_number
-        from services.pricing import LineInput, price_bill
+        from services.billing.numbering import financial_year, format_number
+        from services.billing.pricing import LineInput, price_bill
 
         now = datetime.now(timezone.utc)
         base = {"store_id": info["store_id"], "user_id": info["user_id"], "false": False, "now": now}

@@ -21,7 +21,7 @@ from config import TestConfig  # noqa: E402
 from extensions import db  # noqa: E402
 from models import Bill, BillItem, Payment  # noqa: E402
 from services import documents  # noqa: E402
-from services.stores import create_owner  # noqa: E402
+from services.accounts.stores import create_owner  # noqa: E402
 
 CENT = Decimal("0.01")
 

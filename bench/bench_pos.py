@@ -103,7 +103,7 @@ def main() -> None:
         with app.app_context():
             from extensions import db
             from models import Membership
-            from services.stores import create_owner
+            from services.accounts.stores import create_owner
 
             db.drop_all()
             db.create_all()

@@ -10,10 +10,11 @@ from blueprints.auth import safe_next
 from blueprints.decorators import role_required
 from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
 from extensions import db
-from services import accounts, uploads
-from services.access import stores_of
+from services.accounts import users as accounts
+from services.accounts.access import stores_of
+from services.accounts.store_settings import update_store_settings
+from services.documents import uploads
 from services.errors import DomainError, ValidationError
-from services.store_settings import update_store_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

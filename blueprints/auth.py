@@ -1,5 +1,5 @@
 """Web sign-in pages (Flask-Login sessions): signup and its code, login with password then the mailed code,
-forgotten password, reset, change password, logout. The rules are in services/accounts.py."""
+forgotten password, reset, change password, logout. The rules are in services/accounts/users.py."""
 from __future__ import annotations
 
 from typing import Optional
@@ -21,7 +21,7 @@ from blueprints.forms import (
 from blueprints.htmx import is_htmx, session_ended
 from extensions import db, login_manager
 from models import User
-from services import accounts
+from services.accounts import users as accounts
 from services.errors import ValidationError
 
 bp = Blueprint("auth", __name__)

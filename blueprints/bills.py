@@ -1,8 +1,9 @@
 """Bills pages: the list (dates, status, search, sort, pages; HTMX with pushed URLs, and plain GET without
 JavaScript), a bill's page (payments against dues, cancel) and held bills (resume, delete).
 
-The rules are services.billing's (record_payment, cancel_bill, list_bills, list_held) and services.pos's (resume,
-delete a held bill); printing, PDF and email are the documents blueprint's, linked from here.
+The rules are services.billing.bills's (record_payment, cancel_bill, list_bills, list_held) and
+services.till.session's (resume, delete a held bill); printing, PDF and email are the documents blueprint's,
+linked from here.
 """
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from blueprints.decorators import role_required
 from blueprints.htmx import render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
-from services import billing
-from services import pos as till_service
-from services.access import has_role
-from services.bill_fields import parse_decimal, to_date
-from services.documents import bill_in_store, default_recipient, share_url
+from services.accounts.access import has_role
+from services.billing import bills as billing
+from services.billing.fields import parse_decimal, to_date
+from services.documents.invoices import bill_in_store, default_recipient, share_url
 from services.errors import FieldErrors, ValidationError
+from services.till import session as till_service
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("bills", __name__, url_prefix="/bills")

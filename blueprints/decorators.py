@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from extensions import limiter
-from services.access import current_store_for, has_role, membership_for
+from services.accounts.access import current_store_for, has_role, membership_for
 
 # --------------------------------------------------------------------------- roles
 

@@ -9,8 +9,8 @@ from blueprints.htmx import wants_fragment
 from extensions import db, limiter
 from models import Bill
 from services import audit
-from services.access import current_store_for
-from services.documents import (
+from services.accounts.access import current_store_for
+from services.documents.invoices import (
     bill_for_share_token,
     bill_in_store,
     default_recipient,

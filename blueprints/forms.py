@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 
 from models import BUSINESS_KINDS, ROLES
-from services.gstin import STATE_CODES
+from services.accounts.gstin import STATE_CODES
 
 KIND_CHOICES = [SelectChoice(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]

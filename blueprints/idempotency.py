@@ -1,4 +1,4 @@
-"""Run a creating request at most once per Idempotency-Key: the view-side half of services.idempotency.
+"""Run a creating request at most once per Idempotency-Key: the view-side half of services.billing.idempotency.
 
 The claim is committed in its own short transaction before the work starts, so a concurrent duplicate sees it
 (409 while in flight); the outcome is stored in the same transaction as the work; a failure releases the key.
@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 import simplejson
 
 from extensions import db
-from services import idempotency
+from services.billing import idempotency
 from services.errors import Conflict, ValidationError
 
 HEADER = "Idempotency-Key"

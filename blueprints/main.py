@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from extensions import db
-from services.access import has_role, stores_of
-from services.dashboard import home_summary
+from services.accounts.access import has_role, stores_of
+from services.reports.dashboard import home_summary
 
 bp = Blueprint("main", __name__)
 

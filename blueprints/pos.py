@@ -1,9 +1,9 @@
-"""The bill builder at the till (/pos): HTMX partials over the till session kept on the server (services.pos).
+"""The bill builder at the till (/pos): HTMX partials over the till session kept on the server (services.till.session).
 
 Every change re-prices through the engine and swaps the changed part plus the totals out of band; the rules are
-services.billing's (through services.pos), so the page and the API agree. Without JavaScript every form still
-posts and redirects back (303). Save sends an Idempotency-Key (blueprints.idempotency.run_once, which waits for a
-Save still in flight): a double click makes one bill.
+services.billing.bills's (through services.till.session), so the page and the API agree. Without JavaScript every
+form still posts and redirects back (303). Save sends an Idempotency-Key (blueprints.idempotency.run_once, which
+waits for a Save still in flight): a double click makes one bill.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from blueprints.idempotency import run_once
 from blueprints.paging import page_arg
 from extensions import db
 from models import Bill
-from services import idempotency
-from services import pos as till_service
-from services.catalog import find_by_code, quick_search, search_customers
+from services.billing import idempotency
+from services.catalog.search import find_by_code, quick_search, search_customers
 from services.errors import Conflict, ValidationError
+from services.till import session as till_service
 from services.vocabulary import CASH
 
 bp = Blueprint("pos", __name__, url_prefix="/pos")

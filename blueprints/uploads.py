@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 
-from services import uploads
+from services.documents import uploads
 
 bp = Blueprint("uploads", __name__)
 

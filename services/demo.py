@@ -24,11 +24,11 @@ from models import (
     Store,
     User,
 )
-from services import stock
-from services.billing import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
-from services.parties import CustomerInput, SupplierInput, create_customer, create_supplier
-from services.products import ProductInput, create_product
-from services.stores import ensure_payment_methods, hash_password
+from services.accounts.stores import ensure_payment_methods, hash_password
+from services.billing.bills import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
+from services.catalog import stock
+from services.catalog.products import ProductInput, create_product
+from services.parties.parties import CustomerInput, SupplierInput, create_customer, create_supplier
 
 DEMO_PASSWORD = "demo12345"
 MONEY = Decimal("0.01")

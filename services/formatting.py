@@ -12,7 +12,7 @@ from num2words import num2words
 
 from models import DEFAULT_TIMEZONE
 from services import vocabulary
-from services.pricing import money
+from services.billing.pricing import money
 
 PAISA = Decimal("0.01")
 

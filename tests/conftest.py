@@ -208,7 +208,7 @@ def outbox(app) -> Callable[[], list[email.message.Message]]:
 def make_user(app):
     """A verified owner with a store of their own: make_user(username=..., role=..., store=...)."""
     from models import Membership
-    from services.stores import create_owner
+    from services.accounts.stores import create_owner
 
     counter = {"n": 0}
 
@@ -235,7 +235,7 @@ def make_user(app):
 @pytest.fixture
 def make_store(app, make_user):
     """A store (with an owner made for it): make_store(name=..., business_kind=..., **fields)."""
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     def factory(name: str | None = None, business_kind: str = "general", **fields):
         owner = make_user(business_kind=business_kind, **({"store_name": name} if name else {}), **fields)
@@ -251,8 +251,8 @@ def make_product(app):
     import dataclasses
 
     from models import Membership
-    from services import stock
-    from services.products import ProductInput, create_product
+    from services.catalog import stock
+    from services.catalog.products import ProductInput, create_product
 
     counter = {"n": 0}
     own = {f.name for f in dataclasses.fields(ProductInput)}
@@ -277,7 +277,7 @@ def make_product(app):
 @pytest.fixture
 def make_customer(app):
     """A Customer party in a store, through the parties service (phone to E.164, email lower-cased)."""
-    from services.parties import CustomerInput, create_customer
+    from services.parties.parties import CustomerInput, create_customer
 
     counter = {"n": 0}
 
@@ -294,7 +294,7 @@ def make_customer(app):
 @pytest.fixture
 def make_supplier(app):
     """A Supplier party in a store, through the parties service."""
-    from services.parties import SupplierInput, create_supplier
+    from services.parties.parties import SupplierInput, create_supplier
 
     counter = {"n": 0}
 
@@ -311,7 +311,7 @@ def make_supplier(app):
 @pytest.fixture
 def api_headers(app):
     """Bearer headers for a user, as every API client sends them."""
-    from services.tokens import issue_access
+    from services.accounts.tokens import issue_access
 
     def factory(user) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_access(user)}"}

@@ -18,7 +18,7 @@ UNITS = 5  # stock of the "Last Units" product in the live shop
 @pytest.fixture
 def billing_shop(app, make_user, make_product, api_headers):
     """A store, its owner's Bearer headers, and a catalogue: a 1000.00 service and a stocked product."""
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     owner = make_user("biller")
     store = current_store_for(owner)
@@ -79,10 +79,10 @@ class LiveShop:
     def __init__(self, server):
         from app import create_app
         from config import Config
-        from services import stock
-        from services.products import ProductInput, create_product
-        from services.stores import create_owner
-        from services.tokens import issue_access
+        from services.accounts.stores import create_owner
+        from services.accounts.tokens import issue_access
+        from services.catalog import stock
+        from services.catalog.products import ProductInput, create_product
 
         class LiveConfig(Config):
             def __init__(self):

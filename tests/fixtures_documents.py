@@ -29,7 +29,7 @@ def _money(value: Decimal) -> Decimal:
 
 def price_line(rate: str, qty: int = 1, discount_type: str = "flat", discount_value: str = "0",
                cgst: str = "9", sgst: str = "9") -> dict[str, Decimal]:
-    """The DESIGN pricing rule for one line, written out independently of services/billing.py."""
+    """The DESIGN pricing rule for one line, written out independently of services/billing/bills.py."""
     base = _money(Decimal(rate) * qty)
     if discount_type == "percent":
         discount = _money(base * Decimal(discount_value) / 100)

@@ -37,7 +37,7 @@ class Shop:
 @pytest.fixture
 def make_shop(app, client, make_user, api_headers):
     """make_shop(role="owner", store=None): a user of a (new or given) store with their API headers."""
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     def factory(username: str | None = None, role: str = "owner", store=None) -> Shop:
         user = make_user(username=username, role=role, store=store)

@@ -9,7 +9,7 @@ import pytest
 @pytest.fixture
 def till_shop(app, make_user, make_product):
     """A store (UPI id set) with an owner, a manager and a cashier, and three stocked items with barcodes."""
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     owner = make_user("tillowner", store_name="Asha General Store", upi_id="asha@okicici")
     store = current_store_for(owner)

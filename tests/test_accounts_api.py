@@ -53,7 +53,7 @@ def test_production_hashes_passwords_with_scrypt(app):
     from werkzeug.security import check_password_hash
 
     from config import Config
-    from services.stores import hash_password
+    from services.accounts.stores import hash_password
 
     assert Config().PASSWORD_HASH_METHOD == "scrypt"
     app.config["PASSWORD_HASH_METHOD"] = Config().PASSWORD_HASH_METHOD
@@ -304,7 +304,7 @@ def test_reset_password_checks_the_new_password_and_keeps_the_verification(clien
 def test_a_reset_verified_long_ago_no_longer_allows_a_reset(client, outbox, monkeypatch):
     from datetime import timedelta
 
-    from services import accounts
+    from services.accounts import users as accounts
 
     body = signup_and_verify(client, outbox)
     client.post("/api/forget-password/", json={"email": body["email"]})

@@ -8,7 +8,7 @@ import pytest
 
 from extensions import db
 from models import OneTimeCode
-from services import accounts
+from services.accounts import users as accounts
 from tests.accounts_helpers import last_code, signup_body, wrong_code
 
 

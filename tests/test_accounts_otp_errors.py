@@ -12,7 +12,7 @@ import pytest
 
 from extensions import db
 from models import OneTimeCode, User
-from services import accounts
+from services.accounts import users as accounts
 from tests.accounts_helpers import last_code, signup_body
 
 SIGNUP, LOGIN, RESET = "/api/verify-signup-otp/", "/api/verify-login-otp/", "/api/verify-forget-password-otp/"

@@ -13,7 +13,7 @@ from flask import g
 from blueprints.api.common import DRF, JEWELLERY, V1, api_login_required
 from extensions import db
 from models import RefreshToken, User
-from services import tokens
+from services.accounts import tokens
 from tests.accounts_helpers import last_code, signup_body
 
 

@@ -9,10 +9,10 @@ from PIL import Image
 
 from extensions import db
 from models import AuditLog, Membership, Store, User
-from services import accounts
-from services.access import current_store_for
+from services.accounts import users as accounts
+from services.accounts.access import current_store_for
+from services.accounts.store_settings import update_store_settings
 from services.errors import PermissionDenied
-from services.store_settings import update_store_settings
 from tests.accounts_helpers import last_code, text_of
 
 GOOD_GSTIN = "27AAPFU0939F1ZV"  # Maharashtra; check character V
@@ -168,7 +168,7 @@ def test_jpeg_and_webp_logos_are_accepted(client, shop, fmt, kind):
 
 
 def test_replacing_a_logo_deletes_the_old_file(client, shop, app):
-    from services import uploads
+    from services.documents import uploads
 
     sign_in(client, shop["owner"])
     for _ in range(2):
@@ -191,7 +191,7 @@ def test_replacing_a_logo_deletes_the_old_file(client, shop, app):
     ],
 )
 def test_logos_that_are_not_small_real_images_are_refused(client, shop, payload, filename, message, app):
-    from services import uploads
+    from services.documents import uploads
 
     sign_in(client, shop["owner"])
     data = settings_form(name="Renamed")
@@ -206,7 +206,7 @@ def test_logos_that_are_not_small_real_images_are_refused(client, shop, payload,
 
 
 def test_uploads_serve_only_names_the_app_generated(client, shop, app):
-    from services import uploads
+    from services.documents import uploads
 
     folder = uploads.upload_root() / shop["store"].uid
     folder.mkdir(parents=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gstin import ALPHABET, check_character, gstin_error, normalise
+from services.accounts.gstin import ALPHABET, check_character, gstin_error, normalise
 
 # Published GSTINs of real businesses (their check characters come from the GST network, not from this code).
 REAL = ["27AAPFU0939F1ZV", "24AAACC1206D1ZM", "07AAGFF2194N1Z1"]

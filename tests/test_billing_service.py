@@ -1,4 +1,4 @@
-"""services.billing.save_bill and friends, as every surface calls them (no HTTP here)."""
+"""services.billing.bills.save_bill and friends, as every surface calls them (no HTTP here)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,17 +9,18 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import AuditLog, Bill, BillItem, Coupon, Customer, InvoiceCounter, Payment, Product, StockMove
-from services import billing, numbering
-from services.billing import BillDraft, ClientTotals, DraftLine, DraftPayment, NewCustomer
+from services.billing import bills as billing
+from services.billing import numbering
+from services.billing.bills import BillDraft, ClientTotals, DraftLine, DraftPayment, NewCustomer
+from services.catalog.stock import InsufficientStock
 from services.errors import DomainError, PermissionDenied, ValidationError
-from services.stock import InsufficientStock
 
 D = Decimal
 
 
 @pytest.fixture
 def shop(make_user, make_store):
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     owner = make_user("owner5")
     store = current_store_for(owner)

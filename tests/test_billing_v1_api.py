@@ -395,7 +395,7 @@ def test_a_key_still_in_flight_is_409_until_it_goes_stale(client, billing_shop, 
     from datetime import datetime, timedelta, timezone
 
     from models import IdempotencyRecord
-    from services.idempotency import fingerprint
+    from services.billing.idempotency import fingerprint
 
     shop = billing_shop
     body = seed_bill(shop.haircut.uid)

@@ -7,7 +7,7 @@ import simplejson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.pricing import LineInput, price_bill
+from services.billing.pricing import LineInput, price_bill
 
 D = Decimal
 PRICES = (D("1000.00"), D("0.99"), D("33.33"), D("249.50"))

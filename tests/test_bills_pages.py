@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Bill, Product, StockMove
-from services import billing
+from services.billing import bills as billing
 from services.formatting import inr
 from tests.fixtures_pos import sign_in
 

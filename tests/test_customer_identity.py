@@ -11,11 +11,11 @@ from sqlalchemy import func, select, text
 from app import create_app
 from extensions import db
 from models import Bill, Customer, Party
-from services import parties
+from services.catalog.products import ProductInput, create_product, update_product
 from services.errors import Duplicate, ValidationError
-from services.expenses import ExpenseInput, create_expense
-from services.parties import CustomerInput, create_customer, e164_phone, normal_email
-from services.products import ProductInput, create_product, update_product
+from services.parties import parties
+from services.parties.expenses import ExpenseInput, create_expense
+from services.parties.parties import CustomerInput, create_customer, e164_phone, normal_email
 from tests.fixtures_billing import cash_bill
 from tests.fixtures_pos import sign_in
 from tests.test_migrations import empty_database_url  # noqa: F401  (the fixture)

@@ -1,5 +1,5 @@
-"""Invoice documents rendered by services/documents.py: the A4 GST invoice PDF read back with pdftotext, the UPI QR
-read back with zbarimg, long bills over pages, cancelled marks, jewellery columns, the resource policy, share
+"""Invoice documents rendered by services/documents/invoices.py: the A4 GST invoice PDF read back with pdftotext, the
+UPI QR read back with zbarimg, long bills over pages, cancelled marks, jewellery columns, the resource policy, share
 tokens, and the INR / words formatting."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from extensions import db
 from models import Bill
-from services import documents
+from services.documents import invoices as documents
 from services.formatting import amount_in_words, inr, percent
 from tests.fixtures_documents import (  # noqa: F401  (make_bill is a fixture)
     decode_pdf_qr,

@@ -9,7 +9,7 @@ import pytest
 
 from extensions import db
 from models import AuditLog
-from services import documents
+from services.documents import invoices as documents
 from services.formatting import inr
 from tests.fixtures_documents import (  # noqa: F401  (make_bill is a fixture)
     data_uri_images,
@@ -36,7 +36,7 @@ def owner(make_user):
 
 @pytest.fixture
 def shop(owner):
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     return current_store_for(owner)
 
@@ -216,7 +216,7 @@ def test_api_pdf_errors_follow_billing_v1(client, bill, shop, owner, api_headers
     assert missing.status_code == 404
     assert missing.get_json() == {"success": False, "message": "Bill not found"}
 
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     their_bill = make_bill(current_store_for(stranger))
     response = client.get(f"/api/v1/billing/{shop.uid}/bills/{their_bill.uid}/pdf", headers=api_headers(owner))

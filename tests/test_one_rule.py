@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Bill, HeldBill, PaymentMethod, Product, StockMove
-from services import billing, stock, vocabulary
-from services.catalog import find_by_code, quick_search, search_catalog
+from services import vocabulary
+from services.accounts.stores import ensure_payment_methods
+from services.billing import bills as billing
+from services.catalog import stock
+from services.catalog.search import find_by_code, quick_search, search_catalog
 from services.errors import NotFound
 from services.paging import Page
 from services.scoping import find_in_store, get_in_store
-from services.stores import ensure_payment_methods
 
 
 def test_payment_method_rows_are_named_by_the_vocabulary(app):
@@ -151,7 +153,7 @@ def test_an_id_beyond_the_integer_column_is_simply_not_found(make_store):
 
 def _in_flight(store, key: str) -> None:
     from models import IdempotencyRecord
-    from services import idempotency
+    from services.billing import idempotency
 
     fingerprint = idempotency.fingerprint("POST", "/pos/save", {"pos_key": key})
     db.session.add(IdempotencyRecord(store_id=store.id, key=key, fingerprint=fingerprint))

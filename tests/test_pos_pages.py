@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Bill, HeldBill, IdempotencyRecord, Product, TillSession
+from services.billing.pricing import LineInput, price_bill
 from services.formatting import inr
-from services.pricing import LineInput, price_bill
 from tests.fixtures_pos import sign_in
 
 D = Decimal
@@ -451,7 +451,7 @@ def test_deleting_held_bills_a_cashier_only_their_own_and_a_manager_any(till, ti
 
 
 def test_another_stores_held_bill_is_404(till, till_shop, make_user):
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     stranger = make_user("stranger")
     db.session.add(HeldBill(store_id=current_store_for(stranger).id, payload={"items": []}))
@@ -498,7 +498,7 @@ def test_cash_tendered_below_the_total_leaves_the_rest_due(till, till_shop):
 
 def test_a_salon_line_takes_a_staff_member_of_the_store(client, make_user, make_product):
     from models import Staff
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     owner = make_user("salonowner", business_kind="salon", store_name="Glow Salon")
     salon = current_store_for(owner)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.pricing import CouponInput, LineInput, price_bill, price_line
+from services.billing.pricing import CouponInput, LineInput, price_bill, price_line
 
 D = Decimal
 

@@ -77,7 +77,7 @@ def in_threads(app, count: int, work) -> list:
 @pytest.mark.slow
 def test_concurrent_stock_takes_outside_a_bill_never_oversell(app, make_store, make_product):
     """12 takes of 1 unit race for 5 units with no invoice-counter lock: exactly 5 succeed, stock ends at 0."""
-    from services import stock
+    from services.catalog import stock
 
     product = make_product(make_store(), "Last Units", quantity=UNITS)
     product_id = product.id
@@ -109,7 +109,7 @@ def test_concurrent_stock_takes_outside_a_bill_never_oversell(app, make_store, m
 @pytest.mark.slow
 def test_concurrent_claims_of_one_key_give_it_to_exactly_one_request(app, make_store):
     """10 requests claim one key at once, each in its own transaction: one owns it, nine see it in flight."""
-    from services import idempotency
+    from services.billing import idempotency
 
     store_id = make_store().id
 

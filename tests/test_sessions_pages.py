@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import HeldBill, User
-from services import documents
+from services.documents import invoices as documents
 from services.errors import Conflict, DomainError
 from tests.accounts_helpers import last_code
 from tests.fixtures_documents import make_bill  # noqa: F401  (a fixture)
@@ -142,7 +142,7 @@ def test_json_responses_are_framed_out_too_but_do_not_vary_on_hx_request(client)
 
 
 def test_the_public_share_page_refuses_framing(app, client, make_user, make_bill):  # noqa: F811
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     bill = make_bill(current_store_for(make_user(username="asha")))
     with app.test_request_context():
@@ -168,7 +168,7 @@ def test_a_views_own_policy_keeps_its_rules_and_gains_frame_ancestors(app, clien
 @pytest.mark.parametrize("role, sees_money", [("cashier", False), ("manager", True), ("owner", True)])
 def test_only_managers_and_owners_see_money_on_the_home_page(client, make_user, make_bill, role,  # noqa: F811
                                                               sees_money):
-    from services.access import current_store_for
+    from services.accounts.access import current_store_for
 
     owner = make_user(username="owner")
     store = current_store_for(owner)

@@ -1,6 +1,6 @@
 """Ten signups at once with the same username or email: one account, the rest the contract's duplicate error.
 
-The check in services.stores sees nothing while the first signup is still uncommitted; the unique index then
+The check in services.accounts.stores sees nothing while the first signup is still uncommitted; the unique index then
 refuses the others, and the savepoint around the insert turns that into the check's own answer (never a 500).
 PostgreSQL: threads through the Flask app in this process. SQLite: a database file served by gunicorn workers.
 """

@@ -10,7 +10,8 @@ from flask import Blueprint
 from blueprints.api.common import DRF, ApiError, json_response, read_json
 from blueprints.decorators import auth_per_ip, login_per_account, mail_per_account, otp_per_account
 from extensions import db
-from services import accounts, tokens
+from services.accounts import tokens
+from services.accounts import users as accounts
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api")
 

@@ -12,9 +12,9 @@ from flask import Response, current_app, g, request
 
 from extensions import db
 from services import bounds
-from services.access import current_store_for, membership_for
+from services.accounts.access import current_store_for, membership_for
+from services.accounts.tokens import TokenError, user_for_access_token
 from services.errors import DomainError
-from services.tokens import TokenError, user_for_access_token
 
 DRF = "drf"  # NamastePMS, under /api/
 V1 = "v1"  # Billing v1 and other /api/v1 endpoints

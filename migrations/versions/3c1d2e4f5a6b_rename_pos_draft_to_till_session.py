@@ -1,6 +1,6 @@
 """rename pos_draft to till_session
 
-"Draft" now means one thing, the billing input (services.billing.BillDraft); the till's server-side state is a
+"Draft" now means one thing, the billing input (services.billing.bills.BillDraft); the till's server-side state is a
 TillSession. PostgreSQL renames the table, its sequence and its constraints (and so their indexes) in place.
 SQLite cannot rename a constraint, so the table is rebuilt under the new names and its rows copied.
 

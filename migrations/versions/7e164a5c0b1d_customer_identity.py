@@ -4,13 +4,13 @@ Revision ID: 7e164a5c0b1d
 Revises: 5e55a0e1c0de
 Create Date: 2026-11-26 15:30:00
 
-Existing customer rows get the form services.parties now stores ("98765 43210" -> +919876543210,
+Existing customer rows get the form services.parties.parties now stores ("98765 43210" -> +919876543210,
 "Asha@X.in" -> asha@x.in). Where two customers of one store would end up with the same phone or email, both
 rows are left exactly as they are and a warning lists their ids: merging people is a shop's decision, not a
 migration's. A phone that cannot be read as one is left as it is too.
 
 The normaliser is copied here on purpose: a migration must keep doing what it did when it was written, even
-after services/parties.py changes.
+after services/parties/parties.py changes.
 """
 import logging
 import re
@@ -36,7 +36,7 @@ customer = sa.table("customer", sa.column("id", sa.Integer), sa.column("store_id
 
 
 def e164_phone(raw):
-    """services.parties.e164_phone as of this revision; the value unchanged when it is no phone."""
+    """services.parties.parties.e164_phone as of this revision; the value unchanged when it is no phone."""
     if not raw:
         return raw
     compact = SEPARATORS.sub("", raw.strip())

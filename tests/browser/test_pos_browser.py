@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from services.billing.pricing import LineInput, price_bill
 from services.formatting import inr
-from services.pricing import LineInput, price_bill
 from tests.accounts_helpers import last_code
 from tests.fixtures_live import ROOT, build_schema
 

@@ -12,8 +12,8 @@ from blueprints.api.common import V1, ApiError, authenticate
 from blueprints.documents import pdf_response
 from extensions import db
 from models import Store
-from services.access import membership_for
-from services.documents import bill_in_store
+from services.accounts.access import membership_for
+from services.documents.invoices import bill_in_store
 from services.errors import NotFound
 
 NO_ACCESS = "You do not have access to this store"

@@ -2,7 +2,7 @@
 
 Every field error is collected and raised at once as ValidationError keyed by the request path
 ("items[0].qty", "payments[1].timestamp", "customer.contact_no"). Domain rules that every surface shares
-(payment-mode rules, discount limits, stock, coupons) live in services.billing; this module checks the shape.
+(payment-mode rules, discount limits, stock, coupons) live in services.billing.bills; this module checks the shape.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PRODUCT_TYPES, Party, Product, Staff, Store
-from services.bill_fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
-from services.billing import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
+from services.billing.bills import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
+from services.billing.fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
 from services.errors import FieldErrors
 
 

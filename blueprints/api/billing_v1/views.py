@@ -1,6 +1,6 @@
 """Billing v1 API (docs/contracts/002_af1ec0be52e1f232.txt), mounted at /api/v1.
 
-Views parse and authorise; services.billing does the work; each view commits once.
+Views parse and authorise; services.billing.bills does the work; each view commits once.
 """
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from blueprints.api.common import V1, ApiError, authenticate, idempotent_respons
 from blueprints.paging import page_args
 from extensions import db
 from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
-from services import billing, numbering
-from services.bill_fields import parse_timestamp, to_timestamp
-from services.catalog import search_catalog, search_customers
+from services.billing import bills as billing
+from services.billing import numbering
+from services.billing.fields import parse_timestamp, to_timestamp
+from services.catalog.search import search_catalog, search_customers
 from services.errors import FieldErrors
 from services.formatting import iso_z
 from services.scoping import find_in_store

@@ -1,9 +1,9 @@
 """NamastePMS billing (the contract's adapter): its request
-turned into a BillDraft for services.billing.save_bill, and its header edits.
+turned into a BillDraft for services.billing.bills.save_bill, and its header edits.
 
 NamastePMS clients send their own totals, which are stored as sent (DESIGN.md "Pricing"); their items still move
 stock through save_bill. Lines carry the client's rate and no per-line tax (the client sends the bill's tax).
-Saving, numbering, stock and cancelling are services.billing's; this module only translates and edits headers.
+Saving, numbering, stock and cancelling are services.billing.bills's; this module only translates and edits headers.
 """
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from typing import Any, Optional
 from blueprints.api.namaste.fields import Fields, RuleError
 from extensions import db
 from models import INVOICE_STATUSES, Bill, Party, Product, Store, User
-from services import audit, billing
-from services.access import has_role, membership_for, require_role
-from services.categories import payment_method_exists
+from services import audit
+from services.accounts.access import has_role, membership_for, require_role
+from services.billing import bills as billing
+from services.billing.pricing import bill_status
+from services.catalog.categories import payment_method_exists
+from services.catalog.products import get_product
+from services.catalog.stock import InsufficientStock
 from services.errors import FieldErrors, PermissionDenied, ValidationError
-from services.parties import customer_party_exists
-from services.pricing import bill_status
-from services.products import get_product
-from services.stock import InsufficientStock
+from services.parties.parties import customer_party_exists
 
 NO_ITEMS = "At least one billing item is required."
 AMOUNT_FIELDS = ("sub_total", "discount", "tax", "total_amount", "paid_amount", "due_amount")

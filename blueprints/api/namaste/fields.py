@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.bill_fields import to_date, to_decimal
+from services.billing.fields import to_date, to_decimal
 from services.errors import RuleBroken, ValidationError
 
 INT_MAX = 2_147_483_647  # the databases' INTEGER

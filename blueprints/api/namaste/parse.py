@@ -13,11 +13,12 @@ from typing import Any, Iterator, Optional
 
 from blueprints.api.namaste.fields import REQUIRED, Fields, RuleError, _shown
 from models import EXPENSE_CATEGORIES, GENDERS, PARTY_TYPES, PRODUCT_TYPES, Product, Store
-from services import parties, products
+from services.catalog import products
+from services.catalog.products import ProductInput
 from services.errors import RuleBroken, ValidationError
-from services.expenses import ExpenseInput
-from services.parties import CustomerInput, SupplierInput
-from services.products import ProductInput
+from services.parties import parties
+from services.parties.expenses import ExpenseInput
+from services.parties.parties import CustomerInput, SupplierInput
 
 INVALID_TYPE = "Invalid Category. Must be 'Customer' or 'Supplier'"
 PAYMENT_METHOD_KEYS = ("preferred_payment_method", "payment_method", "payment_method_id")

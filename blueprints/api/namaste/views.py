@@ -36,8 +36,9 @@ from blueprints.api.namaste.serialize import (
 )
 from extensions import db
 from models import Party
-from services import categories, expenses, parties, products
+from services.catalog import categories, products
 from services.errors import Duplicate, RuleBroken
+from services.parties import expenses, parties
 
 bp = Blueprint("namaste", __name__, url_prefix="/api")
 

@@ -25,12 +25,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from extensions import db
 from models import Bill, Store
-from services import uploads
+from services.accounts.gstin import STATE_NAMES
+from services.billing.pricing import money
+from services.documents import uploads
 from services.errors import DomainError, NotFound, ValidationError
 from services.formatting import amount_in_words, inr, local_time
-from services.gstin import STATE_NAMES
 from services.mail import send_mail
-from services.pricing import money
 from services.scoping import get_in_store
 from services.vocabulary import payment_mode_label
 
@@ -316,7 +316,7 @@ def static_root() -> Path:
 
 
 def store_upload_dir(store: Store) -> Path:
-    """UPLOAD_FOLDER/<store uid>: the one uploads folder a store's documents may read (services/uploads.py
+    """UPLOAD_FOLDER/<store uid>: the one uploads folder a store's documents may read (services/documents/uploads.py
     writes a store's files there)."""
     base = current_app.config.get("UPLOAD_FOLDER") or str(Path(current_app.instance_path) / "uploads")
     return (Path(base) / store.uid).resolve()
@@ -340,8 +340,8 @@ def _image_type(path: Path) -> Optional[str]:
 def store_logo_path(store: Store) -> Optional[Path]:
     """The store's uploaded logo if it is a PNG, JPEG or WebP inside its own uploads folder; None otherwise.
 
-    Store.logo_path is read relative to UPLOAD_FOLDER ("<store uid>/logo-....png", as services/uploads.py saves
-    it) or to the store's own folder ("logo.png").
+    Store.logo_path is read relative to UPLOAD_FOLDER ("<store uid>/logo-....png", as services/documents/uploads.py
+    saves it) or to the store's own folder ("logo.png").
     """
     if not store.logo_path:
         return None

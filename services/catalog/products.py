@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
-from services import audit, stock
-from services.access import require_role
-from services.categories import category_exists
+from services import audit
+from services.accounts.access import require_role
+from services.catalog import stock
+from services.catalog.categories import category_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken
 from services.inputs import Given
 from services.scoping import find_in_store
@@ -119,7 +120,7 @@ def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int
 
 
 def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
-    """Change stock by `delta` through services.stock; a count that ran short is a rule broken on quantity."""
+    """Change stock by `delta` through services.catalog.stock; a count that ran short is a rule broken on quantity."""
     try:
         stock.adjust(product, delta, user_id=user.id, note=note)
     except stock.InsufficientStock as exc:

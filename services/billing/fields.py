@@ -12,9 +12,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 from models import GENDERS
-from services.billing import NewCustomer
+from services.billing.bills import NewCustomer
 from services.errors import FieldErrors
-from services.parties import E164, e164_phone, normal_email
+from services.parties.parties import E164, e164_phone, normal_email
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MISSING = object()

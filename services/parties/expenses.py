@@ -9,7 +9,7 @@ from typing import Optional
 from extensions import db
 from models import EXPENSE_CATEGORIES, Expense, Store, User
 from services import audit
-from services.access import require_role
+from services.accounts.access import require_role
 from services.errors import FieldErrors
 from services.inputs import Given
 from services.scoping import find_in_store

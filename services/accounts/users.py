@@ -20,18 +20,18 @@ from werkzeug.security import check_password_hash
 from extensions import db
 from models import DEFAULT_TIMEZONE, OTP_PURPOSES, ROLES, Membership, OneTimeCode, Store, User
 from services import audit
-from services.access import current_store_for, membership_for, require_role
-from services.errors import DomainError, NotFound, ValidationError
-from services.mail import send_mail
-from services.scoping import get_in_store
-from services.stores import (
+from services.accounts.access import current_store_for, membership_for, require_role
+from services.accounts.stores import (
     MIN_PASSWORD_LENGTH,
     create_owner,
     hash_password,
     password_hash_method,
     validate_new_account,
 )
-from services.tokens import revoke_user_tokens
+from services.accounts.tokens import revoke_user_tokens
+from services.errors import DomainError, NotFound, ValidationError
+from services.mail import send_mail
+from services.scoping import get_in_store
 
 USER_NOT_FOUND = "User not found"
 INVALID_CREDENTIALS = "Invalid credentials"

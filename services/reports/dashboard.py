@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from extensions import db
 from models import Bill, Product, User
-from services.access import current_store_for, has_role, membership_for
+from services.accounts.access import current_store_for, has_role, membership_for
 
 
 def store_today_bounds(store) -> tuple[datetime, datetime]:

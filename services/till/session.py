@@ -1,5 +1,5 @@
 """The till's working bill: kept on the server per cashier and store (models.TillSession), re-priced by the engine
-on every change, then held, resumed or saved through services.billing, so the page and the API share every rule.
+on every change, then held, resumed or saved through services.billing.bills, so the page and the API share every rule.
 
 The till session's state (TillSession.payload; amounts kept as strings, so no float ever enters):
     key           the Idempotency-Key the page sends with Save; a new one after every save, hold or clear
@@ -30,13 +30,15 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Bill, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
-from services import billing, bounds, numbering, vocabulary
-from services.access import has_role, require_role
-from services.bill_fields import new_customer, parse_decimal, parse_int
-from services.documents import qr_png_data_uri, upi_uri
+from services import bounds, vocabulary
+from services.accounts.access import has_role, require_role
+from services.billing import bills as billing
+from services.billing import numbering
+from services.billing.fields import new_customer, parse_decimal, parse_int
+from services.billing.pricing import ZERO, Totals, money
+from services.documents.invoices import qr_png_data_uri, upi_uri
 from services.errors import FieldErrors, PermissionDenied, ValidationError
-from services.parties import find_customer_by_phone
-from services.pricing import ZERO, Totals, money
+from services.parties.parties import find_customer_by_phone
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, FLAT, PERCENT, UPI
 
@@ -286,7 +288,7 @@ class LineView:
     index: int
     line: dict[str, Any]
     product: Product | None
-    amounts: Any  # services.pricing.LineAmounts, or None when the item left the catalogue
+    amounts: Any  # services.billing.pricing.LineAmounts, or None when the item left the catalogue
 
 
 @dataclass

@@ -8,11 +8,12 @@ from zoneinfo import available_timezones
 
 from extensions import db
 from models import BUSINESS_KINDS, DEFAULT_TIMEZONE, Store, User
-from services import audit, uploads
-from services.access import require_role
+from services import audit
+from services.accounts.access import require_role
+from services.accounts.gstin import STATE_CODES, gstin_error
+from services.accounts.gstin import normalise as normalise_gstin
+from services.documents import uploads
 from services.errors import ValidationError
-from services.gstin import STATE_CODES, gstin_error
-from services.gstin import normalise as normalise_gstin
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")
 UPI_ID = re.compile(r"^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$")

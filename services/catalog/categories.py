@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import Category, PaymentMethod, Store, User
 from services import audit
-from services.access import require_role
+from services.accounts.access import require_role
 from services.errors import Duplicate, ValidationError
 from services.scoping import find_in_store
 

@@ -3,9 +3,9 @@
     save_bill(store: Store, user: User | None, draft: BillDraft, *, now: datetime | None = None) -> Bill
 
 is what Billing v1, NamastePMS billing and the POS page call (the jewellery add-invoice will too). It validates the
-draft, prices it with services.pricing.price_bill, takes the store's invoice-counter lock as the FIRST write of
-the transaction (services.numbering), resolves or creates the customer, inserts the bill with its items and
-payments, moves stock (services.stock), counts coupon uses and writes the audit row. It flushes and never
+draft, prices it with services.billing.pricing.price_bill, takes the store's invoice-counter lock as the FIRST write of
+the transaction (services.billing.numbering), resolves or creates the customer, inserts the bill with its items and
+payments, moves stock (services.catalog.stock), counts coupon uses and writes the audit row. It flushes and never
 commits: the caller commits once, or rolls back on any DomainError (then nothing at all was written).
 
 The draft (dataclasses below):
@@ -15,7 +15,7 @@ The draft (dataclasses below):
   `columns` sets extra BillItem columns (jewellery weights, huid, ...). `client_amounts` (NamastePMS) stores the
   line's amounts as sent instead of the engine's.
 - customer: a Party (existing customer of the store), a NewCustomer (reused when a customer of the store has that
-  phone, else created through services.parties.create_customer), or None (walk-in).
+  phone, else created through services.parties.parties.create_customer), or None (walk-in).
 - payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
   None (not checked). The payment-mode rules of Billing v1 are checked when payment_mode is given.
 - discount (bill level, >= 0), coupon_codes (Coupon rows of the store, active, in their window, uses left),
@@ -43,13 +43,15 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
-from services import audit, numbering, stock
-from services.access import require_role
+from services import audit
+from services.accounts.access import require_role
+from services.billing import numbering
+from services.billing.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
 from services.bounds import MAX_MONEY, money_problem, qty_problem
+from services.catalog import stock
 from services.errors import FieldErrors, ValidationError
 from services.paging import Page, paginate
-from services.parties import CustomerInput, create_customer, find_customer_by_phone
-from services.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
+from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone
 from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, DEFAULT_BILL_SORT, DISCOUNT_TYPES, FLAT, PAYMENT_MODES
 
 PURCHASE_SERIES = "PUR"
@@ -385,7 +387,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     now = now or datetime.now(timezone.utc)
     priced, coupons = validate_draft(store, draft, now)
 
-    # First write of the transaction: the counter lock (see services.numbering).
+    # First write of the transaction: the counter lock (see services.billing.numbering).
     if draft.invoice_number is None:
         # Purchases get their own series so the sales series (GST rule 46) stays consecutive.
         series_name = draft.columns.get("series") or (PURCHASE_SERIES if draft.kind == "purchase" else None)

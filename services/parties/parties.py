@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import GENDERS, Customer, Party, Store, Supplier, User, utcnow
 from services import audit
-from services.access import require_role
-from services.categories import payment_method_exists
+from services.accounts.access import require_role
+from services.catalog.categories import payment_method_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken, ValidationError
 from services.inputs import Given
 from services.scoping import find_in_store

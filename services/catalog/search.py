@@ -11,7 +11,7 @@ from sqlalchemy import case, or_, select
 from extensions import db
 from models import Customer, Party, Product, Store
 from services.paging import Page, paginate, paginate_uncounted
-from services.parties import e164_phone
+from services.parties.parties import e164_phone
 
 
 def _contains(term: str, *columns) -> Any:

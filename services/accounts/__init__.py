@@ -1,0 +1,1 @@
+"""Users, sign-in codes and tokens, stores, memberships and their settings."""

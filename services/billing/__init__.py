@@ -1,0 +1,1 @@
+"""Bills: the pricing engine, invoice numbers, Idempotency-Key claims and saving, holding, cancelling."""

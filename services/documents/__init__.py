@@ -1,0 +1,1 @@
+"""Invoice documents (HTML, PDF, receipts, share links, email) and uploaded images."""

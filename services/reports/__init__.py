@@ -1,0 +1,1 @@
+"""Read-only figures for pages (the home dashboard today)."""

@@ -1,0 +1,1 @@
+"""The till's server-side state (TillSession) and what the POS page does with it."""
