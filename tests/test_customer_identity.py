@@ -8,7 +8,6 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from app import create_app
 from extensions import db
 from models import Bill, Customer, Party
 from services.catalog.products import ProductInput, create_product, update_product
@@ -18,7 +17,7 @@ from services.parties.expenses import ExpenseInput, create_expense
 from services.parties.parties import CustomerInput, create_customer, e164_phone, normal_email
 from tests.fixtures_billing import cash_bill
 from tests.fixtures_pos import sign_in
-from tests.test_migrations import empty_database_url  # noqa: F401  (the fixture)
+from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (the fixture)
 
 
 @pytest.mark.parametrize("typed", ["9876543210", "98765 43210", "98765-43210", "09876543210", "+91 98765 43210",
@@ -157,18 +156,7 @@ def test_expense_input_rules_are_the_domains(app, till_shop):
 
 def test_the_migration_normalises_customers_and_reports_collisions_without_merging(
         backend, tmp_path, empty_database_url, capfd):  # noqa: F811
-    from config import engine_options
-    from tests.conftest import make_test_config
-
-    config = make_test_config(backend, tmp_path)
-
-    class MigrationConfig(config):
-        def __init__(self):
-            super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = empty_database_url
-            self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(empty_database_url)
-
-    application = create_app(MigrationConfig)
+    application = migration_app(backend, tmp_path, empty_database_url)
     with application.app_context():
         upgrade(revision="df79ea8cf9bc")
         rows = [  # store 1: two people who become one after normalising; store 2: the same numbers, no clash

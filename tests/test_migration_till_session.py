@@ -4,26 +4,10 @@ from __future__ import annotations
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from app import create_app
 from extensions import db
-from tests.conftest import make_test_config
-from tests.test_migrations import empty_database_url  # noqa: F401  (the fixture)
+from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (the fixture)
 
 BEFORE = "df79ea8cf9bc"
-
-
-def _app(backend, tmp_path, url):
-    from config import engine_options
-
-    config = make_test_config(backend, tmp_path)
-
-    class MigrationConfig(config):
-        def __init__(self):
-            super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = url
-            self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(url)
-
-    return create_app(MigrationConfig)
 
 
 def _names(table: str) -> set[str]:
@@ -35,7 +19,7 @@ def _names(table: str) -> set[str]:
 
 
 def test_till_session_rename_keeps_rows_and_renames_constraints(backend, tmp_path, empty_database_url):  # noqa: F811
-    application = _app(backend, tmp_path, empty_database_url)
+    application = migration_app(backend, tmp_path, empty_database_url)
     with application.app_context():
         upgrade(revision=BEFORE)
         with db.engine.begin() as connection:

@@ -34,7 +34,8 @@ def empty_database_url(backend, tmp_path):
     admin.dispose()
 
 
-def test_migration_upgrades_checks_clean_and_downgrades(backend, tmp_path, empty_database_url):
+def migration_app(backend, tmp_path, url):
+    """An app on the empty database `url`, for running migrations by hand."""
     from config import engine_options
 
     config = make_test_config(backend, tmp_path)
@@ -42,10 +43,14 @@ def test_migration_upgrades_checks_clean_and_downgrades(backend, tmp_path, empty
     class MigrationConfig(config):
         def __init__(self):
             super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = empty_database_url
-            self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(empty_database_url)
+            self.SQLALCHEMY_DATABASE_URI = url
+            self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(url)
 
-    application = create_app(MigrationConfig)
+    return create_app(MigrationConfig)
+
+
+def test_migration_upgrades_checks_clean_and_downgrades(backend, tmp_path, empty_database_url):
+    application = migration_app(backend, tmp_path, empty_database_url)
     with application.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
