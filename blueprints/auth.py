@@ -18,7 +18,7 @@ from blueprints.forms import (
     SignupForm,
     apply_errors,
 )
-from blueprints.htmx import is_htmx, session_ended
+from blueprints.htmx import SESSION_ENDED, is_htmx, session_ended
 from extensions import db, login_manager
 from models import User
 from services.accounts import users as accounts
@@ -184,6 +184,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("ended") == "1":
+        flash(SESSION_ENDED, "error")
     if form.validate_on_submit():
         try:
             user = accounts.login(form.email.data or "", form.password.data or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, flash, make_response, render_template, request, url_for
+from flask import Response, make_response, render_template, request, url_for
 
 SESSION_ENDED = "Your session has ended. Please log in again."
 
@@ -61,7 +61,8 @@ def session_ended() -> Response:
     """An HTMX request without a session: the browser loads the login page whole (HX-Redirect), never a swap."""
     from blueprints.auth import safe_next
 
-    flash(SESSION_ENDED, "error")
     response = make_response(_flash_fragment(SESSION_ENDED), 401)
-    response.headers["HX-Redirect"] = url_for("auth.login", next=safe_next(_page_path()))
+    # The message rides in the URL, not in a flash: a second request in flight (a keystroke's search) would race
+    # the login page for the session cookie and could take the flash with it.
+    response.headers["HX-Redirect"] = url_for("auth.login", next=safe_next(_page_path()), ended=1)
     return response

@@ -191,9 +191,9 @@ def test_only_managers_and_owners_see_money_on_the_home_page(client, make_user, 
 def test_an_htmx_request_without_a_session_loads_the_login_page_whole(client):
     response = client.hx_get("/pos/search?q=salt", headers={"HX-Current-URL": "http://localhost/pos?q=salt"})
     assert response.status_code == 401
-    assert response.headers["HX-Redirect"] == "/login?next=/pos?q%3Dsalt"
+    assert response.headers["HX-Redirect"] == "/login?next=/pos?q%3Dsalt&ended=1"
     assert flash_of(response) == "Your session has ended. Please log in again."
-    login_page = client.get("/login").get_data(as_text=True)  # where htmx goes next: the message is there
+    login_page = client.get(response.headers["HX-Redirect"]).get_data(as_text=True)  # where htmx goes next
     assert "Your session has ended. Please log in again." in login_page
 
 
@@ -204,7 +204,7 @@ def test_an_htmx_post_after_logout_loads_the_login_page_not_a_csrf_error(client,
     response = client.post("/pos/hold", headers={"HX-Request": "true", "X-CSRFToken": token,
                                                  "HX-Current-URL": "http://evil.example/pos"})
     assert response.status_code == 401
-    assert response.headers["HX-Redirect"] == "/login"  # another host's page is not a place to come back to
+    assert response.headers["HX-Redirect"] == "/login?ended=1"  # another host's page is not a place to come back to
     assert db.session.execute(select(HeldBill)).first() is None
 
 

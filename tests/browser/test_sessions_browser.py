@@ -20,7 +20,7 @@ from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSION_ENDED = "Your session has ended. Please log in again."
-LOGIN_FROM_TILL = re.compile(r".*/login\?next=/pos$")
+LOGIN_FROM_TILL = re.compile(r".*/login\?next=/pos&ended=1$")
 
 
 def assert_whole_login_page(page) -> None:
