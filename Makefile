@@ -7,6 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
+TEST_WORKERS ?= 2  # pytest-xdist processes for make test; 0 runs the suite in one process
 
 .PHONY: run test lint install install-dev migrate seed clean bench
 
@@ -40,7 +41,7 @@ run: migrate
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

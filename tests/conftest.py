@@ -29,6 +29,14 @@ pytest_plugins = [
 ]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Under pytest-xdist (make test runs two workers) each worker keeps its tables in a schema of its own.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_SCHEMA = f"w_{WORKER}" if WORKER else "public"
+if PG_URL and WORKER:
+    from sqlalchemy.engine import make_url
+
+    PG_URL = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
+        hide_password=False)
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 
 _pg_schema_ready = False
@@ -97,8 +105,8 @@ def reset_schema(backend: str) -> None:
     if not _pg_schema_ready:
         # The whole schema, not drop_all: a table an older branch left behind (pos_draft, now till_session) still
         # holds foreign keys to ours and would make drop_all fail.
-        db.session.execute(text("DROP SCHEMA public CASCADE"))
-        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        db.session.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
         db.session.commit()
         db.create_all()
         _pg_schema_ready = True
@@ -337,5 +345,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if WORKER:  # the controller, which sees every worker's reports, makes this check
+        return
     if REQUIRE_POSTGRES and exitstatus == 0 and _passed_by_backend["postgresql"] == 0:
         session.exitstatus = 1
