@@ -317,6 +317,21 @@ def make_supplier(app):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """clock(minutes=10, seconds=1) moves the accounts clock (codes, expiry) that far ahead."""
+    from datetime import timedelta
+
+    from services.accounts import users as accounts
+
+    real_now = accounts._now
+
+    def move(**delta):
+        monkeypatch.setattr(accounts, "_now", lambda: real_now() + timedelta(**delta))
+
+    return move
+
+
+@pytest.fixture
 def api_headers(app):
     """Bearer headers for a user, as every API client sends them."""
     from services.accounts.tokens import issue_access

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 
@@ -28,17 +27,6 @@ def ask_login_code(client, outbox, body) -> str:
 
 def verify_login(client, email, code):
     return client.post("/api/verify-login-otp/", json={"email": email, "otp": code})
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the accounts clock: clock(minutes=10, seconds=1) puts 'now' that far ahead."""
-    real_now = accounts._now
-
-    def move(**delta):
-        monkeypatch.setattr(accounts, "_now", lambda: real_now() + timedelta(**delta))
-
-    return move
 
 
 def test_a_login_code_works_once(client, outbox, verified):

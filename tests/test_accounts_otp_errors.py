@@ -6,13 +6,10 @@ leave the right code usable (nothing spent) and the user unchanged.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from extensions import db
 from models import OneTimeCode, User
-from services.accounts import users as accounts
 from tests.accounts_helpers import last_code, signup_body
 
 SIGNUP, LOGIN, RESET = "/api/verify-signup-otp/", "/api/verify-login-otp/", "/api/verify-forget-password-otp/"
@@ -21,17 +18,6 @@ SIGNUP, LOGIN, RESET = "/api/verify-signup-otp/", "/api/verify-login-otp/", "/ap
 def one_digit_changed(code: str) -> str:
     """The code with its last digit changed: certainly not the code."""
     return code[:-1] + str((int(code[-1]) + 1) % 10)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """clock(minutes=10, seconds=1) moves the accounts clock that far ahead."""
-    real_now = accounts._now
-
-    def move(**delta):
-        monkeypatch.setattr(accounts, "_now", lambda: real_now() + timedelta(**delta))
-
-    return move
 
 
 @pytest.fixture
