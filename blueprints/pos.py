@@ -53,7 +53,6 @@ def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: str | None
     context.setdefault("typed", {})
     html = "".join(render_template(name, oob=oob, **context) for name, oob in parts)
     response = make_response(html, status)
-    response.vary.add("HX-Request")
     if trigger:
         response.headers["HX-Trigger"] = trigger
     return response
@@ -67,11 +66,9 @@ def _page(status: int = 200, **context):
     q = request.values.get("q", "") if request.method == "GET" else context.pop("q", "")
     context.setdefault("errors", {})
     context.setdefault("typed", {})
-    response = make_response(render_template(
+    return make_response(render_template(
         "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, page_arg()),
         **context), status)
-    response.vary.add("HX-Request")
-    return response
 
 
 def _back(message: str | None = None, category: str = "success"):
@@ -331,7 +328,6 @@ def _to_bill(bill_id: int):
         response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
     else:
         response = redirect(url, 303)
-    response.vary.add("HX-Request")
     return response
 
 

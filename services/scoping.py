@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any, Optional, TypeVar
 
 from extensions import db
+from services.bounds import MAX_ID
 from services.errors import NotFound
 
 T = TypeVar("T")
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # the ids are INTEGER columns
 
 
 def find_in_store(model: type[T], store: Any, *, id: Any = None, uid: Any = None, live: bool = False,
@@ -23,7 +23,7 @@ def find_in_store(model: type[T], store: Any, *, id: Any = None, uid: Any = None
     `store` is a Store or its id; `for_update` locks the row and reloads it.
     """
     store_id = store if isinstance(store, int) else store.id
-    if isinstance(id, int) and not INT_MIN <= id <= INT_MAX:
+    if isinstance(id, int) and not 0 < id <= MAX_ID:
         return None  # no row has it, and PostgreSQL would refuse to compare an INTEGER column with it
     if id is not None:
         where = [model.id == id]

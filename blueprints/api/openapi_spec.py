@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
+from services.bounds import MAX_ID
 from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES
 
 JSON = "application/json"
-INT32_MAX = 2_147_483_647
+INT32_MAX = MAX_ID  # every Integer id and page number
 
 
 class Document:

@@ -1,13 +1,14 @@
 """Billing v1 responses: bills, bill rows, catalogue items and customers with the contract's field lists."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
 from extensions import db
-from models import Bill, Customer, Product, Staff
+from models import Bill, Customer, HeldBill, Product, Staff
 from services.formatting import iso_z
+from services.paging import Page
 
 
 def catalog_item_v1(product: Product) -> dict[str, Any]:
@@ -110,3 +111,14 @@ def bill_summary_v1(bill: Bill) -> dict[str, Any]:
         "dues": bill.due_amount,
         "status": bill.status,
     }
+
+
+def held_summary_v1(held: HeldBill) -> dict[str, Any]:
+    return {"held_id": held.uid, "created_at": iso_z(held.created_at), "customer_summary": held.customer_summary,
+            "amount_estimate": held.amount_estimate}
+
+
+def page_v1(found: Page, serialize: Callable[[Any], dict[str, Any]], key: str = "items") -> dict[str, Any]:
+    """One page of a Billing v1 list: its rows under `key`, then page, limit and total."""
+    return {key: [serialize(row) for row in found.items], "page": found.page, "limit": found.limit,
+            "total": found.total}

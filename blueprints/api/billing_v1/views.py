@@ -11,7 +11,14 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from blueprints.api.billing_v1.parse import parse_bill_payload
-from blueprints.api.billing_v1.serialize import bill_summary_v1, bill_v1, catalog_item_v1, customer_v1
+from blueprints.api.billing_v1.serialize import (
+    bill_summary_v1,
+    bill_v1,
+    catalog_item_v1,
+    customer_v1,
+    held_summary_v1,
+    page_v1,
+)
 from blueprints.api.common import V1, ApiError, authenticate, idempotent_response, json_response, read_json
 from blueprints.paging import page_args
 from extensions import db
@@ -116,10 +123,7 @@ def list_bills(store_id: str):
     _raise_query_errors(errors)
     found = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
                                sort=sort, page=page, limit=limit)
-    return json_response({"success": True, "data": {
-        "items": [bill_summary_v1(bill) for bill in found.items], "page": page, "limit": limit,
-        "total": found.total,
-    }})
+    return json_response({"success": True, "data": page_v1(found, bill_summary_v1)})
 
 
 @bp.get("/billing/<store_id>/bills/<bill_id>")
@@ -158,14 +162,7 @@ def list_held(store_id: str):
     page, limit = page_args(50, errors)
     _raise_query_errors(errors)
     found = billing.list_held(store, page=page, limit=limit)
-    return json_response({"success": True, "data": {
-        "held": [
-            {"held_id": h.uid, "created_at": iso_z(h.created_at), "customer_summary": h.customer_summary,
-             "amount_estimate": h.amount_estimate}
-            for h in found.items
-        ],
-        "page": page, "limit": limit, "total": found.total,
-    }})
+    return json_response({"success": True, "data": page_v1(found, held_summary_v1, key="held")})
 
 
 @bp.get("/billing/<store_id>/bills/held/<held_id>")
@@ -194,10 +191,8 @@ def catalog(store_id: str):
     page, limit = page_args(20, errors)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
     _raise_query_errors(errors)
-    result = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
-    return json_response({"success": True, "data": {
-        "items": [catalog_item_v1(p) for p in result.items], "page": page, "limit": limit, "total": result.total,
-    }})
+    found = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
+    return json_response({"success": True, "data": page_v1(found, catalog_item_v1)})
 
 
 @bp.get("/billing/<store_id>/customers")
@@ -207,7 +202,5 @@ def customers(store_id: str):
     errors = FieldErrors()
     page, limit = page_args(20, errors)
     _raise_query_errors(errors)
-    result = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
-    return json_response({"success": True, "data": {
-        "items": [customer_v1(c) for c in result.items], "page": page, "limit": limit, "total": result.total,
-    }})
+    found = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
+    return json_response({"success": True, "data": page_v1(found, customer_v1)})

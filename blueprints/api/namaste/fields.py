@@ -14,9 +14,10 @@ from typing import Any, Iterable, Optional
 from email_validator import EmailNotValidError, validate_email
 
 from services.billing.fields import to_date, to_decimal
+from services.bounds import MAX_ID
 from services.errors import RuleBroken, ValidationError
 
-INT_MAX = 2_147_483_647  # the databases' INTEGER
+INT_MAX = MAX_ID  # the databases' INTEGER
 MAX_STRING_INPUT = 1000  # DRF refuses longer strings for numbers
 TEXT_MAX = 2000  # description, notes, address: generous, but bounded
 REQUIRED = "This field is required."
