@@ -1,6 +1,6 @@
 """Every table of the shop, on one set of models that all three API contracts and the web pages share.
 
-Money is Numeric(12,2), weights Numeric(12,3), rates Numeric(5,2): Decimal end to end.
+Money is Numeric(12,2), weights and quantities Numeric(12,3), rates Numeric(5,2): Decimal end to end.
 Timestamps are stored as naive UTC and come back as aware UTC datetimes (UTCDateTime).
 Integer `id`s serve NamastePMS and the jewellery API; `uid` (UUID text) serves Billing v1.
 """
@@ -32,10 +32,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
-from services.vocabulary import BILL_STATUSES, COUPON_KINDS, DISCOUNT_TYPES, FLAT, STORED_PAYMENT_MODES, UNPAID
+from services.vocabulary import (
+    BILL_STATUSES,
+    COUPON_KINDS,
+    DISCOUNT_TYPES,
+    FLAT,
+    REFUND_MODES,
+    STORED_PAYMENT_MODES,
+    UNITS,
+    UNPAID,
+)
 
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
+QTY = Numeric(12, 3)  # stock and line quantities: whole for pcs, three decimals for kg, g, l, ml, m
 RATE = Numeric(5, 2)
 
 ROLES = ("owner", "manager", "cashier")
@@ -49,7 +59,7 @@ EXPENSE_CATEGORIES = (
 )
 BILL_KINDS = ("sale", "purchase")
 INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
-STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import")
+STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import", "return")
 MAKING_TYPES = ("PG", "PP")
 GENDERS = ("Male", "Female", "Other")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
@@ -250,6 +260,7 @@ class Product(db.Model):
         CheckConstraint("cgst_rate >= 0 AND cgst_rate <= 100", name="cgst_rate"),
         CheckConstraint("sgst_rate >= 0 AND sgst_rate <= 100", name="sgst_rate"),
         CheckConstraint("making_type IS NULL OR " + _in("making_type", MAKING_TYPES), name="making_type"),
+        CheckConstraint(_in("unit", UNITS), name="unit"),
         Index("ix_product_store_archived_name", "store_id", "archived", "product_name"),
     )
 
@@ -265,10 +276,12 @@ class Product(db.Model):
     hsn_code: Mapped[Optional[str]] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(12), default="pcs", nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    # True: unit_price is the MRP the customer pays, GST included (the engine derives the taxable value from it).
+    price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
     sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
     # Stock on hand. Only type "product" tracks it; it always equals the sum of its StockMoves.
-    quantity: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(QTY, default=Decimal("0"), nullable=False)
     low_stock_threshold: Mapped[Optional[int]] = mapped_column(Integer)
     product_Img: Mapped[Optional[str]] = mapped_column("product_img", String(500))
     description: Mapped[Optional[str]] = mapped_column(Text)
@@ -326,7 +339,7 @@ class StockMove(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = store_fk()
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False, index=True)
-    delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    delta: Mapped[Decimal] = mapped_column(QTY, nullable=False)
     reason: Mapped[str] = mapped_column(String(10), nullable=False)
     bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -385,6 +398,7 @@ class Customer(db.Model):
     Customer_code: Mapped[Optional[str]] = mapped_column("customer_code", String(50))
     address: Mapped[Optional[str]] = mapped_column(Text)
     gstin: Mapped[Optional[str]] = mapped_column(String(15))
+    legal_name: Mapped[Optional[str]] = mapped_column(String(255))  # the registered name a B2B invoice prints
     state_code: Mapped[Optional[str]] = mapped_column(String(2))
     gender: Mapped[Optional[str]] = mapped_column(String(10))
     open_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
@@ -486,6 +500,13 @@ class Bill(db.Model):
     tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    igst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0", nullable=False)
+    round_off: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0", nullable=False)
+    # Credit notes against the bill: their total, and the part of it paid back to the customer.
+    credited_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
+                                                     nullable=False)
+    refunded_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
+                                                     nullable=False)
     additional_charges: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     total_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
@@ -515,7 +536,8 @@ class BillItem(db.Model):
     __tablename__ = "bill_item"
     __table_args__ = (
         UniqueConstraint("bill_id", "line_no"),
-        CheckConstraint("qty >= 1", name="qty_positive"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("returned_qty >= 0 AND returned_qty <= qty", name="returned_qty"),
         CheckConstraint(_in("type", PRODUCT_TYPES), name="type"),
         CheckConstraint(_in("discount_type", DISCOUNT_TYPES), name="discount_type"),
     )
@@ -529,17 +551,24 @@ class BillItem(db.Model):
     hsn_code: Mapped[Optional[str]] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(12), default="pcs", nullable=False)
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    qty: Mapped[int] = mapped_column(Integer, nullable=False)
+    qty: Mapped[Decimal] = mapped_column(QTY, nullable=False)
+    returned_qty: Mapped[Decimal] = mapped_column(QTY, default=Decimal("0"), server_default="0", nullable=False)
     rate: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    price_includes_tax: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     discount_type: Mapped[str] = mapped_column(String(8), default=FLAT, nullable=False)
     discount_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
     sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    igst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), server_default="0", nullable=False)
     base_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     discount_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     taxable_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    igst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0", nullable=False)
+    # This line's share of a bill discount taken before tax (store option bill_discount_before_tax).
+    bill_discount_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
+                                                          nullable=False)
     line_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     # Jewellery line fields.
     huid: Mapped[Optional[str]] = mapped_column(String(16))
@@ -578,6 +607,79 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = created_column()
 
     bill: Mapped[Bill] = relationship(back_populates="payments")
+
+
+class CreditNote(db.Model):
+    """A return against a sale: its own gapless series (CN + financial year + 5 digits), the returned lines with
+    their share of the original line's taxable value and taxes, and what was refunded or taken off the dues."""
+
+    __tablename__ = "credit_note"
+    __table_args__ = (
+        UniqueConstraint("store_id", "number"),
+        CheckConstraint(_in("refund_mode", REFUND_MODES), name="refund_mode"),
+        CheckConstraint("total_amount >= 0 AND refund_amount >= 0 AND dues_reduced >= 0", name="amounts"),
+        Index("ix_credit_note_store_created", "store_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    number: Mapped[str] = mapped_column(String(50), nullable=False)
+    series: Mapped[str] = mapped_column(String(6), nullable=False)
+    fy: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    note_date: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[Optional[str]] = mapped_column(String(255))
+    refund_mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    refund_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    dues_reduced: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    sub_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    taxable_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    igst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    round_off: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    total_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    items: Mapped[list["CreditNoteItem"]] = relationship(
+        back_populates="credit_note", cascade="all, delete-orphan", order_by="CreditNoteItem.line_no"
+    )
+    bill: Mapped[Bill] = relationship()
+    store: Mapped[Store] = relationship()
+
+
+class CreditNoteItem(db.Model):
+    __tablename__ = "credit_note_item"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_note.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    bill_item_id: Mapped[int] = mapped_column(ForeignKey("bill_item.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    line_no: Mapped[int] = mapped_column(Integer, nullable=False)  # the bill line's number
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    hsn_code: Mapped[Optional[str]] = mapped_column(String(8))
+    unit: Mapped[str] = mapped_column(String(12), default="pcs", nullable=False)
+    qty: Mapped[Decimal] = mapped_column(QTY, nullable=False)
+    rate: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    taxable_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    cgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    sgst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    igst_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    cgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    sgst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    igst_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    line_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+
+    credit_note: Mapped[CreditNote] = relationship(back_populates="items")
+    bill_item: Mapped[BillItem] = relationship()
 
 
 class HeldBill(db.Model):

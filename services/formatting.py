@@ -13,6 +13,7 @@ from num2words import num2words
 from models import DEFAULT_TIMEZONE
 from services import vocabulary
 from services.billing.pricing import money
+from services.catalog.units import qty_out
 
 PAISA = Decimal("0.01")
 
@@ -75,5 +76,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(amount_in_words, "in_words")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(qty_out, "qty")
     app.add_template_filter(vocabulary.payment_mode_label, "mode_label")
     app.add_template_global(vocabulary.PAYMENT_MODES, "payment_modes")

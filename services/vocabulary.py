@@ -36,8 +36,19 @@ COUPON_KINDS = DISCOUNT_TYPES
 
 # --------------------------------------------------------------------------- bills
 
-PAID, PARTIAL, UNPAID = "paid", "partial", "unpaid"
-BILL_STATUSES = (PAID, PARTIAL, UNPAID)
+PAID, PARTIAL, UNPAID, CANCELLED = "paid", "partial", "unpaid", "cancelled"
+# A cancelled bill keeps its number and has no dues; the others follow from what is paid against the net total.
+BILL_STATUSES = (PAID, PARTIAL, UNPAID, CANCELLED)
+
+# A credit note's refund: one of the payment modes, or nothing paid out (the return only lowers the bill's dues).
+REFUND_MODES = PAYMENT_MODES + ("none",)
+
+# --------------------------------------------------------------------------- units
+
+PCS = "pcs"
+# Units a product is sold in: pieces are whole; the measured units take quantities with three decimals.
+MEASURED_UNITS = ("kg", "g", "l", "ml", "m")
+UNITS = (PCS,) + MEASURED_UNITS
 
 # Sort keys of a bills list, with the words the bills page shows; the first is the default.
 BILL_SORTS: dict[str, str] = {

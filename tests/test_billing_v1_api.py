@@ -283,7 +283,7 @@ def test_list_filters_sorts_and_pages_bills(client, billing_shop, make_store, ma
 
 @pytest.mark.parametrize("params, field", [
     ({"limit": "101"}, "limit"), ({"limit": "0"}, "limit"), ({"page": "0"}, "page"), ({"page": "x"}, "page"),
-    ({"sort": "name"}, "sort"), ({"status": "cancelled"}, "status"), ({"from": "yesterday"}, "from"),
+    ({"sort": "name"}, "sort"), ({"status": "refunded"}, "status"), ({"from": "yesterday"}, "from"),
     ({"to": "2025-13-01"}, "to"),
 ])
 def test_list_rejects_bad_query_parameters_with_400(client, billing_shop, params, field):

@@ -73,14 +73,14 @@ LINES = [
 
 
 def test_invoice_pdf_prints_rule_46_fields_every_line_totals_and_words(shop, make_customer, make_bill):
-    customer = make_customer(shop, name="Anita Singh", gstin="27AAACR5055K1Z5", state_code="27",
+    customer = make_customer(shop, name="Anita Singh", gstin="27AAACR5055K1Z7", state_code="27",
                              address="4 Park Street, Pune")
     bill = make_bill(shop, lines=LINES, party=customer, customer_name="Anita Singh", payments=["500.00"],
                      place_of_supply="27")
     text = pdf_text(render(bill).data)
 
     for expected in ("TAX INVOICE", bill.invoice_number, "Sharma General Store", "27AAPFU0939F1ZV",
-                     "12 MG Road, Pune 411001", "Anita Singh", "27AAACR5055K1Z5", "27 - Maharashtra", "26 Sep 2025"):
+                     "12 MG Road, Pune 411001", "Anita Singh", "27AAACR5055K1Z7", "27 - Maharashtra", "26 Sep 2025"):
         assert expected in text
     for item in bill.items:
         assert item.name in text

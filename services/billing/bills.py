@@ -45,14 +45,24 @@ from extensions import db
 from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit
 from services.accounts.access import require_role
+from services.accounts.billing_options import billing_options
+from services.accounts.gstin import STATE_CODES
 from services.billing import numbering
 from services.billing.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
-from services.bounds import MAX_MONEY, money_problem, qty_problem
-from services.catalog import stock
+from services.bounds import MAX_MONEY, money_problem
+from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
 from services.paging import Page, paginate
 from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone
-from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, DEFAULT_BILL_SORT, DISCOUNT_TYPES, FLAT, PAYMENT_MODES
+from services.vocabulary import (
+    BILL_PAYMENT_MODES,
+    BILL_SORTS,
+    CANCELLED,
+    DEFAULT_BILL_SORT,
+    DISCOUNT_TYPES,
+    FLAT,
+    PAYMENT_MODES,
+)
 
 PURCHASE_SERIES = "PUR"
 ITEM_COLUMNS = frozenset({
@@ -61,15 +71,17 @@ ITEM_COLUMNS = frozenset({
 })
 BILL_COLUMNS = frozenset({
     "invoice_date", "due_date", "notes", "phone", "address", "VAt_number", "payment_method_id",
-    "invoice_status", "place_of_supply", "interest_terms", "customer_name", "series",
+    "invoice_status", "interest_terms", "customer_name", "series",
 })
 LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
+ENGINE_LINE_FIELDS = LINE_AMOUNT_FIELDS + ("igst_amount", "cgst_rate", "sgst_rate", "igst_rate",
+                                           "bill_discount_amount")
 
 
 @dataclass
 class DraftLine:
     product: Product
-    qty: int
+    qty: Union[int, Decimal]  # whole for pcs; up to 3 decimals for kg, g, l, ml, m (services.catalog.units)
     line_no: Optional[int] = None
     discount_type: str = FLAT
     discount_value: Decimal = ZERO
@@ -82,6 +94,7 @@ class DraftLine:
     field: Optional[str] = None
     columns: dict[str, Any] = dc_field(default_factory=dict)
     client_amounts: Optional[dict[str, Decimal]] = None
+    price_includes_tax: Optional[bool] = None  # None: the product's own setting
 
 
 @dataclass
@@ -99,6 +112,8 @@ class NewCustomer:
     gender: Optional[str] = None
     address: Optional[str] = None
     email: Optional[str] = None
+    gstin: Optional[str] = None  # a B2B buyer's GSTIN (checked when the customer is created)
+    legal_name: Optional[str] = None
 
 
 @dataclass
@@ -130,6 +145,8 @@ class BillDraft:
     invoice_number: Optional[str] = None
     client_totals: Optional[ClientTotals] = None
     columns: dict[str, Any] = dc_field(default_factory=dict)
+    # The state chosen on the bill (two-digit GST state code); the buyer's GSTIN, when it has one, wins over it.
+    place_of_supply: Optional[str] = None
 
 
 # --------------------------------------------------------------------------- validation and pricing
@@ -148,6 +165,8 @@ def _effective(line: DraftLine) -> LineInput:
         discount_value=line.discount_value,
         cgst_rate=line.cgst_rate if line.cgst_rate is not None else product.cgst_rate,
         sgst_rate=line.sgst_rate if line.sgst_rate is not None else product.sgst_rate,
+        price_includes_tax=bool(line.price_includes_tax if line.price_includes_tax is not None
+                                else product.price_includes_tax),
     )
 
 
@@ -168,8 +187,8 @@ def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
             if line.line_no in seen_line_nos:
                 errors.add(f"{where}.line_no", f"Duplicate line_no {line.line_no}")
             seen_line_nos.add(line.line_no)
-        if not isinstance(line.qty, int) or isinstance(line.qty, bool) or line.qty < 1:
-            errors.add(f"{where}.qty", "Quantity must be a whole number of at least 1")
+        if problem := units.qty_problem(line.qty, product.unit):
+            errors.add(f"{where}.qty", problem)
         if line.discount_type not in DISCOUNT_TYPES:
             errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
         elif line.discount_value < 0:
@@ -226,7 +245,7 @@ def _check_bounds(draft: BillDraft, errors: FieldErrors) -> None:
     """Every number fits its column (services.bounds) before pricing or writing: no overflow, no 1.18e+16."""
     for index, line in enumerate(draft.lines):
         where = _line_field(line, index)
-        checks = [("qty", qty_problem(line.qty)), ("rate", money_problem(line.unit_price))]
+        checks = [("rate", money_problem(line.unit_price))]
         if line.discount_type == "flat":
             checks.append(("discount_value", money_problem(line.discount_value)))
         for name, problem in checks:
@@ -274,13 +293,43 @@ def load_coupons(store: Store, codes: list[str], now: datetime, errors: FieldErr
     return coupons
 
 
+def _buyer_gstin(store: Store, customer: Union[Party, NewCustomer, None]) -> Optional[str]:
+    if isinstance(customer, Party):
+        return customer.customer.gstin if customer.customer is not None else None
+    if isinstance(customer, NewCustomer):
+        if customer.gstin:
+            return customer.gstin
+        existing = find_customer_by_phone(store, customer.phone_no)
+        return existing.customer.gstin if existing is not None and existing.customer is not None else None
+    return None
+
+
+def supply_state(store: Store, draft: BillDraft) -> Optional[str]:
+    """The bill's place of supply (GST state code): the buyer's GSTIN state when the buyer has a GSTIN, else the
+    state chosen on the bill, else the store's own state (None when the store has not set one)."""
+    gstin = _buyer_gstin(store, draft.customer)
+    if gstin:
+        return gstin[:2]
+    return draft.place_of_supply or store.state_code
+
+
+def is_inter_state(store: Store, place_of_supply: Optional[str]) -> bool:
+    """IGST applies when the place of supply is another state than the store's (CGST/SGST otherwise)."""
+    return bool(place_of_supply and store.state_code and place_of_supply != store.state_code)
+
+
 def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = ()) -> PricedBill:
-    """The engine's amounts for a draft (also the held-bill estimate and the POS page's running total)."""
+    """The engine's amounts for a draft (also the held-bill estimate and the POS page's running total), with the
+    store's billing options (round-off, discount before tax) and the bill's place of supply."""
+    options = billing_options(store)
     return price_bill(
         [_effective(line) for line in draft.lines],
         discount=draft.discount,
         payments=[p.amount for p in draft.payments],
         coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
+        inter_state=is_inter_state(store, supply_state(store, draft)),
+        round_off=options.round_off,
+        discount_before_tax=options.bill_discount_before_tax,
     )
 
 
@@ -294,6 +343,8 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[Price
         errors.add("discount", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
         errors.add("kind", "Must be sale or purchase")
+    if draft.place_of_supply is not None and draft.place_of_supply not in STATE_CODES:
+        errors.add("place_of_supply", "Must be a two-digit GST state code, e.g. 27")
     coupons = load_coupons(store, draft.coupon_codes, now, errors)
     errors.raise_if()
     priced = price_draft(store, draft, coupons)
@@ -320,7 +371,8 @@ def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -
     existing = find_customer_by_phone(store, customer.phone_no)
     if existing is not None:
         return existing
-    pairs = (("gender", customer.gender), ("address", customer.address), ("email", customer.email))
+    pairs = (("gender", customer.gender), ("address", customer.address), ("email", customer.email),
+             ("gstin", customer.gstin), ("legal_name", customer.legal_name))
     fields = {k: v for k, v in pairs if v}
     try:
         return create_customer(store, None, CustomerInput.of(name=customer.name, phone_no=customer.phone_no, **fields))
@@ -356,7 +408,7 @@ def _use_coupons(coupons: list[Coupon]) -> None:
 def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
     effective = _effective(line)
     product = line.product
-    values = {name: getattr(amounts, name) for name in LINE_AMOUNT_FIELDS}
+    values = {name: getattr(amounts, name) for name in ENGINE_LINE_FIELDS}
     if line.client_amounts:
         values.update({k: v for k, v in line.client_amounts.items() if k in LINE_AMOUNT_FIELDS})
     item = BillItem(
@@ -371,8 +423,7 @@ def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
         rate=money(effective.unit_price),
         discount_type=line.discount_type,
         discount_value=effective.discount_value,
-        cgst_rate=effective.cgst_rate,
-        sgst_rate=effective.sgst_rate,
+        price_includes_tax=effective.price_includes_tax,
         **values,
     )
     for name, value in line.columns.items():
@@ -422,6 +473,9 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         tax=client.tax if client else totals.tax_amount,
         cgst_amount=client.cgst_amount if client else totals.cgst_amount,
         sgst_amount=client.sgst_amount if client else totals.sgst_amount,
+        igst_amount=ZERO if client else totals.igst_amount,
+        round_off=ZERO if client else totals.round_off,
+        place_of_supply=supply_state(store, draft),
         total_amount=client.total_amount if client else totals.grand_total,
         paid_amount=client.paid_amount if client else totals.paid,
         due_amount=client.due_amount if client else totals.dues,
@@ -518,15 +572,31 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
         raise ValidationError.field("bill", "Bill not found in this store")
     if bill.cancelled_at is not None:
         raise ValidationError.field("bill", "This bill is already cancelled")
-    before = audit.snapshot(bill, ("status", "cancelled_at"))
+    before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
     stock.reverse_bill(bill, user.id)
     bill.cancelled_at = datetime.now(timezone.utc)
     bill.cancelled_by_id = user.id
     bill.cancel_reason = reason
+    settle(bill)
     audit.record("cancel", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
-                 after=audit.snapshot(bill, ("status", "cancelled_at")), meta={"reason": reason})
+                 after=audit.snapshot(bill, ("status", "cancelled_at", "due_amount")), meta={"reason": reason})
     db.session.flush()
     return bill
+
+
+def settle(bill: Bill) -> None:
+    """A bill's dues and status from what it is worth and what was paid, net of credit notes and refunds:
+        dues   = (total - credited) - (paid - refunded);  a cancelled bill has no dues and status `cancelled`
+        status = paid (no dues) | partial (something paid) | unpaid
+    The one place dues and status change after a bill is saved (payments, returns, cancellation)."""
+    if bill.cancelled_at is not None:
+        bill.due_amount = ZERO
+        bill.status = CANCELLED
+        return
+    worth = bill.total_amount - bill.credited_amount
+    paid = bill.paid_amount - bill.refunded_amount
+    bill.due_amount = max(worth - paid, ZERO)
+    bill.status = bill_status(worth, paid)
 
 
 def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
@@ -550,8 +620,7 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
                   timestamp=payment.timestamp or datetime.now(timezone.utc), user_id=user.id if user else None)
     db.session.add(row)
     bill.paid_amount = bill.paid_amount + row.amount
-    bill.due_amount = bill.total_amount - bill.paid_amount
-    bill.status = bill_status(bill.total_amount, bill.paid_amount)
+    settle(bill)
     audit.record("payment", "bill", bill.uid, store_id=store.id, user_id=row.user_id, before=before,
                  after=audit.snapshot(bill, ("paid_amount", "due_amount", "status")))
     db.session.flush()

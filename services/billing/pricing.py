@@ -1,30 +1,45 @@
 """The pricing engine: one pure function from lines, bill discount, coupons and payments to every amount.
 
-Billing v1, NamastePMS billing, the POS bill builder and held-bill estimates all call `price_bill`;
-nothing else in the code base computes a bill amount.
+Billing v1, NamastePMS billing, the till, held-bill estimates and credit notes all call it; nothing else in the code
+base computes a bill amount. docs/api.md ("How amounts are computed") states the same rules for API consumers.
 
-Per line (DESIGN.md "Pricing engine"), each amount rounded half-up to 0.01 at the line:
-    base     = unit_price x qty
-    discount = base x value / 100 (percent) or value (flat, at most base)
-    taxable  = base - discount
-    cgst     = taxable x cgst% / 100, sgst likewise
-    total    = taxable + cgst + sgst
-Bill:
-    sub_total   = sum of line totals;  tax_amount = sum of line taxes
-    discount    = bill discount + coupon amounts (percent coupons on sub_total), at most sub_total
-    grand_total = sub_total - discount (so never below 0)
-    paid        = sum of payments;  dues = grand_total - paid (callers refuse paid > grand_total)
-    status      = paid (dues 0) | partial (something paid) | unpaid
+Per line, each amount rounded half-up to 0.01 at the line:
+    base      = unit_price x qty                       (qty may have 3 decimals for kg, g, l, ml, m)
+    discount  = base x value / 100 (percent) or value (flat), at most base
+    gross     = base - discount
+    rate      = cgst% + sgst%; on an inter-state bill the whole rate is IGST and CGST/SGST are 0
+  price before tax (the default):
+    taxable = gross;  cgst = taxable x cgst% / 100, sgst likewise (igst = taxable x rate / 100)
+  price includes tax (MRP):
+    exact   = gross x 100 / (100 + rate)               (not rounded)
+    cgst    = exact x cgst% / 100 rounded, sgst likewise (igst = exact x rate / 100 rounded)
+    taxable = gross - cgst - sgst - igst               so taxable + taxes = gross to the paisa, and CGST = SGST
+                                                        whenever their rates are equal
+    total   = taxable + taxes
+Bill (default, the Billing v1 contract's arithmetic: the bill discount comes off the total after tax):
+    sub_total   = sum of line totals;  tax_amount = cgst + sgst + igst
+    discount    = bill discount + coupons (a percent coupon on sub_total), at most sub_total
+    grand_total = sub_total - discount (+ round_off)
+Bill, discount before tax (store option bill_discount_before_tax, CGST Act s.15(3)):
+    value       = sum of the lines' taxable values
+    discount    = bill discount + coupons (a percent coupon on value), at most value
+    each line's share = discount x its taxable / value, rounded, the last line taking the remainder (so the shares add
+    up exactly); the line's taxable falls by its share and its taxes are recomputed on what is left (before tax).
+    grand_total = sum of line totals (+ round_off);  sub_total = that sum + discount (so that
+    grand_total = sub_total - discount (+ round_off) holds in both modes)
+Round-off (store option round_off): grand_total rounded half-up to the rupee; round_off = rounded - unrounded.
+    paid = sum of payments;  dues = grand_total - paid;  status = paid (dues 0) | partial | unpaid
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, Union
 
 from services.vocabulary import FLAT, PAID, PARTIAL, PERCENT, UNPAID
 
 PAISA = Decimal("0.01")
+RUPEE = Decimal("1")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
@@ -39,11 +54,12 @@ def money(value) -> Decimal:
 @dataclass(frozen=True)
 class LineInput:
     unit_price: Decimal
-    qty: int
+    qty: Union[int, Decimal]
     discount_type: str = FLAT  # percent | flat
     discount_value: Decimal = ZERO
     cgst_rate: Decimal = ZERO
     sgst_rate: Decimal = ZERO
+    price_includes_tax: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,11 @@ class LineAmounts:
     cgst_amount: Decimal
     sgst_amount: Decimal
     line_total: Decimal
+    igst_amount: Decimal = ZERO
+    cgst_rate: Decimal = ZERO  # the rates charged: 0 on an inter-state bill, where igst_rate carries them
+    sgst_rate: Decimal = ZERO
+    igst_rate: Decimal = ZERO
+    bill_discount_amount: Decimal = ZERO  # this line's share of the bill discount (discount before tax)
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,9 @@ class Totals:
     dues: Decimal
     status: str
     coupon_discount: Decimal  # the part of `discount` that came from coupons
+    igst_amount: Decimal = ZERO
+    round_off: Decimal = ZERO
+    taxable_amount: Decimal = ZERO  # sum of the lines' taxable values
 
 
 @dataclass(frozen=True)
@@ -83,9 +107,31 @@ class PricedBill:
     totals: Totals
 
 
-def price_line(line: LineInput) -> LineAmounts:
+def _rates(line: LineInput, inter_state: bool) -> tuple[Decimal, Decimal, Decimal]:
+    cgst, sgst = Decimal(line.cgst_rate), Decimal(line.sgst_rate)
+    return (ZERO, ZERO, cgst + sgst) if inter_state else (cgst, sgst, ZERO)
+
+
+def _taxes(taxable: Decimal, rates: tuple[Decimal, Decimal, Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+    return tuple(money(taxable * rate / HUNDRED) for rate in rates)  # type: ignore[return-value]
+
+
+def _amounts(base, discount, gross, rates, includes_tax: bool, share=ZERO) -> LineAmounts:
+    cgst_rate, sgst_rate, igst_rate = rates
+    if includes_tax:
+        exact = gross * HUNDRED / (HUNDRED + cgst_rate + sgst_rate + igst_rate)
+        cgst, sgst, igst = _taxes(exact, rates)
+        taxable = gross - cgst - sgst - igst
+    else:
+        taxable = gross
+        cgst, sgst, igst = _taxes(taxable, rates)
+    return LineAmounts(base, discount, taxable, cgst, sgst, taxable + cgst + sgst + igst, igst,
+                       cgst_rate, sgst_rate, igst_rate, share)
+
+
+def price_line(line: LineInput, inter_state: bool = False) -> LineAmounts:
     """One line's amounts, each rounded half-up at the line."""
-    base = money(Decimal(line.unit_price) * int(line.qty))
+    base = money(Decimal(line.unit_price) * Decimal(line.qty))
     value = Decimal(line.discount_value)
     if line.discount_type == PERCENT:
         discount = money(base * value / HUNDRED)
@@ -94,10 +140,7 @@ def price_line(line: LineInput) -> LineAmounts:
     else:
         raise ValueError(f"unknown discount type {line.discount_type!r}")
     discount = min(discount, base)
-    taxable = base - discount
-    cgst = money(taxable * Decimal(line.cgst_rate) / HUNDRED)
-    sgst = money(taxable * Decimal(line.sgst_rate) / HUNDRED)
-    return LineAmounts(base, discount, taxable, cgst, sgst, taxable + cgst + sgst)
+    return _amounts(base, discount, base - discount, _rates(line, inter_state), line.price_includes_tax)
 
 
 def bill_status(grand_total: Decimal, paid: Decimal) -> str:
@@ -106,38 +149,86 @@ def bill_status(grand_total: Decimal, paid: Decimal) -> str:
     return PARTIAL if paid > 0 else UNPAID
 
 
+def _coupon_amount(coupons: Iterable[CouponInput], on: Decimal) -> Decimal:
+    total = ZERO
+    for coupon in coupons:
+        if coupon.kind == PERCENT:
+            total += money(on * Decimal(coupon.value) / HUNDRED)
+        else:
+            total += money(coupon.value)
+    return total
+
+
+def shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """`amount` split in proportion to `weights`, each rounded to the paisa, the last non-zero weight taking the
+    remainder so the shares add up to `amount` exactly (used for bill discounts and credit notes)."""
+    total = sum(weights, ZERO)
+    if total <= 0:
+        return [ZERO for _ in weights]
+    last = max(i for i, w in enumerate(weights) if w > 0)
+    result = [money(amount * w / total) if i != last else ZERO for i, w in enumerate(weights)]
+    result[last] = amount - sum(result, ZERO)
+    return result
+
+
+def _spread_before_tax(amounts: tuple[LineAmounts, ...], discount: Decimal) -> tuple[LineAmounts, ...]:
+    """Each line's share of a bill discount taken off its taxable value, its taxes recomputed before tax."""
+    spread = []
+    for a, share in zip(amounts, shares(discount, [a.taxable_amount for a in amounts])):
+        if not share:
+            spread.append(a)
+            continue
+        taxable = a.taxable_amount - share
+        rates = (a.cgst_rate, a.sgst_rate, a.igst_rate)
+        cgst, sgst, igst = _taxes(taxable, rates)
+        spread.append(LineAmounts(a.base_amount, a.discount_amount, taxable, cgst, sgst, taxable + cgst + sgst + igst,
+                                  igst, *rates, share))
+    return tuple(spread)
+
+
 def price_bill(
     lines: Sequence[LineInput],
     discount=ZERO,
     payments: Iterable = (),
     coupons: Iterable[CouponInput] = (),
+    *,
+    inter_state: bool = False,
+    round_off: bool = False,
+    discount_before_tax: bool = False,
 ) -> PricedBill:
     """Every amount of a bill. `payments` are amounts; paid may exceed grand_total only if the caller allows it."""
-    amounts = tuple(price_line(line) for line in lines)
-    sub_total = sum((a.line_total for a in amounts), ZERO)
+    coupons = tuple(coupons)
+    amounts = tuple(price_line(line, inter_state) for line in lines)
+    if discount_before_tax:
+        value = sum((a.taxable_amount for a in amounts), ZERO)
+        coupon_discount = _coupon_amount(coupons, value)
+        applied = min(money(discount) + coupon_discount, value)
+        amounts = _spread_before_tax(amounts, applied)
+        unrounded = sum((a.line_total for a in amounts), ZERO)
+        sub_total = unrounded + applied
+    else:
+        sub_total = sum((a.line_total for a in amounts), ZERO)
+        coupon_discount = _coupon_amount(coupons, sub_total)
+        applied = min(money(discount) + coupon_discount, sub_total)
+        unrounded = sub_total - applied
+    grand_total = unrounded.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA) if round_off else unrounded
     cgst = sum((a.cgst_amount for a in amounts), ZERO)
     sgst = sum((a.sgst_amount for a in amounts), ZERO)
-    coupon_discount = ZERO
-    for coupon in coupons:
-        if coupon.kind == PERCENT:
-            coupon_discount += money(sub_total * Decimal(coupon.value) / HUNDRED)
-        else:
-            coupon_discount += money(coupon.value)
-    requested = money(discount) + coupon_discount
-    applied = min(requested, sub_total)
-    grand_total = sub_total - applied
+    igst = sum((a.igst_amount for a in amounts), ZERO)
     paid = sum((money(p) for p in payments), ZERO)
-    dues = grand_total - paid
     totals = Totals(
         sub_total=sub_total,
         discount=applied,
-        tax_amount=cgst + sgst,
+        tax_amount=cgst + sgst + igst,
         cgst_amount=cgst,
         sgst_amount=sgst,
         grand_total=grand_total,
         paid=paid,
-        dues=dues,
+        dues=grand_total - paid,
         status=bill_status(grand_total, paid),
         coupon_discount=min(coupon_discount, applied),
+        igst_amount=igst,
+        round_off=grand_total - unrounded,
+        taxable_amount=sum((a.taxable_amount for a in amounts), ZERO),
     )
     return PricedBill(amounts, totals)

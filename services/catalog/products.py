@@ -16,7 +16,8 @@ from extensions import db
 from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
 from services import audit
 from services.accounts.access import require_role
-from services.catalog import stock
+from services.accounts.billing_options import billing_options
+from services.catalog import stock, units
 from services.catalog.categories import category_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken
 from services.inputs import Given
@@ -34,7 +35,7 @@ DETAIL_COLUMNS = frozenset({
     "metal_value", "cutting_enabled", "charges_json", "tax_json", "custom_fields", "bill_display_settings",
     "attributes",
 })
-PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type")
+PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type", "unit", "price_includes_tax")
 _HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
 
 
@@ -55,7 +56,7 @@ class ProductInput(Given):
     category_id: Optional[int] = None
     unit_price: Optional[Decimal] = None
     type: str = "product"
-    quantity: Optional[int] = None
+    quantity: Optional[Decimal] = None  # whole for pcs, up to 3 decimals for measured units
     product_Img: Optional[str] = None
     description: Optional[str] = None
     sku: Optional[str] = None
@@ -65,6 +66,7 @@ class ProductInput(Given):
     sgst_rate: Optional[Decimal] = None
     low_stock_threshold: Optional[int] = None
     unit: Optional[str] = None
+    price_includes_tax: Optional[bool] = None  # None on create: the store's prices_include_tax option
     details: dict[str, Any] = field(default_factory=dict)  # jewellery columns (DETAIL_COLUMNS), as given
     fields_set: frozenset[str] = frozenset()
 
@@ -100,6 +102,16 @@ def product_problems(store: Store, data: ProductInput, product: Optional[Product
         errors.add("quantity", "Only products track stock; services and memberships have none.")
     if data.given("quantity") and data.quantity is not None and data.quantity < 0:
         errors.add("quantity", "Stock cannot be negative.")
+    unit = data.unit if data.given("unit") and data.unit is not None else (product.unit if product else units.PCS)
+    if data.given("unit") and data.unit is not None and data.unit not in units.UNITS:
+        errors.add("unit", "Must be one of: " + ", ".join(units.UNITS))
+    elif not units.is_measured(unit):
+        stock_now = data.quantity if data.given("quantity") and data.quantity is not None else (
+            product.quantity if product is not None else 0)
+        if Decimal(stock_now) != Decimal(stock_now).to_integral_value():
+            errors.add("quantity", f"Stock in {unit} must be a whole number.")
+    elif data.given("quantity") and data.quantity is not None and Decimal(data.quantity).as_tuple().exponent < -3:
+        errors.add("quantity", "At most 3 decimal places.")
     return errors
 
 
@@ -119,7 +131,7 @@ def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int
     errors.raise_if()
 
 
-def _move_stock(product: Product, user: User, delta: int, note: str) -> None:
+def _move_stock(product: Product, user: User, delta: Decimal, note: str) -> None:
     """Change stock by `delta` through services.catalog.stock; a count that ran short is a rule broken on quantity."""
     try:
         stock.adjust(product, delta, user_id=user.id, note=note)
@@ -153,6 +165,8 @@ def create_product(store: Store, user: User, data: ProductInput) -> Product:
     require_role(user, store, "manager")
     product_problems(store, data).raise_if()
     values = data.changes()
+    if values.get("price_includes_tax") is None:
+        values["price_includes_tax"] = billing_options(store).prices_include_tax
     _check_unique(store, values)
     product = Product(store_id=store.id, user_id=user.id, quantity=0)
     _assign(product, values)

@@ -7,13 +7,17 @@ writes the reverse moves. Services and memberships carry no stock.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional
+from decimal import Decimal
+from typing import Iterable, Mapping, Optional, Union
 
 from sqlalchemy import select, update
 
 from extensions import db
 from models import Bill, Product, StockMove
+from services.catalog.units import qty_out
 from services.errors import ValidationError
+
+Qty = Union[int, Decimal]
 
 PRODUCT = Product.__table__
 
@@ -21,13 +25,15 @@ PRODUCT = Product.__table__
 class InsufficientStock(ValidationError):
     """Not enough units of a product; `product` is the one that ran short."""
 
-    def __init__(self, product: Product, requested: int, available: int, field: str):
-        message = f"Insufficient stock for {product.product_name}: {available} available, {requested} requested"
+    def __init__(self, product: Product, requested: Qty, available: Qty, field: str):
+        unit = "" if product.unit == "pcs" else f" {product.unit}"
+        message = (f"Insufficient stock for {product.product_name}: {qty_out(available)}{unit} available, "
+                   f"{qty_out(requested)}{unit} requested")
         super().__init__(message, {field: [message]})
         self.product = product
 
 
-def _move(product: Product, delta: int, reason: str, bill: Optional[Bill], user_id: Optional[int],
+def _move(product: Product, delta: Qty, reason: str, bill: Optional[Bill], user_id: Optional[int],
           note=None) -> StockMove:
     move = StockMove(
         store_id=product.store_id, product_id=product.id, delta=delta, reason=reason,
@@ -37,7 +43,7 @@ def _move(product: Product, delta: int, reason: str, bill: Optional[Bill], user_
     return move
 
 
-def _apply(product: Product, delta: int) -> bool:
+def _apply(product: Product, delta: Qty) -> bool:
     """Add `delta` to the quantity unless that would take it below zero; True when applied."""
     statement = update(PRODUCT).where(PRODUCT.c.id == product.id)
     if delta < 0:
@@ -50,7 +56,7 @@ def _apply(product: Product, delta: int) -> bool:
 
 def adjust(
     product: Product,
-    delta: int,
+    delta: Qty,
     *,
     reason: str = "adjust",
     user_id: Optional[int] = None,
@@ -71,7 +77,7 @@ def adjust(
 
 
 def take_for_sale(
-    wanted: Mapping[Product, int],
+    wanted: Mapping[Product, Qty],
     *,
     bill: Optional[Bill] = None,
     user_id: Optional[int] = None,
@@ -84,7 +90,7 @@ def take_for_sale(
     """
     taken = []
     for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
-        qty = int(wanted[product])
+        qty = Decimal(wanted[product])
         if qty <= 0:
             continue
         if not _apply(product, -qty):
@@ -97,7 +103,7 @@ def take_for_sale(
 
 
 def add(
-    wanted: Mapping[Product, int],
+    wanted: Mapping[Product, Qty],
     *,
     reason: str = "purchase",
     bill: Optional[Bill] = None,
@@ -106,7 +112,7 @@ def add(
 ) -> None:
     """Increase stock (purchases, returns, cancellations), in id order."""
     for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
-        qty = int(wanted[product])
+        qty = Decimal(wanted[product])
         if qty <= 0:
             continue
         _apply(product, qty)
@@ -114,13 +120,14 @@ def add(
 
 
 def reverse_bill(bill: Bill, user_id: Optional[int] = None) -> None:
-    """Write the moves that undo a bill's stock effect (reason cancel): a sale gives back, a purchase takes."""
+    """Write the moves that undo a bill's stock effect (reason cancel): a sale gives back what was not returned
+    already, a purchase takes."""
     moves = db.session.execute(
-        select(StockMove).where(StockMove.bill_id == bill.id, StockMove.reason.in_(("sale", "purchase")))
+        select(StockMove).where(StockMove.bill_id == bill.id, StockMove.reason.in_(("sale", "purchase", "return")))
     ).scalars().all()
-    net: dict[int, int] = {}
+    net: dict[int, Decimal] = {}
     for move in moves:
-        net[move.product_id] = net.get(move.product_id, 0) + move.delta
+        net[move.product_id] = net.get(move.product_id, Decimal(0)) + move.delta
     products = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(net))).scalars()}
     for product_id in sorted(net):
         delta = -net[product_id]
@@ -133,9 +140,9 @@ def reverse_bill(bill: Bill, user_id: Optional[int] = None) -> None:
         _move(product, delta, "cancel", bill, user_id)
 
 
-def quantities(lines: Iterable[tuple[Product, int]]) -> dict[Product, int]:
+def quantities(lines: Iterable[tuple[Product, Qty]]) -> dict[Product, Decimal]:
     """Total quantity per product over a bill's lines (one product may appear on several lines)."""
-    total: dict[Product, int] = {}
+    total: dict[Product, Decimal] = {}
     for product, qty in lines:
-        total[product] = total.get(product, 0) + int(qty)
+        total[product] = total.get(product, Decimal(0)) + Decimal(qty)
     return total

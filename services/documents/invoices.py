@@ -27,6 +27,7 @@ from extensions import db
 from models import Bill, Store
 from services.accounts.gstin import STATE_NAMES
 from services.billing.pricing import money
+from services.catalog.units import qty_out
 from services.documents import uploads
 from services.errors import DomainError, NotFound, ValidationError
 from services.formatting import amount_in_words, inr, local_time
@@ -261,7 +262,8 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     columns, jewellery = _jewellery_cells(bill)
     lines = [
         DocumentLine(
-            line_no=item.line_no, name=item.name, hsn_code=item.hsn_code or "", qty=item.qty, unit=item.unit or "",
+            line_no=item.line_no, name=item.name, hsn_code=item.hsn_code or "", qty=qty_out(item.qty),
+            unit=item.unit or "",
             rate=money(item.rate), discount=money(item.discount_amount or 0),
             taxable=money(item.taxable_amount or 0), cgst_rate=Decimal(item.cgst_rate or 0),
             cgst_amount=money(item.cgst_amount or 0), sgst_rate=Decimal(item.sgst_rate or 0),

@@ -17,6 +17,8 @@ from extensions import db
 from models import GENDERS, Customer, Party, Store, Supplier, User, utcnow
 from services import audit
 from services.accounts.access import require_role
+from services.accounts.gstin import STATE_CODES, gstin_error
+from services.accounts.gstin import normalise as normalise_gstin
 from services.catalog.categories import payment_method_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken, ValidationError
 from services.inputs import Given
@@ -32,8 +34,9 @@ EMAIL_TAKEN = "A customer with this email already exists."
 PHONE_TAKEN = "A customer with this phone number already exists."
 CODE_TAKEN = "A customer with this code already exists."
 BAD_PHONE = "Enter a valid phone number."
-CUSTOMER_FIELDS = ("name", "email", "phone_no", "Customer_code", "address", "gstin", "gender", "open_balance",
-                   "credit_limmit", "payment_method_id", "loyalty_points", "referred_by", "notes")
+CUSTOMER_FIELDS = ("name", "email", "phone_no", "Customer_code", "address", "gstin", "legal_name", "state_code",
+                   "gender", "open_balance", "credit_limmit", "payment_method_id", "loyalty_points", "referred_by",
+                   "notes")
 SUPPLIER_FIELDS = ("name", "code", "phone_no", "email", "gstin", "address")
 
 
@@ -72,6 +75,7 @@ class CustomerInput(Given):
     Customer_code: Optional[str] = None
     address: Optional[str] = None
     gstin: Optional[str] = None
+    legal_name: Optional[str] = None
     state_code: Optional[str] = None
     gender: Optional[str] = None
     open_balance: Optional[Decimal] = None
@@ -177,6 +181,22 @@ def _identity(values: dict[str, Any], errors: FieldErrors) -> None:
         values["email"] = normal_email(values["email"])
 
 
+def _registration(values: dict[str, Any], errors: FieldErrors) -> None:
+    """A GSTIN checked as for stores (format, state, checksum) and upper-cased; it names the customer's state."""
+    if "gstin" in values:
+        gstin = normalise_gstin(values["gstin"] or "")
+        if gstin and (message := gstin_error(gstin)):
+            errors.add("gstin", message)
+        values["gstin"] = gstin or None
+        if gstin:
+            values["state_code"] = gstin[:2]
+    code = values.get("state_code")
+    if code is not None and code not in STATE_CODES:
+        errors.add("state_code", "Must be a two-digit GST state code, e.g. 27")
+    if values.get("legal_name") is not None:
+        values["legal_name"] = values["legal_name"].strip() or None
+
+
 def customer_values(data: CustomerInput, creating: bool) -> dict[str, Any]:
     """The given fields of a customer as stored (identity normalised), or ValidationError naming each rule broken."""
     values = data.changes()
@@ -184,6 +204,7 @@ def customer_values(data: CustomerInput, creating: bool) -> dict[str, Any]:
     if (creating or "name" in values) and not (values.get("name") or "").strip():
         errors.add("name", "A customer needs a name.")
     _identity(values, errors)
+    _registration(values, errors)
     if values.get("gender") is not None and values["gender"] not in GENDERS:
         errors.add("gender", "Must be one of: " + ", ".join(GENDERS))
     method = values.get("payment_method_id")

@@ -34,8 +34,9 @@ from services import bounds, vocabulary
 from services.accounts.access import has_role, require_role
 from services.billing import bills as billing
 from services.billing import numbering
-from services.billing.fields import new_customer, parse_decimal, parse_int
+from services.billing.fields import new_customer, parse_decimal
 from services.billing.pricing import ZERO, Totals, money
+from services.catalog.units import qty_out
 from services.documents.invoices import qr_png_data_uri, upi_uri
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.parties.parties import find_customer_by_phone
@@ -101,9 +102,15 @@ def reset(state: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- parsing helpers
 
 
-def _whole(raw: Any, key: str, errors: FieldErrors) -> int | None:
-    number = parse_decimal(raw if raw not in ("", None) else None, key, errors, places=6)
-    return parse_int(number, key, errors) if number is not None else None
+def _qty(raw: Any, key: str, errors: FieldErrors) -> Decimal | None:
+    """A typed quantity (up to 3 decimals; whether the unit allows a fraction is save_bill's rule)."""
+    raw = raw.strip() if isinstance(raw, str) else raw
+    return parse_decimal(raw if raw not in ("", None) else None, key, errors, places=3)
+
+
+def line_qty(line: dict[str, Any]) -> Decimal:
+    """A till line's quantity (kept as a string, or an int in a session saved before decimal quantities)."""
+    return Decimal(str(line["qty"]))
 
 
 def _amount(raw: Any, key: str, errors: FieldErrors, *, default: str = "0") -> Decimal | None:
@@ -133,14 +140,14 @@ def product_in_store(store: Store, product_id: Any) -> Product:
     return product
 
 
-def add_product(store: Store, state: dict[str, Any], product: Product, qty: int = 1) -> int:
+def add_product(store: Store, state: dict[str, Any], product: Product, qty: Decimal | int = 1) -> int:
     """Add an item; the same item again adds to its line's quantity. Returns the line's index."""
     for index, line in enumerate(state["lines"]):
         if line["product_id"] == product.id:
-            line["qty"] += qty
+            line["qty"] = _plain(line_qty(line) + Decimal(qty))
             return index
     state["lines"].append({
-        "product_id": product.id, "qty": qty, "discount_type": PERCENT, "discount_value": "0",
+        "product_id": product.id, "qty": _plain(Decimal(qty)), "discount_type": PERCENT, "discount_value": "0",
         "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
     })
     return len(state["lines"]) - 1
@@ -158,7 +165,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     where = f"items[{index}]"
     errors = FieldErrors()
     current = state["lines"][index]
-    qty = _whole(form.get("qty", current["qty"]), f"{where}.qty", errors)
+    qty = _qty(form.get("qty", str(current["qty"])), f"{where}.qty", errors)
     discount_type = form.get("discount_type", current["discount_type"])
     if discount_type not in vocabulary.DISCOUNT_TYPES:
         errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
@@ -176,7 +183,7 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
                                   cgst_rate=cgst, sgst_rate=sgst, staff=staff, field=where)
     billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(UTC))
-    return {"product_id": current["product_id"], "qty": qty, "discount_type": discount_type,
+    return {"product_id": current["product_id"], "qty": _plain(qty), "discount_type": discount_type,
             "discount_value": _plain(value), "cgst": _plain(cgst), "sgst": _plain(sgst),
             "staff_id": staff.id if staff else None}
 
@@ -290,6 +297,15 @@ class LineView:
     product: Product | None
     amounts: Any  # services.billing.pricing.LineAmounts, or None when the item left the catalogue
 
+    @property
+    def qty(self):
+        """The quantity as the page shows it (3 for pieces, 0.75 for kg)."""
+        return qty_out(line_qty(self.line))
+
+    @property
+    def unit(self) -> str:
+        return self.product.unit if self.product is not None else "pcs"
+
 
 @dataclass
 class TillView:
@@ -333,7 +349,7 @@ def draft_lines(store: Store, state: dict[str, Any]) -> list[tuple[int, billing.
     for index, line in enumerate(state["lines"]):
         product = products.get(line["product_id"])
         result.append((index, billing.DraftLine(
-            product=product, qty=int(line["qty"]), discount_type=line["discount_type"],
+            product=product, qty=line_qty(line), discount_type=line["discount_type"],
             discount_value=Decimal(line["discount_value"]), cgst_rate=Decimal(line["cgst"]),
             sgst_rate=Decimal(line["sgst"]), staff=staff.get(line.get("staff_id")), field=f"items[{index}]",
         )))
@@ -361,7 +377,8 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
         errors = FieldErrors()
         coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(UTC), errors)
         coupon_error = next(iter(errors.values()))[0] if errors else None
-    draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]))
+    draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]),
+                              customer=_customer(store, state))
     priced = billing.price_draft(store, draft, coupons)
     amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
     lines = [LineView(i, state["lines"][i], line.product, amounts.get(i)) for i, line in pairs]
@@ -434,7 +451,7 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         if product is None:
             continue
         member = staff.get(line.get("staff_id"))
-        items.append({"line_no": index + 1, "type": product.type, "id": product.uid, "qty": line["qty"],
+        items.append({"line_no": index + 1, "type": product.type, "id": product.uid, "qty": qty_out(line_qty(line)),
                       "discount_type": line["discount_type"], "discount_value": Decimal(line["discount_value"]),
                       "cgst": Decimal(line["cgst"]), "sgst": Decimal(line["sgst"]),
                       "staff_id": member.uid if member else None})
@@ -464,18 +481,18 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
     for item in items:
         product = products.get(item.get("id"))
         try:
-            qty = int(item.get("qty") or 1)
+            qty = Decimal(str(item.get("qty") or 1))
             values = {k: _plain(Decimal(str(item.get(k) if item.get(k) is not None else d)))
                       for k, d in (("discount_value", 0), ("cgst", product.cgst_rate if product else 0),
                                    ("sgst", product.sgst_rate if product else 0))}
         except (ArithmeticError, ValueError, TypeError):
             product = None
-        if product is None or qty < 1:
+        if product is None or not qty.is_finite() or qty <= 0:
             skipped += 1
             continue
         member = staff.get(item.get("staff_id"))
         discount_type = item.get("discount_type") if item.get("discount_type") in vocabulary.DISCOUNT_TYPES else FLAT
-        state["lines"].append({"product_id": product.id, "qty": qty, "discount_type": discount_type, **values,
+        state["lines"].append({"product_id": product.id, "qty": _plain(qty), "discount_type": discount_type, **values,
                                "staff_id": member.id if member else None})
     if isinstance(payload.get("customer_id"), str):
         party = db.session.execute(select(Party).where(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Bill, Customer, HeldBill, Product, Staff
+from services.catalog.units import qty_out
 from services.formatting import iso_z
 from services.paging import Page
 
@@ -19,7 +20,7 @@ def catalog_item_v1(product: Product) -> dict[str, Any]:
         "price": product.unit_price,
         "cgst": product.cgst_rate,
         "sgst": product.sgst_rate,
-        "stock": product.quantity if product.tracks_stock else None,
+        "stock": qty_out(product.quantity) if product.tracks_stock else None,
         "sku": product.sku,
         "barcode": product.barcode,
     }
@@ -64,7 +65,7 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
                 "id": item.product.uid if item.product is not None else None,
                 "name": item.name,
                 "staff_id": staff.get(item.staff_id),
-                "qty": item.qty,
+                "qty": qty_out(item.qty),
                 "discount_type": item.discount_type,
                 "discount_value": item.discount_value,
                 "cgst_rate": item.cgst_rate,

@@ -7,6 +7,7 @@ from typing import Any, Optional
 from blueprints.api.common import money_str
 from blueprints.api.namaste.bills import invoice_status
 from models import Bill, BillItem, Category, Customer, Expense, Party, PaymentMethod, Product, Supplier
+from services.catalog.units import qty_out
 
 
 def drf_datetime(value: Optional[datetime]) -> Optional[str]:
@@ -25,7 +26,7 @@ def product_json(product: Product) -> dict[str, Any]:
         "category": product.category_id,
         "product_Img": product.product_Img,
         "unit_price": money_str(product.unit_price),
-        "quantity": product.quantity,
+        "quantity": qty_out(product.quantity),
         "description": product.description,
         "uid": product.uid,
         "type": product.type,
@@ -128,7 +129,7 @@ def bill_json(bill: Bill) -> dict[str, Any]:
 
 
 def bill_item_json(item: BillItem) -> dict[str, Any]:
-    return {"id": item.id, "billing": item.bill_id, "item": item.product_id, "quantity": item.qty,
+    return {"id": item.id, "billing": item.bill_id, "item": item.product_id, "quantity": qty_out(item.qty),
             "rate": money_str(item.rate)}
 
 
