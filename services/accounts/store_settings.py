@@ -55,8 +55,8 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
         bad("gstin", message)
     if values["phone"] and not PHONE.match(values["phone"]):
         bad("phone", "Enter a phone number of 8 to 15 digits.")
-    if values["upi_id"] and not UPI_ID.match(values["upi_id"]):
-        bad("upi_id", "Enter a UPI id such as shopname@okbank.")
+    if values["upi_id"] and (len(values["upi_id"]) > 100 or not UPI_ID.match(values["upi_id"])):  # String(100)
+        bad("upi_id", "Enter a UPI id such as shopname@okbank (at most 100 characters).")
     prefix = values["invoice_prefix"].upper() or "INV"
     if not INVOICE_PREFIX.match(prefix):
         bad("invoice_prefix", "Use 1 to 6 letters, digits, '-' or '/'.")
