@@ -176,3 +176,59 @@ def test_an_item_whose_own_barcode_is_the_whole_code_is_scanned_as_itself(scale_
     store, *_ = scale_shop
     make_product(store, "Gift box", barcode=WEIGHT_LABEL)
     assert scale_item(store, WEIGHT_LABEL) is None
+
+
+# --------------------------------------------------------------------------- the till (/pos/scan)
+
+
+@pytest.fixture
+def weighing_till(client, till_shop, make_product):
+    from tests.fixtures_pos import sign_in
+
+    use(till_shop.store, WEIGHT)
+    till_shop.onion = make_product(till_shop.store, "Onion (loose)", unit_price="40.00", quantity=100, unit="kg",
+                                   barcode="00123", cgst_rate="0", sgst_rate="0")
+    sign_in(client, till_shop.cashier)
+    return client
+
+
+def till_lines(shop) -> list:
+    from models import TillSession
+
+    db.session.expire_all()
+    row = db.session.execute(db.select(TillSession).filter_by(store_id=shop.store.id,
+                                                              user_id=shop.cashier.id)).scalar_one_or_none()
+    return row.payload["lines"] if row is not None else []
+
+
+def till_scan(client, code: str):
+    return client.post_form("/pos/scan", {"q": code}, htmx=True)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 11: today the till answers 500 (int(\"0.750\") in draft_lines) until the Decimal-quantities branch lands; "
+    "then this passes (strict: remove this mark on integration)"))
+def test_scanning_a_weight_label_at_the_till_adds_the_item_with_its_weight(weighing_till, till_shop):
+    response = till_scan(weighing_till, WEIGHT_LABEL)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "posLineAdded"
+    lines = till_lines(till_shop)
+    assert [(line["product_id"], str(line["qty"])) for line in lines] == [(till_shop.onion.id, "0.750")]
+    assert 'data-amount="30.00"' in weighing_till.get("/pos").get_data(as_text=True)  # 0.750 kg x 40.00
+
+
+def test_a_scale_label_with_a_wrong_check_digit_is_refused_at_the_till_and_adds_nothing(weighing_till, till_shop):
+    response = till_scan(weighing_till, wrong(WEIGHT_LABEL))
+    assert response.status_code == 422 and response.headers["HX-Retarget"] == "#search-results"
+    assert "wrong check digit" in response.get_data(as_text=True)
+    assert till_lines(till_shop) == []
+
+
+def test_a_scale_label_of_an_unknown_item_is_refused_at_the_till_naming_the_code(weighing_till, till_shop):
+    response = till_scan(weighing_till, label("219999900750"))
+    assert response.status_code == 422 and "No item has the scale code 99999" in response.get_data(as_text=True)
+    assert till_lines(till_shop) == []
+
+
+def test_ordinary_barcodes_still_scan_in_a_store_with_scale_labels(weighing_till, till_shop):
+    assert till_scan(weighing_till, till_shop.salt.barcode).status_code == 200
+    assert [(line["product_id"], line["qty"]) for line in till_lines(till_shop)] == [(till_shop.salt.id, 1)]
