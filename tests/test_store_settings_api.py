@@ -265,3 +265,29 @@ def test_bad_web_settings_are_shown_beside_their_field_and_nothing_is_saved(clie
     assert f'id="{field}-error">' in html
     assert words in html.split(f'id="{field}-error">', 1)[1].split("</small>", 1)[0]
     assert stored(shop) == before
+
+
+# --------------------------------------------------------------------------- the service itself
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"round_off": "y"}, "round_off"),
+    ({"prices_include_tax": 1}, "prices_include_tax"),
+    ({"scale_barcode": {"prefix": "21", "item_digits": "x", "value": "weight"}}, "scale_barcode.item_digits"),
+    ({"scale_barcode": ["21", 5, "weight"]}, "scale_barcode"),
+])
+def test_the_service_refuses_options_of_the_wrong_type_whoever_calls_it(shop, data, field):
+    from services.accounts.store_settings import update_store_settings
+    from services.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        update_store_settings(shop["owner"], shop["store"], data)
+    assert list(caught.value.errors) == [field]
+
+
+def test_the_service_takes_item_digits_typed_as_text_as_the_web_form_sends_them(shop):
+    from services.accounts.store_settings import update_store_settings
+
+    update_store_settings(shop["owner"], shop["store"], {"scale_barcode": {"prefix": "2", "item_digits": "6",
+                                                                            "value": "price"}})
+    assert billing_options(shop["store"]).scale_barcode == ScaleBarcode("2", 6, "price")
