@@ -12,6 +12,7 @@ from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm,
 from extensions import db
 from services.accounts import users as accounts
 from services.accounts.access import stores_of
+from services.accounts.billing_options import FLAGS, billing_options
 from services.accounts.store_settings import update_store_settings
 from services.documents import uploads
 from services.errors import DomainError, ValidationError
@@ -19,6 +20,9 @@ from services.errors import DomainError, ValidationError
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 COMMON_ZONES = ("Asia/Kolkata", "Asia/Dubai", "Asia/Singapore", "Asia/Kathmandu", "Europe/London", "UTC")
+# The service's keys for the scale label setting -> the form's fields
+SCALE_FIELDS = {"scale_barcode": "scale_value", "scale_barcode.value": "scale_value",
+                "scale_barcode.prefix": "scale_prefix", "scale_barcode.item_digits": "scale_item_digits"}
 
 
 def _external(endpoint: str, **values) -> str:
@@ -35,16 +39,18 @@ def settings():
     """The store's details for invoices and the till; owners only."""
     store = g.store
     form = StoreSettingsForm(obj=store)
-    if request.method == "GET" and not store.invoice_prefix:
-        form.invoice_prefix.data = "INV"
+    if request.method == "GET":
+        _show_billing_options(form, store)
+        if not store.invoice_prefix:
+            form.invoice_prefix.data = "INV"
     if form.validate_on_submit():
         upload = form.logo.data if form.logo.data and getattr(form.logo.data, "filename", "") else None
         old_logo = store.logo_path
         try:
-            update_store_settings(current_user, store, request.form, logo=upload.stream if upload else None)
+            update_store_settings(current_user, store, _settings_data(form), logo=upload.stream if upload else None)
         except ValidationError as exc:
             db.session.rollback()
-            apply_errors(form, exc.errors)
+            apply_errors(form, {SCALE_FIELDS.get(key, key): messages for key, messages in exc.errors.items()})
         else:
             db.session.commit()
             if upload and old_logo and old_logo != store.logo_path:
@@ -54,6 +60,27 @@ def settings():
     status = 422 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form, store=store, zones=COMMON_ZONES,
                            all_zones=sorted(available_timezones())), status
+
+
+def _show_billing_options(form: StoreSettingsForm, store) -> None:
+    options = billing_options(store)
+    for flag in FLAGS:
+        getattr(form, flag).data = getattr(options, flag)
+    if options.scale_barcode:
+        form.scale_value.data = options.scale_barcode.value
+        form.scale_prefix.data = options.scale_barcode.prefix
+        form.scale_item_digits.data = str(options.scale_barcode.item_digits)
+
+
+def _settings_data(form: StoreSettingsForm) -> dict:
+    """Every field of the page for update_store_settings: the text fields as typed, the boxes as True/False (an
+    unticked box is not posted at all) and the scale label setting as one value (None when off)."""
+    data: dict = request.form.to_dict()
+    for flag in FLAGS:
+        data[flag] = bool(getattr(form, flag).data)
+    data["scale_barcode"] = {"prefix": (form.scale_prefix.data or "").strip(), "value": form.scale_value.data,
+                             "item_digits": form.scale_item_digits.data} if form.scale_value.data else None
+    return data
 
 
 @bp.get("/staff")

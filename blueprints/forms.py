@@ -13,6 +13,10 @@ from services.accounts.gstin import STATE_CODES
 KIND_CHOICES = [SelectChoice(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 STATE_CHOICES = [SelectChoice("", "—")] + [SelectChoice(code, f"{code} · {name}") for code, name in STATE_CODES.items()]
+SCALE_CHOICES = [SelectChoice("", "Off: we don't scan scale labels"),
+                 SelectChoice("weight", "On: the label shows the weight (grams)"),
+                 SelectChoice("price", "On: the label shows the price (paise)")]
+ITEM_DIGIT_CHOICES = [SelectChoice(str(n), str(n)) for n in (4, 5, 6)]
 CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}", "maxlength": 6,
               "placeholder": "123456"}
 
@@ -77,6 +81,15 @@ class StoreSettingsForm(FlaskForm):
     business_kind = SelectField("Kind of shop", choices=KIND_CHOICES)
     timezone = StringField("Time zone", render_kw={"list": "timezones"})
     logo = FileField("Logo (JPEG, PNG or WebP, at most 5 MB)", render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    # Billing options (services.accounts.billing_options); unticked boxes are sent to the service as False.
+    prices_include_tax = BooleanField("Prices I type for new items already include GST (MRP pricing)")
+    round_off = BooleanField("Round each bill's total to the nearest rupee")
+    bill_discount_before_tax = BooleanField("Take bill discounts and coupons off before GST is worked out "
+                                            "(the customer pays less tax)")
+    scale_value = SelectField("Weighing-scale labels", choices=SCALE_CHOICES, default="")
+    scale_prefix = StringField("Label barcodes start with", render_kw={"inputmode": "numeric", "maxlength": 3,
+                                                                       "placeholder": "21"})
+    scale_item_digits = SelectField("Digits of the item code after that", choices=ITEM_DIGIT_CHOICES, default="5")
 
 
 class InviteForm(FlaskForm):

@@ -20,6 +20,7 @@ from blueprints.paging import page_arg
 from extensions import db
 from models import Bill
 from services.billing import idempotency
+from services.catalog.scale import scale_item
 from services.catalog.search import find_by_code, quick_search, search_customers
 from services.errors import Conflict, ValidationError
 from services.till import session as till_service
@@ -156,24 +157,38 @@ def scan():
     q = request.form.get("q", "").strip()
     till_session = _till_session()
     state = till_service.state_of(till_session)
-    product = find_by_code(g.store, q)
+    # A weighing-scale label (the store's scale_barcode option) adds its item with the label's weight or price.
+    try:
+        weighed = scale_item(g.store, q)
+    except ValidationError as exc:  # a wrong check digit, an unknown item code: said, not silently missed
+        return _scan_refused(state, q, exc.errors["code"][0], None)
+    qty = 1
+    if weighed is not None:
+        product, qty = weighed
+    else:
+        product = find_by_code(g.store, q)
     if product is None:
         results = _search(q)
         if results is not None and len(results.items) == 1 and results.page == 1 and not results.has_more:
             product = results.items[0]
         else:
-            db.session.rollback()
             message = "Type a name, SKU or barcode." if not q else f"No item has the barcode or SKU “{q}”."
-            if not wants_fragment():
-                return _page(422, state=state, q=q, errors={"q": [message]})
-            response = _parts([("pos/_search_results.html", False)], status=422, results=results, q=q,
-                              errors={"q": [message]})
-            response.headers["HX-Retarget"] = "#search-results"
-            return response
-    index = till_service.add_product(g.store, state, product)
+            return _scan_refused(state, q, message, results)
+    index = till_service.add_product(g.store, state, product, qty)
     till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
+
+
+def _scan_refused(state: dict, q: str, message: str, results):
+    """A scan that adds nothing: the message under the search box (422), the search results retargeted."""
+    db.session.rollback()
+    if not wants_fragment():
+        return _page(422, state=state, q=q, errors={"q": [message]})
+    response = _parts([("pos/_search_results.html", False)], status=422, results=results, q=q,
+                      errors={"q": [message]})
+    response.headers["HX-Retarget"] = "#search-results"
+    return response
 
 
 @bp.post("/lines")

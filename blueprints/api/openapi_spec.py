@@ -489,6 +489,38 @@ def billing_v1(doc: Document) -> None:
         {"200": response("Stores", ok(obj({"stores": {"type": "array", "items": obj({
             "id": string(format="uuid"), "name": string(), "role": string()})}}))),
          "401": errors["401"]}, op_id="v1_stores"))
+    scale = nullable(obj({"prefix": string(pattern=r"^[0-9]{1,3}$", examples=["21"]),
+                          "item_digits": {"type": "integer", "enum": [4, 5, 6]},
+                          "value": enum(("weight", "price"))}, ["prefix", "item_digits", "value"], extra=False,
+                         description="Weighing-scale EAN-13 labels: prefix, item code digits, then grams (weight) "
+                                     "or paise (price); null is off"))
+    flags = {name: {"type": "boolean"} for name in ("prices_include_tax", "round_off", "bill_discount_before_tax")}
+    store_settings = doc.schema("V1StoreSettings", obj({
+        "id": string(format="uuid"), "name": string(255), "address": nullable(string()),
+        "phone": nullable(string(20)), "gstin": nullable(string(15)), "state_code": nullable(string(2)),
+        "upi_id": nullable(string(100)), "invoice_prefix": string(6), "business_kind": string(), **flags,
+        "scale_barcode": scale}))
+    store_patch = doc.schema("V1StoreSettingsPatch", obj({
+        "id": string(format="uuid", description="read-only: accepted only unchanged"),
+        "business_kind": string(description="read-only: accepted only unchanged"),
+        "name": string(255, 1), "address": nullable(string(2000)),
+        "phone": nullable(string(20, pattern=r"^\+?[0-9][0-9 -]{6,18}[0-9]$")),
+        "gstin": nullable(string(15)), "state_code": nullable(string(2)), "upi_id": nullable(string(100)),
+        "invoice_prefix": string(6, pattern=r"^[A-Za-z0-9/-]{0,6}$"), **flags, "scale_barcode": scale},
+        extra=False, description="Only the fields sent change; unknown fields are a 400"))
+    owner_errors = {**errors, "403": response("Not the store's owner, not a member, or no such store", failure)}
+    owner_errors.pop("404")
+    store_path = [path_param("store_id", string(format="uuid"), "The store's uid")]
+    doc.path("/api/v1/stores/{store_id}", "get", operation(
+        "A store's settings and billing options (owner only)", "Billing v1",
+        {"200": response("Settings", ok(store_settings)), **owner_errors}, parameters=store_path,
+        op_id="v1_store_settings"))
+    doc.path("/api/v1/stores/{store_id}", "patch", operation(
+        "Change a store's settings and billing options (owner only)", "Billing v1",
+        {"200": response("Saved", ok(store_settings)), **owner_errors},
+        request=body(store_patch, example={"round_off": True, "scale_barcode": {
+            "prefix": "21", "item_digits": 5, "value": "weight"}}),
+        parameters=store_path, op_id="v1_update_store_settings"))
     doc.path("/api/v1/billing/{store_id}/bills", "post", operation(
         "Save a bill (computed totals, invoice number, stock)", "Billing v1",
         {"201": response("Saved", ok(saved_bill)), **errors, **conflict},

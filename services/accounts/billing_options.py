@@ -11,12 +11,18 @@ services.accounts.store_settings.update_store_settings is the one place they are
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from models import Store
 
 FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax")
+SCALE_KEYS = ("prefix", "item_digits", "value")
+SCALE_VALUES = ("weight", "price")
+SCALE_PREFIX = re.compile(r"^[0-9]{1,3}$")
+ITEM_DIGITS = (4, 5, 6)
+EAN13 = 13
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,14 @@ class ScaleBarcode:
     prefix: str  # the EAN-13's first digits that mark a scale label, e.g. "21" (commonly 20-29)
     item_digits: int  # how many digits after the prefix name the item (its barcode/PLU), e.g. 5
     value: str  # "weight": the value digits are grams; "price": they are paise
+
+    @property
+    def value_digits(self) -> int:
+        """Digits left for the weight or price: 13 less the prefix, the item code and the check digit."""
+        return EAN13 - 1 - len(self.prefix) - self.item_digits
+
+    def as_json(self) -> dict[str, Any]:
+        return {"prefix": self.prefix, "item_digits": self.item_digits, "value": self.value}
 
 
 @dataclass(frozen=True)
@@ -42,3 +56,34 @@ def billing_options(store: Store) -> BillingOptions:
         scale_barcode=ScaleBarcode(str(scale["prefix"]), int(scale["item_digits"]), str(scale["value"]))
         if isinstance(scale, dict) else None,
     )
+
+
+def check_scale_barcode(raw: Any) -> tuple[Optional[ScaleBarcode], dict[str, list[str]]]:
+    """The scale label setting as given ({"prefix", "item_digits", "value"} or None for off), and its problems
+    keyed "scale_barcode.<key>". item_digits may be an int or a string of digits (a web form sends text)."""
+    if raw is None:
+        return None, {}
+    if not isinstance(raw, dict):
+        return None, {"scale_barcode": ["Must be an object with prefix, item_digits and value, or null (off)."]}
+    errors: dict[str, list[str]] = {}
+    for key in raw:
+        if key not in SCALE_KEYS:
+            errors.setdefault(f"scale_barcode.{key}", []).append("Unknown field.")
+    prefix, digits, value = raw.get("prefix"), raw.get("item_digits"), raw.get("value")
+    if prefix is None or prefix == "":
+        errors["scale_barcode.prefix"] = ["This field is required."]
+    elif not isinstance(prefix, str) or not SCALE_PREFIX.match(prefix):
+        errors["scale_barcode.prefix"] = ["Use 1 to 3 digits, e.g. 21 (scale labels commonly start with 20 to 29)."]
+    if isinstance(digits, str) and digits.strip().isdigit():
+        digits = int(digits)
+    if digits is None or digits == "":
+        errors["scale_barcode.item_digits"] = ["This field is required."]
+    elif isinstance(digits, bool) or not isinstance(digits, int) or digits not in ITEM_DIGITS:
+        errors["scale_barcode.item_digits"] = ["Must be 4, 5 or 6 (the digits of the item code)."]
+    if value is None or value == "":
+        errors["scale_barcode.value"] = ["This field is required."]
+    elif value not in SCALE_VALUES:
+        errors["scale_barcode.value"] = ['Must be "weight" (grams) or "price" (paise).']
+    if errors:
+        return None, errors
+    return ScaleBarcode(prefix, digits, value), {}

@@ -1,4 +1,4 @@
-"""Billing v1 responses: bills, bill rows, catalogue items and customers with the contract's field lists."""
+"""Billing v1 responses: bills, bill rows, catalogue items, customers and store settings with explicit field lists."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -6,7 +6,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from extensions import db
-from models import Bill, Customer, HeldBill, Product, Staff
+from models import Bill, Customer, HeldBill, Product, Staff, Store
+from services.accounts.billing_options import billing_options
 from services.catalog.units import qty_out
 from services.formatting import iso_z
 from services.paging import Page
@@ -123,3 +124,23 @@ def page_v1(found: Page, serialize: Callable[[Any], dict[str, Any]], key: str = 
     """One page of a Billing v1 list: its rows under `key`, then page, limit and total."""
     return {key: [serialize(row) for row in found.items], "page": found.page, "limit": found.limit,
             "total": found.total}
+
+
+def store_v1(store: Store) -> dict[str, Any]:
+    """A store's settings as GET/PATCH /api/v1/stores/<storeId> answer them (id and business_kind read-only)."""
+    options = billing_options(store)
+    return {
+        "id": store.uid,
+        "name": store.name,
+        "address": store.address,
+        "phone": store.phone,
+        "gstin": store.gstin,
+        "state_code": store.state_code,
+        "upi_id": store.upi_id,
+        "invoice_prefix": store.invoice_prefix,
+        "business_kind": store.business_kind,
+        "prices_include_tax": options.prices_include_tax,
+        "round_off": options.round_off,
+        "bill_discount_before_tax": options.bill_discount_before_tax,
+        "scale_barcode": options.scale_barcode.as_json() if options.scale_barcode else None,
+    }
