@@ -9,6 +9,7 @@ The till session's state (TillSession.payload; amounts kept as strings, so no fl
                   with that phone or creates it, in the bill's own transaction
     discount, coupon
     payment_mode  cash | card | upi | wallet | split | none (on credit)
+    place_of_supply  the GST state code chosen on the bill ("" = the store's state; a buyer's GSTIN wins over it)
     tendered      cash handed over (change due = tendered - total); reference for card, UPI and wallet
     split         [{"mode", "amount", "reference"}] rows that must add up to the total
 
@@ -32,6 +33,7 @@ from extensions import db
 from models import Bill, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
 from services import bounds, vocabulary
 from services.accounts.access import has_role, require_role
+from services.accounts.gstin import STATE_CODES
 from services.billing import bills as billing
 from services.billing import numbering
 from services.billing.fields import new_customer, parse_decimal
@@ -51,7 +53,7 @@ WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow
 def new_state() -> dict[str, Any]:
     return {
         "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
-        "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "",
+        "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "", "place_of_supply": "",
         "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
     }
 
@@ -248,6 +250,9 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
     discount = _amount(form.get("discount", state["discount"]), "discount", errors)
     if discount is not None and discount < 0:
         errors.add("discount", "Must be at least 0")
+    supply = _text(form.get("place_of_supply", state.get("place_of_supply", "")), 2)
+    if supply and supply not in STATE_CODES:
+        errors.add("place_of_supply", "Choose a state from the list")
     rows = []
     for index, row in enumerate(split_rows):
         row_mode = row.get("mode") or CASH
@@ -264,6 +269,7 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
     state["tendered"] = tendered
     state["reference"] = _text(form.get("reference", state["reference"]))
     state["discount"] = _plain(discount)
+    state["place_of_supply"] = supply
     state["coupon"] = _text(form.get("coupon", state["coupon"]), 50).upper()
     if split_rows:
         state["split"] = rows
@@ -323,6 +329,8 @@ class TillView:
     upi_link: str | None
     staff: list[Staff]
     allow_walk_in: bool
+    store_state: str | None = None  # "27 Maharashtra": the default place of supply (None: the store set no state)
+    states: dict[str, str] | None = None
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -378,7 +386,7 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
         coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(UTC), errors)
         coupon_error = next(iter(errors.values()))[0] if errors else None
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]),
-                              customer=_customer(store, state))
+                              customer=_customer(store, state), place_of_supply=state.get("place_of_supply") or None)
     priced = billing.price_draft(store, draft, coupons)
     amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
     lines = [LineView(i, state["lines"][i], line.product, amounts.get(i)) for i, line in pairs]
@@ -403,7 +411,10 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
                     coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
                     split_remaining=total - split_total, can_save=can_save, upi_qr=upi_qr, upi_link=upi_link,
-                    staff=staff, allow_walk_in=store.allow_walk_in)
+                    staff=staff, allow_walk_in=store.allow_walk_in,
+                    store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
+                    if store.state_code else None,
+                    states=STATE_CODES)
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
@@ -415,7 +426,7 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
     draft = billing.BillDraft(
         lines=[line for _, line in pairs], customer=customer, discount=Decimal(state["discount"]),
         coupon_codes=[state["coupon"]] if state.get("coupon") else [], source="pos",
-        billing_timestamp=datetime.now(UTC),
+        billing_timestamp=datetime.now(UTC), place_of_supply=state.get("place_of_supply") or None,
     )
     if with_payments:
         coupons: list = []
@@ -424,7 +435,8 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
             coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(UTC), errors)
             errors.raise_if()
         total = billing.price_draft(store, billing.BillDraft(
-            lines=[line for line in draft.lines if line.product is not None], discount=draft.discount), coupons
+            lines=[line for line in draft.lines if line.product is not None], discount=draft.discount,
+            customer=customer, place_of_supply=draft.place_of_supply), coupons
         ).totals.grand_total
         draft.payment_mode, draft.payment_amount, draft.payments = payments_for(state, total)
         if draft.payments:
@@ -463,6 +475,8 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         payload["customer"] = {k: v for k, v in state["new_customer"].items() if v}
     if state.get("coupon"):
         payload["coupon_code"] = state["coupon"]
+    if state.get("place_of_supply"):
+        payload["place_of_supply"] = state["place_of_supply"]
     payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split")}
     return payload
 
@@ -507,6 +521,8 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
         pass
     codes = payload.get("coupon_codes") or ([payload["coupon_code"]] if payload.get("coupon_code") else [])
     state["coupon"] = codes[0] if codes and isinstance(codes[0], str) else ""
+    supply = payload.get("place_of_supply")
+    state["place_of_supply"] = supply if isinstance(supply, str) and supply in STATE_CODES else ""
     extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
     state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
     mode = extra.get("payment_mode") or payload.get("payment_mode")
