@@ -31,8 +31,11 @@ MAHARASHTRA_BUYER = gstin("27", "PQRST6789K")
 
 @pytest.fixture
 def shop(billing_shop, make_product):
-    """billing_shop registered in Maharashtra (27), with a rack (pcs), a second rack and loose rice (kg)."""
-    shop = billing_shop
+    return retail_shop(billing_shop, make_product)
+
+
+def retail_shop(shop, make_product):
+    """billing_shop registered in Maharashtra (27), with a rack (pcs), a shelf (pcs) and loose rice (kg)."""
     shop.store.state_code, shop.store.gstin = "27", STORE_GSTIN
     db.session.commit()
     shop.rack = make_product(shop.store, "Steel Rack", unit_price="1234.50", quantity=20)
