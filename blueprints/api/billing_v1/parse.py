@@ -216,7 +216,10 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
     payment_ts = parse_timestamp(payload.get("payment_timestamp", MISSING), "payment_timestamp", errors, required=False)
     referral = parse_string(payload.get("referral_code"), "referral_code", errors, max_length=50)
     codes = _codes(payload, errors)
-    place = parse_string(payload.get("place_of_supply"), "place_of_supply", errors, max_length=50)  # rule: bills.py
+    place = payload.get("place_of_supply")  # taken as sent; save_bill checks it is a GST state code
+    if place is not None and not isinstance(place, str):
+        errors.add("place_of_supply", "Must be a two-digit GST state code, e.g. 27")
+        place = None
     errors.raise_if()
     return BillDraft(
         lines=lines, customer=customer, payments=payments, payment_mode=mode, payment_amount=amount,
