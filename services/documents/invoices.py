@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from extensions import db
 from models import Bill, Store
 from services.accounts.gstin import STATE_NAMES
+from services.billing.bills import is_inter_state
 from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents import uploads
@@ -319,7 +320,10 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         cgst_total=sum((ln.cgst_amount for ln in lines), ZERO),
         sgst_total=sum((ln.sgst_amount for ln in lines), ZERO),
         igst_total=igst_total,
-        inter_state=igst_total > 0 or any(ln.igst_rate for ln in lines),
+        # IGST columns when the bill charged IGST; a zero-rated bill by its place of supply
+        inter_state=igst_total > 0 or any(ln.igst_rate for ln in lines) or (
+            bill.kind == "sale" and not any(ln.cgst_rate or ln.sgst_rate for ln in lines)
+            and is_inter_state(store, bill.place_of_supply)),
         b2b=bool(buyer.gstin) and bill.kind == "sale",
         round_off=money(bill.round_off or 0),
         sub_total=money(bill.sub_total), discount=money(bill.discount), tax=money(bill.tax),
