@@ -278,3 +278,20 @@ def test_a_cancelled_bill_has_status_cancelled_and_no_dues(client, shop):
         (data["bill_id"], "cancelled", D("0.00"))]
     unpaid = body_of(client.get(f"{shop.url}/bills", query_string={"status": "unpaid"}, headers=shop.headers))
     assert [r["bill_id"] for r in unpaid["data"]["items"]] == [kept["bill_id"]]
+
+
+def test_the_openapi_document_names_the_extensions():
+    from blueprints.api.openapi_spec import build_document
+
+    doc = build_document()
+    schemas = doc["components"]["schemas"]
+    request = schemas["V1BillRequest"]["properties"]
+    assert {"place_of_supply", "customer"} <= set(request)
+    assert {"gstin", "legal_name"} <= set(request["customer"]["properties"])
+    assert request["items"]["items"]["properties"]["qty"]["multipleOf"] == 0.001
+    bill = schemas["V1Bill"]["properties"]
+    assert {"igst_amount", "round_off", "place_of_supply", "taxable_amount"} <= set(bill["totals"]["properties"])
+    assert {"igst_rate", "igst_amount", "unit", "price_includes_tax"} <= set(bill["items"]["items"]["properties"])
+    assert "cancelled" in bill["status"]["enum"]
+    listing = doc["paths"]["/api/v1/billing/{store_id}/bills"]["get"]
+    assert "cancelled" in next(p for p in listing["parameters"] if p["name"] == "status")["schema"]["enum"]
