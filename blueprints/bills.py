@@ -21,7 +21,7 @@ from extensions import db
 from services.accounts.access import has_role
 from services.billing import bills as billing
 from services.billing.fields import parse_decimal, to_date
-from services.documents.invoices import bill_in_store, default_recipient, share_url
+from services.documents.invoices import bill_in_store, default_recipient, share_url, state_label
 from services.errors import FieldErrors, ValidationError
 from services.till import session as till_service
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
@@ -66,7 +66,7 @@ def _filters() -> tuple[BillFilters, dict, dict]:
                           end=args.get("to", "").strip(), status=args.get("status", ""),
                           sort=args.get("sort", DEFAULT_BILL_SORT), page=page_arg())
     if filters.status and filters.status not in BILL_STATUSES:
-        errors["status"] = ["Choose paid, partial or unpaid."]
+        errors["status"] = ["Choose paid, partial, unpaid or cancelled."]
         filters.status = ""
     if filters.sort not in SORTS:
         errors["sort"] = ["Choose an order from the list."]
@@ -111,6 +111,7 @@ def _detail_context(bill, **extra) -> dict:
         "email_page": {"email_url": url_for("documents.email", bill_id=bill.id),
                        "email_to": default_recipient(bill)},
         "share_link": share_url(bill),
+        "place_of_supply": state_label(bill.place_of_supply),
         "errors": {},
         "typed": {},
     }

@@ -94,7 +94,7 @@ def test_the_date_range_is_in_the_stores_days(cashier_client, make_sale):
 def test_bad_filters_are_explained_and_ignored(cashier_client, make_sale):
     make_sale()
     html = cashier_client.get("/bills?from=26-09-2025&status=lost&sort=random").get_data(as_text=True)
-    assert "Enter a date as YYYY-MM-DD." in html and "Choose paid, partial or unpaid." in html
+    assert "Enter a date as YYYY-MM-DD." in html and "Choose paid, partial, unpaid or cancelled." in html
     assert len(listed(html)) == 1
     backwards = cashier_client.get("/bills?from=2025-09-27&to=2025-09-01").get_data(as_text=True)
     assert "Must not be before the start date." in backwards

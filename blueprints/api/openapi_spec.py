@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
 from services.bounds import MAX_ID
-from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES
+from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES, UNITS
 
 JSON = "application/json"
 INT32_MAX = MAX_ID  # every Integer id and page number
@@ -437,21 +437,29 @@ def billing_v1(doc: Document) -> None:
                       "reference": nullable(string(100)), "timestamp": DATETIME}
     held_payment = obj(payment_fields, ["mode", "amount"])
     payment = obj(payment_fields, ["mode", "amount", "timestamp"])
+    # Indian retail extensions (issue 11): a fractional qty for measured units, place_of_supply, a B2B customer.
+    qty = {"type": "number", "exclusiveMinimum": 0, "maximum": INT32_MAX, "multipleOf": 0.001,
+           "description": "Whole for pcs; up to 3 decimals for kg, g, l, ml, m (extension)"}
+    state_code = string(2, 2, pattern=r"^\d{2}$", description="GST state code, e.g. 29 (extension)")
+    number = {"type": "number"}
     item = obj({"line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": string(format="uuid"),
-                "staff_id": nullable(string(format="uuid")), "qty": integer(1),
+                "staff_id": nullable(string(format="uuid")), "qty": qty,
                 "discount_type": enum(DISCOUNT_TYPES), "discount_value": money,
                 "cgst": {"type": "number", "minimum": 0, "maximum": 100},
                 "sgst": {"type": "number", "minimum": 0, "maximum": 100}},
                ["line_no", "type", "id", "qty", "discount_type", "discount_value", "cgst", "sgst"])
     customer = obj({"name": string(255, 1), "gender": enum(GENDERS), "contact_no": string(pattern=r"^\+[1-9]\d{7,14}$"),
-                    "address": string(2000), "email": string(254, format="email")}, ["name", "contact_no"])
+                    "address": string(2000), "email": string(254, format="email"),
+                    "gstin": nullable(string(description="B2B buyer's GSTIN: 15 characters, state code and "
+                                                         "checksum validated (extension)")),
+                    "legal_name": nullable(string(255))}, ["name", "contact_no"])
     bill_fields = {
         "customer_id": string(format="uuid"), "customer": customer, "coupon_code": nullable(string(50)),
         "coupon_codes": {"type": "array", "items": string(50)}, "referral_code": nullable(string(50)),
         "items": {"type": "array", "minItems": 1, "items": item}, "discount": money,
         "payment_mode": enum(BILL_PAYMENT_MODES), "payment_amount": money,
         "payments": {"type": "array", "items": payment}, "billing_timestamp": DATETIME,
-        "payment_timestamp": nullable(DATETIME),
+        "payment_timestamp": nullable(DATETIME), "place_of_supply": nullable(state_code),
     }
     one_customer = {"oneOf": [{"required": ["customer_id"]}, {"required": ["customer"]}]}  # exactly one of the two
     bill_request = doc.schema("V1BillRequest", obj(bill_fields, ["items", "payment_mode", "payment_amount",
@@ -464,11 +472,26 @@ def billing_v1(doc: Document) -> None:
         "bill_id": string(format="uuid"), "invoice_number": string(), "created_at": DATETIME,
         "customer": nullable(obj({"id": string(), "name": string(), "phoneNumber": nullable(string()),
                                   "address": nullable(string())})),
-        "items": {"type": "array", "items": {"type": "object"}},
-        "totals": obj({name: {"type": "number"} for name in ("sub_total", "discount", "tax_amount", "cgst_amount",
-                                                             "sgst_amount", "grand_total", "paid", "dues")}),
+        "items": {"type": "array", "items": obj({
+            "line_no": integer(1), "type": enum(PRODUCT_TYPES), "id": nullable(string()), "name": string(),
+            "staff_id": nullable(string()), "qty": number, "discount_type": enum(DISCOUNT_TYPES),
+            **{name: number for name in ("discount_value", "cgst_rate", "sgst_rate", "cgst_amount", "sgst_amount",
+                                         "base_amount", "discount_amount", "line_total", "igst_rate", "igst_amount",
+                                         "taxable_amount")},
+            "unit": string(12), "price_includes_tax": {"type": "boolean"},
+        })},
+        "totals": obj({
+            **{name: number for name in ("sub_total", "discount", "tax_amount", "cgst_amount", "sgst_amount",
+                                         "grand_total", "paid", "dues", "igst_amount", "round_off",
+                                         "taxable_amount")},
+            "place_of_supply": nullable(string(2)),
+        }),
         "payments": {"type": "array", "items": {"type": "object"}},
+        "status": enum(BILL_STATUSES), "cancelled_at": nullable(DATETIME),
     }, ["bill_id", "invoice_number", "created_at", "items", "totals", "payments"]))
+    bill_row = obj({"bill_id": string(), "invoice_number": string(), "created_at": DATETIME,
+                    "customer_name": nullable(string()), "customer_phone": nullable(string()), "grand_total": number,
+                    "paid": number, "dues": number, "status": enum(BILL_STATUSES)})
     example = {  # the contract's worked example: 1000.00 at 10 % off, 9 % + 9 %, bill discount 50, paid 612 + 400
         "customer": {"name": "John Doe", "gender": "Male", "contact_no": "+919876543210", "address": "123 Main St"},
         "referral_code": "REF123",
@@ -527,7 +550,7 @@ def billing_v1(doc: Document) -> None:
         request=body(bill_request, example=example), parameters=[store, idem], op_id="v1_save_bill"))
     doc.path("/api/v1/billing/{store_id}/bills", "get", operation(
         "List bills", "Billing v1",
-        {"200": response("Bills", ok(obj({"items": {"type": "array", "items": {"type": "object"}},
+        {"200": response("Bills", ok(obj({"items": {"type": "array", "items": bill_row},
                                           "page": integer(1), "limit": integer(1), "total": integer(0)}))),
          **errors},
         parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
@@ -560,15 +583,17 @@ def billing_v1(doc: Document) -> None:
         "Search the catalogue", "Billing v1",
         {"200": response("Items", ok(obj({"items": {"type": "array", "items": obj({
             "id": string(), "type": enum(PRODUCT_TYPES), "name": string(), "price": {"type": "number"},
-            "cgst": {"type": "number"}, "sgst": {"type": "number"}, "stock": nullable({"type": "integer"}),
-            "sku": nullable(string()), "barcode": nullable(string())})}}))), **errors},
+            "cgst": {"type": "number"}, "sgst": {"type": "number"}, "stock": nullable(number),
+            "sku": nullable(string()), "barcode": nullable(string()), "unit": enum(UNITS),
+            "price_includes_tax": {"type": "boolean"}})}}))), **errors},
         parameters=[store, query("q", string(200)), query("type", query_choice(PRODUCT_TYPES)), *paging],
         op_id="v1_catalog"))
     doc.path("/api/v1/billing/{store_id}/customers", "get", operation(
         "Search customers", "Billing v1",
         {"200": response("Customers", ok(obj({"items": {"type": "array", "items": obj({
             "id": string(), "name": string(), "phoneNumber": nullable(string()), "email": nullable(string()),
-            "address": nullable(string())})}}))), **errors},
+            "address": nullable(string()), "gstin": nullable(string()), "legal_name": nullable(string())})}}))),
+         **errors},
         parameters=[store, query("q", string(200)), *paging], op_id="v1_customers"))
 
 

@@ -53,7 +53,7 @@ from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
 from services.paging import Page, paginate
-from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone
+from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone, register_gstin
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -297,10 +297,10 @@ def _buyer_gstin(store: Store, customer: Union[Party, NewCustomer, None]) -> Opt
     if isinstance(customer, Party):
         return customer.customer.gstin if customer.customer is not None else None
     if isinstance(customer, NewCustomer):
-        if customer.gstin:
-            return customer.gstin
+        # The customer this bill will be for (see _resolve_customer): a stored GSTIN wins over the one sent.
         existing = find_customer_by_phone(store, customer.phone_no)
-        return existing.customer.gstin if existing is not None and existing.customer is not None else None
+        stored = existing.customer.gstin if existing is not None and existing.customer is not None else None
+        return stored or customer.gstin
     return None
 
 
@@ -370,6 +370,8 @@ def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -
         return customer
     existing = find_customer_by_phone(store, customer.phone_no)
     if existing is not None:
+        if customer.gstin and existing.customer is not None and not existing.customer.gstin:
+            register_gstin(existing, customer.gstin, customer.legal_name)  # the invoice and its tax agree
         return existing
     pairs = (("gender", customer.gender), ("address", customer.address), ("email", customer.email),
              ("gstin", customer.gstin), ("legal_name", customer.legal_name))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
 
 import segno
@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from extensions import db
 from models import Bill, Store
 from services.accounts.gstin import STATE_NAMES
+from services.billing.bills import is_inter_state
 from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents import uploads
@@ -81,6 +82,7 @@ class PartyBlock:
     state: str = ""
     phone: str = ""
     email: str = ""
+    legal_name: str = ""  # the registered name of a B2B recipient, printed when it differs from the name
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class DocumentLine:
     line_no: int
     name: str
     hsn_code: str
-    qty: int
+    qty: Union[int, Decimal]  # as units.qty_out shows it: 2 pcs, 0.75 kg
     unit: str
     rate: Decimal
     discount: Decimal
@@ -99,6 +101,13 @@ class DocumentLine:
     sgst_amount: Decimal
     line_total: Decimal
     jewellery: dict[str, Any] = field(default_factory=dict)
+    igst_rate: Decimal = ZERO
+    igst_amount: Decimal = ZERO
+    price_includes_tax: bool = False
+
+    @property
+    def gst_rate(self) -> Decimal:
+        return self.cgst_rate + self.sgst_rate + self.igst_rate
 
 
 @dataclass(frozen=True)
@@ -108,10 +117,16 @@ class TaxRow:
     taxable: Decimal
     cgst: Decimal
     sgst: Decimal
+    igst_rate: Decimal = ZERO
+    igst: Decimal = ZERO
+
+    @property
+    def gst_rate(self) -> Decimal:
+        return self.cgst_rate + self.sgst_rate + self.igst_rate
 
     @property
     def total_tax(self) -> Decimal:
-        return self.cgst + self.sgst
+        return self.cgst + self.sgst + self.igst
 
 
 @dataclass
@@ -133,6 +148,10 @@ class InvoiceDocument:
     taxable_total: Decimal
     cgst_total: Decimal
     sgst_total: Decimal
+    igst_total: Decimal
+    inter_state: bool  # IGST columns instead of CGST/SGST
+    b2b: bool  # the recipient has a GSTIN
+    round_off: Decimal
     sub_total: Decimal
     discount: Decimal
     tax: Decimal
@@ -180,8 +199,10 @@ def _counterparty_block(bill: Bill) -> PartyBlock:
         "Walk-in customer" if bill.kind == "sale" else "Supplier")
     gstin = (getattr(record, "gstin", None) if record else None) or bill.VAt_number or ""
     state_code = getattr(record, "state_code", None) or (gstin[:2] if gstin[:2] in STATE_NAMES else "")
+    legal_name = (getattr(record, "legal_name", None) if record else None) or ""
     return PartyBlock(
         name=name,
+        legal_name=legal_name if legal_name != name else "",
         address=bill.address or (getattr(record, "address", None) if record else None) or "",
         gstin=gstin,
         state=state_label(state_code),
@@ -221,13 +242,16 @@ def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[
 
 
 def _tax_rows(lines: list[DocumentLine]) -> list[TaxRow]:
-    groups: "OrderedDict[tuple[Decimal, Decimal], list[Decimal]]" = OrderedDict()
-    for line in sorted(lines, key=lambda ln: (ln.cgst_rate + ln.sgst_rate, ln.cgst_rate)):
-        sums = groups.setdefault((line.cgst_rate, line.sgst_rate), [ZERO, ZERO, ZERO])
+    """The tax summary: one row per rate (CGST + SGST, or IGST on an inter-state bill), amounts as the lines hold."""
+    groups: "OrderedDict[tuple[Decimal, Decimal, Decimal], list[Decimal]]" = OrderedDict()
+    for line in sorted(lines, key=lambda ln: (ln.gst_rate, ln.igst_rate, ln.cgst_rate)):
+        sums = groups.setdefault((line.cgst_rate, line.sgst_rate, line.igst_rate), [ZERO, ZERO, ZERO, ZERO])
         sums[0] += line.taxable
         sums[1] += line.cgst_amount
         sums[2] += line.sgst_amount
-    return [TaxRow(cgst_rate=c, sgst_rate=s, taxable=t, cgst=cg, sgst=sg) for (c, s), (t, cg, sg) in groups.items()]
+        sums[3] += line.igst_amount
+    return [TaxRow(cgst_rate=c, sgst_rate=s, taxable=t, cgst=cg, sgst=sg, igst_rate=i, igst=ig)
+            for (c, s, i), (t, cg, sg, ig) in groups.items()]
 
 
 def upi_uri(bill: Bill) -> Optional[str]:
@@ -268,7 +292,8 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
             taxable=money(item.taxable_amount or 0), cgst_rate=Decimal(item.cgst_rate or 0),
             cgst_amount=money(item.cgst_amount or 0), sgst_rate=Decimal(item.sgst_rate or 0),
             sgst_amount=money(item.sgst_amount or 0), line_total=money(item.line_total or 0),
-            jewellery=jewellery.get(item.line_no, {}),
+            jewellery=jewellery.get(item.line_no, {}), igst_rate=Decimal(item.igst_rate or 0),
+            igst_amount=money(item.igst_amount or 0), price_includes_tax=bool(item.price_includes_tax),
         )
         for item in bill.items
     ]
@@ -283,6 +308,8 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     billed_at = bill.billing_timestamp or bill.created_at
     day = bill.invoice_date.strftime("%d %b %Y") if bill.invoice_date else local_time(billed_at, tz_name, "%d %b %Y")
     uri = upi_uri(bill)
+    cancelled = bill.cancelled_at is not None
+    igst_total = sum((ln.igst_amount for ln in lines), ZERO)
     return InvoiceDocument(
         bill=bill, store=store, title=title, number=bill.invoice_number,
         date=day,
@@ -292,9 +319,16 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         taxable_total=sum((ln.taxable for ln in lines), ZERO),
         cgst_total=sum((ln.cgst_amount for ln in lines), ZERO),
         sgst_total=sum((ln.sgst_amount for ln in lines), ZERO),
+        igst_total=igst_total,
+        # IGST columns when the bill charged IGST; a zero-rated bill by its place of supply
+        inter_state=igst_total > 0 or any(ln.igst_rate for ln in lines) or (
+            bill.kind == "sale" and not any(ln.cgst_rate or ln.sgst_rate for ln in lines)
+            and is_inter_state(store, bill.place_of_supply)),
+        b2b=bool(buyer.gstin) and bill.kind == "sale",
+        round_off=money(bill.round_off or 0),
         sub_total=money(bill.sub_total), discount=money(bill.discount), tax=money(bill.tax),
         additional_charges=money(bill.additional_charges or 0), grand_total=money(bill.total_amount),
-        paid=money(bill.paid_amount), dues=money(bill.due_amount),
+        paid=money(bill.paid_amount), dues=ZERO if cancelled else money(bill.due_amount),  # cancelled: nothing due
         words=amount_in_words(bill.total_amount),
         payments=[
             {"mode": payment_mode_label(p.mode), "amount": money(p.amount),
@@ -302,7 +336,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
             for p in bill.payments
         ],
         notes=bill.notes or "",
-        cancelled=bill.cancelled_at is not None,
+        cancelled=cancelled,
         cancelled_on=local_time(bill.cancelled_at, tz_name) if bill.cancelled_at else "",
         cancel_reason=bill.cancel_reason or "",
         upi_uri=uri, qr_data_uri=qr_png_data_uri(uri) if uri else None,

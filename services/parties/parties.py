@@ -306,6 +306,21 @@ def update_party(store: Store, user: User, party: Party, data: PartyInput) -> Pa
     return party
 
 
+def register_gstin(party: Party, gstin: str, legal_name: Optional[str] = None) -> None:
+    """Record the GSTIN (and legal name) a B2B bill gave for a stored customer that had none (flushes)."""
+    values = {"gstin": gstin, "legal_name": legal_name}
+    errors = FieldErrors()
+    _registration(values, errors)
+    if errors:
+        raise ValidationError("Invalid GSTIN", {"customer." + key: messages for key, messages in errors.items()})
+    before = party_snapshot(party)
+    for name, value in values.items():
+        if value is not None:
+            setattr(party.customer, name, value)
+    db.session.flush()
+    audit.record("update", "party", party.id, store_id=party.store_id, before=before, after=party_snapshot(party))
+
+
 def delete_party(store: Store, user: User, party: Party) -> None:
     """Delete a party with its record; bills keep their own copy of name, phone and address."""
     require_role(user, store, "manager")

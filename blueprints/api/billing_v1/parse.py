@@ -12,9 +12,13 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PRODUCT_TYPES, Party, Product, Staff, Store
+from services.accounts.gstin import gstin_error
+from services.accounts.gstin import normalise as normalise_gstin
 from services.billing.bills import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
 from services.billing.fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
 from services.errors import FieldErrors
+
+QTY_PLACES = 3  # a measured unit (kg, g, l, ml, m) takes three decimals; services.catalog.units decides per unit
 
 
 def _customer(store: Store, payload: dict, errors: FieldErrors):
@@ -36,7 +40,38 @@ def _customer(store: Store, payload: dict, errors: FieldErrors):
         if party is None:
             errors.add("customer_id", "Customer not found in this store")
         return party
-    return new_customer(payload["customer"], errors, strict_phone=True)
+    customer = new_customer(payload["customer"], errors, strict_phone=True)
+    _registration(payload["customer"], customer, errors)
+    return customer
+
+
+def _registration(data, customer, errors: FieldErrors) -> None:
+    """The extension fields of a new B2B customer: `gstin` (checked as the customer service checks it, so a bad one
+    is a 400 on customer.gstin before anything is written) and `legal_name`."""
+    if not isinstance(data, dict):
+        return
+    gstin = parse_string(data.get("gstin"), "customer.gstin", errors, max_length=15)
+    if gstin is not None:
+        gstin = normalise_gstin(gstin)
+        if message := gstin_error(gstin):
+            errors.add("customer.gstin", message)
+            gstin = None
+    legal_name = parse_string(data.get("legal_name"), "customer.legal_name", errors, max_length=255)
+    if customer is not None:
+        customer.gstin, customer.legal_name = gstin, legal_name
+
+
+def _qty(value, key: str, errors: FieldErrors):
+    """A line quantity: a number with at most three decimals (an int when whole). Whether the catalogue item's unit
+    takes a fraction (kg yes, pcs no) and the lower bound are services.catalog.units.qty_problem's rule, checked
+    by save_bill, so every surface words it the same."""
+    if isinstance(value, str):
+        errors.add(key, "Must be a number")
+        return None
+    qty = parse_decimal(value, key, errors, places=QTY_PLACES)
+    if qty is None:
+        return None
+    return int(qty) if qty == qty.to_integral_value() else qty
 
 
 def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
@@ -82,9 +117,7 @@ def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
             staff_member = staff.get(entry.get("staff_id")) if isinstance(entry.get("staff_id"), str) else None
             if staff_member is None:
                 errors.add(f"{where}.staff_id", "Staff member not found in this store")
-        qty = parse_int(entry.get("qty", MISSING), f"{where}.qty", errors)
-        if qty is not None and qty < 1:
-            errors.add(f"{where}.qty", "Must be at least 1")
+        qty = _qty(entry.get("qty", MISSING), f"{where}.qty", errors)
         discount_type = entry.get("discount_type", MISSING)
         if discount_type is MISSING or discount_type is None:
             errors.add(f"{where}.discount_type", "This field is required")
@@ -183,9 +216,13 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
     payment_ts = parse_timestamp(payload.get("payment_timestamp", MISSING), "payment_timestamp", errors, required=False)
     referral = parse_string(payload.get("referral_code"), "referral_code", errors, max_length=50)
     codes = _codes(payload, errors)
+    place = payload.get("place_of_supply")  # taken as sent; save_bill checks it is a GST state code
+    if place is not None and not isinstance(place, str):
+        errors.add("place_of_supply", "Must be a two-digit GST state code, e.g. 27")
+        place = None
     errors.raise_if()
     return BillDraft(
         lines=lines, customer=customer, payments=payments, payment_mode=mode, payment_amount=amount,
         discount=discount, coupon_codes=codes, referral_code=referral, billing_timestamp=billing_ts,
-        payment_timestamp=payment_ts, source=source,
+        payment_timestamp=payment_ts, source=source, place_of_supply=place,
     )

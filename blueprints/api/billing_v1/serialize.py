@@ -8,6 +8,7 @@ from sqlalchemy import select
 from extensions import db
 from models import Bill, Customer, HeldBill, Product, Staff, Store
 from services.accounts.billing_options import billing_options
+from services.billing.pricing import ZERO
 from services.catalog.units import qty_out
 from services.formatting import iso_z
 from services.paging import Page
@@ -24,6 +25,9 @@ def catalog_item_v1(product: Product) -> dict[str, Any]:
         "stock": qty_out(product.quantity) if product.tracks_stock else None,
         "sku": product.sku,
         "barcode": product.barcode,
+        # Indian retail extensions (issue 11)
+        "unit": product.unit,
+        "price_includes_tax": product.price_includes_tax,
     }
 
 
@@ -34,6 +38,9 @@ def customer_v1(customer: Customer) -> dict[str, Any]:
         "phoneNumber": customer.phone_no,
         "email": customer.email,
         "address": customer.address,
+        # Indian retail extensions (issue 11): a B2B buyer's registration
+        "gstin": customer.gstin,
+        "legal_name": customer.legal_name,
     }
 
 
@@ -76,6 +83,12 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
                 "base_amount": item.base_amount,
                 "discount_amount": item.discount_amount,
                 "line_total": item.line_total,
+                # Indian retail extensions (issue 11): cgst/sgst rates are those charged (0 on an IGST bill)
+                "igst_rate": item.igst_rate,
+                "igst_amount": item.igst_amount,
+                "taxable_amount": item.taxable_amount,
+                "unit": item.unit,
+                "price_includes_tax": item.price_includes_tax,
             }
             for item in bill.items
         ],
@@ -88,6 +101,11 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
             "grand_total": bill.total_amount,
             "paid": bill.paid_amount,
             "dues": bill.due_amount,
+            # Indian retail extensions (issue 11)
+            "igst_amount": bill.igst_amount,
+            "round_off": bill.round_off,
+            "taxable_amount": sum((item.taxable_amount for item in bill.items), ZERO),
+            "place_of_supply": bill.place_of_supply,
         },
         "payments": [
             {"mode": p.mode, "amount": p.amount, "reference": p.reference, "timestamp": iso_z(p.timestamp)}

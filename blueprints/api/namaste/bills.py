@@ -16,6 +16,7 @@ from models import INVOICE_STATUSES, Bill, Party, Product, Store, User
 from services import audit
 from services.accounts.access import has_role, membership_for, require_role
 from services.billing import bills as billing
+from services.billing.bills import settle
 from services.billing.pricing import bill_status
 from services.catalog.categories import payment_method_exists
 from services.catalog.products import get_product
@@ -155,7 +156,10 @@ def update_bill(store: Store, user: User, bill: Bill, data: dict[str, Any]) -> B
     for name, value in values.items():
         if name != "invoice_number":
             setattr(bill, renames.get(name, name), value)
-    bill.status = bill_status(bill.total_amount, bill.paid_amount)
+    if bill.cancelled_at is not None:
+        settle(bill)  # a cancelled bill stays cancelled, with no dues
+    else:
+        bill.status = bill_status(bill.total_amount, bill.paid_amount)  # the client's amounts, as sent
     db.session.flush()
     audit.record("update", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("invoice_status", "status", *AMOUNT_FIELDS, "party_id",
