@@ -210,3 +210,15 @@ def test_the_worked_example_with_round_off_on_is_still_1012():
     t = price_bill([LineInput(D("1000"), 1, "percent", D("10"), D("9"), D("9"))], discount=D("50"),
                    round_off=True).totals
     assert (t.grand_total, t.round_off) == (D("1012.00"), D("0.00"))
+
+
+def test_docs_api_states_the_engines_rule_word_for_word():
+    """docs/api.md "How amounts are computed" carries the engine's docstring rule as it is, so neither drifts."""
+    from pathlib import Path
+
+    import services.billing.pricing as pricing
+
+    rule = pricing.__doc__[pricing.__doc__.index("Per line"):].rstrip("\n")
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    assert "## How amounts are computed" in docs
+    assert "```\n" + rule + "\n```" in docs
