@@ -318,3 +318,26 @@ def test_every_surface_stores_the_same_bill(client, golden_shop):
     snapshots = [stored(db.session.get(Bill, b.id)) for b in bills]
     assert snapshots[0] == snapshots[1] == snapshots[2] == expected(golden)
     assert len({b.invoice_number for b in bills}) == 3
+
+
+def test_namaste_billing_stores_the_golden_totals_as_sent_and_moves_the_loose_stock(client, golden_shop):
+    """NamastePMS keeps the client's totals (its contract), so it cannot compute the golden bill; it can carry it:
+    the hand-checked totals are stored as sent and the 0.750 kg of onions leave the stock."""
+    golden = next(g for g in GOLDEN if g.name == "mrp_with_loose_onions")
+    shop = golden_shop
+    onion_before = shop.products["onion"].quantity
+    sub_total, discount, tax, cgst, sgst, _, _, total = golden.totals
+    body = {"invoice_number": "NP-GOLD-1", "party": shop.customers["b2c"].id, "sub_total": sub_total,
+            "discount": discount, "tax": tax, "total_amount": total, "paid_amount": total, "invoice_status": "Paid",
+            "items": [{"item": shop.products[ln.product].id, "quantity": str(ln.qty),
+                       "rate": str(shop.products[ln.product].unit_price)} for ln in golden.lines]}
+    response = client.post("/api/billing/", json=body, headers=shop.headers)
+    assert response.status_code == 201, response.get_json()
+    billing_json = response.get_json()["billing"]
+    assert [item["quantity"] for item in billing_json["items"]] == [1, 1, 1, 0.75]
+    assert (billing_json["sub_total"], billing_json["tax"], billing_json["total_amount"]) == (sub_total, tax, total)
+    db.session.expire_all()
+    bill = db.session.get(Bill, billing_json["id"])
+    assert (bill.sub_total, bill.tax, bill.total_amount, bill.due_amount, bill.status) == (
+        D(sub_total), D(tax), D(total), D("0.00"), "paid")
+    assert db.session.get(Product, shop.products["onion"].id).quantity == onion_before - D("0.750")
