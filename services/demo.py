@@ -91,9 +91,15 @@ GENERAL_PRODUCTS = [
     ("Agarbatti Cycle 3-in-1", "Pooja", "3307", "5", "80.00", "pcs"),
     ("Camphor Tablets 50g", "Pooja", "2914", "18", "95.00", "pcs"),
     ("Ghee Diya Wicks 100pc", "Pooja", "5607", "12", "30.00", "pcs"),
+    # Loose goods weighed or measured at the counter (stock and bill quantities with three decimals)
     ("Onion (loose, per kg)", "Vegetables", "0703", "0", "40.00", "kg"),
     ("Potato (loose, per kg)", "Vegetables", "0701", "0", "30.00", "kg"),
+    ("Tomato (loose, per kg)", "Vegetables", "0702", "0", "36.00", "kg"),
+    ("Sugar (loose, per kg)", "Groceries", "1701", "5", "44.00", "kg"),
+    ("Groundnut Oil (loose, per litre)", "Groceries", "1508", "5", "185.00", "l"),
 ]
+# What a counter sells of a loose item in one go
+LOOSE_QUANTITIES = [Decimal(q) for q in ("0.250", "0.500", "0.750", "1.000", "1.250", "1.500", "2.000")]
 GENERAL_SERVICES = [
     ("Home Delivery", "Services", "9968", "18", "30.00"),
     ("Gift Wrapping", "Services", "9985", "18", "25.00"),
@@ -215,7 +221,7 @@ def _category(store: Store, name: str) -> Category:
 
 
 def _product(store: Store, owner: User, name: str, category: str, hsn_code: str, gst: str, price: str,
-             type_: str = "product", quantity: int = 0, **fields) -> Product:
+             type_: str = "product", quantity: Decimal | int = 0, **fields) -> Product:
     """A catalogue item through the catalogue service, its opening stock through the stock service."""
     own = {f.name for f in dataclasses.fields(ProductInput)}
     codes = {name: fields.pop(name) for name in list(fields) if name in own}
@@ -260,10 +266,15 @@ def _expenses(store: Store, owner: User, today: date) -> int:
 
 
 def _seed_general(store: Store, owner: User, rng: random.Random) -> list[Product]:
+    """A kirana: printed prices are MRP, so the store's prices include GST (set before its products are made, so
+    each takes MRP pricing), and loose goods are sold by the kilo or the litre from a decimal stock (42.5 kg)."""
+    store.settings = {**(store.settings or {}), "prices_include_tax": True}
     catalogue = []
     for index, (name, category, hsn, gst, price, unit) in enumerate(GENERAL_PRODUCTS, start=1):
+        count = rng.randrange(40, 160)
+        quantity = Decimal(count * 5 + rng.randrange(5)) / 10 if unit != "pcs" else count  # 42.5 kg, 118.3 l
         catalogue.append(_product(
-            store, owner, name, category, hsn, gst, price, quantity=rng.randrange(40, 160), unit=unit,
+            store, owner, name, category, hsn, gst, price, quantity=quantity, unit=unit,
             sku=f"GEN-{index:04d}", barcode=ean13(f"890{store.id:03d}{index:06d}"), low_stock_threshold=10,
         ))
     for name, category, hsn, gst, price in GENERAL_SERVICES:
@@ -360,8 +371,16 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
                 if product.type == "product" and product.quantity < 3:
                     continue  # leave the last pieces on the shelf so the demo never runs out
                 discount = rng.choice([(None, 0), (None, 0), ("percent", 5), ("percent", 10), ("flat", 10)])
+                if product.type != "product":
+                    qty: Decimal | int = 1
+                elif product.unit != "pcs":
+                    qty = rng.choice(LOOSE_QUANTITIES)  # weighed at the counter: 0.750 kg
+                else:
+                    qty = rng.randint(1, 2)
+                if discount[0] is None or product.unit_price * qty < 50:
+                    discount = (None, 0)  # no ₹10 off a ₹7.50 bag of potatoes
                 lines.append(DraftLine(
-                    product=product, qty=1 if product.type != "product" else rng.randint(1, 2), line_no=line_no,
+                    product=product, qty=qty, line_no=line_no,
                     discount_type=discount[0] or "flat", discount_value=Decimal(discount[1]),
                     staff=rng.choice(staff) if staff and product.type != "product" else None,
                     columns=_jewellery_columns(product),
@@ -372,7 +391,7 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
             draft = BillDraft(lines=lines, customer=customer, billing_timestamp=moment, source="pos")
             total = price_draft(store, draft).totals.grand_total
             mode = rng.choice(["cash", "cash", "upi", "upi", "card", "split", "credit"])
-            if mode == "credit" and customer is not None:
+            if (mode == "credit" and customer is not None) or total <= 0:
                 draft.payment_mode, draft.payment_amount = "none", Decimal("0.00")
             elif mode == "split" and total >= Decimal("2.00"):
                 first = (total / 2).quantize(MONEY)

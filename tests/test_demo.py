@@ -100,3 +100,34 @@ def test_purge_idempotency_keys_removes_only_expired_keys(runner, make_store):
     result = runner.invoke(args=["purge-idempotency-keys"])
     assert result.exit_code == 0 and "Removed 1 " in result.output
     assert [r.key for r in db.session.execute(select(IdempotencyRecord)).scalars()] == ["new"]
+
+
+def test_the_demo_general_store_prices_at_mrp_and_sells_loose_goods_by_weight(runner):
+    from decimal import Decimal
+
+    from models import BillItem
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    general = db.session.execute(select(Store).filter_by(business_kind="general")).scalar_one()
+    assert general.settings["prices_include_tax"] is True
+    items = db.session.execute(select(Product).filter_by(store_id=general.id)).scalars().all()
+    assert items and all(p.price_includes_tax for p in items)  # created after the option was turned on
+    salon = db.session.execute(select(Store).filter_by(business_kind="salon")).scalar_one()
+    assert not any(p.price_includes_tax for p in db.session.execute(
+        select(Product).filter_by(store_id=salon.id)).scalars())
+    loose = {p.product_name.split(" (")[0]: p for p in items if p.unit != "pcs"}
+    assert {name: (p.unit, p.hsn_code, p.cgst_rate + p.sgst_rate) for name, p in loose.items()} == {
+        "Onion": ("kg", "0703", 0), "Potato": ("kg", "0701", 0), "Tomato": ("kg", "0702", 0),
+        "Sugar": ("kg", "1701", 5), "Groundnut Oil": ("l", "1508", 5)}
+    assert any(p.quantity != p.quantity.to_integral_value() for p in loose.values())  # e.g. 42.5 kg
+    sold = db.session.execute(select(BillItem).where(BillItem.product_id.in_([p.id for p in loose.values()]))
+                              ).scalars().all()
+    assert any(item.qty != item.qty.to_integral_value() for item in sold)  # 0.750 kg on a demo bill
+    bills = db.session.execute(select(Bill).filter_by(store_id=general.id)).scalars().all()
+    for bill in bills:  # MRP: each line costs its printed price less its discount, split exactly into its taxes
+        for item in bill.items:
+            assert item.price_includes_tax
+            assert item.line_total == item.base_amount - item.discount_amount
+            assert item.taxable_amount + item.cgst_amount + item.sgst_amount + item.igst_amount == item.line_total
+        assert bill.sub_total == sum((item.line_total for item in bill.items), Decimal("0"))
+        assert bill.total_amount == bill.sub_total - bill.discount

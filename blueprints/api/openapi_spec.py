@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
-from services.bounds import MAX_ID
+from services.bounds import MAX_ID, MAX_QTY
 from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES, UNITS
 
 JSON = "application/json"
@@ -109,6 +109,20 @@ def money_in(max_whole_digits: int = 10, minimum: str = "0") -> dict[str, Any]:
         {"type": "string", "pattern": pattern},
         {"type": "number", "minimum": float(minimum), "maximum": 10 ** (max_whole_digits - 2), "multipleOf": 0.01},
     ], "examples": ["99.99"]}
+
+
+def stock_in(description: str) -> dict[str, Any]:
+    """A NamastePMS stock quantity: whole for pcs, up to 3 decimals for kg, g, l, ml, m (extension), at most
+    999999999 (the stock column is Numeric(12,3)); a string of digits or a number."""
+    return {"anyOf": [
+        integer(0, 999_999_999),
+        {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,3})?$"},
+        {"type": "number", "minimum": 0, "maximum": 999_999_999, "multipleOf": 0.001},
+    ], "examples": [100, "12.5"], "description": description}
+
+
+QUANTITY_OUT = {"type": "number", "minimum": 0, "examples": [100, 12.5],
+                "description": "A whole number for pcs; up to 3 decimals for kg, g, l, ml, m"}
 
 
 def body(schema: dict[str, Any], required: bool = True, example: Optional[dict[str, Any]] = None) -> dict[str, Any]:
@@ -225,7 +239,7 @@ def namaste(doc: Document) -> None:
         "product_name": string(100, 1),
         "category": PK,
         "unit_price": money_in(8),
-        "quantity": integer(0),
+        "quantity": stock_in("Stock: a whole number for pcs, up to 3 decimals for kg, g, l, ml, m"),
         "product_Img": nullable(string(500, pattern=r"^(https?://[^\s/$.?#]\S*|/\S*)$")),
         "description": NULLABLE_TEXT,
         "type": enum(PRODUCT_TYPES),
@@ -235,15 +249,19 @@ def namaste(doc: Document) -> None:
         "cgst_rate": money_in(3),
         "sgst_rate": money_in(3),
         "low_stock_threshold": nullable(integer(0)),
+        "unit": {**enum(UNITS), "description": "Extension: the unit it is sold in (default pcs)"},
+        "price_includes_tax": {"type": "boolean", "description": "Extension: the price is MRP (includes GST); "
+                                                                "default on create: the store's prices_include_tax"},
     }
     doc.schema("ProductCreate", obj(product_fields, ["product_name", "category", "unit_price", "quantity"]))
     doc.schema("ProductUpdate", obj(product_fields))
     doc.schema("Product", obj({
         "id": PK, "user": nullable(PK), "product_name": string(), "category": nullable(PK),
-        "product_Img": nullable(string()), "unit_price": MONEY_OUT, "quantity": integer(0),
+        "product_Img": nullable(string()), "unit_price": MONEY_OUT, "quantity": QUANTITY_OUT,
         "description": nullable(string()), "uid": string(format="uuid"), "type": enum(PRODUCT_TYPES),
         "sku": nullable(string()), "barcode": nullable(string()), "hsn_code": nullable(string()),
         "cgst_rate": RATE_OUT, "sgst_rate": RATE_OUT, "low_stock_threshold": nullable(integer(0)),
+        "unit": enum(UNITS), "price_includes_tax": {"type": "boolean"},
     }, ["id", "user", "product_name", "category", "product_Img", "unit_price", "quantity", "description"]))
     product_saved = obj({"message": string(), "product": ref("Product")}, ["message", "product"])
     _crud(doc, "/api/products/", "Products", "Product", "Product", "ProductCreate", "ProductUpdate",
@@ -254,6 +272,7 @@ def namaste(doc: Document) -> None:
     customer_fields = {
         "Category_type": enum(["Customer"]), "name": string(255, 1, pattern=r"\S"), "email": email, "phone_no": phone,
         "Customer_code": nullable(string(50)), "address": NULLABLE_TEXT, "gstin": nullable(string(15)),
+        "legal_name": nullable(string(255)),
         "gender": nullable(enum(GENDERS)), "open_balance": money_in(), "credit_limmit": money_in(),
         "preferred_payment_method": nullable(PK), "payment_method": nullable(PK), "loyalty_points": integer(0),
         "referred_by": nullable(string(255)), "notes": NULLABLE_TEXT, "is_active": {"type": "boolean"},
@@ -279,7 +298,7 @@ def namaste(doc: Document) -> None:
         "Customer_code": nullable(string()), "address": nullable(string()), "open_balance": MONEY_OUT,
         "credit_limmit": MONEY_OUT, "payment_method": nullable(PK), "loyalty_points": integer(0),
         "referred_by": nullable(string()), "notes": string(), "gender": nullable(string()),
-        "gstin": nullable(string()),
+        "gstin": nullable(string()), "legal_name": nullable(string()),
     }, ["id", "party", "name", "email", "phone_no", "Customer_code", "address", "open_balance", "credit_limmit",
         "payment_method", "loyalty_points", "referred_by", "notes"]))
     doc.schema("Supplier", obj({
@@ -325,14 +344,18 @@ def namaste(doc: Document) -> None:
         "phone": nullable(string(20)), "VAt_number": nullable(string(50)), "address": NULLABLE_TEXT,
         "notes": NULLABLE_TEXT, **amounts,
     }
-    doc.schema("BillingItemCreate", obj({"item": PK, "quantity": integer(1), "rate": money_in()},
+    line_qty = {"anyOf": [integer(1, MAX_QTY), {"type": "number", "minimum": 0.001, "maximum": MAX_QTY,
+                                                 "multipleOf": 0.001}], "examples": [1],
+                "description": "A whole number of at least 1 for pcs; more than 0 with up to 3 decimals for kg, g, "
+                               "l, ml, m (extension)"}
+    doc.schema("BillingItemCreate", obj({"item": PK, "quantity": line_qty, "rate": money_in()},
                                         ["item", "quantity", "rate"]))
     doc.schema("BillingCreate", obj({**header, "items": {"type": "array", "minItems": 1,
                                                          "items": ref("BillingItemCreate")}},
                                     ["invoice_number", "items"]))
     doc.schema("BillingUpdate", obj(header, description="Header fields only; the items and the number of a saved "
                                                         "bill stay as they are."))
-    doc.schema("BillingItem", obj({"id": PK, "billing": PK, "item": nullable(PK), "quantity": integer(1),
+    doc.schema("BillingItem", obj({"id": PK, "billing": PK, "item": nullable(PK), "quantity": QUANTITY_OUT,
                                    "rate": MONEY_OUT}, ["id", "billing", "item", "quantity", "rate"]))
     doc.schema("Billing", obj({
         "id": PK, "user": nullable(PK), "invoice_number": string(), "invoice_date": nullable(DATE),

@@ -23,8 +23,10 @@ Bill (default, the Billing v1 contract's arithmetic: the bill discount comes off
 Bill, discount before tax (store option bill_discount_before_tax, CGST Act s.15(3)):
     value       = sum of the lines' taxable values
     discount    = bill discount + coupons (a percent coupon on value), at most value
-    each line's share = discount x its taxable / value, rounded, the last line taking the remainder (so the shares add
-    up exactly); the line's taxable falls by its share and its taxes are recomputed on what is left (before tax).
+    each line's share = discount x its taxable / value, rounded down to the paisa; the paise left over go one each to
+    the lines whose shares lost most in that rounding (the later line first on a tie), so the shares add up to the
+    discount exactly and no share is below 0 or above its line's taxable; the line's taxable falls by its share and
+    its taxes are recomputed on what is left (before tax).
     grand_total = sum of line totals (+ round_off);  sub_total = that sum + discount (so that
     grand_total = sub_total - discount (+ round_off) holds in both modes)
 Round-off (store option round_off): grand_total rounded half-up to the rupee; round_off = rounded - unrounded.
@@ -33,7 +35,7 @@ Round-off (store option round_off): grand_total rounded half-up to the rupee; ro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence, Union
 
 from services.vocabulary import FLAT, PAID, PARTIAL, PERCENT, UNPAID
@@ -160,14 +162,18 @@ def _coupon_amount(coupons: Iterable[CouponInput], on: Decimal) -> Decimal:
 
 
 def shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """`amount` split in proportion to `weights`, each rounded to the paisa, the last non-zero weight taking the
-    remainder so the shares add up to `amount` exactly (used for bill discounts and credit notes)."""
+    """`amount` split in proportion to `weights` to the paisa, adding up to `amount` exactly (bill discounts, credit
+    notes): each share rounded down to the paisa, then the paise left over one each to the shares that lost most in
+    that rounding (the later one first on a tie). So for 0 <= amount <= sum(weights) every share lies between 0 and
+    its weight (a "last line takes the remainder" split can go below 0 or above a small last line)."""
     total = sum(weights, ZERO)
     if total <= 0:
         return [ZERO for _ in weights]
-    last = max(i for i, w in enumerate(weights) if w > 0)
-    result = [money(amount * w / total) if i != last else ZERO for i, w in enumerate(weights)]
-    result[last] = amount - sum(result, ZERO)
+    exact = [amount * w / total for w in weights]
+    result = [e.quantize(PAISA, rounding=ROUND_DOWN) for e in exact]
+    left = int((amount - sum(result, ZERO)) / PAISA)
+    for i in sorted(range(len(weights)), key=lambda i: (exact[i] - result[i], i), reverse=True)[:left]:
+        result[i] += PAISA
     return result
 
 

@@ -186,10 +186,10 @@ def _registration(values: dict[str, Any], errors: FieldErrors) -> None:
     if "gstin" in values:
         gstin = normalise_gstin(values["gstin"] or "")
         if gstin and (message := gstin_error(gstin)):
-            errors.add("gstin", message)
-        values["gstin"] = gstin or None
-        if gstin:
+            errors.add("gstin", message)  # and no state_code from it: one error, on the field the client sent
+        elif gstin:
             values["state_code"] = gstin[:2]
+        values["gstin"] = gstin or None
     code = values.get("state_code")
     if code is not None and code not in STATE_CODES:
         errors.add("state_code", "Must be a two-digit GST state code, e.g. 27")

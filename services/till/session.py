@@ -434,6 +434,7 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
             errors = FieldErrors()
             coupons = billing.load_coupons(store, draft.coupon_codes, datetime.now(UTC), errors)
             errors.raise_if()
+        # With the customer: a buyer from another state pays IGST, which can round a paisa away from CGST + SGST.
         total = billing.price_draft(store, billing.BillDraft(
             lines=[line for line in draft.lines if line.product is not None], discount=draft.discount,
             customer=customer, place_of_supply=draft.place_of_supply), coupons

@@ -2,15 +2,17 @@
 turned into a BillDraft for services.billing.bills.save_bill, and its header edits.
 
 NamastePMS clients send their own totals, which are stored as sent (DESIGN.md "Pricing"); their items still move
-stock through save_bill. Lines carry the client's rate and no per-line tax (the client sends the bill's tax).
+stock through save_bill (a decimal `quantity` for products sold by weight or volume). Lines carry the client's rate
+and no per-line tax (the client sends the bill's tax).
 Saving, numbering, stock and cancelling are services.billing.bills's; this module only translates and edits headers.
 """
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from blueprints.api.namaste.fields import Fields, RuleError
+from blueprints.api.namaste.parse import line_quantity
 from extensions import db
 from models import INVOICE_STATUSES, Bill, Party, Product, Store, User
 from services import audit
@@ -18,6 +20,7 @@ from services.accounts.access import has_role, membership_for, require_role
 from services.billing import bills as billing
 from services.billing.bills import settle
 from services.billing.pricing import bill_status
+from services.catalog import units
 from services.catalog.categories import payment_method_exists
 from services.catalog.products import get_product
 from services.catalog.stock import InsufficientStock
@@ -66,7 +69,7 @@ def _parse_header(store: Store, data: dict[str, Any], partial: bool) -> Fields:
     return fields
 
 
-def _parse_items(store: Store, raw: Any, fields: Fields) -> list[tuple[Product, int, Decimal]]:
+def _parse_items(store: Store, raw: Any, fields: Fields) -> list[tuple[Product, Union[int, Decimal], Decimal]]:
     if raw is None or (isinstance(raw, list) and not raw):
         raise RuleError(NO_ITEMS, "items")
     if not isinstance(raw, list):
@@ -81,11 +84,13 @@ def _parse_items(store: Store, raw: Any, fields: Fields) -> list[tuple[Product, 
             continue
         item = Fields(entry)
         item.primary_key("item", lambda pk: get_product(store, pk) is not None, required=True, allow_null=False)
-        item.integer("quantity", required=True, min_value=1)
+        product = get_product(store, item.values["item"]) if "item" in item.values else None
+        # a whole number of pieces, or up to 3 decimals of a product sold by weight or volume (kg, g, l, ml, m)
+        line_quantity(item, product.unit if product is not None else units.PCS)
         item.decimal("rate", required=True)
         item_errors.append(item.errors)
         if not item.errors:
-            lines.append((get_product(store, item.values["item"]), item.values["quantity"], item.values["rate"]))
+            lines.append((product, item.values["quantity"], item.values["rate"]))
     if any(item_errors):
         fields.errors["items"] = item_errors
     return lines

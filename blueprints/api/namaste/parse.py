@@ -13,7 +13,8 @@ from typing import Any, Iterator, Optional
 
 from blueprints.api.namaste.fields import REQUIRED, Fields, RuleError, _shown
 from models import EXPENSE_CATEGORIES, GENDERS, PARTY_TYPES, PRODUCT_TYPES, Product, Store
-from services.catalog import products
+from services.bounds import MAX_QTY
+from services.catalog import products, units
 from services.catalog.products import ProductInput
 from services.errors import RuleBroken, ValidationError
 from services.parties import parties
@@ -21,6 +22,7 @@ from services.parties.expenses import ExpenseInput
 from services.parties.parties import CustomerInput, SupplierInput
 
 INVALID_TYPE = "Invalid Category. Must be 'Customer' or 'Supplier'"
+MAX_STOCK = 999_999_999  # a product's stock is Numeric(12,3)
 PAYMENT_METHOD_KEYS = ("preferred_payment_method", "payment_method", "payment_method_id")
 # Domain messages that the contract words otherwise (DRF's unique validator).
 CONTRACT_WORDS = {
@@ -78,7 +80,9 @@ def product(store: Store, body: dict[str, Any], existing: Optional[Product] = No
     fields.primary_key("category", required=True, allow_null=False)
     fields.decimal("unit_price", required=True, max_digits=10)
     fields.choice("type", PRODUCT_TYPES)
-    fields.integer("quantity", min_value=0)
+    fields.choice("unit", units.UNITS)  # extension: pcs (default), kg, g, l, ml, m
+    fields.boolean("price_includes_tax")  # extension: MRP pricing; absent on create: the store's option
+    stock_quantity(fields, fields.values.get("unit") or (existing.unit if existing is not None else units.PCS))
     fields.url("product_Img")
     fields.text("description", allow_null=True)
     fields.string("sku", max_length=50, allow_null=True)
@@ -99,6 +103,25 @@ def product(store: Store, body: dict[str, Any], existing: Optional[Product] = No
         fields.errors["quantity"] = [REQUIRED]  # the contract asks every new product for its opening stock
     fields.check()
     return data
+
+
+def stock_quantity(fields: Fields, unit: str) -> None:
+    """A product's `quantity`: a whole number in pieces (as the contract has it), up to 3 decimals in kg, g, l, ml
+    and m; both within the stock column (Numeric(12,3): at most 9 digits before the point)."""
+    if units.is_measured(unit):
+        fields.decimal("quantity", max_digits=12, decimal_places=3)
+    else:
+        fields.integer("quantity", min_value=0, max_value=MAX_STOCK)
+
+
+def line_quantity(fields: Fields, unit: str) -> None:
+    """A bill item's `quantity`: at least 1 and whole in pieces, more than 0 with up to 3 decimals in a measured
+    unit; at most MAX_QTY either way."""
+    if units.is_measured(unit):
+        fields.decimal("quantity", required=True, max_digits=9, decimal_places=3, min_value=units.THOUSANDTH,
+                       max_value=Decimal(MAX_QTY))
+    else:
+        fields.integer("quantity", required=True, min_value=1, max_value=MAX_QTY)
 
 
 # --------------------------------------------------------------------------- parties
@@ -130,7 +153,8 @@ def customer(body: dict[str, Any], partial: bool) -> CustomerInput:
     _phone(fields)
     fields.string("Customer_code", max_length=50, allow_null=True)
     fields.text("address", allow_null=True)
-    fields.string("gstin", max_length=15, allow_null=True)
+    fields.string("gstin", max_length=15, allow_null=True)  # checked (state code, checksum) by the service
+    fields.string("legal_name", max_length=255, allow_null=True)  # extension: a B2B buyer's registered name
     fields.choice("gender", GENDERS, allow_null=True)
     fields.decimal("open_balance")
     fields.decimal("credit_limmit")
@@ -146,7 +170,7 @@ def customer(body: dict[str, Any], partial: bool) -> CustomerInput:
     if method is not None and not parties.payment_method_exists(method):
         _merge(fields, {"payment_method_id": ["Payment method not found."]})
     values = fields.check()
-    for name in ("Customer_code", "gstin", "referred_by", "address"):
+    for name in ("Customer_code", "gstin", "legal_name", "referred_by", "address"):
         if values.get(name) == "":
             values[name] = None
     if "notes" in values and values["notes"] is None:

@@ -36,6 +36,8 @@ def product_json(product: Product) -> dict[str, Any]:
         "cgst_rate": money_str(product.cgst_rate),
         "sgst_rate": money_str(product.sgst_rate),
         "low_stock_threshold": product.low_stock_threshold,
+        "unit": product.unit,
+        "price_includes_tax": product.price_includes_tax,
     }
 
 
@@ -74,6 +76,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "notes": customer.notes,
         "gender": customer.gender,
         "gstin": customer.gstin,
+        "legal_name": customer.legal_name,
     }
 
 
