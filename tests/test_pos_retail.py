@@ -83,3 +83,22 @@ def test_another_place_of_supply_charges_igst(till, shop):
     item = bill.items[0]
     assert bill.place_of_supply == "29" and (item.cgst_amount, item.sgst_amount) == (0, 0)
     assert (item.igst_rate, item.igst_amount, bill.total_amount) == (D("18.00"), D("7.20"), D("47.20"))
+
+
+def test_a_new_b2b_customer_with_a_gstin_of_another_state_makes_an_igst_invoice(till, shop):
+    from models import Customer
+    from services.accounts.gstin import check_character
+    gstin = "29ABCDE1234F1Z" + check_character("29ABCDE1234F1Z")
+    bad = till.post_form("/pos/customer/new", {"name": "Mysore Traders", "contact_no": "98450 00001",
+                                               "gstin": gstin[:14] + ("A" if gstin[14] != "A" else "B")}, htmx=True)
+    assert bad.status_code == 422 and "check character" in bad.get_data(as_text=True)
+    ok = till.post_form("/pos/customer/new", {"name": "Mysore Traders", "contact_no": "98450 00001",
+                                              "gstin": gstin.lower(), "legal_name": "Mysore Traders LLP"}, htmx=True)
+    assert ok.status_code == 200 and f"GSTIN {gstin}" in ok.get_data(as_text=True)
+    html = scan(till, shop.soap.barcode).get_data(as_text=True)  # 40.00 at 18 % IGST = 47.20
+    assert "Tax (IGST)" in html and total_shown(html) == "47.20"
+    till.post_form("/pos/save", {"idempotency_key": page_key(till)}, htmx=True)
+    bill = db.session.execute(select(Bill)).scalar_one()
+    customer = db.session.execute(select(Customer)).scalar_one()
+    assert (customer.gstin, customer.legal_name, customer.state_code) == (gstin, "Mysore Traders LLP", "29")
+    assert (bill.place_of_supply, bill.igst_amount, bill.cgst_amount) == ("29", D("7.20"), D("0.00"))

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 from models import GENDERS
+from services.accounts.gstin import gstin_error
+from services.accounts.gstin import normalise as normalise_gstin
 from services.billing.bills import NewCustomer
 from services.errors import FieldErrors
 from services.parties.parties import E164, e164_phone, normal_email
@@ -125,7 +127,7 @@ def to_timestamp(raw: str) -> Optional[datetime]:
 def new_customer(data: Any, errors: FieldErrors, *, strict_phone: bool,
                  prefix: str = "customer") -> Optional[NewCustomer]:
     """A customer typed with a bill: name and phone required, phone in E.164 (strict: as sent, as Billing v1's
-    contract says; else also an Indian number as people type it), email lower-cased."""
+    contract says; else also an Indian number as people type it), email lower-cased, optional GSTIN and legal name."""
     if not isinstance(data, dict):
         errors.add(prefix, "Must be an object")
         return None
@@ -143,6 +145,15 @@ def new_customer(data: Any, errors: FieldErrors, *, strict_phone: bool,
     if email is not None and not EMAIL.match(email):
         errors.add(f"{prefix}.email", "Enter a valid email address")
     address = parse_string(data.get("address"), f"{prefix}.address", errors, max_length=2000)
+    # A B2B buyer: the GSTIN checked as the customer service checks it (so a bad one is refused before anything is
+    # written, also on hold, which creates no customer), and the registered name the invoice prints.
+    gstin = parse_string(data.get("gstin"), f"{prefix}.gstin", errors, max_length=15)
+    if gstin is not None:
+        gstin = normalise_gstin(gstin)
+        if message := gstin_error(gstin):
+            errors.add(f"{prefix}.gstin", message)
+    legal_name = parse_string(data.get("legal_name"), f"{prefix}.legal_name", errors, max_length=255)
     if name is None or phone is None:
         return None
-    return NewCustomer(name=name, phone_no=phone, gender=gender, address=address, email=normal_email(email))
+    return NewCustomer(name=name, phone_no=phone, gender=gender, address=address, email=normal_email(email),
+                       gstin=gstin, legal_name=legal_name)

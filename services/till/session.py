@@ -5,8 +5,8 @@ The till session's state (TillSession.payload; amounts kept as strings, so no fl
     key           the Idempotency-Key the page sends with Save; a new one after every save, hold or clear
     lines         [{"product_id", "qty", "discount_type", "discount_value", "cgst", "sgst", "staff_id"}]
     customer_id   a customer Party of the store, or None
-    new_customer  {"name", "contact_no", "gender", "email", "address"} typed inline; save_bill reuses the customer
-                  with that phone or creates it, in the bill's own transaction
+    new_customer  {"name", "contact_no", "gender", "email", "address", "gstin", "legal_name"} typed inline;
+                  save_bill reuses the customer with that phone or creates it, in the bill's own transaction
     discount, coupon
     payment_mode  cash | card | upi | wallet | split | none (on credit)
     place_of_supply  the GST state code chosen on the bill ("" = the store's state; a buyer's GSTIN wins over it)
@@ -47,6 +47,7 @@ from services.vocabulary import CASH, FLAT, PERCENT, UPI
 
 MODES = vocabulary.BILL_PAYMENT_MODES
 SPLIT_MODES = vocabulary.PAYMENT_MODES
+NEW_CUSTOMER_FIELDS = ("name", "contact_no", "gender", "email", "address", "gstin", "legal_name")
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
 
 
@@ -214,8 +215,7 @@ def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any
     """A customer typed at the till (checked as Billing v1 checks `customer`, but a phone may be typed as people
     do: "98765 43210" is +919876543210); an existing phone picks that customer instead. Nothing is written until
     the bill is saved. Returns the existing party when one matched."""
-    data = {name: (form.get(name) or "").strip() or None
-            for name in ("name", "contact_no", "gender", "email", "address")}
+    data = {name: (form.get(name) or "").strip() or None for name in NEW_CUSTOMER_FIELDS}
     errors = FieldErrors()
     new = new_customer(data, errors, strict_phone=False)
     errors.raise_if()
@@ -225,7 +225,8 @@ def set_new_customer(store: Store, state: dict[str, Any], form: Mapping[str, Any
         return existing
     state["customer_id"] = None
     state["new_customer"] = {"name": new.name, "contact_no": new.phone_no, "gender": new.gender,
-                             "email": new.email, "address": new.address}
+                             "email": new.email, "address": new.address, "gstin": new.gstin,
+                             "legal_name": new.legal_name}
     return None
 
 
@@ -372,7 +373,8 @@ def _customer(store: Store, state: dict[str, Any]):
     if state.get("new_customer"):
         c = state["new_customer"]
         return billing.NewCustomer(name=c["name"], phone_no=c["contact_no"], gender=c.get("gender"),
-                                   address=c.get("address"), email=c.get("email"))
+                                   address=c.get("address"), email=c.get("email"), gstin=c.get("gstin"),
+                                   legal_name=c.get("legal_name"))
     return None
 
 
@@ -515,7 +517,7 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
         state["customer_id"] = party.id if party else None
     elif isinstance(payload.get("customer"), dict):
         c = payload["customer"]
-        state["new_customer"] = {k: c.get(k) for k in ("name", "contact_no", "gender", "email", "address")}
+        state["new_customer"] = {k: c.get(k) for k in NEW_CUSTOMER_FIELDS}
     try:
         state["discount"] = _plain(Decimal(str(payload.get("discount") or 0)))
     except ArithmeticError:

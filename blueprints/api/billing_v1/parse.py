@@ -12,8 +12,6 @@ from sqlalchemy import select
 
 from extensions import db
 from models import PRODUCT_TYPES, Party, Product, Staff, Store
-from services.accounts.gstin import gstin_error
-from services.accounts.gstin import normalise as normalise_gstin
 from services.billing.bills import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
 from services.billing.fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
 from services.errors import FieldErrors
@@ -40,25 +38,7 @@ def _customer(store: Store, payload: dict, errors: FieldErrors):
         if party is None:
             errors.add("customer_id", "Customer not found in this store")
         return party
-    customer = new_customer(payload["customer"], errors, strict_phone=True)
-    _registration(payload["customer"], customer, errors)
-    return customer
-
-
-def _registration(data, customer, errors: FieldErrors) -> None:
-    """The extension fields of a new B2B customer: `gstin` (checked as the customer service checks it, so a bad one
-    is a 400 on customer.gstin before anything is written) and `legal_name`."""
-    if not isinstance(data, dict):
-        return
-    gstin = parse_string(data.get("gstin"), "customer.gstin", errors, max_length=15)
-    if gstin is not None:
-        gstin = normalise_gstin(gstin)
-        if message := gstin_error(gstin):
-            errors.add("customer.gstin", message)
-            gstin = None
-    legal_name = parse_string(data.get("legal_name"), "customer.legal_name", errors, max_length=255)
-    if customer is not None:
-        customer.gstin, customer.legal_name = gstin, legal_name
+    return new_customer(payload["customer"], errors, strict_phone=True)
 
 
 def _qty(value, key: str, errors: FieldErrors):
