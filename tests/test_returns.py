@@ -222,20 +222,25 @@ def test_over_returning_after_an_earlier_return_says_how_many_are_left(shop):
     assert counts() == before
 
 
-def test_the_conditional_update_refuses_what_a_stale_read_let_through(shop):
-    """The read-only check saw 3 left; another return took 2 in between; the guard refuses, nothing kept."""
-    stale = db.session.get(Bill, shop.bill.id)
-    _ = [item.returned_qty for item in stale.items]
-    db.session.execute(BillItem.__table__.update().where(BillItem.id == stale.items[0].id).values(returned_qty=2))
-    db.session.commit()
-    stale.items[0].returned_qty = D(0)  # what this request read before the other committed
-    before = counts()
-    draft = returns.ReturnDraft(lines=[returns.ReturnLine(line_no=1, qty=2)])
+def test_the_conditional_update_refuses_what_another_return_took_after_the_checks(shop, monkeypatch):
+    """The read-only checks see 3 left; another return takes 2 while this one waits for the CN counter; the
+    guard refuses this one's 2 and nothing of it is kept."""
+    real_take_next = returns.numbering.take_next
+
+    def take_next_while_another_returns(*args, **kwargs):
+        taken = real_take_next(*args, **kwargs)
+        db.session.execute(BillItem.__table__.update().where(BillItem.__table__.c.bill_id == shop.bill.id,
+                                                             BillItem.__table__.c.line_no == 1).values(returned_qty=2))
+        return taken
+
+    monkeypatch.setattr(returns.numbering, "take_next", take_next_while_another_returns)
+    bill = db.session.get(Bill, shop.bill.id)
     with pytest.raises(ValidationError) as refused:
-        returns.create_return(shop.store, shop.manager, stale, draft)
-    db.session.rollback()
+        returns.create_return(shop.store, shop.manager, bill, returns.ReturnDraft(
+            lines=[returns.ReturnLine(line_no=1, qty=2)]))
     assert refused.value.errors == {"items[0].qty": ["Only 1 of line 1 (Pears Soap) left to return"]}
-    assert counts() == before
+    assert db.session.get(BillItem, bill.items[0].id).returned_qty == 2  # the other return's, not 4
+    db.session.rollback()
 
 
 def test_a_cancelled_bill_a_purchase_and_a_cashier_are_refused_with_nothing_written(shop, make_supplier):

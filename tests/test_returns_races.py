@@ -1,0 +1,79 @@
+"""Races on returns, PostgreSQL, threads through the Flask app in this process (each its own session and connection):
+two returns of the last returnable unit of a line (one succeeds), and 16 concurrent credit notes (consecutive CN
+numbers, no gaps, no duplicates)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models import BillItem, CreditNote, Product, StockMove
+from tests.fixtures_billing import cash_bill
+from tests.test_billing_v1_races import race
+
+THREADS = 16
+
+
+@pytest.fixture
+def return_poster(app, client, billing_shop, make_product):
+    """A sale of `qty` units of a stocked product (unpaid, so each return only lowers the dues), and a poster of
+    returns against it."""
+    shop = billing_shop
+
+    def sell(qty: int):
+        product = make_product(shop.store, f"Racer {qty}", unit_price="10.00", quantity=qty, cgst_rate="0",
+                               sgst_rate="0")
+        response = client.post(f"{shop.url}/bills", json=cash_bill(product.uid, qty=qty), headers=shop.headers)
+        assert response.status_code == 201, response.data
+        bill_id = json.loads(response.data)["data"]["bill_id"]
+        url = f"{shop.url}/bills/{bill_id}/returns"
+
+        def send(body, headers):
+            with app.test_client() as own:
+                answer = own.post(url, json=body, headers={**shop.headers, **headers})
+                return answer.status_code, json.loads(answer.data)
+
+        return product, send
+
+    return sell
+
+
+def _returned(product: Product) -> tuple:
+    db.session.expire_all()
+    returned = db.session.execute(select(func.sum(BillItem.returned_qty)).where(
+        BillItem.product_id == product.id)).scalar_one()
+    moves = db.session.execute(select(func.sum(StockMove.delta)).where(
+        StockMove.product_id == product.id, StockMove.reason == "return")).scalar_one()
+    return returned, moves, db.session.get(Product, product.id).quantity
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_postgres_two_returns_of_the_last_unit_exactly_one_succeeds(return_poster):
+    product, post = return_poster(2)
+    status, _ = post({"items": [{"line_no": 1, "qty": 1}]}, {})
+    assert status == 201
+    results = race(post, 2, lambda i: {"items": [{"line_no": 1, "qty": 1}]})
+    statuses = Counter(status for status, _ in results)
+    assert statuses == Counter({201: 1, 400: 1}), results
+    refused = next(body for status, body in results if status == 400)
+    assert refused["errors"] == {"items[0].qty": ["Line 1 (Racer 2) has been returned in full"]}
+    assert _returned(product) == (2, 2, 2)
+    assert db.session.execute(select(func.count()).select_from(CreditNote)).scalar_one() == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_postgres_sixteen_concurrent_credit_notes_get_consecutive_numbers(return_poster):
+    product, post = return_poster(THREADS)
+    results = race(post, THREADS, lambda i: {"items": [{"line_no": 1, "qty": 1}], "reason": f"thread {i}"})
+    assert [status for status, _ in results] == [201] * THREADS, [r for r in results if r[0] != 201][:3]
+    numbers = sorted(body["data"]["number"] for _, body in results)
+    prefix = numbers[0][:-5]
+    assert prefix.startswith("CN") and numbers == [f"{prefix}{n:05d}" for n in range(1, THREADS + 1)]
+    assert _returned(product) == (THREADS, THREADS, THREADS)
+    dues = [body["data"]["bill"]["dues"] for _, body in results]
+    assert sorted(dues, reverse=True) == [10 * (THREADS - n) for n in range(1, THREADS + 1)]
