@@ -570,6 +570,11 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
     require_role(user, store, "manager")
     if bill.store_id != store.id:
         raise ValidationError.field("bill", "Bill not found in this store")
+    # Lock the bill row before reading its stock moves, as a return does (services.billing.returns): a return in
+    # flight finishes first and its moves are then seen, and the two never deadlock over product rows.
+    bill = db.session.execute(
+        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
     if bill.cancelled_at is not None:
         raise ValidationError.field("bill", "This bill is already cancelled")
     before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
