@@ -119,3 +119,26 @@ def test_the_credit_note_pdf_carries_the_rule_53_fields(client, sale):
                      "Place of supply", "27 - Maharashtra", "Lux Soap 100g", "₹40.00", "₹3.60", "₹47.20",
                      "Authorised signatory", "Damaged box", "Forty Seven"):
         assert expected in text, (expected, text)
+
+
+def test_an_htmx_return_answers_hx_location_to_the_credit_note(client, sale):
+    sign_in(client, sale.manager)
+    done = client.post_form(f"/bills/{sale.bill.id}/returns", {"qty-1": "1", "refund_mode": "none"}, htmx=True)
+    assert done.status_code == 200
+    note = db.session.execute(select(CreditNote)).scalar_one()
+    assert f'"/bills/credit-notes/{note.id}"' in done.headers["HX-Location"]
+
+
+def test_an_inter_state_credit_note_prints_igst_instead_of_cgst_and_sgst(client, sale, make_customer):
+    buyer = make_customer(sale.store, "Bengaluru Stores", gstin="29AABCU9603R1ZJ", address="MG Road, Bengaluru")
+    bill = billing.save_bill(sale.store, sale.cashier, billing.BillDraft(
+        lines=[billing.DraftLine(product=sale.soap, qty=2)], customer=buyer))
+    db.session.commit()
+    assert (bill.place_of_supply, bill.igst_amount) == ("29", D("14.40"))
+    note = returns.create_return(sale.store, sale.manager, bill, returns.ReturnDraft(
+        lines=[returns.ReturnLine(line_no=1, qty=1)]))
+    db.session.commit()
+    assert [(i.igst_rate, i.igst_amount, i.cgst_amount, i.line_total) for i in note.items] == [
+        (D("18.00"), D("7.20"), D("0.00"), D("47.20"))]
+    text = pdf_text(render_credit_note_pdf(note).data)
+    assert "IGST" in text and "CGST" not in text and "29 - Karnataka" in text and "29AABCU9603R1ZJ" in text
