@@ -111,3 +111,43 @@ def test_postgres_a_return_racing_a_cancel_never_gives_stock_back_twice(app, ret
         assert sorted(status for status, _ in results) in ([200, 201], [200, 400]), results
         db.session.expire_all()
         assert db.session.get(Product, product.id).quantity == 3 + attempt, (attempt, results)
+
+
+def _return_or_pay(app, post, bill_uid: str, owner):
+    """race()'s sender: body 0 posts a return of 1 unit (refund by cash), body 1 pays the dues seen before it."""
+    from models import Bill
+    from services.billing import bills as billing
+    from services.errors import ValidationError
+
+    def send(which: int, _headers):
+        if which == 0:
+            return post({"items": [{"line_no": 1, "qty": 1}], "refund_mode": "cash"}, {})
+        with app.app_context():
+            bill = db.session.execute(select(Bill).filter_by(uid=bill_uid)).scalar_one()
+            try:
+                billing.record_payment(bill.store, owner, bill, billing.DraftPayment("cash", bill.due_amount))
+            except ValidationError as exc:
+                db.session.rollback()
+                return 400, exc.errors
+            db.session.commit()
+            return 200, {}
+
+    return send
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_postgres_a_return_racing_a_payment_keeps_the_bill_paid_no_more_than_it_is_worth(app, return_poster,
+                                                                                         billing_shop):
+    """Whichever wins, paid less refunded never exceeds the total less credited, and dues follow from them."""
+    from models import Bill
+
+    for attempt in range(8):
+        _, post = return_poster(2 + attempt)
+        bill_uid = db.session.execute(select(Bill.uid).order_by(Bill.id.desc()).limit(1)).scalar_one()
+        results = race(_return_or_pay(app, post, bill_uid, billing_shop.owner), 2, lambda i: i)
+        assert sorted(status for status, _ in results) in ([200, 201], [201, 400]), results
+        db.session.expire_all()
+        bill = db.session.execute(select(Bill).filter_by(uid=bill_uid)).scalar_one()
+        worth, paid = bill.total_amount - bill.credited_amount, bill.paid_amount - bill.refunded_amount
+        assert paid <= worth and bill.due_amount == worth - paid, (attempt, results, worth, paid, bill.due_amount)

@@ -565,6 +565,14 @@ def customer_summary(customer: Union[Party, NewCustomer, None]) -> Optional[str]
     return f"{name} ({phone})" if phone else name
 
 
+def lock_bill(bill: Bill) -> Bill:
+    """The bill row re-read FOR UPDATE (PostgreSQL; SQLite's write lock serialises anyway): what changes a saved
+    bill's money (payments, returns, cancelling) takes it before reading the amounts it checks."""
+    return db.session.execute(
+        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = None) -> Bill:
     """Cancel a bill (managers and owners): it keeps its number, and its stock moves are reversed."""
     require_role(user, store, "manager")
@@ -572,9 +580,7 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
         raise ValidationError.field("bill", "Bill not found in this store")
     # Lock the bill row before reading its stock moves, as a return does (services.billing.returns): a return in
     # flight finishes first and its moves are then seen, and the two never deadlock over product rows.
-    bill = db.session.execute(
-        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    bill = lock_bill(bill)
     if bill.cancelled_at is not None:
         raise ValidationError.field("bill", "This bill is already cancelled")
     before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
@@ -609,7 +615,9 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
     errors = FieldErrors()
     if bill.store_id != store.id:
         errors.add("bill", "Bill not found in this store")
-    elif bill.cancelled_at is not None:
+    else:  # locked and re-read, so a return or cancel in flight finishes first and the dues checked are current
+        bill = lock_bill(bill)
+    if bill.cancelled_at is not None:
         errors.add("bill", "This bill is cancelled")
     if payment.mode not in PAYMENT_MODES:
         errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))

@@ -34,7 +34,7 @@ from models import Bill, BillItem, CreditNote, CreditNoteItem, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.billing import numbering
-from services.billing.bills import settle
+from services.billing.bills import lock_bill, settle
 from services.billing.pricing import ZERO, BillForReturn, PricedReturn, ReturnedLine, price_return
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
@@ -186,9 +186,7 @@ def create_return(store: Store, user: User, bill: Bill, draft: ReturnDraft, *,
 
     # First write of the transaction: the CN counter lock (see services.billing.numbering).
     taken = numbering.take_next(store, series=SERIES, now=now)
-    bill = db.session.execute(
-        select(Bill).where(Bill.id == bill.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    bill = lock_bill(bill)
     check_bill(bill)  # cancelled while we waited for the lock?
     items = {item.line_no: item for item in db.session.execute(
         select(BillItem).where(BillItem.bill_id == bill.id).execution_options(populate_existing=True)
