@@ -617,8 +617,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
         errors.add("bill", "Bill not found in this store")
     else:  # locked and re-read, so a return or cancel in flight finishes first and the dues checked are current
         bill = lock_bill(bill)
-    if bill.cancelled_at is not None:
-        errors.add("bill", "This bill is cancelled")
+        if bill.cancelled_at is not None:
+            errors.add("bill", "This bill is cancelled")
     if payment.mode not in PAYMENT_MODES:
         errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
     if payment.amount is None or payment.amount <= 0:
