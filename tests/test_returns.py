@@ -6,13 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from extensions import db
 from models import AuditLog, Bill, BillItem, CreditNote, CreditNoteItem, InvoiceCounter, Product, StockMove
 from services.billing import bills as billing
 from services.billing import returns
-from services.billing.pricing import BillForReturn, ReturnedLine, credit_line, price_return
+from services.billing.pricing import BillForReturn, LineInput, ReturnedLine, credit_line, price_bill, price_return
 from services.errors import PermissionDenied, ValidationError
 
 D = Decimal
@@ -28,10 +30,11 @@ def test_a_partial_return_credits_its_share_of_each_amount_rounded_to_the_paisa(
 
 
 def test_the_return_that_completes_a_line_takes_what_the_earlier_ones_left():
-    line = ReturnedLine(qty=D(3), returned_before=D(1), taxable_amount=D("99.99"), cgst_amount=D("2.50"),
+    # two single returns took 33.33 + 0.83 + 0.83 each; the last third is 33.34 + 0.84 + 0.84, not another 33.33
+    line = ReturnedLine(qty=D(3), returned_before=D(2), taxable_amount=D("100.00"), cgst_amount=D("2.50"),
                         sgst_amount=D("2.50"), igst_amount=D("0.00"),
-                        credited_before=(D("33.33"), D("0.83"), D("0.83"), D("0.00")), returning=D(2))
-    assert credit_line(line) == returns_line("66.66", "1.67", "1.67", "0", "70.00")
+                        credited_before=(D("66.66"), D("1.66"), D("1.66"), D("0.00")), returning=D(1))
+    assert credit_line(line) == returns_line("33.34", "0.84", "0.84", "0", "35.02")
 
 
 def test_igst_lines_are_credited_in_proportion_too():
@@ -276,3 +279,54 @@ def test_another_stores_bill_is_refused(shop, make_store):
         returns.create_return(other, shop.manager, bill, returns.ReturnDraft(lines=[returns.ReturnLine(1, 1)]))
     db.session.rollback()
     assert counts() == before
+
+
+# --------------------------------------------------------------------------- property: no paisa drift
+
+
+@st.composite
+def bills_and_returns(draw):
+    """A priced bill (engine lines, after-tax discount, maybe round-off) and an order of partial returns that
+    ends with everything returned."""
+    lines = [LineInput(unit_price=draw(st.decimals("0.01", "999.99", places=2)), qty=draw(st.integers(1, 6)),
+                       cgst_rate=rate, sgst_rate=rate)
+             for rate in draw(st.lists(st.sampled_from([D(0), D("2.5"), D(6), D(9), D(14)]), min_size=1, max_size=4))]
+    priced = price_bill(lines, discount=draw(st.decimals("0", "500", places=2)), round_off=draw(st.booleans()))
+    steps = []
+    left = [int(line.qty) for line in lines]
+    while any(left):
+        index = draw(st.sampled_from([i for i, n in enumerate(left) if n]))
+        qty = draw(st.integers(1, left[index]))
+        left[index] -= qty
+        steps.append((index, qty))
+    return lines, priced, steps
+
+
+@given(bills_and_returns())
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_credit_notes_of_a_bill_returned_piece_by_piece_add_up_to_it_exactly(case):
+    lines, priced, steps = case
+    t = priced.totals
+    returned = [0] * len(lines)
+    credited = [[D(0)] * 4 for _ in lines]
+    so_far = dict(value=D(0), discount=D(0), round_off=D(0), total=D(0))
+    for index, qty in steps:
+        a = priced.lines[index]
+        line = ReturnedLine(D(lines[index].qty), D(returned[index]), a.taxable_amount, a.cgst_amount, a.sgst_amount,
+                            a.igst_amount, tuple(credited[index]), D(qty))
+        returned[index] += qty
+        bill = BillForReturn(t.sub_total, t.discount, t.round_off, t.grand_total, so_far["value"],
+                             so_far["discount"], so_far["round_off"], so_far["total"])
+        note = price_return(bill, [line], completes_bill=all(r == n.qty for r, n in zip(returned, lines)))
+        c, n = note.lines[0], note.totals
+        assert n.grand_total >= 0 and n.grand_total == n.sub_total - n.discount + n.round_off
+        # never more than was paid for these items, give or take the paisa of rounding
+        assert n.grand_total <= c.line_total * t.grand_total / t.sub_total + D("0.02") if t.sub_total else True
+        credited[index] = [x + y for x, y in zip(credited[index], (c.taxable_amount, c.cgst_amount, c.sgst_amount,
+                                                                   c.igst_amount))]
+        for key, value in (("value", n.sub_total), ("discount", n.discount), ("round_off", n.round_off),
+                           ("total", n.grand_total)):
+            so_far[key] += value
+    assert so_far["total"] == t.grand_total and so_far["value"] == t.sub_total and so_far["discount"] == t.discount
+    for a, got in zip(priced.lines, credited):
+        assert got == [a.taxable_amount, a.cgst_amount, a.sgst_amount, a.igst_amount]
