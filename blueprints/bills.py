@@ -18,13 +18,18 @@ from blueprints.decorators import role_required
 from blueprints.htmx import render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
+from models import CreditNote
 from services.accounts.access import has_role
 from services.billing import bills as billing
-from services.billing.fields import parse_decimal, to_date
+from services.billing import returns as returning
+from services.billing.fields import parse_decimal, to_date, to_decimal
+from services.documents.credit_notes import credit_note_filename, render_credit_note_pdf
 from services.documents.invoices import bill_in_store, default_recipient, share_url, state_label
 from services.errors import FieldErrors, ValidationError
+from services.formatting import inr
+from services.scoping import get_in_store
 from services.till import session as till_service
-from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
+from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT, REFUND_MODES
 
 bp = Blueprint("bills", __name__, url_prefix="/bills")
 
@@ -114,6 +119,7 @@ def _detail_context(bill, **extra) -> dict:
         "place_of_supply": state_label(bill.place_of_supply),
         "errors": {},
         "typed": {},
+        **_returns_context(bill),
     }
     context.update(extra)
     return context
@@ -178,6 +184,84 @@ def cancel(bill_id: int):
         return _form_refused(bill, "bills/_cancel.html", exc)
     db.session.commit()
     return _done(bill, f"Bill {bill.invoice_number} cancelled; its stock is back on the shelf.")
+
+
+# --------------------------------------------------------------------------- returns and credit notes
+
+
+def _returns_context(bill) -> dict:
+    """The bill page's "Return items" form (managers and owners, a sale not cancelled) and its credit notes."""
+    lines = [(item, returning.left_to_return(item)) for item in bill.items]
+    can_return = (has_role(g.membership.role, "manager") and bill.kind == "sale" and bill.cancelled_at is None
+                  and any(left > 0 for _, left in lines))
+    return {"can_return": can_return, "return_lines": lines, "credit_notes": returning.credit_notes_of(bill),
+            "refund_modes": REFUND_MODES}
+
+
+def _return_draft(bill) -> returning.ReturnDraft:
+    """The "Return items" form as a ReturnDraft: a quantity per line (blank or 0: not returned), refund mode, reason."""
+    errors = FieldErrors()
+    lines = []
+    for item in bill.items:
+        key = f"line{item.line_no}"
+        raw = (request.form.get(f"qty-{item.line_no}") or "").strip()
+        if not raw:
+            continue
+        qty = to_decimal(raw)
+        if qty is None:
+            errors.add(f"{key}.qty", "Enter a number")
+        elif qty < 0:
+            errors.add(f"{key}.qty", "Must be 0 or more")
+        elif qty > 0:
+            lines.append(returning.ReturnLine(line_no=item.line_no, field=key,
+                                              qty=int(qty) if qty == qty.to_integral_value() else qty))
+    if not lines and not errors:
+        errors.add("items", "Enter a quantity to return for at least one line.")
+    reason = (request.form.get("reason") or "").strip() or None
+    errors.raise_if()
+    return returning.ReturnDraft(lines=lines, refund_mode=request.form.get("refund_mode") or None, reason=reason)
+
+
+@bp.post("/<int:bill_id>/returns")
+@role_required("manager")
+def create_return(bill_id: int):
+    """Return lines of the bill (managers and owners): a credit note, stock back, dues first, then a refund."""
+    bill = _bill(bill_id)
+    try:
+        note = returning.create_return(g.store, current_user, bill, _return_draft(bill))
+    except ValidationError as exc:
+        return _form_refused(bill, "bills/_return.html", exc)
+    db.session.commit()
+    flash(f"Credit note {note.number} made for {inr(note.total_amount)}.", "success")
+    url = url_for("bills.credit_note", note_id=note.id)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
+        return response
+    return redirect(url, 303)
+
+
+@bp.get("/credit-notes/<int:note_id>")
+@role_required("cashier")
+def credit_note(note_id: int):
+    """A credit note: its number, the invoice it credits, the returned lines, and how it was settled."""
+    note = get_in_store(CreditNote, g.store, id=note_id, message="Credit note not found")
+    return render_template("bills/credit_note.html", note=note, bill=note.bill)
+
+
+@bp.get("/credit-notes/<int:note_id>/credit-note.pdf")
+@role_required("cashier")
+def credit_note_pdf(note_id: int):
+    """The credit note as an A4 PDF (GST rule 53)."""
+    note = get_in_store(CreditNote, g.store, id=note_id, message="Credit note not found")
+    pdf = render_credit_note_pdf(note)
+    response = make_response(pdf.data)
+    response.mimetype = "application/pdf"
+    disposition = "attachment" if request.args.get("download") else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{credit_note_filename(note)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --------------------------------------------------------------------------- held bills

@@ -63,7 +63,7 @@ def test_api_response_equals_the_engine_and_keeps_the_invariants(client, billing
     for item, amounts in zip(data["items"], priced.lines):
         assert [item[f] for f in ("base_amount", "discount_amount", "cgst_amount", "sgst_amount", "line_total")] == [
             amounts.base_amount, amounts.discount_amount, amounts.cgst_amount, amounts.sgst_amount, amounts.line_total]
-    totals = data["totals"]
+    totals = {k: v for k, v in data["totals"].items() if k not in ("credited", "refunded")}  # returns' extras
     t = priced.totals
     assert totals == {"sub_total": t.sub_total, "discount": t.discount, "tax_amount": t.tax_amount,
                       "cgst_amount": t.cgst_amount, "sgst_amount": t.sgst_amount, "grand_total": t.grand_total,

@@ -11,7 +11,15 @@ from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
 from services.bounds import MAX_ID, MAX_QTY
-from services.vocabulary import BILL_PAYMENT_MODES, BILL_SORTS, BILL_STATUSES, DISCOUNT_TYPES, PAYMENT_MODES, UNITS
+from services.vocabulary import (
+    BILL_PAYMENT_MODES,
+    BILL_SORTS,
+    BILL_STATUSES,
+    DISCOUNT_TYPES,
+    PAYMENT_MODES,
+    REFUND_MODES,
+    UNITS,
+)
 
 JSON = "application/json"
 INT32_MAX = MAX_ID  # every Integer id and page number
@@ -586,6 +594,35 @@ def billing_v1(doc: Document) -> None:
         "The bill's A4 tax invoice", "Billing v1",
         {"200": response("PDF", {"type": "string", "contentMediaType": "application/pdf"}, "application/pdf"),
          **errors}, parameters=[store, path_param("bill_id", string(format="uuid"))], op_id="v1_bill_pdf"))
+    # Returns and credit notes (extension, issue 11).
+    qty = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 999999, "multipleOf": 0.001},
+                     {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,3})?$"}]}
+    return_request = doc.schema("V1ReturnRequest", obj({
+        "items": {"type": "array", "minItems": 1, "items": obj({"line_no": integer(1), "qty": qty},
+                                                               ["line_no", "qty"], extra=False)},
+        "refund_mode": nullable(enum(REFUND_MODES)), "reason": nullable(string(255)),
+    }, ["items"], extra=False))
+    number = {"type": "number"}
+    credit_note = doc.schema("V1CreditNote", obj({
+        "credit_note_id": string(format="uuid"), "number": string(), "bill_id": string(format="uuid"),
+        "invoice_number": string(), "created_at": DATETIME, "note_date": DATE, "reason": nullable(string()),
+        "refund_mode": enum(REFUND_MODES),
+        "items": {"type": "array", "items": obj({name: number for name in (
+            "qty", "rate", "taxable_amount", "cgst_rate", "cgst_amount", "sgst_rate", "sgst_amount", "igst_rate",
+            "igst_amount", "line_total")} | {"line_no": integer(1), "name": string(), "unit": string()})},
+        "totals": obj({name: number for name in (
+            "sub_total", "discount", "taxable_amount", "cgst_amount", "sgst_amount", "igst_amount", "tax_amount",
+            "round_off", "grand_total", "refund_amount", "dues_reduced")}),
+        "bill": obj({"status": enum(BILL_STATUSES), "dues": number, "credited": number, "refunded": number}),
+    }, ["credit_note_id", "number", "bill_id", "invoice_number", "items", "totals"]))
+    doc.path("/api/v1/billing/{store_id}/bills/{bill_id}/returns", "post", operation(
+        "Return lines of a sale: a credit note (managers and owners)", "Billing v1",
+        {"201": response("Credit note created", ok(credit_note)), **errors, **conflict},
+        request=body(return_request, example={"items": [{"line_no": 1, "qty": 1}], "refund_mode": "cash",
+                                              "reason": "Damaged"}),
+        parameters=[store, path_param("bill_id", string(format="uuid")), idem], op_id="v1_create_return",
+        description="Extension (docs/api.md, Returns): the credit reduces the bill's dues first; the rest is paid "
+                    "back in refund_mode. 403 for cashiers."))
     doc.path("/api/v1/billing/{store_id}/bills/hold", "post", operation(
         "Hold a bill (no invoice number)", "Billing v1",
         {"201": response("Held", ok(obj({"held_id": string(format="uuid"), "created_at": DATETIME}))),

@@ -567,11 +567,25 @@ def customer_summary(customer: Union[Party, NewCustomer, None]) -> Optional[str]
     return f"{name} ({phone})" if phone else name
 
 
+def lock_bill(bill: Bill) -> Bill:
+    """The bill row locked, then re-read: what changes a saved bill's money (payments, returns, cancelling) takes it
+    before reading the amounts it checks. The lock is a write (`UPDATE bill SET updated_at`), so it is the row lock
+    on PostgreSQL and the database write lock on SQLite (whose driver opens the transaction at the first write),
+    and two payments in two worker processes read the dues one after the other."""
+    db.session.execute(update(Bill).where(Bill.id == bill.id).values(updated_at=datetime.now(timezone.utc)))
+    return db.session.execute(
+        select(Bill).where(Bill.id == bill.id).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = None) -> Bill:
     """Cancel a bill (managers and owners): it keeps its number, and its stock moves are reversed."""
     require_role(user, store, "manager")
     if bill.store_id != store.id:
         raise ValidationError.field("bill", "Bill not found in this store")
+    # Lock the bill row before reading its stock moves, as a return does (services.billing.returns): a return in
+    # flight finishes first and its moves are then seen, and the two never deadlock over product rows.
+    bill = lock_bill(bill)
     if bill.cancelled_at is not None:
         raise ValidationError.field("bill", "This bill is already cancelled")
     before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
@@ -606,8 +620,10 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
     errors = FieldErrors()
     if bill.store_id != store.id:
         errors.add("bill", "Bill not found in this store")
-    elif bill.cancelled_at is not None:
-        errors.add("bill", "This bill is cancelled")
+    else:  # locked and re-read, so a return or cancel in flight finishes first and the dues checked are current
+        bill = lock_bill(bill)
+        if bill.cancelled_at is not None:
+            errors.add("bill", "This bill is cancelled")
     if payment.mode not in PAYMENT_MODES:
         errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
     if payment.amount is None or payment.amount <= 0:

@@ -8,7 +8,8 @@ A number is taken only when a bill is saved, from the InvoiceCounter row, in the
 bill transaction, so on PostgreSQL it row-locks the counter until commit, and on SQLite (legacy transaction mode,
 where the driver opens the transaction at the first write) it takes the database write lock before anything
 else is read. A rolled-back bill rolls its number back too, so numbers have no gaps; the unique constraint on
-(store, invoice_number) is the backstop.
+(store, invoice_number) is the backstop. Credit notes (services.billing.returns) take theirs the same way, first in
+their transaction, from the series "CN" (CN202500001; unique per store on credit_note.number).
 """
 from __future__ import annotations
 

@@ -238,3 +238,106 @@ def price_bill(
         taxable_amount=sum((a.taxable_amount for a in amounts), ZERO),
     )
     return PricedBill(amounts, totals)
+
+
+# --------------------------------------------------------------------------- credit notes (returns)
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    """One bill line being returned: the line as sold, what earlier credit notes took of it, and this return."""
+
+    qty: Decimal  # sold
+    returned_before: Decimal
+    taxable_amount: Decimal
+    cgst_amount: Decimal
+    sgst_amount: Decimal
+    igst_amount: Decimal
+    credited_before: tuple[Decimal, Decimal, Decimal, Decimal] = (ZERO, ZERO, ZERO, ZERO)  # taxable, cgst, sgst, igst
+    returning: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class CreditedLine:
+    taxable_amount: Decimal
+    cgst_amount: Decimal
+    sgst_amount: Decimal
+    igst_amount: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True)
+class CreditTotals:
+    sub_total: Decimal  # sum of the credited line totals
+    discount: Decimal  # this note's share of the bill discount taken off after tax
+    taxable_amount: Decimal
+    cgst_amount: Decimal
+    sgst_amount: Decimal
+    igst_amount: Decimal
+    tax_amount: Decimal
+    round_off: Decimal
+    grand_total: Decimal  # = sub_total - discount + round_off
+
+
+@dataclass(frozen=True)
+class PricedReturn:
+    lines: tuple[CreditedLine, ...]
+    totals: CreditTotals
+
+
+@dataclass(frozen=True)
+class BillForReturn:
+    """What a credit note needs of its bill and of the credit notes already made against it."""
+
+    lines_value: Decimal  # sum of the bill's line totals
+    discount: Decimal  # the bill discount taken off after tax (0 when it was spread over the lines before tax)
+    round_off: Decimal
+    total_amount: Decimal
+    credited_value_before: Decimal = ZERO  # sum of the earlier notes' sub_totals
+    credited_discount_before: Decimal = ZERO
+    credited_round_off_before: Decimal = ZERO
+    credited_total_before: Decimal = ZERO
+
+
+def credit_line(line: ReturnedLine) -> CreditedLine:
+    """A returned line's taxable value and taxes: `returning / qty` of the line's, each rounded to the paisa; the
+    return that completes the line takes what earlier notes left, so a line returned in full credits exactly its
+    amounts."""
+    amounts = (line.taxable_amount, line.cgst_amount, line.sgst_amount, line.igst_amount)
+    if line.returned_before + line.returning >= line.qty:
+        parts = [amount - before for amount, before in zip(amounts, line.credited_before)]
+    else:
+        parts = [money(amount * line.returning / line.qty) for amount in amounts]
+    taxable, cgst, sgst, igst = parts
+    return CreditedLine(taxable, cgst, sgst, igst, taxable + cgst + sgst + igst)
+
+
+def price_return(bill: BillForReturn, lines: Sequence[ReturnedLine], *, completes_bill: bool) -> PricedReturn:
+    """A credit note's amounts. Lines as `credit_line`. The bill discount taken off after tax and the bill's round-off
+    are shared in proportion to the value credited, cumulatively (all notes so far get money(x * value so far /
+    lines_value), this note the difference), so no note credits more than was paid for its items and the shares
+    add up to the bill's. The note that completes the return of the whole bill takes whatever is left of the bill's
+    total (through its round_off), so the notes add up exactly to total_amount."""
+    credited = tuple(credit_line(line) for line in lines)
+    sub_total = sum((c.line_total for c in credited), ZERO)
+    value_after = bill.credited_value_before + sub_total
+    if bill.lines_value > 0:
+        discount = money(bill.discount * value_after / bill.lines_value) - bill.credited_discount_before
+        round_off = money(bill.round_off * value_after / bill.lines_value) - bill.credited_round_off_before
+    else:
+        discount = round_off = ZERO
+    discount = min(max(discount, ZERO), sub_total)
+    if completes_bill:
+        round_off = bill.total_amount - bill.credited_total_before - (sub_total - discount)
+    grand_total = sub_total - discount + round_off
+    if grand_total < 0:  # a paisa of rounding on a bill worth (almost) nothing
+        round_off, grand_total = round_off - grand_total, ZERO
+    cgst = sum((c.cgst_amount for c in credited), ZERO)
+    sgst = sum((c.sgst_amount for c in credited), ZERO)
+    igst = sum((c.igst_amount for c in credited), ZERO)
+    totals = CreditTotals(
+        sub_total=sub_total, discount=discount, taxable_amount=sum((c.taxable_amount for c in credited), ZERO),
+        cgst_amount=cgst, sgst_amount=sgst, igst_amount=igst, tax_amount=cgst + sgst + igst, round_off=round_off,
+        grand_total=grand_total,
+    )
+    return PricedReturn(credited, totals)

@@ -5,10 +5,12 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
+from blueprints.api.billing_v1.returns import credit_note_summary_v1
 from extensions import db
 from models import Bill, Customer, HeldBill, Product, Staff, Store
 from services.accounts.billing_options import billing_options
 from services.billing.pricing import ZERO
+from services.billing.returns import credit_notes_of
 from services.catalog.units import qty_out
 from services.formatting import iso_z
 from services.paging import Page
@@ -56,7 +58,7 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
     party = bill.party
     customer = party.customer if party is not None else None
     staff = _staff_uids(bill)
-    return {
+    data = {
         "bill_id": bill.uid,
         "invoice_number": bill.invoice_number,
         "created_at": iso_z(bill.created_at),
@@ -116,6 +118,10 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
         "referral_code": bill.referral_code,
         "cancelled_at": iso_z(bill.cancelled_at),
     }
+    # Returns (extension): the bill's credit notes, and what they credited and paid back.
+    data["credit_notes"] = [credit_note_summary_v1(note) for note in credit_notes_of(bill)]
+    data["totals"].update(credited=bill.credited_amount, refunded=bill.refunded_amount)
+    return data
 
 
 def bill_summary_v1(bill: Bill) -> dict[str, Any]:

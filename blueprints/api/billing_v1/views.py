@@ -11,6 +11,7 @@ from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from blueprints.api.billing_v1.parse import parse_bill_payload
+from blueprints.api.billing_v1.returns import credit_note_v1, parse_return_payload
 from blueprints.api.billing_v1.serialize import (
     bill_summary_v1,
     bill_v1,
@@ -25,6 +26,7 @@ from extensions import db
 from models import PRODUCT_TYPES, Bill, HeldBill, Membership, Store
 from services.billing import bills as billing
 from services.billing import numbering
+from services.billing import returns as returning
 from services.billing.fields import parse_timestamp, to_timestamp
 from services.catalog.search import search_catalog, search_customers
 from services.errors import FieldErrors
@@ -134,6 +136,22 @@ def bill_detail(store_id: str, bill_id: str):
     if bill is None:
         raise ApiError(404, "Bill not found")
     return json_response({"success": True, "data": bill_v1(bill)})
+
+
+@bp.post("/billing/<store_id>/bills/<bill_id>/returns")
+def create_return(store_id: str, bill_id: str):
+    """Extension: return lines of a sale (managers and owners); one credit note, stock back, dues then refund."""
+    store = _store_for(store_id)
+    bill = find_in_store(Bill, store, uid=bill_id)
+    if bill is None:
+        raise ApiError(404, "Bill not found")
+    payload = read_json(V1)
+
+    def run():
+        note = returning.create_return(store, g.api_user, bill, parse_return_payload(payload))
+        return 201, {"success": True, "message": "Credit note created", "data": credit_note_v1(note)}, bill.id
+
+    return idempotent_response(store, payload, run)
 
 
 # --------------------------------------------------------------------------- held bills
