@@ -514,11 +514,13 @@ def billing_v1(doc: Document) -> None:
         "totals": obj({
             **{name: number for name in ("sub_total", "discount", "tax_amount", "cgst_amount", "sgst_amount",
                                          "grand_total", "paid", "dues", "igst_amount", "round_off",
-                                         "taxable_amount")},
+                                         "taxable_amount", "credited", "refunded")},
             "place_of_supply": nullable(string(2)),
         }),
         "payments": {"type": "array", "items": {"type": "object"}},
         "status": enum(BILL_STATUSES), "cancelled_at": nullable(DATETIME),
+        "credit_notes": {"type": "array", "items": obj({"id": string(format="uuid"), "number": string(),
+                                                        "grand_total": number, "created_at": DATETIME})},
     }, ["bill_id", "invoice_number", "created_at", "items", "totals", "payments"]))
     bill_row = obj({"bill_id": string(), "invoice_number": string(), "created_at": DATETIME,
                     "customer_name": nullable(string()), "customer_phone": nullable(string()), "grand_total": number,

@@ -59,12 +59,14 @@ class DemoDb:
             return connection.execute(sql, params).fetchall()
 
     def products(self, count: int):
-        """Stocked items of the demo general store: (name, barcode, price, cgst, sgst)."""
-        return [(name, barcode, D(str(price)).quantize(D("0.01")), D(str(cgst)), D(str(sgst)))
-                for name, barcode, price, cgst, sgst in self.rows(
-                    "SELECT p.product_name, p.barcode, p.unit_price, p.cgst_rate, p.sgst_rate FROM product p "
-                    "JOIN store s ON s.id = p.store_id WHERE s.name = ? AND p.type = 'product' AND p.quantity >= 10 "
-                    "AND p.archived = 0 AND p.barcode IS NOT NULL ORDER BY p.id LIMIT ?", STORE, count)]
+        """Stocked items sold by the piece in the demo general store: (name, barcode, price, cgst, sgst, mrp), where
+        mrp says the price includes GST (the demo kirana prices at MRP)."""
+        return [(name, barcode, D(str(price)).quantize(D("0.01")), D(str(cgst)), D(str(sgst)), bool(mrp))
+                for name, barcode, price, cgst, sgst, mrp in self.rows(
+                    "SELECT p.product_name, p.barcode, p.unit_price, p.cgst_rate, p.sgst_rate, p.price_includes_tax "
+                    "FROM product p JOIN store s ON s.id = p.store_id WHERE s.name = ? AND p.type = 'product' "
+                    "AND p.unit = 'pcs' AND p.quantity >= 10 AND p.archived = 0 AND p.barcode IS NOT NULL "
+                    "ORDER BY p.id LIMIT ?", STORE, count)]
 
     def pos_bills(self):
         """Bills saved since the test began."""
@@ -139,8 +141,8 @@ def test_a_cashier_rings_up_a_split_payment_bill_and_opens_the_receipt(till_page
     with page.expect_response(lambda r: r.url.endswith("/pos/lines/0")):
         page.fill("#line-0-discount", "10")
         page.press("#line-0-discount", "Tab")
-    lines = [LineInput(price, qty, "percent", discount, cgst, sgst)
-             for (_, _, price, cgst, sgst), qty, discount in zip(items, (1, 3, 1), (D(10), D(0), D(0)))]
+    lines = [LineInput(price, qty, "percent", discount, cgst, sgst, mrp)
+             for (_, _, price, cgst, sgst, mrp), qty, discount in zip(items, (1, 3, 1), (D(10), D(0), D(0)))]
     expected = price_bill(lines).totals.grand_total
     page.wait_for_function("t => document.querySelector('#pos-total').dataset.amount === t", arg=str(expected))
 
@@ -216,7 +218,8 @@ def test_a_five_item_cash_bill_is_finished_with_the_keyboard_alone(till_page):
     with page.expect_response(lambda r: r.url.endswith("/pos/lines")):
         page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelectorAll('#pos-lines tr.pos-line').length === 5")
-    expected = price_bill([LineInput(p, 1, "percent", D(0), c, s) for _, _, p, c, s in items]).totals.grand_total
+    expected = price_bill([LineInput(p, 1, "percent", D(0), c, s, mrp)
+                           for _, _, p, c, s, mrp in items]).totals.grand_total
     page.wait_for_function("t => document.querySelector('#pos-total').dataset.amount === t", arg=str(expected))
     assert page.evaluate("window.posPendingChanges()") == 0
     page.keyboard.press("Control+Enter")
