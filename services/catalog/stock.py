@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Union
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models import Bill, Product, StockMove
@@ -45,10 +45,13 @@ def _move(product: Product, delta: Qty, reason: str, bill: Optional[Bill], user_
 
 def _apply(product: Product, delta: Qty) -> bool:
     """Add `delta` to the quantity unless that would take it below zero; True when applied."""
+    # round(..., 3): SQLite keeps a NUMERIC column as a binary float, where 1.0 - 0.9 < 0.1; rounded to the
+    # column's three decimals, selling the last 0.1 kg works and the stock stays exactly the sum of its moves.
+    after = func.round(PRODUCT.c.quantity + delta, 3)
     statement = update(PRODUCT).where(PRODUCT.c.id == product.id)
     if delta < 0:
-        statement = statement.where(PRODUCT.c.quantity >= -delta)
-    result = db.session.execute(statement.values(quantity=PRODUCT.c.quantity + delta))
+        statement = statement.where(after >= 0)
+    result = db.session.execute(statement.values(quantity=after))
     # The ORM copy of the quantity is now stale; reload it on next access.
     db.session.expire(product, ["quantity"])
     return result.rowcount == 1
