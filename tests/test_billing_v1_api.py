@@ -295,6 +295,14 @@ def test_list_rejects_bad_query_parameters_with_400(client, billing_shop, params
     assert field in body_of(response)["errors"]
 
 
+@pytest.mark.parametrize("path", ["/bills", "/catalog", "/customers"])
+def test_a_search_longer_than_the_documented_200_characters_is_a_400(client, billing_shop, path):
+    url = billing_shop.url + path
+    assert client.get(url, query_string={"q": "x" * 200}, headers=billing_shop.headers).status_code == 200
+    response = client.get(url, query_string={"q": "x" * 201}, headers=billing_shop.headers)
+    assert response.status_code == 400 and body_of(response)["errors"]["q"] == ["At most 200 characters"]
+
+
 def test_held_bill_keeps_the_payload_as_sent_takes_no_number_and_suggests_the_next(client, billing_shop):
     shop = billing_shop
     _save(client, shop, seed_bill(shop.haircut.uid))

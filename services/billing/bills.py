@@ -42,7 +42,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
+from models import Bill, BillItem, Coupon, Customer, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.accounts.billing_options import billing_options
@@ -53,7 +53,13 @@ from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
 from services.paging import Page, paginate
-from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone, register_gstin
+from services.parties.parties import (
+    CustomerInput,
+    create_customer,
+    e164_phone,
+    find_customer_by_phone,
+    register_gstin,
+)
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -65,6 +71,7 @@ from services.vocabulary import (
 )
 
 PURCHASE_SERIES = "PUR"
+UNSET = object()  # "not worked out yet" (None is a real place of supply: the store set no state)
 ITEM_COLUMNS = frozenset({
     "hsn_code", "unit", "huid", "size", "show_size_in_bill", "gross_weight", "less_weight", "net_weight",
     "fine_weight", "tounch", "wastage", "making_type", "making_charge", "metal_rate", "extra",
@@ -298,8 +305,8 @@ def _buyer_gstin(store: Store, customer: Union[Party, NewCustomer, None]) -> Opt
         return customer.customer.gstin if customer.customer is not None else None
     if isinstance(customer, NewCustomer):
         # The customer this bill will be for (see _resolve_customer): a stored GSTIN wins over the one sent.
-        existing = find_customer_by_phone(store, customer.phone_no)
-        stored = existing.customer.gstin if existing is not None and existing.customer is not None else None
+        stored = db.session.execute(select(Customer.gstin).where(
+            Customer.store_id == store.id, Customer.phone_no == e164_phone(customer.phone_no))).scalar_one_or_none()
         return stored or customer.gstin
     return None
 
@@ -318,22 +325,27 @@ def is_inter_state(store: Store, place_of_supply: Optional[str]) -> bool:
     return bool(place_of_supply and store.state_code and place_of_supply != store.state_code)
 
 
-def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = ()) -> PricedBill:
+def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
+                supply: Optional[str] | object = UNSET) -> PricedBill:
     """The engine's amounts for a draft (also the held-bill estimate and the POS page's running total), with the
-    store's billing options (round-off, discount before tax) and the bill's place of supply."""
+    store's billing options (round-off, discount before tax) and the bill's place of supply (`supply`, when the
+    caller has worked it out already)."""
     options = billing_options(store)
+    if supply is UNSET:
+        supply = supply_state(store, draft)
     return price_bill(
         [_effective(line) for line in draft.lines],
         discount=draft.discount,
         payments=[p.amount for p in draft.payments],
         coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
-        inter_state=is_inter_state(store, supply_state(store, draft)),
+        inter_state=is_inter_state(store, supply),
         round_off=options.round_off,
         discount_before_tax=options.bill_discount_before_tax,
     )
 
 
-def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[PricedBill, list[Coupon]]:
+def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
+                   supply: Optional[str] | object = UNSET) -> tuple[PricedBill, list[Coupon]]:
     """Every rule a bill must meet before anything is written; returns the priced bill and its coupons."""
     errors = FieldErrors()
     _check_lines(store, draft, errors)
@@ -347,7 +359,7 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime) -> tuple[Price
         errors.add("place_of_supply", "Must be a two-digit GST state code, e.g. 27")
     coupons = load_coupons(store, draft.coupon_codes, now, errors)
     errors.raise_if()
-    priced = price_draft(store, draft, coupons)
+    priced = price_draft(store, draft, coupons, supply=supply)
     _check_priced_bounds(priced, errors)
     errors.raise_if()
     total = draft.client_totals.total_amount if draft.client_totals else priced.totals.grand_total
@@ -438,7 +450,8 @@ def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
 def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Optional[datetime] = None) -> Bill:
     """Validate, price, number, stock and record one bill (flushes; the caller commits). See the module docstring."""
     now = now or datetime.now(timezone.utc)
-    priced, coupons = validate_draft(store, draft, now)
+    supply = supply_state(store, draft)
+    priced, coupons = validate_draft(store, draft, now, supply=supply)
 
     # First write of the transaction: the counter lock (see services.billing.numbering).
     if draft.invoice_number is None:
@@ -477,7 +490,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         sgst_amount=client.sgst_amount if client else totals.sgst_amount,
         igst_amount=ZERO if client else totals.igst_amount,
         round_off=ZERO if client else totals.round_off,
-        place_of_supply=supply_state(store, draft),
+        place_of_supply=supply,
         total_amount=client.total_amount if client else totals.grand_total,
         paid_amount=client.paid_amount if client else totals.paid,
         due_amount=client.due_amount if client else totals.dues,

@@ -238,7 +238,10 @@ def create_return(store: Store, user: User, bill: Bill, draft: ReturnDraft, *,
 
 
 def credit_notes_of(bill: Bill) -> list[CreditNote]:
-    """The bill's credit notes, oldest first."""
+    """The bill's credit notes, oldest first (no query for a bill nothing was returned from: every credit note
+    returns some quantity of a line)."""
+    if not any(item.returned_qty for item in bill.items):
+        return []
     return list(db.session.execute(
         select(CreditNote).where(CreditNote.bill_id == bill.id).order_by(CreditNote.id)
     ).scalars())

@@ -35,6 +35,7 @@ from services.scoping import find_in_store
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT
 
 bp = Blueprint("billing_v1", __name__, url_prefix="/api/v1")
+SEARCH_LENGTH = 200  # a list's q (the OpenAPI document's maxLength)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -70,6 +71,14 @@ def _choice_arg(name: str, choices, errors: FieldErrors, default: Optional[str] 
         return default
     if raw not in choices:
         errors.add(name, "Must be one of: " + ", ".join(choices))
+    return raw
+
+
+def _search_arg(errors: FieldErrors) -> Optional[str]:
+    """The `q` of a list: at most SEARCH_LENGTH characters, as the OpenAPI document says."""
+    raw = request.args.get("q")
+    if raw is not None and len(raw) > SEARCH_LENGTH:
+        errors.add("q", f"At most {SEARCH_LENGTH} characters")
     return raw
 
 
@@ -120,10 +129,11 @@ def list_bills(store_id: str):
     start, end = _time_arg("from", errors), _time_arg("to", errors)
     sort = _choice_arg("sort", tuple(BILL_SORTS), errors, default=DEFAULT_BILL_SORT)
     status = _choice_arg("status", BILL_STATUSES, errors)
+    q = _search_arg(errors)
     if start and end and start > end:
         errors.add("to", "Must not be before from")
     _raise_query_errors(errors)
-    found = billing.list_bills(store, q=request.args.get("q"), start=start, end=end, status=status,
+    found = billing.list_bills(store, q=q, start=start, end=end, status=status,
                                sort=sort, page=page, limit=limit)
     return json_response({"success": True, "data": page_v1(found, bill_summary_v1)})
 
@@ -208,8 +218,9 @@ def catalog(store_id: str):
     errors = FieldErrors()
     page, limit = page_args(20, errors)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
+    q = _search_arg(errors)
     _raise_query_errors(errors)
-    found = search_catalog(store, q=request.args.get("q"), type=item_type, page=page, limit=limit)
+    found = search_catalog(store, q=q, type=item_type, page=page, limit=limit)
     return json_response({"success": True, "data": page_v1(found, catalog_item_v1)})
 
 
@@ -219,6 +230,7 @@ def customers(store_id: str):
     store = _store_for(store_id)
     errors = FieldErrors()
     page, limit = page_args(20, errors)
+    q = _search_arg(errors)
     _raise_query_errors(errors)
-    found = search_customers(store, q=request.args.get("q"), page=page, limit=limit)
+    found = search_customers(store, q=q, page=page, limit=limit)
     return json_response({"success": True, "data": page_v1(found, customer_v1)})
