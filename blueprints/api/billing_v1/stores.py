@@ -11,7 +11,7 @@ from typing import Any
 from flask import g
 
 from blueprints.api.billing_v1.serialize import store_v1
-from blueprints.api.billing_v1.views import _store_for, bp
+from blueprints.api.billing_v1.views import bp, member_store
 from blueprints.api.common import V1, ApiError, json_response, read_json
 from extensions import db
 from models import Store
@@ -27,7 +27,7 @@ NOT_NULL = ("name", "invoice_prefix")  # the others may be cleared with null
 def _owner_store(store_uid: str) -> Store:
     """The store if the caller owns it: 403 like every Billing v1 storeId otherwise (not a member, or missing),
     and 403 for a manager or cashier of it."""
-    store = _store_for(store_uid)
+    store = member_store(store_uid)
     if g.role != "owner":
         raise ApiError(403, OWNER_ONLY)
     return store

@@ -41,7 +41,7 @@ SEARCH_LENGTH = 200  # a list's q (the OpenAPI document's maxLength)
 # --------------------------------------------------------------------------- helpers
 
 
-def _store_for(store_uid: str) -> Store:
+def member_store(store_uid: str) -> Store:
     """Authenticate, then the store the caller belongs to (any role may bill); 403 otherwise, missing or not."""
     authenticate(V1)
     row = db.session.execute(
@@ -109,7 +109,7 @@ def stores():
 @bp.post("/billing/<store_id>/bills")
 def save_bill(store_id: str):
     """Save (finalise) a bill: computed totals, an invoice number, stock taken."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     payload = read_json(V1)
 
     def run():
@@ -123,7 +123,7 @@ def save_bill(store_id: str):
 @bp.get("/billing/<store_id>/bills")
 def list_bills(store_id: str):
     """Bills of the store, paged, filtered and sorted."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     errors = FieldErrors()
     page, limit = page_args(20, errors)
     start, end = _time_arg("from", errors), _time_arg("to", errors)
@@ -141,7 +141,7 @@ def list_bills(store_id: str):
 @bp.get("/billing/<store_id>/bills/<bill_id>")
 def bill_detail(store_id: str, bill_id: str):
     """One saved bill, as the save response returned it."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     bill = find_in_store(Bill, store, uid=bill_id)
     if bill is None:
         raise ApiError(404, "Bill not found")
@@ -151,7 +151,7 @@ def bill_detail(store_id: str, bill_id: str):
 @bp.post("/billing/<store_id>/bills/<bill_id>/returns")
 def create_return(store_id: str, bill_id: str):
     """Extension: return lines of a sale (managers and owners); one credit note, stock back, dues then refund."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     bill = find_in_store(Bill, store, uid=bill_id)
     if bill is None:
         raise ApiError(404, "Bill not found")
@@ -170,7 +170,7 @@ def create_return(store_id: str, bill_id: str):
 @bp.post("/billing/<store_id>/bills/hold")
 def hold_bill(store_id: str):
     """Park a bill as a draft: no invoice number, no stock taken."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     payload = read_json(V1)
 
     def run():
@@ -185,7 +185,7 @@ def hold_bill(store_id: str):
 @bp.get("/billing/<store_id>/bills/held")
 def list_held(store_id: str):
     """Held bills of the store, newest first."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     errors = FieldErrors()
     page, limit = page_args(50, errors)
     _raise_query_errors(errors)
@@ -196,7 +196,7 @@ def list_held(store_id: str):
 @bp.get("/billing/<store_id>/bills/held/<held_id>")
 def held_detail(store_id: str, held_id: str):
     """A held bill's payload exactly as held, and the number the next save would get."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     held = find_in_store(HeldBill, store, uid=held_id)
     if held is None:
         raise ApiError(404, "Held bill not found")
@@ -214,7 +214,7 @@ def held_detail(store_id: str, held_id: str):
 @bp.get("/billing/<store_id>/catalog")
 def catalog(store_id: str):
     """Catalogue items; q matches name, SKU and barcode."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     errors = FieldErrors()
     page, limit = page_args(20, errors)
     item_type = _choice_arg("type", PRODUCT_TYPES, errors)
@@ -227,7 +227,7 @@ def catalog(store_id: str):
 @bp.get("/billing/<store_id>/customers")
 def customers(store_id: str):
     """Customers of the store; q matches name, phone and email."""
-    store = _store_for(store_id)
+    store = member_store(store_id)
     errors = FieldErrors()
     page, limit = page_args(20, errors)
     q = _search_arg(errors)
