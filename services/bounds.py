@@ -13,6 +13,7 @@ from itertools import accumulate
 from typing import Any
 
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12,2)
+MAX_STOCK = 999_999_999  # a product's stock (Numeric(12,3)); no purchase, return or count may take it past
 MAX_QTY = 999_999  # one bill line; the column is a 32-bit Integer, and qty x rate must still fit MAX_MONEY
 MAX_ID = 2**31 - 1  # Integer primary keys: a larger id cannot exist (and SQLite cannot even bind it)
 MAX_PAGE = 2**31 - 1  # page numbers of every list (OFFSET = (page - 1) x limit stays inside 64 bits)

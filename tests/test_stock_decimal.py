@@ -33,3 +33,26 @@ def test_the_last_tenth_of_a_kilo_can_be_sold_and_stock_is_the_sum_of_its_moves(
     stock.take_for_sale({dal: D("0.9")})
     db.session.commit()
     assert db.session.get(Product, dal.id).quantity == 0 == moves_sum(dal)
+
+
+def test_stock_never_passes_what_its_column_holds(app, make_user, make_product):
+    import pytest
+
+    from services.bounds import MAX_STOCK
+    from services.catalog import stock
+    from services.errors import ValidationError
+
+    store = current_store_for_new_owner(make_user)
+    rice = make_product(store, "Rice (loose)", quantity=D(MAX_STOCK) - 1, unit="kg")
+    with pytest.raises(ValidationError, match="would pass"):
+        stock.add({rice: D("1.5")}, reason="purchase")
+    db.session.rollback()
+    stock.add({rice: D("1")}, reason="purchase")
+    db.session.commit()
+    assert db.session.get(Product, rice.id).quantity == MAX_STOCK == moves_sum(rice)
+
+
+def current_store_for_new_owner(make_user):
+    from services.accounts.access import current_store_for
+
+    return current_store_for(make_user("bulk", store_name="Bulk Store"))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from models import Bill, Product, StockMove
+from services.bounds import MAX_STOCK
 from services.catalog.units import qty_out
 from services.errors import ValidationError
 
@@ -44,17 +45,27 @@ def _move(product: Product, delta: Qty, reason: str, bill: Optional[Bill], user_
 
 
 def _apply(product: Product, delta: Qty) -> bool:
-    """Add `delta` to the quantity unless that would take it below zero; True when applied."""
+    """Add `delta` to the quantity unless that would take it below zero (or past MAX_STOCK); True when applied."""
     # round(..., 3): SQLite keeps a NUMERIC column as a binary float, where 1.0 - 0.9 < 0.1; rounded to the
     # column's three decimals, selling the last 0.1 kg works and the stock stays exactly the sum of its moves.
     after = func.round(PRODUCT.c.quantity + delta, 3)
     statement = update(PRODUCT).where(PRODUCT.c.id == product.id)
     if delta < 0:
         statement = statement.where(after >= 0)
+    else:
+        statement = statement.where(after <= MAX_STOCK)  # the column's bound: a clear refusal, never an overflow
     result = db.session.execute(statement.values(quantity=after))
     # The ORM copy of the quantity is now stale; reload it on next access.
     db.session.expire(product, ["quantity"])
     return result.rowcount == 1
+
+
+def _refuse(product: Product, delta: Qty, field: str) -> None:
+    """Why _apply refused `delta`: not enough stock (InsufficientStock), or more than the column holds."""
+    if delta > 0:
+        raise ValidationError.field(field, f"The stock of {product.product_name} would pass {MAX_STOCK}")
+    available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
+    raise InsufficientStock(product, -delta, available, field)
 
 
 def adjust(
@@ -74,8 +85,7 @@ def adjust(
     if not delta:
         return None
     if not _apply(product, delta):
-        available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
-        raise InsufficientStock(product, -delta, available, field)
+        _refuse(product, delta, field)
     return _move(product, delta, reason, None, user_id, note)
 
 
@@ -118,7 +128,8 @@ def add(
         qty = Decimal(wanted[product])
         if qty <= 0:
             continue
-        _apply(product, qty)
+        if not _apply(product, qty):
+            _refuse(product, qty, "items")
         _move(product, qty, reason, bill, user_id, note)
 
 
@@ -138,8 +149,7 @@ def reverse_bill(bill: Bill, user_id: Optional[int] = None) -> None:
             continue
         product = products[product_id]
         if not _apply(product, delta):
-            available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
-            raise InsufficientStock(product, -delta, available, "bill")
+            _refuse(product, delta, "bill")
         _move(product, delta, "cancel", bill, user_id)
 
 

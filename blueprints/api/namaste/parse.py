@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional
 
 from blueprints.api.namaste.fields import REQUIRED, Fields, RuleError, _shown
 from models import EXPENSE_CATEGORIES, GENDERS, PARTY_TYPES, PRODUCT_TYPES, Product, Store
-from services.bounds import MAX_QTY
+from services.bounds import MAX_QTY, MAX_STOCK
 from services.catalog import products, units
 from services.catalog.products import ProductInput
 from services.errors import RuleBroken, ValidationError
@@ -22,7 +22,6 @@ from services.parties.expenses import ExpenseInput
 from services.parties.parties import CustomerInput, SupplierInput
 
 INVALID_TYPE = "Invalid Category. Must be 'Customer' or 'Supplier'"
-MAX_STOCK = 999_999_999  # a product's stock is Numeric(12,3)
 PAYMENT_METHOD_KEYS = ("preferred_payment_method", "payment_method", "payment_method_id")
 # Domain messages that the contract words otherwise (DRF's unique validator).
 CONTRACT_WORDS = {
