@@ -52,7 +52,10 @@ def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: str | None
     """One HTMX response: the main partial, then out-of-band partials (totals, flash)."""
     context.setdefault("errors", {})
     context.setdefault("typed", {})
-    html = "".join(render_template(name, oob=oob, **context) for name, oob in parts)
+    # Each out-of-band part inside a <template>: after a table row (the line swapped), the HTML parser would
+    # otherwise drop the totals' <form> tags and leave Save, Hold and Clear outside their forms (dead to a click).
+    html = "".join(f"<template>{render_template(name, oob=oob, **context)}</template>" if oob
+                   else render_template(name, oob=oob, **context) for name, oob in parts)
     response = make_response(html, status)
     if trigger:
         response.headers["HX-Trigger"] = trigger
