@@ -282,13 +282,15 @@ def payment():
     """Payment mode, cash tendered, split rows, bill discount and coupon."""
     till_session = _till_session()
     state = till_service.state_of(till_session)
-    reshaped = request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
+    # The form is swapped when its shape changes or it shows messages (a value fixed must lose its message).
+    reshaped = (request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
+                or bool(request.form.get("shown_errors")))
     try:
         till_service.set_payment(state, request.form, _split_rows())
     except ValidationError as exc:
         return _refused(state, exc, "pos/_payment.html")
     till_service.keep(till_session, state)
-    response = _changed(state, main="pos/_payment.html")
+    response = _changed(state, main="pos/_payment.html", extra=() if reshaped else ("pos/_coupon_note.html",))
     if wants_fragment() and not reshaped:
         # Only the totals change: leave the form (and whatever is being typed in it) alone.
         response.headers["HX-Reswap"] = "none"

@@ -170,6 +170,15 @@
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
 
+  // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
+  function syncTendered() {
+    var tendered = $("#pos-tendered");
+    var total = $("#pos-total");
+    if (tendered && total && total.dataset.amount) tendered.placeholder = total.dataset.amount;
+  }
+  document.addEventListener("htmx:afterSettle", syncTendered);
+  document.addEventListener("htmx:oobAfterSwap", syncTendered);
+
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "search-results") highlight(results(), -1);
   });

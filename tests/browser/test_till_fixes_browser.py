@@ -89,3 +89,42 @@ def test_hold_clear_and_save_work_by_mouse_after_a_line_is_edited(cashier_page):
     page.wait_for_url(re.compile(r".*/bills/\d+$"))
     (_, _, saved_total, _, status), = page.db.pos_bills()
     assert D(str(saved_total)) == total and status == "paid"
+
+
+def test_an_unknown_coupon_says_why_beside_the_coupon_field(cashier_page):
+    page = cashier_page
+    (_, code, *_), = page.db.products(1)
+    scan(page, code)
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.fill("#pos-coupon", "NOSUCH")
+        page.press("#pos-coupon", "Tab")
+    note = page.locator("#pos-coupon-note")
+    note.get_by_text("Coupon NOSUCH does not exist").wait_for()
+    assert page.is_disabled("#pos-save")
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.fill("#pos-coupon", "")
+        page.press("#pos-coupon", "Tab")
+    page.wait_for_function("() => !document.querySelector('#pos-coupon-note').textContent.trim()")
+    assert page.is_enabled("#pos-save")
+
+
+def test_a_fixed_bill_discount_loses_its_message_and_the_tendered_placeholder_follows_the_total(cashier_page):
+    page = cashier_page
+    (_, first, *_), (_, second, *_) = page.db.products(2)
+    scan(page, first)
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.fill("#pos-discount", "-50")
+        page.press("#pos-discount", "Tab")
+    page.locator("#pos-payment").get_by_text("Must be at least 0").wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.fill("#pos-discount", "0")
+        page.press("#pos-discount", "Tab")
+    page.wait_for_timeout(200)
+    assert page.locator("#pos-payment").get_by_text("Must be at least 0").count() == 0
+    assert page.get_attribute("#pos-discount", "aria-invalid") is None
+
+    page.click("#pos-search")
+    scan(page, second)
+    edit_line(page, "#line-0-qty", "2")
+    total = page.get_attribute("#pos-total", "data-amount")
+    page.wait_for_function("t => document.querySelector('#pos-tendered').placeholder === t", arg=total)
