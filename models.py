@@ -587,6 +587,7 @@ class BillItem(db.Model):
 
     bill: Mapped[Bill] = relationship(back_populates="items")
     product: Mapped[Optional[Product]] = relationship()
+    staff: Mapped[Optional["Staff"]] = relationship()  # who served the line (salon stylist), shown on the bill
 
 
 class Payment(db.Model):

@@ -104,6 +104,7 @@ class DocumentLine:
     igst_rate: Decimal = ZERO
     igst_amount: Decimal = ZERO
     price_includes_tax: bool = False
+    staff: str = ""  # who served the line (a salon's stylist)
 
     @property
     def gst_rate(self) -> Decimal:
@@ -294,6 +295,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
             sgst_amount=money(item.sgst_amount or 0), line_total=money(item.line_total or 0),
             jewellery=jewellery.get(item.line_no, {}), igst_rate=Decimal(item.igst_rate or 0),
             igst_amount=money(item.igst_amount or 0), price_includes_tax=bool(item.price_includes_tax),
+            staff=item.staff.name if item.staff is not None else "",
         )
         for item in bill.items
     ]
