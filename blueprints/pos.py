@@ -19,6 +19,7 @@ from blueprints.idempotency import run_once
 from blueprints.paging import page_arg
 from extensions import db
 from models import Bill
+from services.accounts.access import has_role
 from services.billing import idempotency
 from services.catalog.scale import scale_item
 from services.catalog.search import find_by_code, quick_search, search_customers
@@ -119,6 +120,17 @@ def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None
     return _changed(state, main=main, flash_message=message if isinstance(message, str) else None)
 
 
+def _may_change_rates() -> bool:
+    """Cashiers may not change prices or tax rates on a line; managers and owners may."""
+    return has_role(g.membership.role, "manager")
+
+
+@bp.context_processor
+def _till_context() -> dict[str, Any]:
+    membership = getattr(g, "membership", None)
+    return {"rates_locked": membership is None or not has_role(membership.role, "manager")}
+
+
 # --------------------------------------------------------------------------- the page and look-ups
 
 
@@ -214,7 +226,8 @@ def update_line(index: int):
     till_session = _till_session()
     state = till_service.state_of(till_session)
     try:
-        state["lines"][index] = till_service.parse_line(g.store, state, index, request.form)
+        state["lines"][index] = till_service.parse_line(g.store, state, index, request.form,
+                                                        may_change_rates=_may_change_rates())
     except ValidationError as exc:
         if index >= len(state["lines"]):
             return _refused(state, exc, "pos/_lines.html")

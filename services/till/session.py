@@ -41,6 +41,7 @@ from services.billing.pricing import ZERO, Totals, money
 from services.catalog.units import qty_out
 from services.documents.invoices import qr_png_data_uri, upi_uri
 from services.errors import FieldErrors, PermissionDenied, ValidationError
+from services.formatting import inr
 from services.parties.parties import find_customer_by_phone
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, FLAT, PERCENT, UPI
@@ -49,6 +50,8 @@ MODES = vocabulary.BILL_PAYMENT_MODES
 SPLIT_MODES = vocabulary.PAYMENT_MODES
 NEW_CUSTOMER_FIELDS = ("name", "contact_no", "gender", "email", "address", "gstin", "legal_name")
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
+DUES_NEED_CUSTOMER = "Choose the customer who owes the {dues} left due, or take the whole amount"
+RATES_LOCKED = "Only a manager or the owner can change tax rates"
 
 
 def new_state() -> dict[str, Any]:
@@ -162,8 +165,11 @@ def _line_index(state: dict[str, Any], index: int) -> int:
     return index
 
 
-def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any]) -> dict[str, Any]:
-    """The line as edited, checked by the same rules save_bill applies (errors keyed items[i].*)."""
+def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any], *,
+               may_change_rates: bool = False) -> dict[str, Any]:
+    """The line as edited, checked by the same rules save_bill applies (errors keyed items[i].*).
+
+    Tax rates are the catalogue's: only a manager or owner (`may_change_rates`) may change them on a line."""
     _line_index(state, index)
     where = f"items[{index}]"
     errors = FieldErrors()
@@ -186,6 +192,11 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
                                   cgst_rate=cgst, sgst_rate=sgst, staff=staff, field=where)
     billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(UTC))
+    if not may_change_rates:
+        for name, rate in (("cgst", cgst), ("sgst", sgst)):
+            if rate != Decimal(str(current[name])):
+                errors.add(f"{where}.{name}", RATES_LOCKED)
+        errors.raise_if()
     return {"product_id": current["product_id"], "qty": _plain(qty), "discount_type": discount_type,
             "discount_value": _plain(value), "cgst": _plain(cgst), "sgst": _plain(sgst),
             "staff_id": staff.id if staff else None}
@@ -442,6 +453,9 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
             customer=customer, place_of_supply=draft.place_of_supply), coupons
         ).totals.grand_total
         draft.payment_mode, draft.payment_amount, draft.payments = payments_for(state, total)
+        if customer is None and draft.payment_amount < total:
+            # A till rule (Billing v1 still takes an unpaid walk-in bill): somebody must owe the dues.
+            raise ValidationError.field("customer", DUES_NEED_CUSTOMER.format(dues=inr(total - draft.payment_amount)))
         if draft.payments:
             draft.payment_timestamp = draft.billing_timestamp
     return draft

@@ -128,3 +128,11 @@ def test_a_fixed_bill_discount_loses_its_message_and_the_tendered_placeholder_fo
     edit_line(page, "#line-0-qty", "2")
     total = page.get_attribute("#pos-total", "data-amount")
     page.wait_for_function("t => document.querySelector('#pos-tendered').placeholder === t", arg=total)
+
+
+def test_a_cashier_cannot_edit_a_lines_tax_rates(cashier_page):
+    page = cashier_page
+    (_, code, *_), = page.db.products(1)
+    scan(page, code)
+    for field in ("#line-0-cgst", "#line-0-sgst"):
+        assert not page.is_editable(field)
