@@ -136,3 +136,42 @@ def test_a_cashier_cannot_edit_a_lines_tax_rates(cashier_page):
     scan(page, code)
     for field in ("#line-0-cgst", "#line-0-sgst"):
         assert not page.is_editable(field)
+
+
+def test_an_overflowing_quantity_is_refused_beside_the_quantity(cashier_page):
+    page = cashier_page
+    (_, code, *_), = page.db.products(1)
+    scan(page, code)
+    total = total_on_screen(page)
+    with page.expect_response(lambda r: r.url.endswith("/pos/lines/0")) as answer:
+        page.click("#line-0-qty")
+        page.fill("#line-0-qty", "99999999999")
+        page.press("#line-0-qty", "Tab")
+    assert answer.value.status == 422
+    page.locator("#line-0").get_by_text("Quantity must be at most 999999").wait_for()
+    assert total_on_screen(page) == total
+
+
+def test_a_credit_bill_without_a_customer_is_refused_beside_the_customer_panel(cashier_page):
+    page = cashier_page
+    (_, code, *_), = page.db.products(1)
+    scan(page, code)
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.click("label.mode:has(#pay-none)")
+    with page.expect_response(lambda r: r.url.endswith("/pos/save")) as answer:
+        page.click("#pos-save")
+    assert answer.value.status == 422
+    page.locator("#pos-customer").get_by_text("Choose the customer who owes").wait_for()
+    assert page.db.pos_bills() == []
+
+    # A new customer typed with a 10-digit mobile is taken as +91, and the credit bill is saved for them.
+    page.click("#pos-new-customer-box summary")
+    page.fill("#new-customer-name", "Sunita Devi")
+    page.fill("#new-customer-phone", "98765 43210")
+    with page.expect_response(lambda r: r.url.endswith("/pos/customer/new")):
+        page.click("#pos-new-customer button[type=submit]")
+    page.locator("#pos-customer").get_by_text("+919876543210").wait_for()
+    page.click("#pos-save")
+    page.wait_for_url(re.compile(r".*/bills/\d+$"))
+    (_, _, _, paid, status), = page.db.pos_bills()
+    assert status == "unpaid" and D(str(paid)) == 0
