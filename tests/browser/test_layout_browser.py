@@ -1,0 +1,232 @@
+"""The till's and the bill pages' layout, measured in a real Chromium against gunicorn with the demo shops: at
+1280x800 eight lines, the customer, the payment and Save fit on one screen; at 390x844 a line is one compact row,
+the total and Save sit in a bottom bar that a tap saves from, and no page is wider than the screen; the search
+icon does not cover the placeholder and staff names are not cut. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
+    CASHIER,
+    PASSWORD,
+    DemoDb,
+    demo_database,
+    scan,
+    till_page,
+    wait_for_code,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+SALON_OWNER = "salon@demo.shop"
+SALON = "Glow Unisex Salon"
+
+
+def log_in(live_server, smtp_sink, browser, tmp_path, demo_database, email, viewport):  # noqa: F811
+    """A page logged in as `email` on a live server with a copy of the demo database, opened on /pos."""
+    shutil.copyfile(demo_database, tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
+                         MAIL_PORT=smtp_sink.port)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(server.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/login/verify")
+    page.fill("#otp", wait_for_code(smtp_sink, email, 1))
+    page.press("#otp", "Enter")
+    page.wait_for_url(server.url + "/")
+    page.goto(server.url + "/pos")
+    page.server_url = server.url
+    page.db = DemoDb(url)
+    return context, page
+
+
+@pytest.fixture
+def phone_till(live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
+    """The demo cashier on /pos at 390x844."""
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, CASHIER, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def salon_page(request, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
+    """The demo salon's owner (staff on every line) on /pos, at 1280x800 and at 390x844."""
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, SALON_OWNER, request.param)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def salon_phone(live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, SALON_OWNER, PHONE)
+    yield page
+    context.close()
+
+
+def salon_services(db: DemoDb, count: int) -> list[str]:
+    """Names of the demo salon's services (no barcodes: added by name)."""
+    return [name for name, in db.rows(
+        "SELECT p.product_name FROM product p JOIN store s ON s.id = p.store_id WHERE s.name = ? "
+        "AND p.type = 'service' AND p.archived = 0 ORDER BY p.id LIMIT ?", SALON, count)]
+
+
+def add_by_name(page, name: str) -> None:
+    """Type the name, arrow down to the first result, Enter: the line is added."""
+    before = page.locator("#pos-lines tr.pos-line").count()
+    page.click("#pos-search")
+    page.keyboard.type(name)
+    page.wait_for_selector("#search-results .pos-result")
+    page.keyboard.press("ArrowDown")
+    with page.expect_response(lambda r: "/pos/lines" in r.url):
+        page.keyboard.press("Enter")
+    page.wait_for_function("n => document.querySelectorAll('#pos-lines tr.pos-line').length === n", arg=before + 1)
+
+
+def ring_up(page, barcodes) -> None:
+    page.click("#pos-search")
+    for barcode in barcodes:
+        scan(page, barcode)
+    page.wait_for_function("n => document.querySelectorAll('#pos-lines tr.pos-line').length === n", arg=len(barcodes))
+
+
+def box(page, selector: str) -> dict:
+    """The element's box relative to the viewport as it is now (no scrolling into view)."""
+    return page.evaluate("s => { const r = document.querySelector(s).getBoundingClientRect(); return "
+                         "{x: r.x, y: r.y, width: r.width, height: r.height, bottom: r.bottom, right: r.right}; }",
+                         selector)
+
+
+def inside_viewport(page, selector: str) -> bool:
+    b, view = box(page, selector), page.viewport_size
+    return b["width"] > 0 and b["height"] > 0 and b["x"] >= 0 and b["y"] >= 0 and b["right"] <= view["width"] \
+        and b["bottom"] <= view["height"]
+
+
+def topmost_at_centre(page, selector: str) -> bool:
+    """Nothing covers the element at its centre: a tap there reaches it."""
+    return page.evaluate("""s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return hit === e || e.contains(hit); }""", selector)
+
+
+def wait_for_bills(page, count: int, limit: float = 15.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if len(page.db.pos_bills()) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} saved bill(s), found {len(page.db.pos_bills())}")
+
+
+def test_at_1280x800_eight_lines_customer_payment_and_save_fit_one_screen(till_page, artifacts_dir):
+    page = till_page
+    items = page.db.products(8)
+    assert len(items) == 8
+    ring_up(page, [barcode for _, barcode, *_ in items])
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.evaluate("window.scrollY") == 0
+    page.screenshot(path=str(artifacts_dir / "layout-till-8-lines-1280x800.png"))
+    for selector in ("#pos-save", "#line-7", "#pos-customer-title", "#pos-payment-title", "#pos-total"):
+        assert inside_viewport(page, selector), (selector, box(page, selector))
+    assert topmost_at_centre(page, "#pos-save")
+
+
+def test_on_a_phone_lines_are_compact_and_a_tap_on_the_bottom_bar_saves(phone_till, artifacts_dir):
+    page = phone_till
+    items = page.db.products(5)
+    ring_up(page, [barcode for _, barcode, *_ in items])
+    heights = [page.locator(f"#line-{i}").bounding_box()["height"] for i in range(5)]
+    assert max(heights) <= 90, heights
+    # The bar with the total and Save is on screen at the top of the page, with nothing over it.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "layout-till-5-lines-390x844.png"))
+    for selector in ("#pos-total", "#pos-save"):
+        assert inside_viewport(page, selector), (selector, box(page, selector))
+    assert topmost_at_centre(page, "#pos-save")
+    # A tap where the button is, without scrolling: the bill is saved.
+    assert page.evaluate("window.posPendingChanges ? window.posPendingChanges() : 0") == 0
+    b = box(page, "#pos-save")
+    page.mouse.click(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    wait_for_bills(page, 1)
+    assert len(page.db.pos_bills()) == 1
+    page.screenshot(path=str(artifacts_dir / "layout-till-saved-390x844.png"))
+
+
+def fits(page, name: str, artifacts_dir) -> None:
+    page.screenshot(path=str(artifacts_dir / f"layout-{name}-390x844.png"), full_page=True)
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= PHONE["width"], (name, widths)
+
+
+def test_no_page_is_wider_than_a_phone(salon_phone, artifacts_dir):
+    page = salon_phone
+    held, sold = salon_services(page.db, 2)
+    add_by_name(page, held)
+    with page.expect_response(lambda r: r.url.endswith("/pos/hold")):
+        page.keyboard.press("F8")
+    page.wait_for_selector("#pos-lines .pos-empty")
+    add_by_name(page, sold)
+    page.select_option("#line-0-staff", label="Neha (Senior Stylist)")
+    page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
+    fits(page, "till", artifacts_dir)
+    page.keyboard.press("F9")
+    wait_for_bills(page, 1)
+    (bill_id, *_), = page.db.pos_bills()
+
+    page.goto(f"{page.server_url}/bills")
+    fits(page, "bills", artifacts_dir)
+    page.goto(f"{page.server_url}/bills/held")
+    fits(page, "held", artifacts_dir)
+    page.goto(f"{page.server_url}/admin/staff")
+    fits(page, "staff", artifacts_dir)
+    page.goto(f"{page.server_url}/bills/{bill_id}")
+    fits(page, "bill", artifacts_dir)
+    page.click("#return-items-open")
+    page.wait_for_selector("#return-qty-1", state="visible")
+    fits(page, "bill-return", artifacts_dir)
+    page.fill("#return-qty-1", "1")
+    page.select_option("#refund-mode", "cash")
+    page.click("#return-items button[type=submit]")
+    page.wait_for_url(re.compile(r".*/bills/credit-notes/\d+$"))
+    fits(page, "credit-note", artifacts_dir)
+
+
+SEARCH_ICON_CLEARANCE = """s => {
+    const input = document.querySelector(s), style = getComputedStyle(input);
+    const px = value => parseFloat((value.match(/-?[\\d.]+px/) || ['0px'])[0]);
+    const iconRight = px(style.backgroundPositionX) + px(style.backgroundSize);
+    return {padding: parseFloat(style.paddingLeft), iconRight: iconRight, image: style.backgroundImage !== 'none'};
+}"""
+
+
+def test_the_search_icon_leaves_the_placeholder_clear_and_staff_names_are_whole(salon_page, artifacts_dir):
+    page = salon_page
+    width = page.viewport_size["width"]
+    add_by_name(page, salon_services(page.db, 1)[0])
+    for selector in ("#pos-search", "#pos-customer-search"):
+        found = page.evaluate(SEARCH_ICON_CLEARANCE, selector)
+        assert found["image"] and found["padding"] >= found["iconRight"] + 4, (selector, found)
+    # Each staff name fits the line's staff select (the longest is "Neha (Senior Stylist)").
+    page.select_option("#line-0-staff", label="Neha (Senior Stylist)")
+    page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
+    page.wait_for_selector("#line-0-staff")
+    cut = page.evaluate("""() => {
+        const select = document.querySelector('#line-0-staff'), style = getComputedStyle(select);
+        const canvas = document.createElement('canvas').getContext('2d');
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [...select.options].filter(o => canvas.measureText(o.text).width > room).map(o => [o.text, room]);
+    }""")
+    assert cut == []
+    page.screenshot(path=str(artifacts_dir / f"layout-salon-till-{width}.png"))
