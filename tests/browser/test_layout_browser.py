@@ -166,7 +166,11 @@ def test_on_a_phone_lines_are_compact_and_a_tap_on_the_bottom_bar_saves(phone_ti
 def fits(page, name: str, artifacts_dir) -> None:
     page.screenshot(path=str(artifacts_dir / f"layout-{name}-390x844.png"), full_page=True)
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= PHONE["width"], (name, widths)
+    assert widths[0] <= PHONE["width"], (name, widths, page.evaluate(WIDER))
+
+
+WIDER = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
+    .slice(0, 8).map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 def test_no_page_is_wider_than_a_phone(salon_phone, artifacts_dir):
