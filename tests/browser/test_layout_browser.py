@@ -164,13 +164,18 @@ def test_on_a_phone_lines_are_compact_and_a_tap_on_the_bottom_bar_saves(phone_ti
 
 
 def fits(page, name: str, artifacts_dir) -> None:
+    """The page is no wider than the phone's screen; screenshots at 390x844 and at 1280x800."""
     page.screenshot(path=str(artifacts_dir / f"layout-{name}-390x844.png"), full_page=True)
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= PHONE["width"], (name, widths, page.evaluate(WIDER))
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(artifacts_dir / f"layout-{name}-1280x800.png"), full_page=True)
+    page.set_viewport_size(PHONE)
 
 
-WIDER = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5)
-    .slice(0, 8).map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+WIDER = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 8)
+    .map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 def test_no_page_is_wider_than_a_phone(salon_phone, artifacts_dir):
@@ -214,13 +219,19 @@ SEARCH_ICON_CLEARANCE = """s => {
 }"""
 
 
-def test_the_search_icon_leaves_the_placeholder_clear_and_staff_names_are_whole(salon_page, artifacts_dir):
+def test_the_search_icon_leaves_the_placeholder_clear(salon_page, artifacts_dir):
     page = salon_page
     width = page.viewport_size["width"]
-    add_by_name(page, salon_services(page.db, 1)[0])
+    page.screenshot(path=str(artifacts_dir / f"layout-till-empty-{width}.png"))
     for selector in ("#pos-search", "#pos-customer-search"):
         found = page.evaluate(SEARCH_ICON_CLEARANCE, selector)
         assert found["image"] and found["padding"] >= found["iconRight"] + 4, (selector, found)
+
+
+def test_staff_names_are_whole_in_a_lines_staff_select(salon_page, artifacts_dir):
+    page = salon_page
+    width = page.viewport_size["width"]
+    add_by_name(page, salon_services(page.db, 1)[0])
     # Each staff name fits the line's staff select (the longest is "Neha (Senior Stylist)").
     page.select_option("#line-0-staff", label="Neha (Senior Stylist)")
     page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
