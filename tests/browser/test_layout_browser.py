@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 768, "height": 1024}
 SALON_OWNER = "salon@demo.shop"
 SALON = "Glow Unisex Salon"
 
@@ -154,6 +155,14 @@ def test_on_a_phone_lines_are_compact_and_a_tap_on_the_bottom_bar_saves(phone_ti
     for selector in ("#pos-total", "#pos-save"):
         assert inside_viewport(page, selector), (selector, box(page, selector))
     assert topmost_at_centre(page, "#pos-save")
+    # A tablet in portrait keeps the table of lines and the same bar.
+    page.set_viewport_size(TABLET)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "layout-till-5-lines-768x1024.png"))
+    for selector in ("#pos-total", "#pos-save"):
+        assert inside_viewport(page, selector), (selector, box(page, selector))
+    page.set_viewport_size(PHONE)
+    page.evaluate("window.scrollTo(0, 0)")
     # A tap where the button is, without scrolling: the bill is saved.
     assert page.evaluate("window.posPendingChanges ? window.posPendingChanges() : 0") == 0
     b = box(page, "#pos-save")
