@@ -215,6 +215,7 @@ def test_no_page_is_wider_than_a_phone(salon_phone, artifacts_dir):
     page.click("#return-items-open")
     page.wait_for_selector("#return-qty-1", state="visible")
     wider += too_wide(page, "bill-return", artifacts_dir)
+    assert box(page, "#return-qty-1")["right"] <= PHONE["width"]  # typed into without scrolling sideways
     page.fill("#return-qty-1", "1")
     page.select_option("#refund-mode", "cash")
     page.click("#return-items button[type=submit]")
