@@ -141,6 +141,14 @@ def test_at_1280x800_eight_lines_customer_payment_and_save_fit_one_screen(till_p
     for selector in ("#pos-save", "#line-7", "#pos-customer-title", "#pos-payment-title", "#pos-total"):
         assert inside_viewport(page, selector), (selector, box(page, selector))
     assert topmost_at_centre(page, "#pos-save")
+    # A split payment (two rows and the remainder) still leaves Save on the screen.
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        page.check("#pay-split")
+    page.wait_for_selector("#split-1-amount")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "layout-till-8-lines-split-1280x800.png"))
+    for selector in ("#pos-save", "#line-7", "#split-1-amount", "#pos-total"):
+        assert inside_viewport(page, selector), (selector, box(page, selector))
 
 
 def test_on_a_phone_lines_are_compact_and_a_tap_on_the_bottom_bar_saves(phone_till, artifacts_dir):
