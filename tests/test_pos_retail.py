@@ -38,7 +38,7 @@ def test_a_loose_item_takes_a_weight_and_the_bill_and_stock_keep_three_decimals(
                                               "discount_value": "0", "cgst": "0", "sgst": "0"}, htmx=True)
     html = changed.get_data(as_text=True)
     assert changed.status_code == 200 and total_shown(html) == "30.00"
-    assert 'step="0.001"' in html and 'value="0.75"' in html
+    assert 'step="0.001"' in html and 'value="0.75"' in html and "/kg</small>" in html
     assert till_state(shop, shop.cashier)["lines"][0]["qty"] == "0.750"
     saved = till.post_form("/pos/save", {"idempotency_key": page_key(till)}, htmx=True)
     assert saved.status_code == 200
