@@ -7,7 +7,9 @@ waits for a Save still in flight): a double click makes one bill.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable
+from urllib.parse import quote
 
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -23,7 +25,9 @@ from services.accounts.access import has_role
 from services.billing import idempotency
 from services.catalog.scale import scale_item
 from services.catalog.search import find_by_code, quick_search, search_customers
+from services.documents.invoices import share_url
 from services.errors import Conflict, ValidationError
+from services.formatting import inr
 from services.till import session as till_service
 from services.vocabulary import CASH
 
@@ -378,9 +382,11 @@ def save():
         state = till_service.state_of(till_session)
         if state["key"] != key:
             raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")
+        tendered = state.get("tendered") if state.get("payment_mode") == CASH else None
         bill = till_service.save(g.store, _user(), state)
         till_service.keep(till_session, till_service.reset(state))
-        return 303, {"bill_id": bill.id}, bill.id
+        # The cash tendered is kept with the outcome, so a replayed Save shows the same change due.
+        return 303, {"bill_id": bill.id, "tendered": tendered or None}, bill.id
 
     try:
         outcome = run_once(g.store.id, key, {"pos_key": key}, run, method="POST", path=url_for("pos.save"),
@@ -391,9 +397,37 @@ def save():
     except ValidationError as exc:
         state = till_service.state_of(_till_session(lock=False))
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
-    bill_id = simplejson.loads(outcome.body)["bill_id"]
-    if outcome.replayed:  # the same Save already made its bill
-        return _to_bill(bill_id)
-    bill = db.session.get(Bill, bill_id)
-    flash(f"Bill {bill.invoice_number} saved.", "success")
-    return _to_bill(bill.id)
+    body = simplejson.loads(outcome.body)
+    bill = db.session.get(Bill, body["bill_id"])
+    if not wants_fragment():  # without JavaScript: to the bill page, as before
+        if not outcome.replayed:  # the same Save already made its bill (and said so)
+            flash(f"Bill {bill.invoice_number} saved.", "success")
+        return _to_bill(bill.id)
+    return _after_save(bill, body.get("tendered"))
+
+
+# --------------------------------------------------------------------------- after save (issue 12)
+
+
+def _saved_panel(bill: Bill, tendered: str | None) -> dict[str, Any]:
+    """What the "last bill" panel shows: number, total, change due, and its receipt, PDF, WhatsApp and email links."""
+    change = None
+    if tendered:
+        change = Decimal(str(tendered)) - bill.total_amount
+        change = change if change > 0 else None
+    shared = share_url(bill)  # a signed link to the PDF: nothing is sent from here, WhatsApp opens on the device
+    message = f"{g.store.name}: invoice {bill.invoice_number}, total {inr(bill.total_amount)}. PDF: {shared}"
+    return {"number": bill.invoice_number, "total": bill.total_amount, "change": change,
+            "bill_url": url_for("bills.detail", bill_id=bill.id),
+            "receipt_url": url_for("documents.receipt", bill_id=bill.id),
+            "pdf_url": url_for("documents.pdf", bill_id=bill.id),
+            "email_url": url_for("bills.detail", bill_id=bill.id, _anchor="email-bill"),
+            "share_url": shared, "whatsapp_url": "https://wa.me/?text=" + quote(message, safe="")}
+
+
+def _after_save(bill: Bill, tendered: str | None):
+    """The till stays on the till: the fresh empty builder, the last bill's panel out of band, search focused."""
+    state = till_service.state_of(_till_session(lock=False))
+    till = till_service.view(g.store, state)
+    return _parts([("pos/_builder.html", False), ("pos/_saved.html", True)], till=till,
+                  saved=_saved_panel(bill, tendered), trigger="posSaved")

@@ -169,6 +169,13 @@
     focusSearch(false);
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
+  // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
+  document.body.addEventListener("posSaved", function () {
+    var box = search();
+    if (box) { box.value = ""; }
+    clearResults();
+    focusSearch(false);
+  });
 
   // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
   function syncTendered() {
