@@ -120,5 +120,6 @@ def test_a_server_error_on_a_till_action_shows_a_message_and_keeps_the_bill(till
     break_bill_inserts(page.db.path, broken=False)
     page.wait_for_function("() => !document.querySelector('#pos-save').disabled")
     page.click("#pos-save")
+    page.click("#pos-last-bill-link")  # issue 12: the till stays on the till; the panel links to the bill
     page.wait_for_url(re.compile(r".*/bills/\d+$"))
     assert len(page.db.pos_bills()) == 1
