@@ -297,17 +297,20 @@ def fill_split(state: dict[str, Any], total: Decimal, previous: list[dict[str, A
     rows = state["split"]
     for index, row in enumerate(rows):
         before = previous[index] if index < len(previous) else {}
-        row["auto"] = bool(before.get("auto") and row.get("amount") == before.get("amount") and row.get("amount"))
-    typed = sum((money(r["amount"]) for r in rows if r.get("amount") and not r["auto"]), ZERO)
+        row.pop("auto", None)
+        if before.get("auto") and row.get("amount") and row.get("amount") == before.get("amount"):
+            row["auto"] = True
+    typed = sum((money(r["amount"]) for r in rows if r.get("amount") and not r.get("auto")), ZERO)
     left = total - typed
-    target = next((i for i, r in enumerate(rows) if r["auto"]), None)
+    target = next((i for i, r in enumerate(rows) if r.get("auto")), None)
     if target is None:
         target = next((i for i, r in enumerate(rows) if i and not r.get("amount") and rows[i - 1].get("amount")), None)
     if target is None:
         return None
     amount = _plain(left) if left > 0 else ""
     changed = rows[target].get("amount") != amount
-    rows[target].update(amount=amount, auto=bool(amount))
+    rows[target].pop("auto", None)
+    rows[target].update(amount=amount, **({"auto": True} if amount else {}))
     return target if changed else None
 
 
