@@ -79,7 +79,8 @@ def test_payment_keys_split_fill_and_change_as_typed(till_page, artifacts_dir):
     total = total_on_screen(page)
     for number, label in ((1, "Cash"), (5, "Split")):
         kbd = page.locator(f"label.mode:has(#pay-{['cash', 'card', 'upi', 'wallet', 'split', 'none'][number - 1]}) kbd")
-        assert kbd.inner_text() == f"Alt+{number}" and kbd.is_visible(), label
+        assert kbd.inner_text() == str(number) and kbd.get_attribute("title") == f"Alt+{number}", label
+        assert kbd.is_visible() and page.locator("#pos-payment-title .pos-keys-hint").is_visible()
 
     with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
         page.keyboard.press("Alt+5")
