@@ -193,7 +193,12 @@
     if (!radio) return;
     if (radio.checked) { if (then) then(); return; }
     afterMode = then || null;
-    radio.click();  // checked, and its change posts the payment form, which comes back in that mode's shape
+    if (!window.htmx) { radio.click(); return; }
+    // As a click: checked, and the form's change posts it (it comes back in that mode's shape). A form swapped
+    // in a moment ago is wired up only when its swap settles: wire it now.
+    radio.checked = true;
+    htmx.process(radio.form);
+    htmx.trigger(radio.form, "change");
   }
 
   function focusTendered() {
