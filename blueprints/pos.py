@@ -172,7 +172,7 @@ def customers():
 @bp.post("/scan")
 @role_required("cashier")
 def scan():
-    """Enter in the search box: an exact barcode or SKU (or a single match) adds the line at once."""
+    """Enter in the search box: an exact barcode or SKU adds its item; any other term adds the search's first result."""
     q = request.form.get("q", "").strip()
     till_session = _till_session()
     state = till_service.state_of(till_session)
@@ -187,16 +187,24 @@ def scan():
     else:
         product = find_by_code(g.store, q)
     if product is None:
-        results = _search(q)
-        if results is not None and len(results.items) == 1 and results.page == 1 and not results.has_more:
-            product = results.items[0]
+        # Not an exact code: the first result of the search (what the list shows first) is added. A scanned code
+        # (8 or more digits) nobody has is refused, never matched to another item whose code merely contains it.
+        first = quick_search(g.store, q, limit=1) if q else None
+        if first is not None and first.items and not _looks_scanned(q):
+            product = first.items[0]
         else:
+            results = _search(q) if first is not None and first.items else first
             message = "Type a name, SKU or barcode." if not q else f"No item has the barcode or SKU “{q}”."
             return _scan_refused(state, q, message, results)
     index = till_service.add_product(g.store, state, product, qty)
     till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
+
+
+def _looks_scanned(q: str) -> bool:
+    """A barcode from a scanner (EAN-8, UPC-A, EAN-13 ...): digits only, at least 8 of them."""
+    return q.isdigit() and len(q) >= 8
 
 
 def _scan_refused(state: dict, q: str, message: str, results):
@@ -302,12 +310,18 @@ def payment():
     # The form is swapped when its shape changes or it shows messages (a value fixed must lose its message).
     reshaped = (request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
                 or bool(request.form.get("shown_errors")))
+    previous_split = [dict(row) for row in state["split"]]
     try:
         till_service.set_payment(state, request.form, _split_rows())
     except ValidationError as exc:
         return _refused(state, exc, "pos/_payment.html")
+    filled = till_service.fill_split(state, till_service.view(g.store, state).totals.grand_total, previous_split)
     till_service.keep(till_session, state)
-    response = _changed(state, main="pos/_payment.html", extra=() if reshaped else ("pos/_coupon_note.html",))
+    # A split row filled with what is left: the page puts it in the row (posSplitFilled) without swapping the form.
+    trigger = None if filled is None else simplejson.dumps(
+        {"posSplitFilled": {"index": filled, "amount": state["split"][filled]["amount"]}})
+    response = _changed(state, main="pos/_payment.html", extra=() if reshaped else ("pos/_coupon_note.html",),
+                        trigger=trigger)
     if wants_fragment() and not reshaped:
         # Only the totals change: leave the form (and whatever is being typed in it) alone.
         response.headers["HX-Reswap"] = "none"

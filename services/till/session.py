@@ -287,6 +287,33 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
         state["split"] = rows
 
 
+def fill_split(state: dict[str, Any], total: Decimal, previous: list[dict[str, Any]]) -> int | None:
+    """Split payment: the next empty row after a filled one takes what is left of the total (marked "auto").
+
+    A row filled this way and not changed since (its amount as `previous` left it) is refilled as the other rows
+    change, or emptied when nothing is left. Returns the index of the row filled or emptied, else None."""
+    if state["payment_mode"] != "split":
+        return None
+    rows = state["split"]
+    for index, row in enumerate(rows):
+        before = previous[index] if index < len(previous) else {}
+        row.pop("auto", None)
+        if before.get("auto") and row.get("amount") and row.get("amount") == before.get("amount"):
+            row["auto"] = True
+    typed = sum((money(r["amount"]) for r in rows if r.get("amount") and not r.get("auto")), ZERO)
+    left = total - typed
+    target = next((i for i, r in enumerate(rows) if r.get("auto")), None)
+    if target is None:
+        target = next((i for i, r in enumerate(rows) if i and not r.get("amount") and rows[i - 1].get("amount")), None)
+    if target is None:
+        return None
+    amount = _plain(left) if left > 0 else ""
+    changed = rows[target].get("amount") != amount
+    rows[target].pop("auto", None)
+    rows[target].update(amount=amount, **({"auto": True} if amount else {}))
+    return target if changed else None
+
+
 def payments_for(state: dict[str, Any], total: Decimal) -> tuple[str, Decimal, list[billing.DraftPayment]]:
     """What the payment fields mean for a bill of this total: (payment_mode, payment_amount, payments)."""
     mode = state["payment_mode"]

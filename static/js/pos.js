@@ -1,6 +1,6 @@
 /* The till's keyboard: F2 search, F4 customer, F8 hold, F9 or Ctrl+Enter pay and save, Esc clear;
-   arrow keys and Enter pick a search result; Enter on a barcode or SKU adds the line at once (the server
-   decides). Everything else is plain HTMX; without this file the page still works with the mouse. */
+   arrow keys and Enter pick a search result; Enter on a barcode or SKU adds the line at once, on any other term
+   the first result (the server decides); Alt+1..6 payment mode, F6 cash tendered. Everything else is plain HTMX; without this file the page still works with the mouse. */
 (function () {
   "use strict";
 
@@ -189,6 +189,56 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "search-results") highlight(results(), -1);
   });
+
+  /* ---- Issue 12, keys: Alt+1..Alt+6 choose the payment mode (as a click on it would), F6 goes to the cash
+     tendered box (switching to cash first), and a split row the server filled with what is left shows it. ---- */
+  var PAY_MODES = ["cash", "card", "upi", "wallet", "split", "none"];
+  var afterMode = null;  // what to do once the payment form of the chosen mode is on screen
+
+  function chooseMode(mode, then) {
+    var radio = document.getElementById("pay-" + mode);
+    if (!radio) return;
+    if (radio.checked) { if (then) then(); return; }
+    afterMode = then || null;
+    if (!window.htmx) { radio.click(); return; }
+    // As a click: checked, and the form's change posts it (it comes back in that mode's shape). A form swapped
+    // in a moment ago is wired up only when its swap settles: wire it now.
+    radio.checked = true;
+    htmx.process(radio.form);
+    htmx.trigger(radio.form, "change");
+  }
+
+  function focusTendered() {
+    var box = $("#pos-tendered");
+    if (box) { box.focus(); box.select(); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var digit = /^(Digit|Numpad)([1-6])$/.exec(event.code || "");
+    if (digit && event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      event.preventDefault();
+      chooseMode(PAY_MODES[Number(digit[2]) - 1]);
+    } else if (event.key === "F6" && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      chooseMode("cash", focusTendered);
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var cash = document.getElementById("pay-cash");
+    if (afterMode && cash && cash.checked && $("#pos-tendered")) {
+      var run = afterMode;
+      afterMode = null;
+      run();
+    }
+  });
+
+  document.body.addEventListener("posSplitFilled", function (event) {
+    var input = document.getElementById("split-" + event.detail.index + "-amount");
+    if (!input || (input === document.activeElement && input.value)) return;  // being typed in: left alone
+    input.value = event.detail.amount;
+  });
+  /* ---- end of issue 12 keys ---- */
 
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.activeElement || document.activeElement === document.body) focusSearch(false);
