@@ -5,19 +5,17 @@ icon does not cover the placeholder and staff names are not cut. Screenshots go 
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
 
 from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
     CASHIER,
-    PASSWORD,
     DemoDb,
     demo_database,
+    log_in,
     scan,
     till_page,
-    wait_for_code,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,29 +25,6 @@ DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
 SALON_OWNER = "salon@demo.shop"
 SALON = "Glow Unisex Salon"
-
-
-def log_in(live_server, smtp_sink, browser, tmp_path, demo_database, email, viewport):  # noqa: F811
-    """A page logged in as `email` on a live server with a copy of the demo database, opened on /pos."""
-    shutil.copyfile(demo_database, tmp_path / "demo.db")
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
-                         MAIL_PORT=smtp_sink.port)
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/login/verify")
-    page.fill("#otp", wait_for_code(smtp_sink, email, 1))
-    page.press("#otp", "Enter")
-    page.wait_for_url(server.url + "/")
-    page.goto(server.url + "/pos")
-    page.server_url = server.url
-    page.db = DemoDb(url)
-    return context, page
 
 
 @pytest.fixture

@@ -87,27 +87,35 @@ def wait_for_code(sink, address: str, count: int, limit: float = 15.0) -> str:
     raise AssertionError(f"no login code mailed to {address}")
 
 
-@pytest.fixture
-def till_page(live_server, smtp_sink, browser, tmp_path, demo_database):
-    """A logged-in demo cashier's page on /pos, and a look into the server's database."""
+def log_in(live_server, smtp_sink, browser, tmp_path, demo_database, email, viewport):
+    """A page logged in as `email` (password, then the mailed code) on a live server with a copy of the demo
+    database, opened on /pos; returns (context, page). The page knows its server's URL and database."""
     shutil.copyfile(demo_database, tmp_path / "demo.db")
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
                          MAIL_PORT=smtp_sink.port)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(server.url + "/login")
-    page.fill("#email", CASHIER)
+    page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/login/verify")
-    page.fill("#otp", wait_for_code(smtp_sink, CASHIER, 1))
+    page.fill("#otp", wait_for_code(smtp_sink, email, 1))
     page.press("#otp", "Enter")
     page.wait_for_url(server.url + "/")
     page.goto(server.url + "/pos")
     page.server_url = server.url
     page.db = DemoDb(url)
+    return context, page
+
+
+@pytest.fixture
+def till_page(live_server, smtp_sink, browser, tmp_path, demo_database):
+    """A logged-in demo cashier's page on /pos at 1280x800, and a look into the server's database."""
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, CASHIER,
+                           {"width": 1280, "height": 800})
     yield page
     context.close()
 

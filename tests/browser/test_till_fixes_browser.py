@@ -4,19 +4,17 @@ value loses its message; the cash-tendered placeholder follows the total; a cash
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal as D
 
 import pytest
 
 from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
     CASHIER,
-    PASSWORD,
     DemoDb,
     demo_database,
+    log_in,
     scan,
     total_on_screen,
-    wait_for_code,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,25 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(params=[(1280, 800), (390, 844)], ids=["desktop", "phone"])
 def cashier_page(request, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
     """The demo cashier logged in on /pos at a desktop and a phone size."""
-    shutil.copyfile(demo_database, tmp_path / "demo.db")
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
-                         MAIL_PORT=smtp_sink.port)
     width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(server.url + "/login")
-    page.fill("#email", CASHIER)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/login/verify")
-    page.fill("#otp", wait_for_code(smtp_sink, CASHIER, 1))
-    page.press("#otp", "Enter")
-    page.wait_for_url(server.url + "/")
-    page.goto(server.url + "/pos")
-    page.server_url = server.url
-    page.db = DemoDb(url)
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, CASHIER,
+                           {"width": width, "height": height})
     yield page
     context.close()
 
