@@ -8,8 +8,6 @@ total; the signature of the supplier.
 """
 from __future__ import annotations
 
-import io
-import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,20 +15,17 @@ from models import CreditNote
 from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents.invoices import (
-    DocumentError,
     PartyBlock,
     RenderedPdf,
     _counterparty_block,
     _render,
     _store_block,
-    make_link_callback,
-    resource_policy,
+    document_filename,
+    render_pdf,
     state_label,
 )
 from services.formatting import amount_in_words, local_time
 from services.vocabulary import payment_mode_label
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,22 +110,8 @@ def render_credit_note_html(note: CreditNote) -> str:
 
 def render_credit_note_pdf(note: CreditNote) -> RenderedPdf:
     """The credit note as A4 PDF bytes; DocumentError if xhtml2pdf reports an error."""
-    from xhtml2pdf import pisa  # heavy (ReportLab); loaded on first render
-
-    out = io.BytesIO()
-    status = pisa.CreatePDF(
-        render_credit_note_html(note), dest=out, encoding="utf-8", link_callback=make_link_callback(note.store),
-        resource_policy=resource_policy(note.store),
-    )
-    messages = [f"{mode}: {message}" for mode, _line, message, _ in getattr(status, "log", [])]
-    if status.err:
-        log.error("credit note %s did not render: %s", note.number, "; ".join(messages))
-        raise DocumentError("The credit note PDF could not be made.")
-    if status.warn:
-        log.warning("credit note %s rendered with warnings: %s", note.number, "; ".join(messages))
-    return RenderedPdf(data=out.getvalue(), err=status.err, warn=status.warn, messages=messages)
+    return render_pdf(render_credit_note_html(note), note.store, "credit note", note.number)
 
 
 def credit_note_filename(note: CreditNote) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in note.number)
-    return f"{safe or 'credit-note'}.pdf"
+    return document_filename(note.number, "credit-note")

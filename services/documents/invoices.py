@@ -463,31 +463,37 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
-def render_invoice_pdf(bill: Bill) -> RenderedPdf:
-    """The A4 tax invoice as PDF bytes, with the renderer's error and warning counts.
-
-    Raises DocumentError if xhtml2pdf reports an error; warnings are logged and returned.
-    """
+def render_pdf(html: str, store: Store, kind: str, number: str) -> RenderedPdf:
+    """A document's HTML as A4 PDF bytes (the store's resources only), with the renderer's error and warning
+    counts. `kind` and `number` name it in logs and errors ("invoice", "INV202500001"). Raises DocumentError if
+    xhtml2pdf reports an error; warnings are logged and returned. Invoices and credit notes both come here."""
     from xhtml2pdf import pisa  # heavy (ReportLab); loaded on first render
 
-    html = render_invoice_html(bill, for_pdf=True)
     out = io.BytesIO()
-    status = pisa.CreatePDF(
-        html, dest=out, encoding="utf-8", link_callback=make_link_callback(bill.store),
-        resource_policy=resource_policy(bill.store),
-    )
+    status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=make_link_callback(store),
+                            resource_policy=resource_policy(store))
     messages = [f"{mode}: {message}" for mode, _line, message, _ in getattr(status, "log", [])]
     if status.err:
-        log.error("invoice %s did not render: %s", bill.invoice_number, "; ".join(messages))
-        raise DocumentError("The invoice PDF could not be made.")
+        log.error("%s %s did not render: %s", kind, number, "; ".join(messages))
+        raise DocumentError(f"The {kind} PDF could not be made.")
     if status.warn:
-        log.warning("invoice %s rendered with warnings: %s", bill.invoice_number, "; ".join(messages))
+        log.warning("%s %s rendered with warnings: %s", kind, number, "; ".join(messages))
     return RenderedPdf(data=out.getvalue(), err=status.err, warn=status.warn, messages=messages)
 
 
+def render_invoice_pdf(bill: Bill) -> RenderedPdf:
+    """The A4 tax invoice as PDF bytes (see render_pdf)."""
+    return render_pdf(render_invoice_html(bill, for_pdf=True), bill.store, "invoice", bill.invoice_number)
+
+
+def document_filename(number: str, fallback: str) -> str:
+    """A download name from a document number: letters, digits, - and _ kept, the rest turned into -."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in number)
+    return f"{safe or fallback}.pdf"
+
+
 def pdf_filename(bill: Bill) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in bill.invoice_number)
-    return f"{safe or 'invoice'}.pdf"
+    return document_filename(bill.invoice_number, "invoice")
 
 
 # --------------------------------------------------------------------------- share links
