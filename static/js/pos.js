@@ -170,11 +170,17 @@
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
   // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
-  document.body.addEventListener("posSaved", function () {
+  // HX-Trigger fires before the swap: ready the box now and again once the new bill has settled, so the focus
+  // is never left on a button the swap replaced.
+  function readyForNext() {
     var box = search();
     if (box) { box.value = ""; }
     clearResults();
     focusSearch(false);
+  }
+  document.body.addEventListener("posSaved", function () {
+    readyForNext();
+    document.body.addEventListener("htmx:afterSettle", readyForNext, { once: true });
   });
 
   // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
