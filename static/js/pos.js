@@ -149,14 +149,22 @@
           event.preventDefault();
           submit(items[chosen].closest("form"));
         } else {
-          // A scanner's Enter: stop the pending live search and let the form post the code.
+          // A scanner's Enter: stop the live search (in flight, or still waiting out its delay) and let the form
+          // post the code, so a late list never replaces what the scan answered ("No item has the barcode ...").
+          scanEntered = true;
           htmx.trigger(target, "htmx:abort");
         }
       }
     }
   });
 
+  var scanEntered = false;  // Enter was pressed on what is in the search box; typing again clears it
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (scanEntered && event.detail.elt === search()) event.preventDefault();
+  });
+
   document.addEventListener("input", function (event) {
+    if (event.target === search()) scanEntered = false;
     var payment = event.target.closest && event.target.closest("#pos-payment");
     if (payment) payment.dataset.dirty = "1";
   });
