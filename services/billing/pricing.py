@@ -424,6 +424,7 @@ class JewelleryAmounts:
     charges_total: Decimal
     value: Decimal  # metal + making + stones + hallmark + charges (the computed price before discount and tax)
     agreed: bool  # True: the taxable value is the agreed net_price, not `value`
+    piece: JewelleryLine  # what was priced (its rate is the one a saved bill keeps)
 
 
 def fineness(metal: str, purity: str) -> int:
@@ -480,11 +481,11 @@ def price_jewellery_line(line: JewelleryLine, inter_state: bool = False) -> Line
     half = Decimal(line.gst_rate) / 2
     amounts = _amounts(base, discount, base - discount, _rates(half, half, inter_state), False)
     breakdown = JewelleryAmounts(net.quantize(GRAM), fine, tounch, metal_value, making, stones, hallmark, charges,
-                                 value, agreed)
+                                 value, agreed, line)
     return replace(amounts, jewellery=breakdown)
 
 
-def _decimals_problem(value, places: int, *, positive: bool = False, at_most: Optional[Decimal] = None,
+def decimal_problem(value, places: int, *, positive: bool = False, at_most: Optional[Decimal] = None,
                       unit: str = "") -> Optional[str]:
     """Why a number is not a finite value >= 0 (> 0 when `positive`) with at most `places` decimals, or None."""
     try:
@@ -512,42 +513,42 @@ def jewellery_problems(line: JewelleryLine) -> dict[str, str]:
         problems["metal"] = "Unknown metal: must be one of " + ", ".join(PURITIES)
     elif line.purity not in PURITIES[line.metal]:
         problems["purity"] = f"Unknown purity for {line.metal}: must be one of " + ", ".join(PURITIES[line.metal])
-    problems["gross_weight"] = _decimals_problem(line.gross_weight, 3, positive=True, at_most=Decimal(99999))
-    problems["less_weight"] = _decimals_problem(line.less_weight, 3)
+    problems["gross_weight"] = decimal_problem(line.gross_weight, 3, positive=True, at_most=Decimal(99999))
+    problems["less_weight"] = decimal_problem(line.less_weight, 3)
     if not (problems["gross_weight"] or problems["less_weight"]) and line.less_weight > line.gross_weight:
         problems["less_weight"] = "Less weight must not be more than the gross weight"
     if line.tounch is not None:
-        problems["tounch"] = _decimals_problem(line.tounch, 2, at_most=HUNDRED, unit=" %")
-    problems["wastage"] = _decimals_problem(line.wastage, 2, at_most=HUNDRED, unit=" %")
-    problems["rate"] = _decimals_problem(line.rate, 2, positive=True)
+        problems["tounch"] = decimal_problem(line.tounch, 2, at_most=HUNDRED, unit=" %")
+    problems["wastage"] = decimal_problem(line.wastage, 2, at_most=HUNDRED, unit=" %")
+    problems["rate"] = decimal_problem(line.rate, 2, positive=True)
     if line.making_type not in MAKING_TYPES:
         problems["making_type"] = "Must be one of: " + ", ".join(MAKING_TYPES)
     else:
         limit = HUNDRED if line.making_type == MAKING_PERCENT else None
-        problems["making_charge"] = _decimals_problem(line.making_charge, 2, at_most=limit,
+        problems["making_charge"] = decimal_problem(line.making_charge, 2, at_most=limit,
                                                       unit=" %" if limit else "")
     for i, stone in enumerate(line.stones):
         if stone.unit not in STONE_UNITS:
             problems[f"stones[{i}].unit"] = "Must be one of: " + ", ".join(STONE_UNITS)
-        problems[f"stones[{i}].weight"] = _decimals_problem(stone.weight, 3)
-        problems[f"stones[{i}].value"] = _decimals_problem(stone.value, 2)
-    problems["hallmark_fee"] = _decimals_problem(line.hallmark_fee, 2)
+        problems[f"stones[{i}].weight"] = decimal_problem(stone.weight, 3)
+        problems[f"stones[{i}].value"] = decimal_problem(stone.value, 2)
+    problems["hallmark_fee"] = decimal_problem(line.hallmark_fee, 2)
     for i, charge in enumerate(line.charges):
         if not str(charge.name or "").strip() or len(str(charge.name)) > 100:
             problems[f"charges[{i}].name"] = "A name of 1 to 100 characters is required"
-        problems[f"charges[{i}].amount"] = _decimals_problem(charge.amount, 2)
+        problems[f"charges[{i}].amount"] = decimal_problem(charge.amount, 2)
     if line.discount_type not in DISCOUNT_TYPES:
         problems["discount_type"] = "Must be one of: " + ", ".join(DISCOUNT_TYPES)
     else:
         limit = HUNDRED if line.discount_type == PERCENT else None
-        problems["discount_value"] = _decimals_problem(line.discount_value, 2, at_most=limit)
-    problems["gst_rate"] = _decimals_problem(line.gst_rate, 2, at_most=HUNDRED, unit=" %")
-    if not problems["gst_rate"] and _decimals_problem(Decimal(line.gst_rate) / 2, 2):
+        problems["discount_value"] = decimal_problem(line.discount_value, 2, at_most=limit)
+    problems["gst_rate"] = decimal_problem(line.gst_rate, 2, at_most=HUNDRED, unit=" %")
+    if not problems["gst_rate"] and decimal_problem(Decimal(line.gst_rate) / 2, 2):
         problems["gst_rate"] = "Must split into two equal halves of at most 2 decimal places (e.g. 3 or 1.5)"
     if not _HSN.match(str(line.hsn or "")):
         problems["hsn"] = "HSN must be 4, 6 or 8 digits"
     if line.net_price is not None:
-        problems["net_price"] = _decimals_problem(line.net_price, 2)
+        problems["net_price"] = decimal_problem(line.net_price, 2)
         if Decimal(line.discount_value or 0) != 0:
             problems["discount_value"] = "Give either an agreed net price or a discount, not both"
     return {key: message for key, message in problems.items() if message}
