@@ -544,7 +544,7 @@ def _jewellery_columns(line: DraftLine, piece: JewelleryLine, amounts) -> dict[s
             "stones": [{"weight": str(s.weight), "unit": s.unit, "value": str(money(s.value))} for s in piece.stones],
             "stones_value": str(j.stones_value), "hallmark_fee": str(j.hallmark_fee),
             "charges": [{"name": c.name, "amount": str(money(c.amount))} for c in piece.charges],
-            "charges_total": str(j.charges_total), "value": str(j.value), "gst_rate": str(piece.gst_rate),
+            "charges_total": str(j.charges_total), "value": str(j.value), "gst_rate": str(money(piece.gst_rate)),
             "net_price": str(money(piece.net_price)) if piece.net_price is not None else None,
         },
     }
