@@ -13,7 +13,10 @@ The draft (dataclasses below):
   the store and is not archived). unit_price / cgst_rate / sgst_rate default to the product's own; `type`, when
   given, must match the product's type. `field` names the request path to blame in errors ("items[2]").
   `columns` sets extra BillItem columns (jewellery weights, huid, ...). `client_amounts` (NamastePMS) stores the
-  line's amounts as sent instead of the engine's.
+  line's amounts as sent instead of the engine's. `jewellery` (JewelleryTerms) makes the line a jewellery piece
+  (qty 1) priced by weight, purity, making, stones, charges and the metal rate (pricing.price_jewellery_line; the
+  rate, unless given, is the store's rate in force on the bill's day); the rate and the breakdown are kept on the
+  BillItem, so a later rate change never changes the saved bill.
 - customer: a Party (existing customer of the store), a NewCustomer (reused when a customer of the store has that
   phone, else created through services.parties.parties.create_customer), or None (walk-in).
 - payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
