@@ -210,3 +210,25 @@ def test_two_tills_selling_the_same_piece_at_once_make_one_sale(app, jeweller, m
     assert _count(Bill) == 1
     moves = db.session.execute(select(func.sum(StockMove.delta)).where(StockMove.product_id == piece_id)).scalar_one()
     assert db.session.get(Product, piece_id).quantity == 0 and moves == 0
+
+
+def test_only_the_owner_may_bill_at_another_rate_than_todays(jeweller, make_piece, make_user):
+    from services.errors import PermissionDenied
+
+    cashier = make_user("till", store=jeweller.store, role="cashier")
+    manager = make_user("boss", store=jeweller.store, role="manager")
+    ring = make_piece(jeweller.store)
+    for user in (cashier, manager):
+        with pytest.raises(PermissionDenied, match="Only the owner may change the metal rate"):
+            billing.save_bill(jeweller.store, user, BillDraft(lines=[DraftLine(
+                product=ring, qty=1, jewellery=JewelleryTerms(rate=D("7000.00")))]))
+        db.session.rollback()
+    # today's rate, given as it stands, and another making charge: anyone may
+    bill = billing.save_bill(jeweller.store, cashier, BillDraft(lines=[DraftLine(
+        product=ring, qty=1, jewellery=JewelleryTerms(rate=D("7150.00"), making_charge=D("400.00")))]))
+    assert bill.items[0].making_charge == D("400.00")
+    db.session.rollback()
+    # 10.000 x 7000.00 = 70000.00 + 4500.00 + 2500.00 + 45.00 = 77045.00; 1155.675 -> 1155.68 each; 79356.36
+    owners = billing.save_bill(jeweller.store, jeweller.owner, BillDraft(lines=[DraftLine(
+        product=ring, qty=1, jewellery=JewelleryTerms(rate=D("7000.00")))]))
+    assert (owners.items[0].metal_rate, owners.total_amount) == (D("7000.00"), D("79356.36"))

@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import Bill, BillItem, Coupon, Customer, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit
-from services.accounts.access import require_role
+from services.accounts.access import has_role, membership_for, require_role
 from services.accounts.billing_options import billing_options
 from services.accounts.gstin import STATE_CODES
 from services.billing import numbering
@@ -66,7 +66,7 @@ from services.billing.pricing import (
 )
 from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
-from services.errors import FieldErrors, ValidationError
+from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.paging import Page, paginate
 from services.parties.parties import (
     CustomerInput,
@@ -109,8 +109,8 @@ class JewelleryTerms:
     """How a jewellery piece is priced on a bill line. None takes the piece's own value (Product columns; metal,
     purity, stones and hallmark_fee from Product.attributes), else the default: GST the piece's cgst + sgst when set,
     else 3 %; HSN the piece's, else 7113; rate the store's rate in force on the bill's day (services.jewellery.rates;
-    the fine metal's rate when cutting_enabled). What the line's amounts are: services.billing.pricing.
-    price_jewellery_line."""
+    the fine metal's rate when cutting_enabled); a rate other than that one is for owners only (save_bill).
+    What the line's amounts are: services.billing.pricing.price_jewellery_line."""
 
     metal: Optional[str] = None
     purity: Optional[str] = None
@@ -218,6 +218,32 @@ def bill_day(store: Store, draft: BillDraft):
     return store.local_today(draft.billing_timestamp)
 
 
+def _metal_terms(line: DraftLine) -> tuple[Any, Any, bool]:
+    """A jewellery line's metal, purity and cutting_enabled: the terms', else the piece's."""
+    terms, piece = line.jewellery, line.product
+    attrs = piece.attributes or {}
+    return (_first(terms.metal, attrs.get("metal")), _first(terms.purity, attrs.get("purity")),
+            bool(_first(terms.cutting_enabled, piece.cutting_enabled, False)))
+
+
+def _check_rate_changes(store: Store, user: Optional[User], draft: BillDraft) -> None:
+    """Pricing a jewellery line at another rate than the store's rate in force is for owners only."""
+    from services.jewellery import rates
+
+    if user is None:
+        return
+    for line in draft.lines:
+        if line.jewellery is None or line.jewellery.rate is None or line.product is None:
+            continue
+        metal, purity, cutting = _metal_terms(line)
+        if rates.metal_problem(metal) or rates.purity_problem(metal, purity):
+            continue  # validate_draft names the field
+        quote = rates.rate_on(store, metal, FINE_PURITY[metal] if cutting else purity, bill_day(store, draft))
+        if quote is None or quote.price_per_gram != line.jewellery.rate:
+            if not has_role(getattr(membership_for(user, store), "role", None), "owner"):
+                raise PermissionDenied("Only the owner may change the metal rate on a bill.")
+
+
 def jewellery_line(store: Store, line: DraftLine, day) -> JewelleryLine:
     """The engine's input for a jewellery line: the terms given, else the piece's own, else the defaults; the rate
     in force on `day` when none is given. ValidationError (fields metal, purity, rate) when it cannot be built."""
@@ -225,11 +251,10 @@ def jewellery_line(store: Store, line: DraftLine, day) -> JewelleryLine:
 
     terms, piece = line.jewellery, line.product
     attrs = piece.attributes or {}
-    metal, purity = _first(terms.metal, attrs.get("metal")), _first(terms.purity, attrs.get("purity"))
+    metal, purity, cutting = _metal_terms(line)
     errors = FieldErrors()
     if not rates.check_metal_purity(metal, purity, errors):
         errors.raise_if()
-    cutting = bool(_first(terms.cutting_enabled, piece.cutting_enabled, False))
     rate = terms.rate
     if rate is None:
         rate = rates.require_rate(store, metal, FINE_PURITY[metal] if cutting else purity, day).price_per_gram
@@ -603,6 +628,7 @@ def _jewellery_item(line: DraftLine, index: int, amounts, piece: JewelleryLine) 
 def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Optional[datetime] = None) -> Bill:
     """Validate, price, number, stock and record one bill (flushes; the caller commits). See the module docstring."""
     now = now or datetime.now(timezone.utc)
+    _check_rate_changes(store, user, draft)
     supply = supply_state(store, draft)
     priced, coupons = validate_draft(store, draft, now, supply=supply)
 
