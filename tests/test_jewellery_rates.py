@@ -228,3 +228,28 @@ def test_history_by_date_newest_first_and_filtered(client, bare_jeweller, api_he
     rows = {(r["metal"], r["purity"]): r for r in board["rates"]}
     assert (rows["gold", "22K"]["price_per_gram"], rows["gold", "22K"]["rate_date"]) == (
         "7000.00", (today - timedelta(days=5)).isoformat())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_owners_setting_the_same_rate_at_once_all_succeed_and_leave_one_row(app, bare_jeweller):
+    import threading
+
+    from models import Store, User
+    from tests.test_race_guards import in_threads, slow_reads_of
+
+    store, owner = bare_jeweller
+    store_id, owner_id = store.id, owner.id
+    db.session.commit()
+
+    def set_one(index: int, barrier: threading.Barrier) -> str:
+        mine, me = db.session.get(Store, store_id), db.session.get(User, owner_id)
+        barrier.wait()
+        set_rates(mine, me, [RateEntry("gold", "18K", D("5850.00") + index)])
+        db.session.commit()
+        return "set"
+
+    with slow_reads_of("metal_rate"):
+        outcomes = in_threads(app, 6, set_one)
+    assert outcomes == ["set"] * 6
+    assert _count() == 1
