@@ -204,3 +204,19 @@ def test_taxable_plus_taxes_is_the_line_total_and_cgst_equals_sgst(piece, inter_
     for amount in (a.taxable_amount, a.cgst_amount, a.line_total, j.metal_value, j.making_amount):
         assert amount.as_tuple().exponent == -2
     assert j.fine_weight.as_tuple().exponent == -3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(pieces(), min_size=1, max_size=4), st.decimals(min_value=0, max_value=D("20000"), places=2),
+       st.booleans(), st.booleans(), st.booleans())
+def test_jewellery_lines_reconcile_with_the_bill_to_the_paisa(lines, discount, inter_state, round_off, before_tax):
+    bill = price_bill([*lines, LineInput(D("200.00"), 1, cgst_rate=D("9"), sgst_rate=D("9"))], discount=discount,
+                      inter_state=inter_state, round_off=round_off, discount_before_tax=before_tax)
+    t = bill.totals
+    assert t.tax_amount == sum(a.cgst_amount + a.sgst_amount + a.igst_amount for a in bill.lines)
+    assert t.cgst_amount == t.sgst_amount
+    assert t.taxable_amount + t.tax_amount == sum(a.line_total for a in bill.lines)
+    assert t.grand_total == t.sub_total - t.discount + t.round_off
+    for a in bill.lines:
+        assert a.taxable_amount + a.cgst_amount + a.sgst_amount + a.igst_amount == a.line_total
+    assert all(a.jewellery is not None for a in bill.lines[:-1])
