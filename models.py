@@ -37,6 +37,7 @@ from services.vocabulary import (
     COUPON_KINDS,
     DISCOUNT_TYPES,
     FLAT,
+    MAKING_TYPES,
     REFUND_MODES,
     STORED_PAYMENT_MODES,
     UNITS,
@@ -60,7 +61,6 @@ EXPENSE_CATEGORIES = (
 BILL_KINDS = ("sale", "purchase")
 INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
 STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import", "return")
-MAKING_TYPES = ("PG", "PP")
 GENDERS = ("Male", "Female", "Other")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
 DEFAULT_TIMEZONE = "Asia/Kolkata"

@@ -56,3 +56,20 @@ BILL_SORTS: dict[str, str] = {
     "amount_desc": "Largest first", "amount_asc": "Smallest first",
 }
 DEFAULT_BILL_SORT = "date_desc"
+
+# --------------------------------------------------------------------------- jewellery
+
+# Metals and their purities: label -> fineness (parts per thousand of pure metal). The purity factor of a label is
+# fineness / 1000 (22K = 0.916). The fine (pure) label of each metal is the one whose rate a fine weight is valued at.
+PURITIES: dict[str, dict[str, int]] = {
+    "gold": {"24K": 999, "22K": 916, "18K": 750, "14K": 585, "9K": 375},
+    "silver": {"999": 999, "925": 925},
+}
+METALS = tuple(PURITIES)
+FINE_PURITY = {"gold": "24K", "silver": "999"}
+# How a making charge is given: per gram of net weight, per piece, or a percentage of the metal value.
+MAKING_PER_GRAM, MAKING_PER_PIECE, MAKING_PERCENT = "PG", "PP", "PC"
+MAKING_TYPES = (MAKING_PER_GRAM, MAKING_PER_PIECE, MAKING_PERCENT)
+STONE_UNITS = ("carat", "gram")
+JEWELLERY_GST_RATE = "3"  # 1.5 % CGST + 1.5 % SGST, or 3 % IGST (HSN 7113)
+JEWELLERY_HSN = "7113"

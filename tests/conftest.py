@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.fixtures_namaste",
     "tests.fixtures_billing",
     "tests.fixtures_pos",
+    "tests.fixtures_jewellery",
 ]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -27,6 +27,7 @@ JEWELLERY_PATHS = frozenset({
     "/add-invoice",
     "/get-invoice-home",
     "/user-contact-invoice-history",
+    "/metal-rates",  # extension
 })
 JEWELLERY_PREFIXES = ("/invoice/", "/api/logs/")
 

@@ -665,6 +665,40 @@ def billing_v1(doc: Document) -> None:
 def jewellery(doc: Document) -> None:
     """The jewellery contract's root paths (docs/contracts/001_...). Add each route here as it is built."""
     doc.tag("Jewellery", "Jewellery pieces and invoices at the contract's root paths")
+    failure = doc.schema("JewelleryError", obj({"success": {"const": False}, "message": string()},
+                                               ["success", "message"]))
+    metals = enum(["gold", "silver"])
+    rate_row = obj({"metal": metals, "purity": string(), "fineness": integer(1, 999),
+                    "price_per_gram": nullable(MONEY_OUT), "rate_date": nullable(DATE),
+                    "derived_from": nullable(string())}, ["metal", "purity", "fineness", "price_per_gram"])
+    set_rate = obj({"date": DATE, "metal": metals, "purity": string(), "price_per_gram": MONEY_OUT},
+                   ["date", "metal", "purity", "price_per_gram"])
+    board = doc.schema("MetalRates", obj({
+        "date": DATE, "rates": {"type": "array", "items": rate_row}, "history": {"type": "array", "items": set_rate},
+        "saved": {"type": "array", "items": set_rate}}, ["date", "rates", "history"]))
+    entry = obj({"metal": string(20, examples=["gold"]), "purity": string(20, examples=["22K"]),
+                 "price_per_gram": money_in()}, ["metal", "purity", "price_per_gram"])
+    errors = {"400": response("Bad input (nothing written)", failure),
+              "401": response("No or bad Bearer token", failure)}
+    doc.path("/metal-rates", "get", operation(
+        "Metal rates in force on a day (default today) and the history of rates set (extension)", "Jewellery",
+        {"200": response("Rates", obj({"success": {"const": True}, "data": board}, ["success", "data"])), **errors},
+        parameters=[query("date", DATE, "The day whose rates are shown (default the store's today)"),
+                    query("from", DATE, "History from (default 29 days before `to`)"),
+                    query("to", DATE, "History to (default `date`)"),
+                    query("metal", string(20), "History of one metal"),
+                    query("purity", string(20), "History of one purity (with metal)")],
+        op_id="jewellery_metal_rates"))
+    doc.path("/metal-rates", "post", operation(
+        "Set today's metal rates (owners and managers; extension)", "Jewellery",
+        {"201": response("Saved", obj({"success": {"const": True}, "message": string(), "data": board},
+                                      ["success", "message", "data"])),
+         "403": response("Cashiers may not set rates", failure), **errors},
+        request=body({"anyOf": [entry, obj({"rates": {"type": "array", "items": entry, "minItems": 1,
+                                                      "maxItems": 50}}, ["rates"])]},
+                     example={"rates": [{"metal": "gold", "purity": "24K", "price_per_gram": "7800.00"},
+                                        {"metal": "gold", "purity": "22K", "price_per_gram": "7150.00"}]}),
+        op_id="jewellery_set_metal_rates"))
 
 
 # --------------------------------------------------------------------------- the document itself

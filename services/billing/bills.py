@@ -13,7 +13,10 @@ The draft (dataclasses below):
   the store and is not archived). unit_price / cgst_rate / sgst_rate default to the product's own; `type`, when
   given, must match the product's type. `field` names the request path to blame in errors ("items[2]").
   `columns` sets extra BillItem columns (jewellery weights, huid, ...). `client_amounts` (NamastePMS) stores the
-  line's amounts as sent instead of the engine's.
+  line's amounts as sent instead of the engine's. `jewellery` (JewelleryTerms) makes the line a jewellery piece
+  (qty 1) priced by weight, purity, making, stones, charges and the metal rate (pricing.price_jewellery_line; the
+  rate, unless given, is the store's rate in force on the bill's day); the rate and the breakdown are kept on the
+  BillItem, so a later rate change never changes the saved bill.
 - customer: a Party (existing customer of the store), a NewCustomer (reused when a customer of the store has that
   phone, else created through services.parties.parties.create_customer), or None (walk-in).
 - payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
@@ -44,14 +47,26 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import Bill, BillItem, Coupon, Customer, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit
-from services.accounts.access import require_role
+from services.accounts.access import has_role, membership_for, require_role
 from services.accounts.billing_options import billing_options
 from services.accounts.gstin import STATE_CODES
 from services.billing import numbering
-from services.billing.pricing import ZERO, CouponInput, LineInput, PricedBill, bill_status, money, price_bill
+from services.billing.pricing import (
+    ZERO,
+    Charge,
+    CouponInput,
+    JewelleryLine,
+    LineInput,
+    PricedBill,
+    Stone,
+    bill_status,
+    jewellery_problems,
+    money,
+    price_bill,
+)
 from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
-from services.errors import FieldErrors, ValidationError
+from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.paging import Page, paginate
 from services.parties.parties import (
     CustomerInput,
@@ -66,8 +81,12 @@ from services.vocabulary import (
     CANCELLED,
     DEFAULT_BILL_SORT,
     DISCOUNT_TYPES,
+    FINE_PURITY,
     FLAT,
+    JEWELLERY_GST_RATE,
+    JEWELLERY_HSN,
     PAYMENT_MODES,
+    PURITIES,
 )
 
 PURCHASE_SERIES = "PUR"
@@ -83,6 +102,32 @@ BILL_COLUMNS = frozenset({
 LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
 ENGINE_LINE_FIELDS = LINE_AMOUNT_FIELDS + ("igst_amount", "cgst_rate", "sgst_rate", "igst_rate",
                                            "bill_discount_amount")
+
+
+@dataclass
+class JewelleryTerms:
+    """How a jewellery piece is priced on a bill line. None takes the piece's own value (Product columns; metal,
+    purity, stones and hallmark_fee from Product.attributes), else the default: GST the piece's cgst + sgst when set,
+    else 3 %; HSN the piece's, else 7113; rate the store's rate in force on the bill's day (services.jewellery.rates;
+    the fine metal's rate when cutting_enabled); a rate other than that one is for owners only (save_bill).
+    What the line's amounts are: services.billing.pricing.price_jewellery_line."""
+
+    metal: Optional[str] = None
+    purity: Optional[str] = None
+    gross_weight: Optional[Decimal] = None
+    less_weight: Optional[Decimal] = None
+    tounch: Optional[Decimal] = None
+    wastage: Optional[Decimal] = None
+    rate: Optional[Decimal] = None
+    making_type: Optional[str] = None
+    making_charge: Optional[Decimal] = None
+    stones: Optional[list[Stone]] = None
+    hallmark_fee: Optional[Decimal] = None
+    charges: Optional[list[Charge]] = None
+    gst_rate: Optional[Decimal] = None
+    hsn: Optional[str] = None
+    cutting_enabled: Optional[bool] = None
+    net_price: Optional[Decimal] = None  # the agreed taxable price of the piece
 
 
 @dataclass
@@ -102,6 +147,7 @@ class DraftLine:
     columns: dict[str, Any] = dc_field(default_factory=dict)
     client_amounts: Optional[dict[str, Decimal]] = None
     price_includes_tax: Optional[bool] = None  # None: the product's own setting
+    jewellery: Optional[JewelleryTerms] = None  # a jewellery piece (qty 1), priced by weight, purity and rate
 
 
 @dataclass
@@ -163,8 +209,96 @@ def _line_field(line: DraftLine, index: int) -> str:
     return line.field or f"items[{index}]"
 
 
-def _effective(line: DraftLine) -> LineInput:
+def _first(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def bill_day(store: Store, draft: BillDraft):
+    """The store's calendar day of the bill: the day whose metal rates price its jewellery lines."""
+    return store.local_today(draft.billing_timestamp)
+
+
+def _metal_terms(line: DraftLine) -> tuple[Any, Any, bool]:
+    """A jewellery line's metal, purity and cutting_enabled: the terms', else the piece's."""
+    terms, piece = line.jewellery, line.product
+    attrs = piece.attributes or {}
+    return (_first(terms.metal, attrs.get("metal")), _first(terms.purity, attrs.get("purity")),
+            bool(_first(terms.cutting_enabled, piece.cutting_enabled, False)))
+
+
+def _check_rate_changes(store: Store, user: Optional[User], draft: BillDraft) -> None:
+    """Pricing a jewellery line at another rate than the store's rate in force is for owners only."""
+    from services.jewellery import rates
+
+    if user is None:
+        return
+    for line in draft.lines:
+        if line.jewellery is None or line.jewellery.rate is None or line.product is None:
+            continue
+        metal, purity, cutting = _metal_terms(line)
+        if rates.metal_problem(metal) or rates.purity_problem(metal, purity):
+            continue  # validate_draft names the field
+        quote = rates.rate_on(store, metal, FINE_PURITY[metal] if cutting else purity, bill_day(store, draft))
+        if quote is None or quote.price_per_gram != line.jewellery.rate:
+            if not has_role(getattr(membership_for(user, store), "role", None), "owner"):
+                raise PermissionDenied("Only the owner may change the metal rate on a bill.")
+
+
+def jewellery_line(store: Store, line: DraftLine, day) -> JewelleryLine:
+    """The engine's input for a jewellery line: the terms given, else the piece's own, else the defaults; the rate
+    in force on `day` when none is given. ValidationError (fields metal, purity, rate) when it cannot be built."""
+    from services.jewellery import rates
+
+    terms, piece = line.jewellery, line.product
+    attrs = piece.attributes or {}
+    metal, purity, cutting = _metal_terms(line)
+    errors = FieldErrors()
+    if not rates.check_metal_purity(metal, purity, errors):
+        errors.raise_if()
+    rate = terms.rate
+    if rate is None:
+        rate = rates.require_rate(store, metal, FINE_PURITY[metal] if cutting else purity, day).price_per_gram
+    stones = terms.stones if terms.stones is not None else [
+        Stone(Decimal(str(s.get("weight", 0))), s.get("unit", "carat"), Decimal(str(s.get("value", 0))))
+        for s in attrs.get("stones") or []]
+    charges = terms.charges if terms.charges is not None else [
+        Charge(c.get("name", ""), Decimal(str(c.get("amount", 0)))) for c in piece.charges_json or []]
+    own_gst = (piece.cgst_rate or ZERO) + (piece.sgst_rate or ZERO)
+    return JewelleryLine(
+        gross_weight=_first(terms.gross_weight, piece.gross_weight, ZERO),
+        less_weight=_first(terms.less_weight, piece.less_weight, Decimal("0.000")),
+        tounch=_first(terms.tounch, piece.tounch),
+        wastage=_first(terms.wastage, piece.wastage, ZERO),
+        metal=metal, purity=purity, rate=rate,
+        making_type=_first(terms.making_type, piece.making_type, "PG"),
+        making_charge=_first(terms.making_charge, piece.making_charge, ZERO),
+        stones=tuple(stones), charges=tuple(charges),
+        hallmark_fee=_first(terms.hallmark_fee, Decimal(str(attrs.get("hallmark_fee", 0)))),
+        discount_type=line.discount_type, discount_value=line.discount_value,
+        gst_rate=_first(terms.gst_rate, own_gst if own_gst > 0 else None, Decimal(JEWELLERY_GST_RATE)),
+        hsn=_first(terms.hsn, piece.hsn_code, JEWELLERY_HSN),
+        cutting_enabled=cutting, net_price=terms.net_price,
+    )
+
+
+def _check_jewellery(store: Store, line: DraftLine, where: str, day, errors: FieldErrors) -> None:
+    if line.qty != 1:
+        errors.add(f"{where}.qty", "A jewellery piece is sold one at a time (qty 1)")
+    try:
+        piece = jewellery_line(store, line, day)
+    except ValidationError as exc:
+        for key, messages in exc.errors.items():
+            for message in messages:
+                errors.add(f"{where}.{key}", message)
+        return
+    for key, message in jewellery_problems(piece).items():
+        errors.add(f"{where}.{key}", message)
+
+
+def _effective(line: DraftLine, store: Optional[Store] = None, day=None) -> Union[LineInput, JewelleryLine]:
     product = line.product
+    if line.jewellery is not None:
+        return jewellery_line(store, line, day)
     return LineInput(
         unit_price=line.unit_price if line.unit_price is not None else product.unit_price,
         qty=line.qty,
@@ -209,6 +343,8 @@ def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
             errors.add(f"{where}.rate", "Must be at least 0")
         if line.staff is not None and (line.staff.store_id != store.id or not line.staff.active):
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
+        if line.jewellery is not None:
+            _check_jewellery(store, line, where, bill_day(store, draft), errors)
 
 
 def _check_payments(draft: BillDraft, errors: FieldErrors) -> None:
@@ -333,8 +469,9 @@ def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
     options = billing_options(store)
     if supply is UNSET:
         supply = supply_state(store, draft)
+    day = bill_day(store, draft)
     return price_bill(
-        [_effective(line) for line in draft.lines],
+        [_effective(line, store, day) for line in draft.lines],
         discount=draft.discount,
         payments=[p.amount for p in draft.payments],
         coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
@@ -419,7 +556,31 @@ def _use_coupons(coupons: list[Coupon]) -> None:
         db.session.expire(coupon, ["uses"])
 
 
+def _jewellery_columns(line: DraftLine, piece: JewelleryLine, amounts) -> dict[str, Any]:
+    """What a jewellery line keeps: the weights, the rate it was priced at (locked: a later rate change never
+    changes a saved bill), and the breakdown the invoice shows."""
+    j = amounts.jewellery
+    return {
+        "huid": line.product.huid, "size": line.product.size, "hsn_code": piece.hsn,
+        "gross_weight": piece.gross_weight, "less_weight": piece.less_weight, "net_weight": j.net_weight,
+        "fine_weight": j.fine_weight, "tounch": j.tounch, "wastage": piece.wastage,
+        "making_type": piece.making_type, "making_charge": money(piece.making_charge), "metal_rate": piece.rate,
+        "extra": {
+            "metal": piece.metal, "purity": piece.purity, "fineness": PURITIES[piece.metal][piece.purity],
+            "cutting_enabled": piece.cutting_enabled, "metal_value": str(j.metal_value),
+            "making_amount": str(j.making_amount),
+            "stones": [{"weight": str(s.weight), "unit": s.unit, "value": str(money(s.value))} for s in piece.stones],
+            "stones_value": str(j.stones_value), "hallmark_fee": str(j.hallmark_fee),
+            "charges": [{"name": c.name, "amount": str(money(c.amount))} for c in piece.charges],
+            "charges_total": str(j.charges_total), "value": str(j.value), "gst_rate": str(money(piece.gst_rate)),
+            "net_price": str(money(piece.net_price)) if piece.net_price is not None else None,
+        },
+    }
+
+
 def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
+    if amounts.jewellery is not None:  # priced from amounts.jewellery.piece: the rate looked up once, and kept
+        return _jewellery_item(line, index, amounts, amounts.jewellery.piece)
     effective = _effective(line)
     product = line.product
     values = {name: getattr(amounts, name) for name in ENGINE_LINE_FIELDS}
@@ -447,9 +608,27 @@ def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
     return item
 
 
+def _jewellery_item(line: DraftLine, index: int, amounts, piece: JewelleryLine) -> BillItem:
+    item = BillItem(
+        line_no=line.line_no if line.line_no is not None else index + 1, product_id=line.product.id,
+        type=line.product.type, name=line.name or line.product.product_name, unit=line.product.unit,
+        staff_id=line.staff.id if line.staff is not None else None, qty=line.qty, rate=amounts.base_amount,
+        discount_type=line.discount_type, discount_value=line.discount_value, price_includes_tax=False,
+        **{name: getattr(amounts, name) for name in ENGINE_LINE_FIELDS},
+        **_jewellery_columns(line, piece, amounts),
+    )
+    for name, value in line.columns.items():
+        if name not in ITEM_COLUMNS:
+            raise ValueError(f"BillItem has no settable column {name!r}")
+        if name != "extra":
+            setattr(item, name, value)
+    return item
+
+
 def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Optional[datetime] = None) -> Bill:
     """Validate, price, number, stock and record one bill (flushes; the caller commits). See the module docstring."""
     now = now or datetime.now(timezone.utc)
+    _check_rate_changes(store, user, draft)
     supply = supply_state(store, draft)
     priced, coupons = validate_draft(store, draft, now, supply=supply)
 

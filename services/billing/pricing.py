@@ -34,11 +34,29 @@ Round-off (store option round_off): grand_total rounded half-up to the rupee; ro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence, Union
+import re
+import textwrap
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Iterable, Optional, Sequence, Union
 
-from services.vocabulary import FLAT, PAID, PARTIAL, PERCENT, UNPAID
+from services.bounds import money_problem
+from services.vocabulary import (
+    DISCOUNT_TYPES,
+    FLAT,
+    JEWELLERY_GST_RATE,
+    JEWELLERY_HSN,
+    MAKING_PER_GRAM,
+    MAKING_PER_PIECE,
+    MAKING_PERCENT,
+    MAKING_TYPES,
+    PAID,
+    PARTIAL,
+    PERCENT,
+    PURITIES,
+    STONE_UNITS,
+    UNPAID,
+)
 
 PAISA = Decimal("0.01")
 RUPEE = Decimal("1")
@@ -77,6 +95,7 @@ class LineAmounts:
     sgst_rate: Decimal = ZERO
     igst_rate: Decimal = ZERO
     bill_discount_amount: Decimal = ZERO  # this line's share of the bill discount (discount before tax)
+    jewellery: Optional["JewelleryAmounts"] = None  # a jewellery line's breakdown (price_jewellery_line)
 
 
 @dataclass(frozen=True)
@@ -109,8 +128,8 @@ class PricedBill:
     totals: Totals
 
 
-def _rates(line: LineInput, inter_state: bool) -> tuple[Decimal, Decimal, Decimal]:
-    cgst, sgst = Decimal(line.cgst_rate), Decimal(line.sgst_rate)
+def _rates(cgst_rate, sgst_rate, inter_state: bool) -> tuple[Decimal, Decimal, Decimal]:
+    cgst, sgst = Decimal(cgst_rate), Decimal(sgst_rate)
     return (ZERO, ZERO, cgst + sgst) if inter_state else (cgst, sgst, ZERO)
 
 
@@ -131,18 +150,25 @@ def _amounts(base, discount, gross, rates, includes_tax: bool, share=ZERO) -> Li
                        cgst_rate, sgst_rate, igst_rate, share)
 
 
-def price_line(line: LineInput, inter_state: bool = False) -> LineAmounts:
-    """One line's amounts, each rounded half-up at the line."""
-    base = money(Decimal(line.unit_price) * Decimal(line.qty))
-    value = Decimal(line.discount_value)
-    if line.discount_type == PERCENT:
+def _line_discount(base: Decimal, discount_type: str, discount_value) -> Decimal:
+    value = Decimal(discount_value)
+    if discount_type == PERCENT:
         discount = money(base * value / HUNDRED)
-    elif line.discount_type == FLAT:
+    elif discount_type == FLAT:
         discount = money(value)
     else:
-        raise ValueError(f"unknown discount type {line.discount_type!r}")
-    discount = min(discount, base)
-    return _amounts(base, discount, base - discount, _rates(line, inter_state), line.price_includes_tax)
+        raise ValueError(f"unknown discount type {discount_type!r}")
+    return min(discount, base)
+
+
+def price_line(line: Union[LineInput, "JewelleryLine"], inter_state: bool = False) -> LineAmounts:
+    """One line's amounts, each rounded half-up at the line (a jewellery piece: price_jewellery_line)."""
+    if isinstance(line, JewelleryLine):
+        return price_jewellery_line(line, inter_state)
+    base = money(Decimal(line.unit_price) * Decimal(line.qty))
+    discount = _line_discount(base, line.discount_type, line.discount_value)
+    rates = _rates(line.cgst_rate, line.sgst_rate, inter_state)
+    return _amounts(base, discount, base - discount, rates, line.price_includes_tax)
 
 
 def bill_status(grand_total: Decimal, paid: Decimal) -> str:
@@ -185,15 +211,14 @@ def _spread_before_tax(amounts: tuple[LineAmounts, ...], discount: Decimal) -> t
             spread.append(a)
             continue
         taxable = a.taxable_amount - share
-        rates = (a.cgst_rate, a.sgst_rate, a.igst_rate)
-        cgst, sgst, igst = _taxes(taxable, rates)
-        spread.append(LineAmounts(a.base_amount, a.discount_amount, taxable, cgst, sgst, taxable + cgst + sgst + igst,
-                                  igst, *rates, share))
+        cgst, sgst, igst = _taxes(taxable, (a.cgst_rate, a.sgst_rate, a.igst_rate))
+        spread.append(replace(a, taxable_amount=taxable, cgst_amount=cgst, sgst_amount=sgst, igst_amount=igst,
+                              line_total=taxable + cgst + sgst + igst, bill_discount_amount=share))
     return tuple(spread)
 
 
 def price_bill(
-    lines: Sequence[LineInput],
+    lines: Sequence[Union[LineInput, "JewelleryLine"]],
     discount=ZERO,
     payments: Iterable = (),
     coupons: Iterable[CouponInput] = (),
@@ -341,3 +366,189 @@ def price_return(bill: BillForReturn, lines: Sequence[ReturnedLine], *, complete
         grand_total=grand_total,
     )
     return PricedReturn(credited, totals)
+
+
+# --------------------------------------------------------------------------- jewellery lines
+
+GRAM = Decimal("0.001")
+_HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
+
+
+@dataclass(frozen=True)
+class Stone:
+    weight: Decimal  # 3 decimals, in `unit`
+    unit: str  # carat | gram
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Charge:
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class JewelleryLine:
+    """One jewellery piece (quantity 1). `rate` is per gram of the piece's metal and purity, or of the fine metal
+    (24K / 999) when `cutting_enabled`; `tounch` None means the purity's fineness / 10 (22K: 91.60)."""
+
+    gross_weight: Decimal
+    rate: Decimal
+    metal: str = "gold"
+    purity: str = "22K"
+    less_weight: Decimal = Decimal("0.000")
+    tounch: Optional[Decimal] = None
+    wastage: Decimal = ZERO
+    making_type: str = MAKING_PER_GRAM
+    making_charge: Decimal = ZERO
+    stones: tuple[Stone, ...] = ()
+    hallmark_fee: Decimal = ZERO
+    charges: tuple[Charge, ...] = ()
+    discount_type: str = FLAT
+    discount_value: Decimal = ZERO
+    gst_rate: Decimal = Decimal(JEWELLERY_GST_RATE)
+    hsn: str = JEWELLERY_HSN
+    cutting_enabled: bool = False
+    net_price: Optional[Decimal] = None  # the agreed taxable price of the piece (replaces the computed value)
+
+
+@dataclass(frozen=True)
+class JewelleryAmounts:
+    net_weight: Decimal
+    fine_weight: Decimal
+    tounch: Decimal
+    metal_value: Decimal
+    making_amount: Decimal
+    stones_value: Decimal
+    hallmark_fee: Decimal
+    charges_total: Decimal
+    value: Decimal  # metal + making + stones + hallmark + charges (the computed price before discount and tax)
+    agreed: bool  # True: the taxable value is the agreed net_price, not `value`
+    piece: JewelleryLine  # what was priced (its rate is the one a saved bill keeps)
+
+
+def fineness(metal: str, purity: str) -> int:
+    """Parts per thousand of pure metal (22K gold: 916); KeyError for an unknown metal or purity."""
+    return PURITIES[metal][purity]
+
+
+def jewellery_rule() -> str:
+    """The jewellery arithmetic as docs/api.md ("Jewellery amounts") states it."""
+    return textwrap.dedent((price_jewellery_line.__doc__ or "").split("\n\n", 1)[1]).strip("\n")
+
+
+def price_jewellery_line(line: JewelleryLine, inter_state: bool = False) -> LineAmounts:
+    """A jewellery piece's amounts; the bill around it (discount, round-off, IGST) is price_bill's as for any line.
+
+    Weights in grams with 3 decimals, money with 2, percentages with 2; "rounded" is half-up.
+        net_weight    = gross_weight - less_weight                       (less above gross is refused)
+        fine_weight   = net_weight x (tounch + wastage) / 100, rounded to 0.001 g
+                        (tounch defaults to the purity's fineness / 10: 24K 99.90, 22K 91.60, 18K 75.00,
+                        14K 58.50, 9K 37.50; silver 999 99.90, 925 92.50)
+        metal_value   = net_weight x rate, rounded to the paisa; rate = the day's rate per gram of the piece's
+                        metal and purity. With cutting_enabled: fine_weight x rate, where rate is the fine metal's
+                        (gold 24K, silver 999), since the fine weight is already pure metal.
+        making        = PG: making_charge x net_weight;  PP: making_charge (per piece);
+                        PC: metal_value x making_charge / 100;  rounded to the paisa
+        stones        = sum of the stones' values (their weights, in carat or gram, are recorded and shown, not
+                        added to or taken from any weight: a stone's gram weight belongs in less_weight)
+        value         = metal_value + making + stones + hallmark_fee + sum of the other charges
+        base          = value, or the agreed net_price when one is given (the breakdown is still recorded)
+        discount      = base x discount_value / 100 (percent) or discount_value (flat), at most base; none with
+                        an agreed price
+        taxable       = base - discount
+        cgst = sgst   = taxable x (gst_rate / 2) / 100 rounded;  inter-state: igst = taxable x gst_rate / 100
+                        rounded and cgst = sgst = 0  (gst_rate 3 by default: 1.5 % + 1.5 %; HSN 7113 by default)
+        total         = taxable + taxes
+    """
+    problems = jewellery_problems(line)
+    if problems:
+        raise ValueError("; ".join(f"{k}: {v}" for k, v in problems.items()))
+    net = Decimal(line.gross_weight) - Decimal(line.less_weight)
+    tounch = Decimal(line.tounch) if line.tounch is not None else Decimal(fineness(line.metal, line.purity)) / 10
+    fine = (net * (tounch + Decimal(line.wastage)) / HUNDRED).quantize(GRAM, rounding=ROUND_HALF_UP)
+    metal_value = money((fine if line.cutting_enabled else net) * Decimal(line.rate))
+    charge = Decimal(line.making_charge)
+    making = money({MAKING_PER_GRAM: charge * net, MAKING_PER_PIECE: charge,
+                    MAKING_PERCENT: metal_value * charge / HUNDRED}[line.making_type])
+    stones = sum((money(s.value) for s in line.stones), ZERO)
+    charges = sum((money(c.amount) for c in line.charges), ZERO)
+    hallmark = money(line.hallmark_fee)
+    value = metal_value + making + stones + hallmark + charges
+    agreed = line.net_price is not None
+    base = money(line.net_price) if agreed else value
+    discount = ZERO if agreed else _line_discount(base, line.discount_type, line.discount_value)
+    half = Decimal(line.gst_rate) / 2
+    amounts = _amounts(base, discount, base - discount, _rates(half, half, inter_state), False)
+    breakdown = JewelleryAmounts(net.quantize(GRAM), fine, tounch, metal_value, making, stones, hallmark, charges,
+                                 value, agreed, line)
+    return replace(amounts, jewellery=breakdown)
+
+
+def decimal_problem(value, places: int, *, positive: bool = False, at_most: Optional[Decimal] = None,
+                      unit: str = "") -> Optional[str]:
+    """Why a number is not a finite value >= 0 (> 0 when `positive`) with at most `places` decimals, or None."""
+    try:
+        value = Decimal(value)
+        exact = value == value.quantize(Decimal(1).scaleb(-places))
+    except (InvalidOperation, TypeError, ValueError):
+        return "Must be a number"
+    if not value.is_finite():
+        return "Must be a number"
+    if positive and value <= 0:
+        return "Must be greater than 0"
+    if value < 0:
+        return "Must not be negative"
+    if not exact:
+        return f"At most {places} decimal places"
+    if at_most is not None and value > at_most:
+        return f"Must be at most {at_most}{unit}"
+    return money_problem(value) if places == 2 else None
+
+
+def jewellery_problems(line: JewelleryLine) -> dict[str, str]:
+    """Every reason the engine cannot price this piece, keyed by field ({} when it can)."""
+    problems: dict[str, Optional[str]] = {}
+    if line.metal not in PURITIES:
+        problems["metal"] = "Unknown metal: must be one of " + ", ".join(PURITIES)
+    elif line.purity not in PURITIES[line.metal]:
+        problems["purity"] = f"Unknown purity for {line.metal}: must be one of " + ", ".join(PURITIES[line.metal])
+    problems["gross_weight"] = decimal_problem(line.gross_weight, 3, positive=True, at_most=Decimal(99999))
+    problems["less_weight"] = decimal_problem(line.less_weight, 3)
+    if not (problems["gross_weight"] or problems["less_weight"]) and line.less_weight > line.gross_weight:
+        problems["less_weight"] = "Less weight must not be more than the gross weight"
+    if line.tounch is not None:
+        problems["tounch"] = decimal_problem(line.tounch, 2, at_most=HUNDRED, unit=" %")
+    problems["wastage"] = decimal_problem(line.wastage, 2, at_most=HUNDRED, unit=" %")
+    problems["rate"] = decimal_problem(line.rate, 2, positive=True)
+    if line.making_type not in MAKING_TYPES:
+        problems["making_type"] = "Must be one of: " + ", ".join(MAKING_TYPES)
+    else:
+        limit = HUNDRED if line.making_type == MAKING_PERCENT else None
+        problems["making_charge"] = decimal_problem(line.making_charge, 2, at_most=limit,
+                                                      unit=" %" if limit else "")
+    for i, stone in enumerate(line.stones):
+        if stone.unit not in STONE_UNITS:
+            problems[f"stones[{i}].unit"] = "Must be one of: " + ", ".join(STONE_UNITS)
+        problems[f"stones[{i}].weight"] = decimal_problem(stone.weight, 3)
+        problems[f"stones[{i}].value"] = decimal_problem(stone.value, 2)
+    problems["hallmark_fee"] = decimal_problem(line.hallmark_fee, 2)
+    for i, charge in enumerate(line.charges):
+        if not str(charge.name or "").strip() or len(str(charge.name)) > 100:
+            problems[f"charges[{i}].name"] = "A name of 1 to 100 characters is required"
+        problems[f"charges[{i}].amount"] = decimal_problem(charge.amount, 2)
+    if line.discount_type not in DISCOUNT_TYPES:
+        problems["discount_type"] = "Must be one of: " + ", ".join(DISCOUNT_TYPES)
+    else:
+        limit = HUNDRED if line.discount_type == PERCENT else None
+        problems["discount_value"] = decimal_problem(line.discount_value, 2, at_most=limit)
+    problems["gst_rate"] = decimal_problem(line.gst_rate, 2, at_most=HUNDRED, unit=" %")
+    if not problems["gst_rate"] and decimal_problem(Decimal(line.gst_rate) / 2, 2):
+        problems["gst_rate"] = "Must split into two equal halves of at most 2 decimal places (e.g. 3 or 1.5)"
+    if not _HSN.match(str(line.hsn or "")):
+        problems["hsn"] = "HSN must be 4, 6 or 8 digits"
+    if line.net_price is not None:
+        problems["net_price"] = decimal_problem(line.net_price, 2)
+        if Decimal(line.discount_value or 0) != 0:
+            problems["discount_value"] = "Give either an agreed net price or a discount, not both"
+    return {key: message for key, message in problems.items() if message}
