@@ -17,11 +17,11 @@ NAMES = [
     ("100% cotton towel", "TOWEL_100", "8900000000100"), ("a_b tea", "AB-1", None),
     ('Rose "Gulab" water', "ROSE-1", None), ("Chana (kabuli) 1kg", "CHANA-1", None),
     ("Star*Biscuit", "STAR-1", None), ("तूर दाल 1kg", "DAL-1", "8906000000011"),
-    ("मूंग दाल", "DAL-2", None), ("Eno sachet", "ENO", "8901725100027"),
+    ("मूंग दाल", "DAL-2", None), ("Éclair toffee", "ECL-1", None), ("Eno sachet", "ENO", "8901725100027"),
 ]
 TERMS = ["tata", "TaTa", "ata", "sal", "salt 1", "tea", "1kg", "SALT-1", "8901234500011", "89017251", "0000",
          "t", "ta", "10", "%", "100%", "_", "a_b", "a%b", '"', '"gulab"', 'Rose "', "(kabuli)", "(", "star*", "*",
-         "दाल", "तूर", "दा", "nothing here", "' OR 1=1 --", "tea gold", "-"]
+         "दाल", "तूर", "दा", "éclair", "Éclair", "nothing here", "' OR 1=1 --", "tea gold", "-"]
 
 
 @pytest.fixture
