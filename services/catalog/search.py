@@ -8,8 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Optional
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal_column, or_, select, table, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, case, literal_column, or_, select, table, text
 
 from extensions import db
 from models import Customer, Party, Product, Store
@@ -66,14 +65,15 @@ def _trigram_plan():
                                 "set_config('enable_indexscan', 'on', true)"))
 
 
-def _trigram_candidates(term: str) -> Any:
-    """catalogue_match(term), read through the trigram index. On PostgreSQL the ids are read first by a query with
-    only the ILIKE in it (no store or archived test whose btree the planner could prefer), under _trigram_plan."""
+def _by_trigrams(store: Store, term: str) -> Any:
+    """Live items of the store matching the term, to be read through the trigram index. On PostgreSQL the store and
+    archived tests are written so that no btree serves them (`store_id + 0`, `IS NOT TRUE`: the same rows, as
+    both columns are NOT NULL); under _trigram_plan the pg_trgm indexes are then the planner's only way in."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return catalogue_match(term)
-    with _trigram_plan():
-        ids = db.session.execute(select(Product.id).where(catalogue_match(term))).scalars().all()
-    return and_(Product.id == func.any(bindparam("ids", list(ids), type_=ARRAY(Integer))), catalogue_match(term))
+        return select(Product).where(Product.store_id == store.id, Product.archived.is_(False),
+                                     catalogue_match(term))
+    return select(Product).where((Product.store_id + 0) == store.id, Product.archived.isnot(True),
+                                 catalogue_match(term))
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -138,4 +138,5 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
                                page, limit)
     if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
         return found
-    return paginate_uncounted(live.where(_trigram_candidates(term)).order_by(*order), page, limit)
+    with _trigram_plan():
+        return paginate_uncounted(_by_trigrams(store, term).order_by(*order), page, limit)
