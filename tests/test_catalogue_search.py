@@ -10,6 +10,7 @@ from extensions import db
 from models import Product
 from services.catalog import search
 from services.catalog.search import fts_phrase, quick_search, search_catalog
+from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (a fixture and its helper)
 
 NAMES = [
     ("Tata Salt 1kg", "SALT-1", "8901234500011"), ("tata tea gold", "TEA-GOLD", "8901234500028"),
@@ -155,3 +156,27 @@ def test_postgresql_reads_a_rare_term_through_the_trigram_index(shop):
     assert "Bitmap Index Scan on ix_product_name_trgm" in plan and "ix_product_store" not in plan, plan
     assert db.session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"  # and it is put back
     assert [p.product_name for p in quick_search(shop, "em 0142").items] == [f"Bulk item 0142{n}" for n in range(8)]
+
+
+def _search_objects(engine, backend: str) -> set[str]:
+    with engine.connect() as connection:
+        if backend == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE name LIKE 'product_search%' AND type IN ('table', 'trigger')"
+        else:
+            sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE '%%_trgm'"
+        return set(connection.exec_driver_sql(sql).scalars())
+
+
+def test_the_migration_builds_the_search_index_and_takes_it_away(backend, tmp_path, empty_database_url):
+    from flask_migrate import downgrade, upgrade
+
+    from services.catalog.search_index import SQLITE_TRIGGERS, TRGM_INDEXES
+
+    expected = {"product_search", *SQLITE_TRIGGERS} if backend == "sqlite" else set(TRGM_INDEXES)
+    application = migration_app(backend, tmp_path, empty_database_url)
+    with application.app_context():
+        upgrade()
+        assert expected <= _search_objects(db.engine, backend)
+        downgrade(revision="8a11c0de7e55")
+        assert _search_objects(db.engine, backend) == set()
+        db.engine.dispose()
