@@ -1,7 +1,8 @@
 """Catalogue search by trigrams: pg_trgm GIN indexes on PostgreSQL, an FTS5 trigram table on SQLite
 
 The till's search (name, SKU or barcode contains the term) reads these instead of every product. On SQLite the
-FTS table holds the live products (rowid = product.id) and triggers keep it in step. Downgrading drops the
+FTS table holds the live products (rowid = product.id), triggers keep it in step, and an index on product covers
+what the search reads of the candidates. Downgrading drops the
 indexes, the table and the triggers; the pg_trgm extension stays (other objects may use it).
 
 Revision ID: b7e3f1a2c9d4
@@ -38,12 +39,15 @@ SQLITE_UP = (
     END""",
     """INSERT INTO product_search(rowid, product_name, sku, barcode)
     SELECT id, product_name, sku, barcode FROM product WHERE NOT archived""",
+    # The search's candidates come by id: this index answers store, archived, contains and name order for them.
+    "CREATE INDEX ix_product_search_cover ON product (id, store_id, archived, product_name, sku, barcode)",
 )
 SQLITE_DOWN = (
     "DROP TRIGGER IF EXISTS product_search_insert",
     "DROP TRIGGER IF EXISTS product_search_update",
     "DROP TRIGGER IF EXISTS product_search_delete",
     "DROP TABLE IF EXISTS product_search",
+    "DROP INDEX IF EXISTS ix_product_search_cover",
 )
 
 

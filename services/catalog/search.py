@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Optional
 
-from sqlalchemy import and_, case, literal_column, or_, select, table, text
+from sqlalchemy import Select, and_, case, literal_column, or_, select, table, text
 
 from extensions import db
 from models import Customer, Party, Product, Store
@@ -70,10 +70,19 @@ def _by_trigrams(store: Store, term: str) -> Any:
     archived tests are written so that no btree serves them (`store_id + 0`, `IS NOT TRUE`: the same rows, as
     both columns are NOT NULL); under _trigram_plan the pg_trgm indexes are then the planner's only way in."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return select(Product).where(Product.store_id == store.id, Product.archived.is_(False),
-                                     catalogue_match(term))
-    return select(Product).where((Product.store_id + 0) == store.id, Product.archived.isnot(True),
-                                 catalogue_match(term))
+        return select(Product.id).where(Product.store_id == store.id, Product.archived.is_(False),
+                                        catalogue_match(term))
+    return select(Product.id).where((Product.store_id + 0) == store.id, Product.archived.isnot(True),
+                                    catalogue_match(term))
+
+
+def _page_by_ids(query: Select, page: int, limit: int) -> Page:
+    """paginate_uncounted for a query of ids: sorting thousands of hits by name moves ids, not whole rows; only
+    the page's items are loaded."""
+    ids = db.session.execute(query.limit(limit + 1).offset((page - 1) * limit)).scalars().all()
+    shown = ids[:limit]
+    loaded = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(shown))).scalars()}
+    return Page([loaded[i] for i in shown], page, limit, None, len(ids) > limit)
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -139,4 +148,4 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
         return found
     with _trigram_plan():
-        return paginate_uncounted(_by_trigrams(store, term).order_by(*order), page, limit)
+        return _page_by_ids(_by_trigrams(store, term).order_by(*order), page, limit)

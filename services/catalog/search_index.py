@@ -2,9 +2,10 @@
 
 PostgreSQL: pg_trgm GIN indexes on the three columns, which ILIKE '%term%' uses as it is.
 SQLite: an FTS5 table with the trigram tokenizer (case-insensitive) holding the live products (rowid = product.id),
-kept in step with `product` by triggers. db.create_all builds either through the product table's DDL events
-(models.py); migration b7e3f1a2c9d4 builds the same for `flask db upgrade`. Neither is in the models' metadata,
-so migrations/env.py leaves them out of `flask db check`.
+kept in step with `product` by triggers, and an index that covers what the search reads of its candidates.
+db.create_all builds either through the product table's DDL events (models.py); migration b7e3f1a2c9d4 builds
+the same for `flask db upgrade`. Neither is in the models' metadata, so migrations/env.py leaves them out of
+`flask db check`.
 
 A later migration that rebuilds `product` on SQLite (batch_alter_table copies the table) drops its triggers:
 such a migration must call create_sqlite() again.
@@ -21,6 +22,9 @@ TRGM_INDEXES = {
     "ix_product_barcode_trgm": "barcode",
 }
 SQLITE_TRIGGERS = ("product_search_insert", "product_search_update", "product_search_delete")
+# The FTS table names the candidates by id; this index answers the store, archived and contains tests and the
+# name order for them without reading the (wide) product rows.
+SQLITE_COVER = "ix_product_search_cover"
 
 SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(product_name, sku, barcode, tokenize='trigram')",
@@ -37,6 +41,7 @@ SQLITE_DDL = (
     f"""CREATE TRIGGER IF NOT EXISTS product_search_delete AFTER DELETE ON product BEGIN
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
     END""",
+    f"CREATE INDEX IF NOT EXISTS {SQLITE_COVER} ON product (id, store_id, archived, product_name, sku, barcode)",
     f"DELETE FROM {FTS_TABLE}",
     f"""INSERT INTO {FTS_TABLE}(rowid, product_name, sku, barcode)
     SELECT id, product_name, sku, barcode FROM product WHERE NOT archived""",
@@ -47,7 +52,9 @@ def is_search_object(name: str | None, type_: str) -> bool:
     """The FTS table (and its shadow tables) or a trigram index: built here, not by the models."""
     if not name:
         return False
-    return (type_ == "table" and name.startswith(FTS_TABLE)) or (type_ == "index" and name in TRGM_INDEXES)
+    if type_ == "table":
+        return name.startswith(FTS_TABLE)
+    return type_ == "index" and (name in TRGM_INDEXES or name == SQLITE_COVER)
 
 
 def trgm_opclass(connection: Connection) -> str:
