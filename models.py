@@ -28,10 +28,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from services.catalog import search_index
 from services.vocabulary import (
     BILL_STATUSES,
     COUPON_KINDS,
@@ -325,6 +327,9 @@ class Product(db.Model):
 Index("ix_product_store_sku", Product.store_id, Product.sku)
 Index("ix_product_store_barcode", Product.store_id, Product.barcode)
 Index("ix_product_store_huid", Product.store_id, Product.huid)
+# The trigram index of catalogue search (pg_trgm indexes or an FTS5 table), built per backend beside the table.
+event.listen(Product.__table__, "after_create", search_index.create)
+event.listen(Product.__table__, "before_drop", search_index.drop)
 
 
 class StockMove(db.Model):

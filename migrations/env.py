@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 import models  # noqa: F401  (registers every table on the metadata)
+from services.catalog.search_index import is_search_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -90,6 +91,10 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The search index (services/catalog/search_index.py) is built beside the models, not from them.
+    conf_args.setdefault("include_name", lambda name, type_, parent_names: not is_search_object(name, type_))
+    conf_args.setdefault("include_object",
+                         lambda obj, name, type_, reflected, compare_to: not is_search_object(name, type_))
     connectable = get_engine()
 
     with connectable.connect() as connection:

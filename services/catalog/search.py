@@ -1,22 +1,88 @@
 """Look-ups the till needs: catalogue search (name, SKU, barcode) and customer search, paged.
 
-Billing v1's /catalog and /customers endpoints and the POS page call these.
+Billing v1's /catalog and /customers endpoints and the POS page call these. Catalogue search is one rule, a
+contains-match, made fast at 100,000 items by a trigram index (services/catalog/search_index.py).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any, Optional
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, and_, case, literal_column, or_, select, table, text
 
 from extensions import db
 from models import Customer, Party, Product, Store
+from services.catalog.search_index import FTS_TABLE
 from services.paging import Page, paginate, paginate_uncounted
 from services.parties.parties import e164_phone
+
+TRIGRAM = 3  # a shorter term has no trigram to look up: it is matched by the contains test alone
+WINDOW = 500  # the till first looks among this many items in name order; a common term fills its page there
 
 
 def _contains(term: str, *columns) -> Any:
     """Any of the columns contains the term, case-insensitively; % and _ in the term match themselves."""
     return or_(*(column.icontains(term, autoescape=True) for column in columns))
+
+
+def fts_phrase(term: str) -> str:
+    """The term as one FTS5 phrase: inside double quotes every character is literal, a quote is doubled."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _contains_term(term: str) -> Any:
+    return _contains(term, Product.product_name, Product.sku, Product.barcode)
+
+
+def catalogue_match(term: str) -> Any:
+    """Name, SKU or barcode contains the term, case aside (% and _ match themselves): the one search rule.
+
+    PostgreSQL's pg_trgm GIN indexes serve the ILIKE as it is. On SQLite the FTS5 trigram table first names the
+    candidates; the contains test still applies to them, so the index makes the answer faster, never different
+    (the FTS folds case more widely than SQLite's ASCII-only LIKE, so its candidates are a superset)."""
+    contains = _contains_term(term)
+    if len(term) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
+        return contains
+    candidates = select(literal_column("rowid")).select_from(table(FTS_TABLE)).where(
+        literal_column(FTS_TABLE).op("MATCH")(fts_phrase(term)))
+    return and_(Product.id.in_(candidates), contains)
+
+
+@contextmanager
+def _trigram_plan():
+    """On PostgreSQL, the next query may read only the pg_trgm indexes: the planner would otherwise walk the name
+    index for a common term (it assumes matches spread evenly, but "Tata ..." items all sort late), scan the
+    table, or read a store index that holds every row of a one-store shop."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    db.session.execute(text("SELECT set_config('enable_seqscan', 'off', true), "
+                            "set_config('enable_indexscan', 'off', true)"))
+    try:
+        yield
+    finally:
+        db.session.execute(text("SELECT set_config('enable_seqscan', 'on', true), "
+                                "set_config('enable_indexscan', 'on', true)"))
+
+
+def _by_trigrams(store: Store, term: str) -> Any:
+    """Live items of the store matching the term, to be read through the trigram index. On PostgreSQL the store and
+    archived tests are written so that no btree serves them (`store_id + 0`, `IS NOT TRUE`: the same rows, as
+    both columns are NOT NULL); under _trigram_plan the pg_trgm indexes are then the planner's only way in."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return select(Product.id).where(Product.store_id == store.id, Product.archived.is_(False),
+                                        catalogue_match(term))
+    return select(Product.id).where((Product.store_id + 0) == store.id, Product.archived.isnot(True),
+                                    catalogue_match(term))
+
+
+def _page_by_ids(query: Select, page: int, limit: int) -> Page:
+    """paginate_uncounted for a query of ids: sorting thousands of hits by name moves ids, not whole rows; only
+    the page's items are loaded."""
+    ids = db.session.execute(query.limit(limit + 1).offset((page - 1) * limit)).scalars().all()
+    shown = ids[:limit]
+    loaded = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(shown))).scalars()}
+    return Page([loaded[i] for i in shown], page, limit, None, len(ids) > limit)
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -41,7 +107,7 @@ def search_catalog(store: Store, q: Optional[str] = None, type: Optional[str] = 
     order = [Product.product_name, Product.id]
     if q and q.strip():
         term = q.strip()
-        query = query.where(_contains(term, Product.product_name, Product.sku, Product.barcode))
+        query = query.where(catalogue_match(term))
         exact = case((or_(Product.barcode == term, Product.sku == term), 0), else_=1)
         order.insert(0, exact)
     return paginate(query.order_by(*order), page, limit)
@@ -62,11 +128,24 @@ def search_customers(store: Store, q: Optional[str] = None, page: int = 1, limit
 
 def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     """The till's live search: the same matches as search_catalog (name, SKU or barcode contains q), but an exact
-    barcode or SKU alone when there is one, and pages read in name order along the (store, archived, name)
-    index without counting every match, so a 100,000-item catalogue still answers while the cashier types."""
+    barcode or SKU alone when there is one, and pages without counting every match, so a 100,000-item catalogue
+    still answers while the cashier types.
+
+    A page is looked for first among the first WINDOW items in name order (where a common term fills it at once:
+    the first matches of all are then the first matches there), else through the trigram index (a rare term)."""
     exact = find_by_code(store, q)
     if exact is not None:
         return Page([exact], 1, limit, None, False)
+    term = (q or "").strip()
     live = select(Product).where(Product.store_id == store.id, Product.archived.is_(False))
-    matches = live.where(_contains((q or "").strip(), Product.product_name, Product.sku, Product.barcode))
-    return paginate_uncounted(matches.order_by(Product.product_name, Product.id), page, limit)
+    order = (Product.product_name, Product.id)
+    if len(term) < TRIGRAM:
+        return paginate_uncounted(live.where(_contains_term(term)).order_by(*order), page, limit)
+    window = select(Product.id).where(Product.store_id == store.id, Product.archived.is_(False)).order_by(
+        *order).limit(WINDOW)
+    found = paginate_uncounted(live.where(Product.id.in_(window), _contains_term(term)).order_by(*order),
+                               page, limit)
+    if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
+        return found
+    with _trigram_plan():
+        return _page_by_ids(_by_trigrams(store, term).order_by(*order), page, limit)

@@ -1,0 +1,183 @@
+"""Catalogue search through the trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite) gives exactly the plain
+contains-match: the same rows in the same order, never an archived item or another store's, and the index follows
+every insert, rename, archive and delete."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from extensions import db
+from models import Product
+from services.catalog import search
+from services.catalog.search import fts_phrase, quick_search, search_catalog
+from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (a fixture and its helper)
+
+NAMES = [
+    ("Tata Salt 1kg", "SALT-1", "8901234500011"), ("tata tea gold", "TEA-GOLD", "8901234500028"),
+    ("Amul Butter 500g", "BUT-500", "8901725100010"), ("TATA SAMPANN dal", None, None),
+    ("100% cotton towel", "TOWEL_100", "8900000000100"), ("a_b tea", "AB-1", None),
+    ('Rose "Gulab" water', "ROSE-1", None), ("Chana (kabuli) 1kg", "CHANA-1", None),
+    ("Star*Biscuit", "STAR-1", None), ("तूर दाल 1kg", "DAL-1", "8906000000011"),
+    ("मूंग दाल", "DAL-2", None), ("Éclair toffee", "ECL-1", None), ("Eno sachet", "ENO", "8901725100027"),
+]
+TERMS = ["tata", "TaTa", "ata", "sal", "salt 1", "tea", "1kg", "SALT-1", "8901234500011", "89017251", "0000",
+         "t", "ta", "10", "%", "100%", "_", "a_b", "a%b", '"', '"gulab"', 'Rose "', "(kabuli)", "(", "star*", "*",
+         "दाल", "तूर", "दा", "éclair", "Éclair", "nothing here", "' OR 1=1 --", "tea gold", "-"]
+
+
+@pytest.fixture
+def shop(make_store, make_product):
+    store = make_store("Search Shop")
+    for name, sku, barcode in NAMES:
+        make_product(store, name, sku=sku, barcode=barcode, quantity=0)
+    gone = make_product(store, "Tata Archived Salt", sku="OLD-1", barcode="8901234599999", quantity=0)
+    gone.archived = True
+    other = make_store("Other Shop")
+    make_product(other, "Tata Salt other shop", sku="SALT-1X", barcode="8901234500012", quantity=0)
+    db.session.commit()
+    return store
+
+
+def plain(store, term: str, exact_first: bool) -> list[str]:
+    """What the search gave before the index: the contains-match over every live item of the store."""
+    query = select(Product).where(Product.store_id == store.id, Product.archived.is_(False))
+    order = [Product.product_name, Product.id]
+    if term:
+        query = query.where(search._contains_term(term))
+    rows = db.session.execute(query.order_by(*order)).scalars().all()
+    if exact_first:
+        rows.sort(key=lambda p: 0 if term in (p.barcode, p.sku) else 1)  # stable: name order kept otherwise
+    return [p.product_name for p in rows]
+
+
+def till_pages(store, term: str, limit: int) -> list[str]:
+    names, page = [], 1
+    while True:
+        found = quick_search(store, term, page=page, limit=limit)
+        names += [p.product_name for p in found.items]
+        if not found.has_more:
+            return names
+        page += 1
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_search_gives_exactly_the_contains_match(shop, term):
+    expected = plain(shop, term.strip(), exact_first=True)
+    assert [p.product_name for p in search_catalog(shop, q=term, limit=100).items] == expected
+    exact = search.find_by_code(shop, term)
+    till_expected = [exact.product_name] if exact else plain(shop, term.strip(), exact_first=False)
+    for limit in (1, 2, 100):  # a page found in the name-order window, and through the index
+        assert till_pages(shop, term, limit) == till_expected
+
+
+@pytest.mark.parametrize("window", [1, 3])
+def test_a_window_too_small_for_the_page_falls_back_to_the_index(shop, monkeypatch, window):
+    monkeypatch.setattr(search, "WINDOW", window)
+    for term in ("tata", "tea", "दाल", "1kg"):
+        assert till_pages(shop, term, 2) == plain(shop, term, exact_first=False)
+
+
+def test_archived_and_other_stores_items_are_never_found(shop):
+    for term in ("tata", "Archived", "OLD-1", "8901234599999", "other shop", "SALT-1X"):
+        found = [p.product_name for p in quick_search(shop, term, limit=50).items]
+        found += [p.product_name for p in search_catalog(shop, q=term, limit=50).items]
+        assert "Tata Archived Salt" not in found and "Tata Salt other shop" not in found
+
+
+def test_search_follows_insert_rename_archive_and_delete(shop, make_product):
+    def names(term: str) -> list[str]:
+        return [p.product_name for p in quick_search(shop, term, limit=50).items]
+
+    item = make_product(shop, "Kesar Badam Milk", sku="KBM-1", barcode="8907777000011", quantity=0)
+    assert names("badam") == ["Kesar Badam Milk"]
+    assert names("7777000") == ["Kesar Badam Milk"]
+    item.product_name, item.barcode = "Kesar Pista Milk", "8905555000011"
+    db.session.commit()
+    assert names("badam") == [] and names("pista") == ["Kesar Pista Milk"]
+    assert names("5555000") == ["Kesar Pista Milk"] and names("7777000") == []
+    item.archived = True
+    db.session.commit()
+    assert names("pista") == []
+    item.archived = False
+    db.session.commit()
+    assert names("pista") == ["Kesar Pista Milk"]
+    db.session.delete(item)
+    db.session.commit()
+    assert names("pista") == []
+
+
+def _fts_rows(product_id: int) -> list[tuple]:
+    return db.session.execute(text("SELECT product_name, sku, barcode FROM product_search WHERE rowid = :id"),
+                              {"id": product_id}).all()
+
+
+@pytest.mark.sqlite_only
+def test_the_fts_table_holds_exactly_the_live_items(shop, make_product):
+    item = make_product(shop, "Haldi Powder", sku="HALDI", barcode=None, quantity=0)
+    assert _fts_rows(item.id) == [("Haldi Powder", "HALDI", None)]
+    item.product_name = "Haldi Powder 200g"
+    db.session.commit()
+    assert _fts_rows(item.id) == [("Haldi Powder 200g", "HALDI", None)]
+    item.archived = True
+    db.session.commit()
+    assert _fts_rows(item.id) == []
+    item.archived = False
+    db.session.commit()
+    assert len(_fts_rows(item.id)) == 1
+    item_id = item.id
+    db.session.delete(item)
+    db.session.commit()
+    assert _fts_rows(item_id) == []
+    live = db.session.execute(select(Product.id).where(Product.archived.is_(False))).scalars().all()
+    indexed = db.session.execute(text("SELECT rowid FROM product_search")).scalars().all()
+    assert sorted(indexed) == sorted(live)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("term", ['"', 'a"b', "a*", "(x", "x) OR (y", "NOT", "AND", "^ab", "col:ab", "दाल"])
+def test_any_term_is_one_literal_fts_phrase(shop, term):
+    db.session.execute(text("SELECT count(*) FROM product_search WHERE product_search MATCH :q"),
+                       {"q": fts_phrase(term)}).scalar_one()  # no syntax error
+
+
+@pytest.mark.postgres_only
+def test_postgresql_reads_a_rare_term_through_the_trigram_index(shop):
+    rows = [{"uid": f"00000000-0000-0000-0000-{n:012d}", "store_id": shop.id, "product_name": f"Bulk item {n:05d}",
+             "sku": f"BULK-{n:05d}", "barcode": f"77{n:011d}", "type": "service", "unit": "pcs",
+             "unit_price": 1, "cgst_rate": 0, "sgst_rate": 0, "quantity": 0, "archived": False}
+            for n in range(3000)]
+    db.session.execute(insert(Product), rows)
+    db.session.execute(text("ANALYZE product"))
+    query = search._by_trigrams(shop, "em 0142").order_by(Product.product_name, Product.id).limit(9)
+    compiled = query.compile(db.engine)
+    with search._trigram_plan():  # as quick_search reads it, once the name-order window has not filled a page
+        plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}",
+                                                                                     compiled.params))
+    assert "Bitmap Index Scan on ix_product_name_trgm" in plan and "ix_product_store" not in plan, plan
+    assert db.session.execute(text("SHOW enable_seqscan")).scalar_one() == "on"  # and it is put back
+    assert [p.product_name for p in quick_search(shop, "em 0142").items] == [f"Bulk item 0142{n}" for n in range(8)]
+
+
+def _search_objects(engine, backend: str) -> set[str]:
+    with engine.connect() as connection:
+        if backend == "sqlite":
+            sql = ("SELECT name FROM sqlite_master WHERE name = 'ix_product_search_cover' "
+                   "OR (name LIKE 'product_search%' AND type IN ('table', 'trigger'))")
+        else:
+            sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE '%%_trgm'"
+        return set(connection.exec_driver_sql(sql).scalars())
+
+
+def test_the_migration_builds_the_search_index_and_takes_it_away(backend, tmp_path, empty_database_url):
+    from flask_migrate import downgrade, upgrade
+
+    from services.catalog.search_index import SQLITE_COVER, SQLITE_TRIGGERS, TRGM_INDEXES
+
+    expected = {"product_search", SQLITE_COVER, *SQLITE_TRIGGERS} if backend == "sqlite" else set(TRGM_INDEXES)
+    application = migration_app(backend, tmp_path, empty_database_url)
+    with application.app_context():
+        upgrade()
+        assert expected <= _search_objects(db.engine, backend)
+        downgrade(revision="8a11c0de7e55")
+        assert _search_objects(db.engine, backend) == set()
+        db.engine.dispose()
