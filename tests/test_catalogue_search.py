@@ -178,6 +178,6 @@ def test_the_migration_builds_the_search_index_and_takes_it_away(backend, tmp_pa
     with application.app_context():
         upgrade()
         assert expected <= _search_objects(db.engine, backend)
-        downgrade(revision="8a11c0de7e55")
+        downgrade(revision="b7e2a9c41d03")
         assert _search_objects(db.engine, backend) == set()
         db.engine.dispose()

@@ -6,14 +6,14 @@ what the search reads of the candidates. Downgrading drops the
 indexes, the table and the triggers; the pg_trgm extension stays (other objects may use it).
 
 Revision ID: b7e3f1a2c9d4
-Revises: 8a11c0de7e55
+Revises: b7e2a9c41d03
 Create Date: 2026-11-26 20:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e3f1a2c9d4"
-down_revision = "8a11c0de7e55"
+down_revision = "b7e2a9c41d03"
 branch_labels = None
 depends_on = None
 
