@@ -109,7 +109,8 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
         "charges_json": piece.charges_json or [], "tax_json": piece.tax_json or [],
         "custom_fields": piece.custom_fields or [], "bill_display_settings": piece.bill_display_settings or {},
         "payment_history": history,
-        "metal": attrs.get("metal"), "purity": attrs.get("purity"), "quantity": f"{Decimal(piece.quantity).normalize():f}",
+        "metal": attrs.get("metal"), "purity": attrs.get("purity"),
+        "quantity": f"{Decimal(piece.quantity).normalize():f}",
         "invoice_id": str(bill.id) if bill is not None else None,
         "remaining_balance": money_str(statement.balance) if statement is not None else None,
     }
