@@ -301,11 +301,11 @@ def piece_fields(form) -> dict[str, Any]:
     are the server's: ignored; payment_history is computed from recorded payments: parsed, then ignored)."""
     given: dict[str, Any] = {}
     if "type" in form:
-        given["type"] = form["type"].strip().lower()
+        given["type"] = (form.get("type") or "").strip().lower()
     if "name" in form:
         given["name"] = _short(form, "name", 100)
     if "huid" in form:
-        given["huid"] = form["huid"].strip().upper() or None
+        given["huid"] = (form.get("huid") or "").strip().upper() or None
     if _optional(form, "hsn_id"):
         value = json_field(form["hsn_id"], "hsn_id", None)
         given["hsn"] = value if isinstance(value, dict) else {"value": str(value)}
@@ -442,15 +442,24 @@ def list_window(args) -> tuple[int, int, Optional[date], Optional[date]]:
         raw = args.get(name)
         if raw is None:
             return default
-        if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not low <= int(raw) <= high:
             raise bad(f"{name} must be a whole number from {low} to {high}, not {raw[:40]!r}")
         return int(raw)
 
     limit, offset = whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), whole("offset", 0, 0, 1_000_000)
-    start, end = iso_date(args.get("from"), "from"), iso_date(args.get("to"), "to")
+    start, end = _day(args.get("from"), "from"), _day(args.get("to"), "to")
     if start and end and start > end:
         raise bad("from must be on or before to")
     return limit, offset, start, end
+
+
+def _day(raw: Optional[str], name: str) -> Optional[date]:
+    """A list filter's date: exactly YYYY-MM-DD."""
+    if raw is None:
+        return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise bad(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}")
+    return iso_date(raw, name)
 
 
 def client_log(body: dict[str, Any]) -> ClientLog:
