@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditLog, Bill, BillItem, Payment, StockMove
+from models import AuditLog, Bill, BillItem, Payment, Product, StockMove
 
 D = Decimal
 ADD, HOME, HISTORY, LOGS = "/add-invoice", "/get-invoice-home", "/user-contact-invoice-history", "/api/logs/create"
@@ -353,3 +353,49 @@ def test_every_path_needs_a_bearer_token(client, jeweller, method, url):
     response = getattr(client, method)(url)
     assert response.status_code == 401
     assert response.get_json() == {"success": False, "message": "Authentication required"}
+
+
+# --------------------------------------------------------------------------- the rules behind them
+
+
+def test_additional_charges_are_added_untaxed_before_round_off():
+    from services.billing.pricing import LineInput, price_bill
+
+    # 100.00 + 3 % = 103.00; + 10.25 untaxed = 113.25; rounded to the rupee: 113.00 (round off -0.25)
+    line = LineInput(unit_price=D("100.00"), qty=1, cgst_rate=D("1.5"), sgst_rate=D("1.5"))
+    totals = price_bill([line], additional_charges=D("10.25"), payments=[D("13.00")]).totals
+    assert (totals.tax_amount, totals.grand_total, totals.dues) == (D("3.00"), D("113.25"), D("100.25"))
+    rounded = price_bill([line], additional_charges=D("10.25"), round_off=True).totals
+    assert (rounded.grand_total, rounded.round_off) == (D("113.00"), D("-0.25"))
+
+
+def test_interest_terms_sent_for_a_sold_piece_change_its_bill(client, jeweller, ring, buyer):
+    invoice = add(client, jeweller.headers, invoice_form(ring, buyer)).get_json()["data"]
+    response = client.post("/update-product", headers=jeweller.headers, content_type="multipart/form-data",
+                           data={"id": str(ring.id), "interest_enabled": "true", "interest_rate": "1.00"})
+    assert response.status_code == 200, response.get_json()
+    bill = db.session.get(Bill, int(invoice["id"]))
+    db.session.refresh(bill)
+    assert bill.interest_terms["interest_enabled"] is True and bill.interest_terms["interest_rate"] == "1.00"
+    assert response.get_json()["data"]["invoice_id"] == invoice["id"]
+    entry = db.session.execute(select(AuditLog).filter_by(entity="bill", action="update")).scalars().one()
+    assert entry.after["interest_terms"]["interest_rate"] == "1.00"
+
+
+def test_hallmarking_is_a_store_setting_the_owner_changes(jeweller):
+    from services.accounts.billing_options import billing_options
+    from services.accounts.store_settings import update_store_settings
+
+    assert billing_options(jeweller.store).hallmark_mandatory is True  # default on
+    update_store_settings(jeweller.owner, jeweller.store, {"hallmark_mandatory": False})
+    assert billing_options(jeweller.store).hallmark_mandatory is False
+
+
+def test_a_cashier_may_not_create_a_piece(client, jeweller, make_user, api_headers):
+    cashier = make_user("cashier", store=jeweller.store, role="cashier")
+    before = counts()
+    response = client.post("/update-product", headers=api_headers(cashier), content_type="multipart/form-data",
+                           data={"name": "Ring", "gross_weight": "1.000", "metal": "gold", "purity": "22K"})
+    assert response.status_code == 403 and response.get_json()["message"].startswith("Failed to update product: ")
+    assert counts() == before
+    assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 0
