@@ -21,6 +21,7 @@ The draft (dataclasses below):
   phone, else created through services.parties.parties.create_customer), or None (walk-in).
 - payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
   None (not checked). The payment-mode rules of Billing v1 are checked when payment_mode is given.
+- additional_charges (bill level, >= 0, untaxed, added to the grand total: the jewellery add-invoice's).
 - discount (bill level, >= 0), coupon_codes (Coupon rows of the store, active, in their window, uses left),
   referral_code (recorded).
 - invoice_number: None takes the next number of the store's series (INV + FY + 5 digits); a client-supplied number
