@@ -326,7 +326,9 @@ class Product(db.Model):
 
 Index("ix_product_store_sku", Product.store_id, Product.sku)
 Index("ix_product_store_barcode", Product.store_id, Product.barcode)
-Index("ix_product_store_huid", Product.store_id, Product.huid)
+# A HUID names one piece in a store (services.jewellery.pieces checks first and words the error; this is the guard).
+Index("uq_product_store_huid", Product.store_id, Product.huid, unique=True,
+      postgresql_where=Product.huid.isnot(None), sqlite_where=Product.huid.isnot(None))
 # The trigram index of catalogue search (pg_trgm indexes or an FTS5 table), built per backend beside the table.
 event.listen(Product.__table__, "after_create", search_index.create)
 event.listen(Product.__table__, "before_drop", search_index.drop)

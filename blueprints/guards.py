@@ -87,7 +87,7 @@ def _check_form() -> None:
         # Read the raw body first: the form parser reuses it (Request._get_stream_for_parsing).
         _utf8(unquote_to_bytes(request.get_data(cache=True).replace(b"+", b" ")), "form")
     for key, value in request.form.items(multi=True):
-        if "\x00" in key or "\x00" in value:
+        if "\x00" in (key or "") or "\x00" in (value or ""):  # a multipart part may parse to None
             reject(bounds.NUL_MESSAGE, key)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from blueprints.api.openapi_spec import build_document
+from extensions import db
 from tests.fixtures_billing import cash_bill
 
 MAX_EXAMPLES = 25  # per operation on SQLite, the run CI counts on
@@ -55,6 +58,8 @@ class RealRows:
     fields: dict[str, Any]
     item_uids: dict[str, str]
     statuses: Counter = field(default_factory=Counter)
+    bodies: dict[str, Any] = field(default_factory=dict)  # a real, valid body for paths that name several rows
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _created(response, *keys: str) -> Any:
@@ -65,8 +70,30 @@ def _created(response, *keys: str) -> Any:
     return data
 
 
+def _jewellery_rows(store, owner, make_piece, party) -> tuple[dict, dict, dict]:
+    """Today's gold rate, a piece in stock and one sold: real bodies for the jewellery contract's paths."""
+    import json
+
+    from models import Bill
+    from services.jewellery.invoices import InvoiceItem, InvoiceRequest, add_invoice
+    from services.jewellery.rates import RateEntry, set_rates
+
+    set_rates(store, owner, [RateEntry("gold", "22K", Decimal("7150.00"))])
+    sold, stocked = make_piece(store, "Sold ring", huid="SOLD01"), make_piece(store, "Stocked ring", huid="STCK01")
+    now = datetime.now(timezone.utc)
+    bill = add_invoice(store, owner, InvoiceRequest("1", party, "cash", now, Decimal("1030.00"), Decimal("0"),
+                                                    [InvoiceItem(sold.id, net_price=Decimal("1000.00"))]))
+    db.session.commit()
+    assert isinstance(bill, Bill)
+    form = {"user_contact_id": str(party), "payment_mode": "Cash", "payment_date": now.isoformat(),
+            "bill_total": "1030.00", "amount_paid": "0", "invoice_type": "1",
+            "item": json.dumps([{"product_id": stocked.id, "net_price": "1000.00"}])}
+    bodies = {"/product-detail-by-id": {"id": str(sold.id)}, "/add-invoice": form}
+    return {"invoice_id": str(bill.id)}, bodies, {"/user-contact-invoice-history": {"user_contact_id": str(party)}}
+
+
 @pytest.fixture
-def real_rows(shop, make_product, make_customer) -> RealRows:
+def real_rows(shop, make_product, make_customer, make_piece) -> RealRows:
     """One row of each kind in the shop's store, made through the API where the API makes them."""
     product = _created(shop.post("/api/products/", {"product_name": "Widget", "category": 1, "unit_price": "10.00",
                                                      "quantity": 50}), "product", "id")
@@ -78,18 +105,26 @@ def real_rows(shop, make_product, make_customer) -> RealRows:
     store = shop.store
     items = {kind: make_product(store, f"Real {kind}", unit_price="1000.00", type=kind, quantity=10 ** 6).uid
              for kind in ("product", "service", "membership")}
-    customer = make_customer(store, "Ravi").uid
+    ravi = make_customer(store, "Ravi")
+    customer = ravi.uid
+    jewellery_path, bodies, queries = _jewellery_rows(store, ravi_owner(store), make_piece, ravi.id)
     url = f"/api/v1/billing/{store.uid}/bills"
     bill = _created(shop.post(url, cash_bill(items["service"], item_type="service")), "data", "bill_id")
     held = _created(shop.post(url + "/hold", cash_bill(items["product"])), "data", "held_id")
     return RealRows(
-        path={"store_id": store.uid, "bill_id": bill, "held_id": held},
+        path={"store_id": store.uid, "bill_id": bill, "held_id": held, **jewellery_path},
         query_id={"/api/products/": product, "/api/parties/": party, "/api/expenses/": expense,
                   "/api/billing/": namaste_bill},
         fields={"category": 1, "item": product, "party": party, "payment_method": 1,
                 "preferred_payment_method": 1, "customer_id": customer},
-        item_uids=items,
+        item_uids=items, bodies=bodies, queries=queries,
     )
+
+
+def ravi_owner(store):
+    from models import Membership
+
+    return db.session.execute(db.select(Membership).filter_by(store_id=store.id, role="owner")).scalars().first().user
 
 
 def case_strategy(operation, rows: RealRows, mode: GenerationMode):
@@ -102,6 +137,11 @@ def case_strategy(operation, rows: RealRows, mode: GenerationMode):
         variants += operation.get_strategies_from_examples(path_parameters=real or None)
     if real != always:
         variants.append(operation.as_strategy(mode, path_parameters=real))
+    if mode == GenerationMode.POSITIVE and operation.path in rows.bodies:
+        media = "multipart/form-data" if operation.path == "/add-invoice" else None
+        variants.append(operation.as_strategy(mode, body=rows.bodies[operation.path], media_type=media))
+    if mode == GenerationMode.POSITIVE and operation.path in rows.queries:
+        variants.append(operation.as_strategy(mode, query=rows.queries[operation.path]))
     if operation.path in rows.query_id and operation.method.upper() in ("PUT", "DELETE"):
         variants.append(operation.as_strategy(mode, query={"id": rows.query_id[operation.path]}))
     return st.one_of(variants)

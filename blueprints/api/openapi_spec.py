@@ -699,6 +699,123 @@ def jewellery(doc: Document) -> None:
                      example={"rates": [{"metal": "gold", "purity": "24K", "price_per_gram": "7800.00"},
                                         {"metal": "gold", "purity": "22K", "price_per_gram": "7150.00"}]}),
         op_id="jewellery_set_metal_rates"))
+    _jewellery_contract(doc, failure, errors)
+
+
+WEIGHT_OUT = {"type": "string", "pattern": r"^\d+\.\d{3}$", "examples": ["10.500"]}
+ROW_ID = {"anyOf": [integer(1), {"type": "string", "pattern": r"^[0-9]{1,9}$"}], "examples": ["12"]}
+LIST_DAY = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "examples": ["2026-11-26"]}
+
+
+def form_body(schema: dict[str, Any], example: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"required": True, "content": {"multipart/form-data": media}}
+
+
+def _jewellery_contract(doc: Document, failure: dict[str, Any], errors: dict[str, Any]) -> None:
+    """The contract's seven paths (docs/api.md, "The contract's seven paths")."""
+    missing = {"404": response("No such record in the caller's store (another shop's id answers the same)",
+                               failure)}
+    money_or_null, weight_or_null = nullable(MONEY_OUT), nullable(WEIGHT_OUT)
+    piece = doc.schema("JewelleryPiece", obj({
+        "id": string(), "type": enum(["sale", "purchase"]), "name": string(), "huid": nullable(string()),
+        "gross_weight": weight_or_null, "less_weight": weight_or_null, "net_weight": weight_or_null,
+        "fine_weight": weight_or_null, "making_charge": money_or_null, "metal_value": money_or_null,
+        "cutting_enabled": {"type": "boolean"}, "interest_enabled": {"type": "boolean"},
+        "payment_history": {"type": "array", "items": obj({
+            "amount": MONEY_OUT, "date": DATE, "interest_paid": MONEY_OUT, "remaining_balance": MONEY_OUT})},
+    }, ["id", "type", "name", "payment_history"]))
+    item_out = obj({"product_id": nullable(integer(1)), "product": obj({"name": string()}),
+                    "gross_weight": weight_or_null, "net_weight": weight_or_null, "net_price": money_or_null})
+    invoice = doc.schema("JewelleryInvoice", obj({
+        "id": string(), "invoice_type": enum(["1", "2"]), "user_contact_id": nullable(string()),
+        "customer_name": nullable(string()), "payment_date": nullable(string()), "bill_total": MONEY_OUT,
+        "amount_paid": MONEY_OUT, "items": {"type": "array", "items": item_out}, "created_at": string(),
+        "updated_at": string(), "invoice_number": string(), "total": MONEY_OUT,
+    }, ["id", "invoice_type", "bill_total", "amount_paid", "items", "created_at"]))
+    history = obj({"id": string(), "invoice_type": enum(["1", "2"]), "payment_date": nullable(string()),
+                   "bill_total": MONEY_OUT, "amount_paid": MONEY_OUT, "created_at": string()},
+                  ["id", "invoice_type", "bill_total", "amount_paid", "created_at"])
+
+    def ok(data: dict[str, Any], message: bool = False) -> dict[str, Any]:
+        props = {"success": {"const": True}, "data": data}
+        if message:
+            props["message"] = string()
+        return obj(props, ["success", "data"])
+
+    text = string(2000)
+    doc.path("/product-detail-by-id", "post", operation(
+        "A piece with the interest and payment history of the bill that sold (or bought) it", "Jewellery",
+        {"200": response("The piece", ok(piece)), **errors, **missing},
+        request=body(obj({"id": ROW_ID}, ["id"]), example={"id": "1"}), op_id="jewellery_product_detail"))
+    piece_form = obj({name: text for name in (
+        "id", "type", "name", "huid", "hsn_id", "size", "remark", "comment", "gross_weight", "less_weight",
+        "net_weight", "wastage", "tounch", "fine_weight", "rate", "making_type", "making_charge", "metal_value",
+        "cutting_enabled", "interest_enabled", "interest_type", "interest_rate", "interest_amount", "bill_date",
+        "payment_date", "interest_start_date", "grace_period_enabled", "grace_period_days", "interest_notes",
+        "charges_json", "tax_json", "custom_fields", "bill_display_settings", "payment_history", "metal", "purity")}
+        | {"image": string(format="binary"), "additional_image": string(format="binary")})
+    doc.path("/update-product", "post", operation(
+        "Create (no or an empty id) or update a jewellery piece; derived values are the server's", "Jewellery",
+        {"200": response("Updated", ok(piece, True)), "201": response("Created", ok(piece, True)),
+         "403": response("The caller's role may not change prices or stock", failure), **errors, **missing},
+        request=form_body(piece_form, example={
+            "type": "sale", "name": "22K Ring (example)", "gross_weight": "10.500", "less_weight": "0.500",
+            "tounch": "91.60", "wastage": "2.00", "rate": '{"label": "Gold 22K", "value": "gold-22K"}',
+            "making_type": '{"label": "Per Gram (PG)", "value": "PG"}', "making_charge": "450.00"}),
+        op_id="jewellery_update_product"))
+    invoice_form = obj({name: text for name in (
+        "user_contact_id", "payment_mode", "payment_date", "bill_total", "amount_paid", "tax", "additional_charges",
+        "total", "invoice_type", "item", "interest_enabled", "interest_type", "interest_rate", "interest_start_date",
+        "grace_period_enabled", "grace_period_days", "interest_notes")},
+        ["user_contact_id", "payment_mode", "payment_date", "bill_total", "amount_paid", "invoice_type", "item"])
+    doc.path("/add-invoice", "post", operation(
+        "A sale (\"1\") or purchase (\"2\") invoice, priced by the server", "Jewellery",
+        {"201": response("Saved", ok(invoice, True)), **errors,
+         "403": response("The caller's role may not do this", failure),
+         "409": response("Idempotency-Key in flight or reused with another request", failure)},
+        request=form_body(invoice_form),
+        parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": string(255, 1)}],
+        op_id="jewellery_add_invoice"))
+    doc.path("/get-invoice-home", "get", operation(
+        "The store's invoices, newest first (by default the newest 50)", "Jewellery",
+        {"200": response("Invoices", ok({"type": "array", "items": invoice})), **errors},
+        parameters=[query("limit", integer(1, 200), "Extension: how many (default 50)"),
+                    query("offset", integer(0, 1_000_000), "Extension: how many to skip (default 0)"),
+                    query("from", LIST_DAY, "Extension: invoices dated from"),
+                    query("to", LIST_DAY, "Extension: invoices dated to")],
+        op_id="jewellery_invoice_home"))
+    doc.path("/user-contact-invoice-history", "get", operation(
+        "A contact's invoices, newest first", "Jewellery",
+        {"200": response("Invoices", ok({"type": "array", "items": history})), **errors},
+        parameters=[query("user_contact_id", {"type": "string", "pattern": r"^[0-9]{1,9}$"}, "The contact's id",
+                          required=True)],
+        op_id="jewellery_contact_history"))
+    doc.path("/invoice/{invoice_id}/pdf", "get", operation(
+        "A signed link to the invoice's PDF that opens without a Bearer header and expires", "Jewellery",
+        {"200": response("The link", ok(obj({"pdf_url": string(format="uri")}, ["pdf_url"]))), **errors,
+         **missing},
+        parameters=[path_param("invoice_id", {"type": "string", "pattern": r"^[0-9]{1,9}$"})],
+        op_id="jewellery_invoice_pdf"))
+    doc.path("/api/logs/create", "post", operation(
+        "Keep the app's log entry for a product or invoice action in the audit log", "Jewellery",
+        {"201": response("Kept", obj({"success": {"const": True}, "message": string()}, ["success", "message"])),
+         **errors},
+        request=body(obj({
+            "userName": string(255), "productName": string(255), "id": string(255), "type": string(255),
+            "amount": {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}, "invoiceId": string(255),
+            "action": enum(["CREATE", "UPDATE", "DELETE"]), "entityType": enum(["PRODUCT", "INVOICE"]),
+            "timestamp": DATETIME,
+            "metadata": obj({"customerName": string(255), "status": string(255), "items": {
+                "type": "array", "maxItems": 200, "items": obj({"name": string(255), "quantity": {"type": "number"},
+                                                                "price": string(20)}, extra=False)}},
+                            extra=False)}, ["action", "entityType", "timestamp"], extra=False),
+            example={"userName": "Meena", "productName": "Kundan Ring", "id": "12", "action": "CREATE",
+                     "entityType": "PRODUCT", "timestamp": "2026-11-26T10:00:00.000Z"}),
+        op_id="jewellery_create_log"))
 
 
 # --------------------------------------------------------------------------- the document itself

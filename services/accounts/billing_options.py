@@ -6,6 +6,8 @@
                               default off, which is the Billing v1 contract's arithmetic
     scale_barcode             weighing-scale EAN-13 labels: {"prefix": "21", "item_digits": 5,
                               "value": "weight" | "price"} or None (off)
+    hallmark_mandatory        selling a gold piece of 2 g net or more without a HUID is refused (jewellery
+                              add-invoice); default ON, since BIS hallmarking is mandatory in most districts
 
 services.accounts.store_settings.update_store_settings is the one place they are changed (web page and API).
 """
@@ -18,6 +20,7 @@ from typing import Any, Optional
 from models import Store
 
 FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax")
+ON_FLAGS = ("hallmark_mandatory",)  # flags that are on unless the store turned them off
 SCALE_KEYS = ("prefix", "item_digits", "value")
 SCALE_VALUES = ("weight", "price")
 SCALE_PREFIX = re.compile(r"^[0-9]{1,3}$")
@@ -46,6 +49,7 @@ class BillingOptions:
     round_off: bool = False
     bill_discount_before_tax: bool = False
     scale_barcode: Optional[ScaleBarcode] = None
+    hallmark_mandatory: bool = True
 
 
 def billing_options(store: Store) -> BillingOptions:
@@ -53,6 +57,7 @@ def billing_options(store: Store) -> BillingOptions:
     scale = settings.get("scale_barcode")
     return BillingOptions(
         **{flag: bool(settings.get(flag, False)) for flag in FLAGS},
+        **{flag: bool(settings.get(flag, True)) for flag in ON_FLAGS},
         scale_barcode=ScaleBarcode(str(scale["prefix"]), int(scale["item_digits"]), str(scale["value"]))
         if isinstance(scale, dict) else None,
     )

@@ -21,6 +21,7 @@ The draft (dataclasses below):
   phone, else created through services.parties.parties.create_customer), or None (walk-in).
 - payments: DraftPayment(mode, amount, reference, timestamp); payment_mode: cash|card|upi|wallet|split|none or
   None (not checked). The payment-mode rules of Billing v1 are checked when payment_mode is given.
+- additional_charges (bill level, >= 0, untaxed, added to the grand total: the jewellery add-invoice's).
 - discount (bill level, >= 0), coupon_codes (Coupon rows of the store, active, in their window, uses left),
   referral_code (recorded).
 - invoice_number: None takes the next number of the store's series (INV + FY + 5 digits); a client-supplied number
@@ -200,6 +201,7 @@ class BillDraft:
     columns: dict[str, Any] = dc_field(default_factory=dict)
     # The state chosen on the bill (two-digit GST state code); the buyer's GSTIN, when it has one, wins over it.
     place_of_supply: Optional[str] = None
+    additional_charges: Decimal = ZERO  # bill-level, untaxed, added to the grand total (jewellery add-invoice)
 
 
 # --------------------------------------------------------------------------- validation and pricing
@@ -397,7 +399,7 @@ def _check_bounds(draft: BillDraft, errors: FieldErrors) -> None:
     for index, payment in enumerate(draft.payments):
         if problem := money_problem(payment.amount):
             errors.add(f"payments[{index}].amount", problem)
-    for name in ("payment_amount", "discount"):
+    for name in ("payment_amount", "discount", "additional_charges"):
         if problem := money_problem(getattr(draft, name)):
             errors.add(name, problem)
 
@@ -478,6 +480,7 @@ def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
         inter_state=is_inter_state(store, supply),
         round_off=options.round_off,
         discount_before_tax=options.bill_discount_before_tax,
+        additional_charges=draft.additional_charges,
     )
 
 
@@ -490,6 +493,8 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
     _check_bounds(draft, errors)
     if draft.discount is None or draft.discount < 0:
         errors.add("discount", "Must be at least 0")
+    if draft.additional_charges is None or draft.additional_charges < 0:
+        errors.add("additional_charges", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
         errors.add("kind", "Must be sale or purchase")
     if draft.place_of_supply is not None and draft.place_of_supply not in STATE_CODES:
@@ -669,6 +674,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         sgst_amount=client.sgst_amount if client else totals.sgst_amount,
         igst_amount=ZERO if client else totals.igst_amount,
         round_off=ZERO if client else totals.round_off,
+        additional_charges=ZERO if client else money(draft.additional_charges),
         place_of_supply=supply,
         total_amount=client.total_amount if client else totals.grand_total,
         paid_amount=client.paid_amount if client else totals.paid,

@@ -29,6 +29,8 @@ Bill, discount before tax (store option bill_discount_before_tax, CGST Act s.15(
     its taxes are recomputed on what is left (before tax).
     grand_total = sum of line totals (+ round_off);  sub_total = that sum + discount (so that
     grand_total = sub_total - discount (+ round_off) holds in both modes)
+Additional charges (the jewellery add-invoice's bill-level `additional_charges`, not taxed; a charge that bears GST
+belongs on a line): grand_total = sub_total - discount + additional_charges (+ round_off).
 Round-off (store option round_off): grand_total rounded half-up to the rupee; round_off = rounded - unrounded.
     paid = sum of payments;  dues = grand_total - paid;  status = paid (dues 0) | partial | unpaid
 """
@@ -226,6 +228,7 @@ def price_bill(
     inter_state: bool = False,
     round_off: bool = False,
     discount_before_tax: bool = False,
+    additional_charges=ZERO,
 ) -> PricedBill:
     """Every amount of a bill. `payments` are amounts; paid may exceed grand_total only if the caller allows it."""
     coupons = tuple(coupons)
@@ -242,6 +245,7 @@ def price_bill(
         coupon_discount = _coupon_amount(coupons, sub_total)
         applied = min(money(discount) + coupon_discount, sub_total)
         unrounded = sub_total - applied
+    unrounded += money(additional_charges)
     grand_total = unrounded.quantize(RUPEE, rounding=ROUND_HALF_UP).quantize(PAISA) if round_off else unrounded
     cgst = sum((a.cgst_amount for a in amounts), ZERO)
     sgst = sum((a.sgst_amount for a in amounts), ZERO)

@@ -1,0 +1,109 @@
+"""Interest on a jewellery bill sold (or bought) on credit, and the payment history with it.
+
+    terms_from_json(Bill.interest_terms) -> InterestTerms | None      None when interest is off
+    statement(principal, terms, payments, as_of) -> Statement          accrued interest and the payment rows
+
+The rule (docs/api.md, "Interest on credit"):
+- Interest accrues from the interest start date (else the bill date) plus the grace days (when grace is on), at a
+  monthly rate, on whole days, a month being 30 days.
+- Flat (type "1"): on the principal still owed: principal x rate / 100 x days / 30.
+- Compound (type "2"): on the principal and the unpaid interest, compounded every 30 days:
+  base x ((1 + rate/100)^months x (1 + rate/100 x rest_days / 30) - 1), months = days // 30, rest = days % 30.
+- Each payment first pays the interest accrued up to its day, then the principal; a new period starts at each
+  payment. Each amount is rounded half-up to the paisa when it accrues.
+- remaining_balance after a payment = principal still owed + interest accrued and unpaid.
+Payments come from the bill's recorded Payment rows; nothing a client sends is trusted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Iterable, Optional
+
+from services.billing.pricing import ZERO, money
+
+FLAT, COMPOUND = "1", "2"
+KIND_LABELS = {FLAT: "Flat", COMPOUND: "Compound"}
+MONTH_DAYS = 30
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class InterestTerms:
+    kind: str  # "1" flat | "2" compound
+    monthly_rate: Decimal  # percent a month
+    start: date  # the interest start date (else the bill date)
+    grace_days: int = 0
+
+    @property
+    def accrues_from(self) -> date:
+        return self.start + timedelta(days=self.grace_days)
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    amount: Decimal
+    date: date
+    interest_paid: Decimal
+    remaining_balance: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    principal_left: Decimal  # principal still owed on `as_of`
+    interest_due: Decimal  # interest accrued and unpaid on `as_of`
+    interest_total: Decimal  # all interest accrued up to `as_of` (paid or not)
+    rows: tuple[PaymentRow, ...]
+
+    @property
+    def balance(self) -> Decimal:
+        return self.principal_left + self.interest_due
+
+
+def terms_from_json(raw: Optional[dict[str, Any]], bill_date: Optional[date]) -> Optional[InterestTerms]:
+    """The stored terms (Bill.interest_terms) as InterestTerms; None when interest is off or has no rate."""
+    if not raw or not raw.get("interest_enabled") or raw.get("interest_rate") in (None, ""):
+        return None
+    start = raw.get("interest_start_date") or raw.get("bill_date")
+    start_day = date.fromisoformat(start[:10]) if start else bill_date
+    if start_day is None:
+        return None
+    grace = int(raw.get("grace_period_days") or 0) if raw.get("grace_period_enabled") else 0
+    return InterestTerms(str(raw.get("interest_type") or FLAT), Decimal(str(raw["interest_rate"])), start_day, grace)
+
+
+def accrued(terms: InterestTerms, principal: Decimal, unpaid: Decimal, start: date, end: date) -> Decimal:
+    """Interest for the days from `start` to `end` (none before the accrual date), rounded to the paisa."""
+    start = max(start, terms.accrues_from)
+    days = (end - start).days
+    if days <= 0:
+        return ZERO
+    rate = terms.monthly_rate / HUNDRED
+    if terms.kind == COMPOUND:
+        months, rest = divmod(days, MONTH_DAYS)
+        base = principal + unpaid
+        factor = (1 + rate) ** months * (1 + rate * rest / MONTH_DAYS)
+        return money(base * factor - base)
+    return money(principal * rate * days / MONTH_DAYS)
+
+
+def statement(principal: Decimal, terms: Optional[InterestTerms], payments: Iterable[tuple[date, Decimal]],
+              as_of: date) -> Statement:
+    """The payment rows (interest first) and what is owed on `as_of`; without terms no interest accrues."""
+    principal_left, unpaid, total = money(principal), ZERO, ZERO
+    last: Optional[date] = None
+    rows = []
+    for day, amount in sorted(payments, key=lambda p: p[0]):
+        if terms is not None:
+            gained = accrued(terms, principal_left, unpaid, last or terms.accrues_from, day)
+            unpaid, total = unpaid + gained, total + gained
+        last = max(last or day, day)
+        interest_paid = min(money(amount), unpaid)
+        unpaid -= interest_paid
+        principal_left = max(ZERO, principal_left - (money(amount) - interest_paid))
+        rows.append(PaymentRow(money(amount), day, interest_paid, principal_left + unpaid))
+    if terms is not None:
+        gained = accrued(terms, principal_left, unpaid, last or terms.accrues_from, as_of)
+        unpaid, total = unpaid + gained, total + gained
+    return Statement(principal_left, unpaid, total, tuple(rows))
