@@ -4,6 +4,8 @@
     round_off                 round each bill's grand total to the nearest rupee ("Round off" line); default off
     bill_discount_before_tax  spread bill discounts and coupons over the lines before tax (CGST Act s.15(3));
                               default off, which is the Billing v1 contract's arithmetic
+    print_receipt_after_save  the till prints the 80 mm receipt by itself after each Save (a hidden frame that
+                              opens the print dialog, or prints at once under Chrome's --kiosk-printing); default off
     scale_barcode             weighing-scale EAN-13 labels: {"prefix": "21", "item_digits": 5,
                               "value": "weight" | "price"} or None (off)
 
@@ -17,7 +19,7 @@ from typing import Any, Optional
 
 from models import Store
 
-FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax")
+FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax", "print_receipt_after_save")
 SCALE_KEYS = ("prefix", "item_digits", "value")
 SCALE_VALUES = ("weight", "price")
 SCALE_PREFIX = re.compile(r"^[0-9]{1,3}$")
@@ -45,6 +47,7 @@ class BillingOptions:
     prices_include_tax: bool = False
     round_off: bool = False
     bill_discount_before_tax: bool = False
+    print_receipt_after_save: bool = False
     scale_barcode: Optional[ScaleBarcode] = None
 
 

@@ -246,6 +246,46 @@
   });
   /* ---- end of issue 12 keys ---- */
 
+  /* ---- Issue 12, after Save: the receipt printed by itself (store option print_receipt_after_save) and the last
+     bill emailed from the till. ---- */
+  // The panel brings a hidden frame with the receipt: print it once it has loaded (load does not bubble: caught on
+  // the way down). The search box was readied by posSaved before; it gets the focus back after the dialog too.
+  document.addEventListener("load", function (event) {
+    var frame = event.target;
+    if (!frame || frame.tagName !== "IFRAME" || !frame.hasAttribute("data-print-on-load")) return;
+    if (frame.dataset.printed) return;
+    var expected = frame.getAttribute("src");
+    var shown;
+    try { shown = frame.contentWindow.location.pathname; } catch (error) { return; }  // not ours: leave it
+    if (shown !== expected) return;  // e.g. the login page after the session ended: nothing to print
+    frame.dataset.printed = "1";
+    setTimeout(function () {
+      frame.contentWindow.print();
+      var active = document.activeElement;
+      if (!active || active === document.body || active === frame) focusSearch(false);
+    }, 0);
+  }, true);
+
+  // Email: opening the form puts the cursor in the address; once sent, the cursor goes back to the search box
+  // for the next customer (a refused address keeps it in the box, beside the message).
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.id !== "pos-last-bill-email" || !details.open) return;
+    var to = details.querySelector("input[name=to]");
+    if (to) { to.focus(); to.select(); }
+  }, true);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var path = ((event.detail.requestConfig || {}).path || "").split("?")[0];
+    if (!/^\/documents\/bills\/\d+\/email$/.test(path)) return;
+    var form = $("#pos-last-bill #email-bill");  // the form swapped in (the one that posted is gone)
+    if (!form) return;
+    if (form.querySelector("[role=status]")) { focusSearch(false); return; }
+    var to = form.querySelector("input[name=to]");
+    if (to) to.focus();
+  });
+  /* ---- end of after Save ---- */
+
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.activeElement || document.activeElement === document.body) focusSearch(false);
   });
