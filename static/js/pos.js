@@ -282,7 +282,11 @@
     if (!form) return;
     if (form.querySelector("[role=status]")) { focusSearch(false); return; }
     var to = form.querySelector("input[name=to]");
-    if (to) to.focus();
+    if (!to) return;
+    to.focus();
+    var typed = to.value;  // the caret after what was typed, to fix it (an email box has no selection range)
+    to.value = "";
+    to.value = typed;
   });
   /* ---- end of after Save ---- */
 
