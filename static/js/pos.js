@@ -290,6 +290,63 @@
   });
   /* ---- end of after Save ---- */
 
+  /* ---- Issue 12, phone lines: one row each; a tap on the name or amount (or the ▾ button, aria-expanded) shows
+     the line's details. The lines opened are kept by data-key in a style sheet of their own, so a line re-rendered
+     by a swap is open the moment it lands (the field being edited keeps its focus). ---- */
+  var openLines = {};
+
+  function openLinesStyle() {
+    var style = document.getElementById("pos-open-lines");
+    if (!style) {
+      style = document.createElement("style");
+      style.id = "pos-open-lines";
+      document.head.appendChild(style);
+    }
+    var rules = Object.keys(openLines).map(function (key) {
+      var row = '#pos-lines tr.pos-line[data-key="' + CSS.escape(key) + '"]';
+      // As pos.css's phone rules: the rate gives its room to the staff select where a line has one.
+      return row + " td.detail { display: block; } " + row + "::after { display: block; } " +
+        row + ":has(td[data-label=Staff]) td[data-label=Rate] { display: none; }";
+    });
+    style.textContent = rules.length ? "@media (max-width: 640px) { " + rules.join(" ") + " }" : "";
+  }
+
+  function syncLines() {
+    document.querySelectorAll("#pos-lines tr.pos-line").forEach(function (row) {
+      var open = Object.prototype.hasOwnProperty.call(openLines, row.dataset.key);
+      row.classList.toggle("open", open);
+      var button = row.querySelector(".line-more");
+      if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function toggleLine(row) {
+    var key = row.dataset.key;
+    if (Object.prototype.hasOwnProperty.call(openLines, key)) delete openLines[key];
+    else openLines[key] = true;
+    openLinesStyle();
+    syncLines();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    var row = target.closest("#pos-lines tr.pos-line");
+    if (!row) return;
+    if (target.closest(".line-more")) { toggleLine(row); return; }
+    // A tap on the name or the amount (not on a field) on a phone, where the details are folded away.
+    if (!target.closest("td.item, td.line-total") || target.closest("input, select, button, a, form")) return;
+    if (window.matchMedia("(max-width: 640px)").matches) toggleLine(row);
+  });
+
+  document.addEventListener("htmx:afterSwap", syncLines);
+  document.addEventListener("htmx:oobAfterSwap", syncLines);
+  function forgetOpenLines() { openLines = {}; openLinesStyle(); }
+  document.body.addEventListener("posSaved", forgetOpenLines);
+  document.body.addEventListener("posReset", forgetOpenLines);
+  window.posOpenLines = function () { return Object.keys(openLines); };  // for the browser tests
+  /* ---- end of phone lines ---- */
+
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.activeElement || document.activeElement === document.body) focusSearch(false);
   });
