@@ -170,8 +170,9 @@
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
   // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
-  // HX-Trigger fires before the swap: ready the box now and again once the new bill has settled, so the focus
-  // is never left on a button the swap replaced.
+  // HX-Trigger fires before the swap: ready the box now, and give it the focus again once the new bill has
+  // settled, so the focus is never left on a button the swap replaced. Only the focus: a scanner may already have
+  // typed the next code into the box (settling takes 20 ms), and that must not be wiped.
   function readyForNext() {
     var box = search();
     if (box) { box.value = ""; }
@@ -180,7 +181,9 @@
   }
   document.body.addEventListener("posSaved", function () {
     readyForNext();
-    document.body.addEventListener("htmx:afterSettle", readyForNext, { once: true });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (document.activeElement !== search()) focusSearch(false);
+    }, { once: true });
   });
 
   // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
