@@ -171,8 +171,9 @@
   document.body.addEventListener("posReset", function () { focusSearch(false); });
   // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
   // HX-Trigger fires before the swap: ready the box now, and give it the focus again once the new bill has
-  // settled, so the focus is never left on a button the swap replaced. Only the focus: a scanner may already have
-  // typed the next code into the box (settling takes 20 ms), and that must not be wiped.
+  // settled if the swap took it away (it was on a button the swap replaced). Nothing more: within those 20 ms a
+  // scanner may already have typed the next code into the box, or the cashier moved on (the panel's Email), and
+  // neither must be undone.
   function readyForNext() {
     var box = search();
     if (box) { box.value = ""; }
@@ -182,7 +183,8 @@
   document.body.addEventListener("posSaved", function () {
     readyForNext();
     document.body.addEventListener("htmx:afterSettle", function () {
-      if (document.activeElement !== search()) focusSearch(false);
+      var active = document.activeElement;
+      if (!active || active === document.body || !active.isConnected) focusSearch(false);
     }, { once: true });
   });
 
