@@ -81,7 +81,11 @@ def invoice(bill_id: int):
 def receipt(bill_id: int):
     """The 80 mm thermal receipt print page."""
     bill = _current_bill(bill_id)
-    return _html(render_receipt_html(bill, **_page_links(bill)))
+    response = _html(render_receipt_html(bill, **_page_links(bill)))
+    # The till prints it from a hidden frame after Save (print_receipt_after_save): framed by this site only.
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @bp.get("/bills/<int:bill_id>/invoice.pdf")

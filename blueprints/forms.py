@@ -86,6 +86,8 @@ class StoreSettingsForm(FlaskForm):
     round_off = BooleanField("Round each bill's total to the nearest rupee")
     bill_discount_before_tax = BooleanField("Take bill discounts and coupons off before GST is worked out "
                                             "(the customer pays less tax)")
+    print_receipt_after_save = BooleanField("Print the 80 mm receipt at the till by itself after each Save")
+    hallmark_mandatory = BooleanField("Refuse to sell a gold piece of 2 g or more without its HUID (BIS hallmarking)")
     scale_value = SelectField("Weighing-scale labels", choices=SCALE_CHOICES, default="")
     scale_prefix = StringField("Label barcodes start with", render_kw={"inputmode": "numeric", "maxlength": 3,
                                                                        "placeholder": "21"})

@@ -8,8 +8,10 @@ FRAME_ANCESTORS = "frame-ancestors 'none'"
 
 
 def page_headers(response: Response) -> Response:
-    """X-Frame-Options and CSP frame-ancestors on every response (harmless on JSON); Vary on HTML."""
-    response.headers["X-Frame-Options"] = "DENY"
+    """X-Frame-Options and CSP frame-ancestors on every response (harmless on JSON); Vary on HTML. A view that
+    sets its own frame-ancestors (the receipt, printed from a frame of the till) keeps it and its X-Frame-Options."""
+    if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):
+        response.headers["X-Frame-Options"] = "DENY"
     policy = response.headers.get("Content-Security-Policy")
     if not policy:
         response.headers["Content-Security-Policy"] = FRAME_ANCESTORS

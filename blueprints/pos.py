@@ -22,10 +22,11 @@ from blueprints.paging import page_arg
 from extensions import db
 from models import Bill
 from services.accounts.access import has_role
+from services.accounts.billing_options import billing_options
 from services.billing import idempotency
 from services.catalog.scale import scale_item
 from services.catalog.search import find_by_code, quick_search, search_customers
-from services.documents.invoices import share_url
+from services.documents.invoices import default_recipient, share_url
 from services.errors import Conflict, ValidationError
 from services.formatting import inr
 from services.till import session as till_service
@@ -417,14 +418,15 @@ def save():
         if not outcome.replayed:  # the same Save already made its bill (and said so)
             flash(f"Bill {bill.invoice_number} saved.", "success")
         return _to_bill(bill.id)
-    return _after_save(bill, body.get("tendered"))
+    return _after_save(bill, body.get("tendered"), printed=outcome.replayed)
 
 
 # --------------------------------------------------------------------------- after save (issue 12)
 
 
-def _saved_panel(bill: Bill, tendered: str | None) -> dict[str, Any]:
-    """What the "last bill" panel shows: number, total, change due, and its receipt, PDF, WhatsApp and email links."""
+def _saved_panel(bill: Bill, tendered: str | None, printed: bool) -> dict[str, Any]:
+    """What the "last bill" panel shows: number, total, change due, its receipt, PDF and WhatsApp links, the email
+    form, and the receipt to print by itself (store option print_receipt_after_save; not again when `printed`)."""
     change = None
     if tendered:
         change = Decimal(str(tendered)) - bill.total_amount
@@ -435,13 +437,16 @@ def _saved_panel(bill: Bill, tendered: str | None) -> dict[str, Any]:
             "bill_url": url_for("bills.detail", bill_id=bill.id),
             "receipt_url": url_for("documents.receipt", bill_id=bill.id),
             "pdf_url": url_for("documents.pdf", bill_id=bill.id),
-            "email_url": url_for("bills.detail", bill_id=bill.id, _anchor="email-bill"),
+            "email_url": url_for("documents.email", bill_id=bill.id), "email_to": default_recipient(bill),
+            "print_url": None if printed or not billing_options(g.store).print_receipt_after_save
+            else url_for("documents.receipt", bill_id=bill.id),
             "share_url": shared, "whatsapp_url": "https://wa.me/?text=" + quote(message, safe="")}
 
 
-def _after_save(bill: Bill, tendered: str | None):
-    """The till stays on the till: the fresh empty builder, the last bill's panel out of band, search focused."""
+def _after_save(bill: Bill, tendered: str | None, printed: bool):
+    """The till stays on the till: the fresh empty builder, the last bill's panel out of band, search focused.
+    `printed`: a replayed Save, whose receipt the first answer already printed."""
     state = till_service.state_of(_till_session(lock=False))
     till = till_service.view(g.store, state)
     return _parts([("pos/_builder.html", False), ("pos/_saved.html", True)], till=till,
-                  saved=_saved_panel(bill, tendered), trigger="posSaved")
+                  saved=_saved_panel(bill, tendered, printed), trigger="posSaved")

@@ -373,3 +373,20 @@ def test_inr_groups_in_lakhs_and_crores(value, expected):
 ])
 def test_amount_in_words_uses_indian_numbering_from_the_rounded_amount(value, expected):
     assert amount_in_words(value) == expected
+
+
+def test_the_stylist_of_a_line_prints_on_the_a4_invoice_only_where_a_line_has_one(app, shop, make_bill):
+    from models import Staff
+
+    priya = Staff(store_id=shop.id, name="Priya Sharma")
+    db.session.add(priya)
+    db.session.flush()
+    bill = make_bill(shop, lines=[{"name": "Haircut", "rate": "300.00", "staff_id": priya.id},
+                                  {"name": "Shampoo 200ml", "rate": "180.00"}])
+    db.session.refresh(bill)
+    text = pdf_text(render(bill).data)
+    assert text.count("by Priya Sharma") == 1
+    assert "by " not in pdf_text(render(make_bill(shop, lines=[{"name": "Shampoo 200ml", "rate": "180.00"}])).data)
+    with app.test_request_context():
+        html = documents.render_invoice_html(bill)
+    assert html.count("by Priya Sharma") == 1  # the print view too

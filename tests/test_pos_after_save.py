@@ -80,7 +80,8 @@ def test_save_shows_number_total_change_and_the_links_and_the_whatsapp_link_carr
     assert '<strong id="pos-last-bill-change">₹52.80</strong>' in part
     assert f'href="/documents/bills/{bill.id}/receipt" target="_blank"' in part
     assert f'href="/documents/bills/{bill.id}/invoice.pdf"' in part
-    assert re.search(rf'id="pos-last-bill-email"[^>]*href="/bills/{bill.id}#email-bill"', part)
+    assert f'hx-post="/documents/bills/{bill.id}/email"' in part and 'name="to" value=""' in part  # walk-in
+    assert "pos-receipt-print" not in part  # the store prints nothing by itself unless it chose to
 
     whatsapp = html_lib.unescape(re.search(r'id="pos-last-bill-whatsapp"[^>]*href="([^"]+)"', part).group(1))
     assert whatsapp.startswith("https://wa.me/?text=")
@@ -147,3 +148,90 @@ def test_a_replayed_save_shows_the_same_panel_and_makes_no_second_bill(till, til
     for response in (first, second):
         part = panel(response.get_data(as_text=True))
         assert bill.invoice_number in part and '<strong id="pos-last-bill-change">₹2.80</strong>' in part
+
+
+# --------------------------------------------------------------------------- the receipt printed after Save
+
+
+def print_after_save(shop, on: bool = True) -> None:
+    from services.accounts.store_settings import update_store_settings
+
+    update_store_settings(shop.owner, shop.store, {"print_receipt_after_save": on})
+    db.session.commit()
+
+
+def print_frame(part: str) -> str | None:
+    found = re.search(r'<iframe id="pos-receipt-print"[^>]*src="([^"]+)"[^>]*data-print-on-load', part)
+    return found.group(1) if found else None
+
+
+def test_with_the_option_on_the_panel_brings_the_receipt_to_print_and_a_replay_prints_nothing(till, till_shop):
+    print_after_save(till_shop)
+    scan(till, till_shop.soap.barcode)
+    key = page_key(till)
+    first = panel(save(till, key).get_data(as_text=True))
+    bill = db.session.execute(select(Bill)).scalar_one()
+    assert print_frame(first) == f"/documents/bills/{bill.id}/receipt"
+    assert bill.invoice_number in first  # the panel is shown as well
+    replayed = panel(till.post_form("/pos/save", headers={"Idempotency-Key": key}, htmx=True).get_data(as_text=True))
+    assert bill.invoice_number in replayed and print_frame(replayed) is None and bills() == 1
+
+    print_after_save(till_shop, on=False)
+    scan(till, till_shop.soap.barcode)
+    assert print_frame(panel(save(till).get_data(as_text=True))) is None and bills() == 2
+
+
+def test_the_receipt_may_be_framed_by_the_till_only_and_other_pages_by_nobody(till, till_shop):
+    scan(till, till_shop.soap.barcode)
+    save(till)
+    bill = db.session.execute(select(Bill)).scalar_one()
+    receipt = till.get(f"/documents/bills/{bill.id}/receipt")
+    assert receipt.status_code == 200
+    assert receipt.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert receipt.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    for path in ("/pos", f"/documents/bills/{bill.id}/invoice", f"/bills/{bill.id}"):
+        response = till.get(path)
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+
+
+# --------------------------------------------------------------------------- email from the till
+
+
+def test_the_email_form_is_prefilled_with_the_customers_email(till, till_shop, make_customer):
+    party = make_customer(till_shop.store, "Ravi Kumar", email="ravi@example.com")
+    scan(till, till_shop.salt.barcode)
+    till.post_form("/pos/customer", {"party_id": party.id}, htmx=True)
+    part = panel(save(till).get_data(as_text=True))
+    assert 'name="to" value="ravi@example.com"' in part
+
+
+def test_email_from_the_till_sends_the_pdf_once_to_the_typed_address(till, till_shop, make_customer, outbox):
+    party = make_customer(till_shop.store, "Ravi Kumar", email="ravi@example.com")
+    scan(till, till_shop.salt.barcode)
+    till.post_form("/pos/customer", {"party_id": party.id}, htmx=True)
+    part = panel(save(till).get_data(as_text=True))
+    assert outbox() == []  # saving mails nothing
+    bill = db.session.execute(select(Bill)).scalar_one()
+    action = re.search(r'<form id="email-bill"[^>]*hx-post="([^"]+)"', part).group(1)
+    response = till.post_form(action, {"to": "accounts@ravi.example.com"}, htmx=True)
+    assert response.status_code == 200
+    form = response.get_data(as_text=True)
+    assert '<span class="ok" role="status">Sent to accounts@ravi.example.com</span>' in form
+    assert form.lstrip().startswith('<form id="email-bill"')  # swapped in place, the till stays
+    [message] = outbox()
+    assert message["To"] == "accounts@ravi.example.com" and bill.invoice_number in message["Subject"]
+    attachments = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+    assert [a.get_filename() for a in attachments] == [f"{bill.invoice_number}.pdf"]
+    assert attachments[0].get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_email_from_the_till_to_a_bad_address_says_so_in_place_and_sends_nothing(till, till_shop, outbox):
+    scan(till, till_shop.salt.barcode)
+    part = panel(save(till).get_data(as_text=True))
+    action = re.search(r'<form id="email-bill"[^>]*hx-post="([^"]+)"', part).group(1)
+    response = till.post_form(action, {"to": "ravi@"}, htmx=True)
+    assert response.status_code == 422
+    form = response.get_data(as_text=True)
+    assert '<span class="error" role="alert">Enter a valid email address.</span>' in form
+    assert 'value="ravi@"' in form and outbox() == []

@@ -47,14 +47,15 @@ def test_get_answers_the_store_settings_with_billing_options_off_by_default(clie
         "id": shop["store"].uid, "name": "Asha General Store", "address": "12 MG Road, Pune", "phone": None,
         "gstin": None, "state_code": "27", "upi_id": "asha@okaxis", "invoice_prefix": "INV",
         "business_kind": "general", "prices_include_tax": False, "round_off": False,
-        "bill_discount_before_tax": False, "scale_barcode": None}}
+        "bill_discount_before_tax": False, "print_receipt_after_save": False, "hallmark_mandatory": True,
+        "scale_barcode": None}}
 
 
 def test_patch_changes_every_field_and_answers_the_new_settings(client, shop):
     change = {"name": "Asha Stores", "address": "14 MG Road, Pune", "phone": "+91 98765 43210", "gstin": GOOD_GSTIN,
               "state_code": "27", "upi_id": "asha@okicici", "invoice_prefix": "ash", "prices_include_tax": True,
-              "round_off": True, "bill_discount_before_tax": True,
-              "scale_barcode": {"prefix": "21", "item_digits": 5, "value": "weight"}}
+              "round_off": True, "bill_discount_before_tax": True, "print_receipt_after_save": True,
+              "hallmark_mandatory": False, "scale_barcode": {"prefix": "21", "item_digits": 5, "value": "weight"}}
     response = client.patch(shop["url"], json=change, headers=shop["headers"])
     assert response.status_code == 200, response.data
     body = body_of(response)
@@ -64,6 +65,7 @@ def test_patch_changes_every_field_and_answers_the_new_settings(client, shop):
     store = db.session.get(Store, shop["store"].id)
     options = billing_options(store)
     assert (options.prices_include_tax, options.round_off, options.bill_discount_before_tax) == (True, True, True)
+    assert options.hallmark_mandatory is False
     assert options.scale_barcode == ScaleBarcode("21", 5, "weight")
     audit = db.session.execute(db.select(AuditLog).filter_by(entity="store", action="update")).scalar_one()
     assert audit.after["settings"]["round_off"] is True and audit.before["name"] == "Asha General Store"
@@ -291,3 +293,18 @@ def test_the_service_takes_item_digits_typed_as_text_as_the_web_form_sends_them(
     update_store_settings(shop["owner"], shop["store"], {"scale_barcode": {"prefix": "2", "item_digits": "6",
                                                                             "value": "price"}})
     assert billing_options(shop["store"]).scale_barcode == ScaleBarcode("2", 6, "price")
+
+
+def test_the_web_page_and_the_api_turn_printing_the_receipt_after_save_on_and_off(client, shop):
+    sign_in(client, shop["owner"])
+    assert "Print the 80 mm receipt at the till by itself after each Save" in client.get(
+        "/admin/settings").get_data(as_text=True)
+    assert client.post_form("/admin/settings", settings_form(print_receipt_after_save="y")).status_code == 303
+    assert billing_options(db.session.get(Store, shop["store"].id)).print_receipt_after_save is True
+    assert client.get(shop["url"], headers=shop["headers"]).get_json()["data"]["print_receipt_after_save"] is True
+    response = client.patch(shop["url"], json={"print_receipt_after_save": False}, headers=shop["headers"])
+    assert response.status_code == 200 and response.get_json()["data"]["print_receipt_after_save"] is False
+    db.session.expire_all()
+    assert billing_options(db.session.get(Store, shop["store"].id)).print_receipt_after_save is False
+    bad = client.patch(shop["url"], json={"print_receipt_after_save": "yes"}, headers=shop["headers"])
+    assert bad.status_code == 400 and "print_receipt_after_save" in bad.get_data(as_text=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 from models import EXPENSE_CATEGORIES, GENDERS, INVOICE_STATUSES, PRODUCT_TYPES
+from services.accounts.billing_options import FLAGS
 from services.bounds import MAX_ID, MAX_QTY
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
@@ -550,7 +551,7 @@ def billing_v1(doc: Document) -> None:
                           "value": enum(("weight", "price"))}, ["prefix", "item_digits", "value"], extra=False,
                          description="Weighing-scale EAN-13 labels: prefix, item code digits, then grams (weight) "
                                      "or paise (price); null is off"))
-    flags = {name: {"type": "boolean"} for name in ("prices_include_tax", "round_off", "bill_discount_before_tax")}
+    flags = {name: {"type": "boolean"} for name in FLAGS}
     store_settings = doc.schema("V1StoreSettings", obj({
         "id": string(format="uuid"), "name": string(255), "address": nullable(string()),
         "phone": nullable(string(20)), "gstin": nullable(string(15)), "state_code": nullable(string(2)),

@@ -4,6 +4,8 @@
     round_off                 round each bill's grand total to the nearest rupee ("Round off" line); default off
     bill_discount_before_tax  spread bill discounts and coupons over the lines before tax (CGST Act s.15(3));
                               default off, which is the Billing v1 contract's arithmetic
+    print_receipt_after_save  the till prints the 80 mm receipt by itself after each Save (a hidden frame that
+                              opens the print dialog, or prints at once under Chrome's --kiosk-printing); default off
     scale_barcode             weighing-scale EAN-13 labels: {"prefix": "21", "item_digits": 5,
                               "value": "weight" | "price"} or None (off)
     hallmark_mandatory        selling a gold piece of 2 g net or more without a HUID is refused (jewellery
@@ -19,7 +21,8 @@ from typing import Any, Optional
 
 from models import Store
 
-FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax")
+FLAGS = ("prices_include_tax", "round_off", "bill_discount_before_tax", "print_receipt_after_save",
+         "hallmark_mandatory")
 ON_FLAGS = ("hallmark_mandatory",)  # flags that are on unless the store turned them off
 SCALE_KEYS = ("prefix", "item_digits", "value")
 SCALE_VALUES = ("weight", "price")
@@ -48,6 +51,7 @@ class BillingOptions:
     prices_include_tax: bool = False
     round_off: bool = False
     bill_discount_before_tax: bool = False
+    print_receipt_after_save: bool = False
     scale_barcode: Optional[ScaleBarcode] = None
     hallmark_mandatory: bool = True
 
@@ -56,8 +60,7 @@ def billing_options(store: Store) -> BillingOptions:
     settings: dict[str, Any] = store.settings or {}
     scale = settings.get("scale_barcode")
     return BillingOptions(
-        **{flag: bool(settings.get(flag, False)) for flag in FLAGS},
-        **{flag: bool(settings.get(flag, True)) for flag in ON_FLAGS},
+        **{flag: bool(settings.get(flag, flag in ON_FLAGS)) for flag in FLAGS},
         scale_barcode=ScaleBarcode(str(scale["prefix"]), int(scale["item_digits"]), str(scale["value"]))
         if isinstance(scale, dict) else None,
     )

@@ -12,7 +12,7 @@ from extensions import db
 from models import BUSINESS_KINDS, DEFAULT_TIMEZONE, Store, User
 from services import audit
 from services.accounts.access import require_role
-from services.accounts.billing_options import FLAGS, ON_FLAGS, check_scale_barcode
+from services.accounts.billing_options import FLAGS, check_scale_barcode
 from services.accounts.gstin import STATE_CODES, gstin_error
 from services.accounts.gstin import normalise as normalise_gstin
 from services.documents import uploads
@@ -69,7 +69,7 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
     if zone not in available_timezones():
         bad("timezone", "Choose a time zone such as Asia/Kolkata.")
     options = {}
-    for flag in FLAGS + ON_FLAGS:
+    for flag in FLAGS:
         if flag in data:
             if not isinstance(data[flag], bool):
                 bad(flag, "Must be true or false.")

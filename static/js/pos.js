@@ -178,8 +178,10 @@
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
   // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
-  // HX-Trigger fires before the swap: ready the box now and again once the new bill has settled, so the focus
-  // is never left on a button the swap replaced.
+  // HX-Trigger fires before the swap: ready the box now, and give it the focus again once the new bill has
+  // settled if the swap took it away (it was on a button the swap replaced). Nothing more: within those 20 ms a
+  // scanner may already have typed the next code into the box, or the cashier moved on (the panel's Email), and
+  // neither must be undone.
   function readyForNext() {
     var box = search();
     if (box) { box.value = ""; }
@@ -188,7 +190,10 @@
   }
   document.body.addEventListener("posSaved", function () {
     readyForNext();
-    document.body.addEventListener("htmx:afterSettle", readyForNext, { once: true });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      var active = document.activeElement;
+      if (!active || active === document.body || !active.isConnected) focusSearch(false);
+    }, { once: true });
   });
 
   // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
@@ -253,6 +258,107 @@
     input.value = event.detail.amount;
   });
   /* ---- end of issue 12 keys ---- */
+
+  /* ---- Issue 12, after Save: the receipt printed by itself (store option print_receipt_after_save) and the last
+     bill emailed from the till. ---- */
+  // The panel brings a hidden frame with the receipt: print it once it has loaded (load does not bubble: caught on
+  // the way down). The search box was readied by posSaved before; it gets the focus back after the dialog too.
+  document.addEventListener("load", function (event) {
+    var frame = event.target;
+    if (!frame || frame.tagName !== "IFRAME" || !frame.hasAttribute("data-print-on-load")) return;
+    if (frame.dataset.printed) return;
+    var expected = frame.getAttribute("src");
+    var shown;
+    try { shown = frame.contentWindow.location.pathname; } catch (error) { return; }  // not ours: leave it
+    if (shown !== expected) return;  // e.g. the login page after the session ended: nothing to print
+    frame.dataset.printed = "1";
+    setTimeout(function () {
+      frame.contentWindow.print();
+      var active = document.activeElement;
+      if (!active || active === document.body || active === frame) focusSearch(false);
+    }, 0);
+  }, true);
+
+  // Email: opening the form puts the cursor in the address; once sent, the cursor goes back to the search box
+  // for the next customer (a refused address keeps it in the box, beside the message).
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.id !== "pos-last-bill-email" || !details.open) return;
+    var to = details.querySelector("input[name=to]");
+    if (to) { to.focus(); to.select(); }
+  }, true);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var path = ((event.detail.requestConfig || {}).path || "").split("?")[0];
+    if (!/^\/documents\/bills\/\d+\/email$/.test(path)) return;
+    var form = $("#pos-last-bill #email-bill");  // the form swapped in (the one that posted is gone)
+    if (!form) return;
+    if (form.querySelector("[role=status]")) { focusSearch(false); return; }
+    var to = form.querySelector("input[name=to]");
+    if (!to) return;
+    to.focus();
+    var typed = to.value;  // the caret after what was typed, to fix it (an email box has no selection range)
+    to.value = "";
+    to.value = typed;
+  });
+  /* ---- end of after Save ---- */
+
+  /* ---- Issue 12, phone lines: one row each; a tap on the name or amount (or the ▾ button, aria-expanded) shows
+     the line's details. The lines opened are kept by data-key in a style sheet of their own, so a line re-rendered
+     by a swap is open the moment it lands (the field being edited keeps its focus). ---- */
+  var openLines = {};
+
+  function openLinesStyle() {
+    var style = document.getElementById("pos-open-lines");
+    if (!style) {
+      style = document.createElement("style");
+      style.id = "pos-open-lines";
+      document.head.appendChild(style);
+    }
+    var rules = Object.keys(openLines).map(function (key) {
+      var row = '#pos-lines tr.pos-line[data-key="' + CSS.escape(key) + '"]';
+      // As pos.css's phone rules: the rate gives its room to the staff select where a line has one.
+      return row + " td.detail { display: block; } " + row + "::after { display: block; } " +
+        row + ":has(td[data-label=Staff]) td[data-label=Rate] { display: none; }";
+    });
+    style.textContent = rules.length ? "@media (max-width: 640px) { " + rules.join(" ") + " }" : "";
+  }
+
+  function syncLines() {
+    document.querySelectorAll("#pos-lines tr.pos-line").forEach(function (row) {
+      var open = Object.prototype.hasOwnProperty.call(openLines, row.dataset.key);
+      row.classList.toggle("open", open);
+      var button = row.querySelector(".line-more");
+      if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function toggleLine(row) {
+    var key = row.dataset.key;
+    if (Object.prototype.hasOwnProperty.call(openLines, key)) delete openLines[key];
+    else openLines[key] = true;
+    openLinesStyle();
+    syncLines();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    var row = target.closest("#pos-lines tr.pos-line");
+    if (!row) return;
+    if (target.closest(".line-more")) { toggleLine(row); return; }
+    // A tap on the name or the amount (not on a field) on a phone, where the details are folded away.
+    if (!target.closest("td.item, td.line-total") || target.closest("input, select, button, a, form")) return;
+    if (window.matchMedia("(max-width: 640px)").matches) toggleLine(row);
+  });
+
+  document.addEventListener("htmx:afterSwap", syncLines);
+  document.addEventListener("htmx:oobAfterSwap", syncLines);
+  function forgetOpenLines() { openLines = {}; openLinesStyle(); }
+  document.body.addEventListener("posSaved", forgetOpenLines);
+  document.body.addEventListener("posReset", forgetOpenLines);
+  window.posOpenLines = function () { return Object.keys(openLines); };  // for the browser tests
+  /* ---- end of phone lines ---- */
 
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.activeElement || document.activeElement === document.body) focusSearch(false);

@@ -69,6 +69,13 @@ def add_by_name(page, name: str) -> None:
     page.wait_for_function("n => document.querySelectorAll('#pos-lines tr.pos-line').length === n", arg=before + 1)
 
 
+def show_details(page, index: int) -> None:
+    """On a phone a line's details (staff among them) show once its ▾ button is tapped; wider, they always do."""
+    if not page.is_visible(f"#line-{index}-staff"):
+        page.click(f"#line-{index}-more")
+        page.wait_for_selector(f"#line-{index}-staff", state="visible")
+
+
 def ring_up(page, barcodes) -> None:
     page.click("#pos-search")
     for barcode in barcodes:
@@ -180,6 +187,7 @@ def test_no_page_is_wider_than_a_phone(salon_phone, artifacts_dir):
         page.keyboard.press("F8")
     page.wait_for_selector("#pos-lines .pos-empty")
     add_by_name(page, sold)
+    show_details(page, 0)
     page.select_option("#line-0-staff", label="Neha (Senior Stylist)")
     page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
     wider += too_wide(page, "till", artifacts_dir)
@@ -229,6 +237,7 @@ def test_staff_names_are_whole_in_a_lines_staff_select(salon_page, artifacts_dir
     width = page.viewport_size["width"]
     add_by_name(page, salon_services(page.db, 1)[0])
     # Each staff name fits the line's staff select (the longest is "Neha (Senior Stylist)").
+    show_details(page, 0)
     page.select_option("#line-0-staff", label="Neha (Senior Stylist)")
     page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
     page.wait_for_selector("#line-0-staff")

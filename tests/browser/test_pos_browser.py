@@ -120,14 +120,18 @@ def till_page(live_server, smtp_sink, browser, tmp_path, demo_database):
     context.close()
 
 
+# The quantities on the bill, added up: a scan changes them once its answer has been swapped in (a new line, or one
+# more of an item already there). The response alone comes before the swap.
+QTY_SUM = "() => [...document.querySelectorAll('#pos-lines input.qty')].reduce((sum, q) => sum + Number(q.value), 0)"
+
+
 def scan(page, code: str) -> None:
     """What a barcode scanner does: type the digits into the focused box, then Enter; wait for the line."""
-    before = page.locator("#pos-lines tr.pos-line").count()
+    before = page.evaluate(QTY_SUM)
     with page.expect_response(lambda r: r.url.endswith("/pos/scan")):
         page.keyboard.type(code)
         page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#pos-lines tr.pos-line').length >= n", arg=max(before, 1))
+    page.wait_for_function(f"n => ({QTY_SUM})() !== n", arg=before)
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'pos-search'")
 
 

@@ -33,6 +33,8 @@ def cashier_page(request, live_server, smtp_sink, browser, tmp_path, demo_databa
 def edit_line(page, selector: str, value: str) -> None:
     """Change a line's field with the mouse and Tab away: the row and the totals are swapped."""
     index = re.search(r"line-(\d+)-", selector).group(1)
+    if not page.is_visible(selector):  # a phone folds a line's details away until the line is tapped
+        page.click(f"#line-{index}-more")
     with page.expect_response(lambda r: r.url.endswith(f"/pos/lines/{index}")):
         page.click(selector)
         page.fill(selector, value)

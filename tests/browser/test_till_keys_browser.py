@@ -10,7 +10,14 @@ from decimal import Decimal as D
 import pytest
 
 from services.formatting import inr
-from tests.browser.test_pos_browser import demo_database, scan, till_page, total_on_screen  # noqa: F401 (fixtures)
+from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
+    CASHIER,
+    demo_database,
+    log_in,
+    scan,
+    till_page,
+    total_on_screen,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -115,3 +122,90 @@ def test_payment_keys_split_fill_and_change_as_typed(till_page, artifacts_dir):
     page.keyboard.press("F9")
     (_, _, _, paid, status), = wait_for_bills(page, 1)
     assert status == "paid" and D(str(paid)).quantize(D("0.01")) == total
+
+
+# --------------------------------------------------------------------------- each key and its mouse equivalent
+
+MODES = ["cash", "card", "upi", "wallet", "split", "none"]
+# What each mode's payment form shows once it is on screen (the server's answer swapped in).
+SHAPES = {"cash": "#pos-tendered", "card": "#pos-reference", "upi": "#pos-reference", "wallet": "#pos-reference",
+          "split": "#split-1-amount", "none": "#pos-payment small:has-text('On credit')"}
+
+
+@pytest.fixture(params=[{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["1280x800", "390x844"])
+def keys_page(request, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, CASHIER, request.param)
+    yield page
+    context.close()
+
+
+def mode_on_screen(page, mode: str) -> None:
+    """The mode is checked and its form is the one on screen, wired up by htmx (its swap has settled)."""
+    page.wait_for_selector(SHAPES[mode], state="attached")
+    page.wait_for_function("m => document.querySelector('#pay-' + m).checked", arg=mode)
+    page.wait_for_function("() => window.posPendingChanges() === 0 && "
+                           "!document.querySelector('#pos-payment.htmx-settling, #pos-payment.htmx-swapping')")
+
+
+def choose(page, mode: str, how: str) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/pos/payment")):
+        if how == "key":
+            page.keyboard.press(f"Alt+{MODES.index(mode) + 1}")
+        else:
+            page.click(f"label.mode:has(#pay-{mode})")
+    mode_on_screen(page, mode)
+
+
+def change_as_typed(page, total: D, tendered: int) -> None:
+    """Type the cash tendered at a cashier's pace into the focused box; the change due follows, the box keeps
+    the cursor."""
+    for digit in str(tendered):
+        page.keyboard.type(digit)
+        page.wait_for_timeout(60)  # a cashier's typing pace (the change comes 400 ms after the last key)
+    page.wait_for_function("t => (document.querySelector('#pos-change') || {}).textContent === t",
+                           arg=inr(D(tendered) - total))
+    assert page.evaluate("document.activeElement.id") == "pos-tendered"
+
+
+def test_alt_1_to_6_and_f6_and_their_mouse_equivalents(keys_page, artifacts_dir):
+    page = keys_page
+    phone = page.viewport_size["width"] < 641
+    (_, barcode, *_), = page.db.products(1)
+    scan(page, barcode)
+    total = total_on_screen(page)
+    page.wait_for_function("() => window.posPendingChanges() === 0")
+    for number, mode in enumerate(MODES, start=1):
+        kbd = page.locator(f"label.mode:has(#pay-{mode}) kbd")
+        assert kbd.inner_text() == str(number) and kbd.get_attribute("title") == f"Alt+{number}"
+        assert page.get_attribute(f"#pay-{mode}", "aria-keyshortcuts") == f"Alt+{number}"
+        # Shown on screen beside each mode; a phone (no keyboard) keeps the room for the buttons.
+        assert kbd.is_visible() is not phone
+    assert page.locator("label:has(#pos-tendered) kbd").is_visible() is not phone
+
+    # Keys: Alt+2 .. Alt+6, then Alt+1 back to cash; each brings its mode's form.
+    for mode in MODES[1:] + MODES[:1]:
+        choose(page, mode, "key")
+    # The mouse: a click on each mode's label does the same.
+    for mode in MODES[1:] + MODES[:1]:
+        choose(page, mode, "mouse")
+    page.screenshot(path=str(artifacts_dir / f"till-keys-modes-{page.viewport_size['width']}.png"))
+
+    # F6 from UPI: cash is chosen and the cursor is in the tendered box; the change follows what is typed.
+    choose(page, "upi", "key")
+    page.keyboard.press("F6")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'pos-tendered'")
+    assert page.is_checked("#pay-cash")
+    change_as_typed(page, total, int(total // 100 + 1) * 100)
+    # F6 in cash: the box is selected, so what is typed replaces the amount.
+    page.click("#pos-search")
+    page.keyboard.press("F6")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'pos-tendered'")
+    change_as_typed(page, total, int(total // 100 + 1) * 100 + 500)
+
+    # The mouse: from card, a click on Cash then in the box, and typing; the change follows.
+    choose(page, "card", "mouse")
+    choose(page, "cash", "mouse")
+    page.click("#pos-tendered")
+    page.fill("#pos-tendered", "")
+    change_as_typed(page, total, int(total // 100 + 2) * 100)
+    page.screenshot(path=str(artifacts_dir / f"till-keys-f6-{page.viewport_size['width']}.png"))

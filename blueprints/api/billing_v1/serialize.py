@@ -166,5 +166,7 @@ def store_v1(store: Store) -> dict[str, Any]:
         "prices_include_tax": options.prices_include_tax,
         "round_off": options.round_off,
         "bill_discount_before_tax": options.bill_discount_before_tax,
+        "print_receipt_after_save": options.print_receipt_after_save,
+        "hallmark_mandatory": options.hallmark_mandatory,
         "scale_barcode": options.scale_barcode.as_json() if options.scale_barcode else None,
     }
