@@ -352,6 +352,17 @@
     if (window.matchMedia("(max-width: 640px)").matches) toggleLine(row);
   });
 
+  // The − and + beside a line's quantity (pieces): the box changes by one and the row re-prices as if typed.
+  document.addEventListener("click", function (event) {
+    var step = event.target.closest && event.target.closest("#pos-lines .qty-step");
+    if (!step) return;
+    var box = step.closest("td").querySelector("input.qty");
+    var next = (parseInt(box.value, 10) || 0) + parseInt(step.dataset.step, 10);
+    if (next < 1) return;  // the ✕ removes a line; the stepper never goes below one
+    box.value = String(next);
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   document.addEventListener("htmx:afterSwap", syncLines);
   document.addEventListener("htmx:oobAfterSwap", syncLines);
   function forgetOpenLines() { openLines = {}; openLinesStyle(); }

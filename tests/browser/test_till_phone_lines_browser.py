@@ -100,3 +100,36 @@ def test_at_1280x800_the_details_show_without_a_tap(till_page):
     assert not page.is_visible("#line-0-more")
     page.click("#line-0 td.item strong")  # a click on the name folds nothing away on a wide screen
     assert details_shown(page, 0) == [True] * 3
+
+
+def step(page, i: int, sign: str) -> None:
+    """A tap on the line's − or + ; waits for the row to come back re-priced."""
+    label = "One more" if sign == "+" else "One fewer"
+    with page.expect_response(lambda r: f"/pos/lines/{i}" in r.url):
+        page.click(f"#line-{i} button[aria-label^='{label}']")
+    page.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["390x844", "1280x800"])
+def test_the_quantity_stepper_adds_and_takes_one_by_mouse(viewport, live_server, smtp_sink, browser, tmp_path,
+                                                          demo_database):  # noqa: F811
+    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, CASHIER, viewport)
+    (name, barcode, price, cgst, sgst, mrp), = page.db.products(1)
+    page.focus("#pos-search")
+    scan(page, barcode)
+    step(page, 0, "+")
+    step(page, 0, "+")
+    page.wait_for_function("() => document.querySelector('#line-0-qty').value === '3'")
+    expected = price_bill([LineInput(price, 3, cgst_rate=cgst, sgst_rate=sgst, price_includes_tax=mrp)])
+    assert total_on_screen(page) == expected.totals.grand_total
+    step(page, 0, "-")
+    page.wait_for_function("() => document.querySelector('#line-0-qty').value === '2'")
+    step(page, 0, "-")
+    page.wait_for_function("() => document.querySelector('#line-0-qty').value === '1'")
+    # At one, − does nothing (the ✕ removes a line): no request, the line stays.
+    page.click("#line-0 button[aria-label^='One fewer']")
+    page.wait_for_timeout(300)
+    assert page.input_value("#line-0-qty") == "1" and page.locator("#pos-lines tr.pos-line").count() == 1
+    assert total_on_screen(page) == price_bill([LineInput(price, 1, cgst_rate=cgst, sgst_rate=sgst,
+                                                          price_includes_tax=mrp)]).totals.grand_total
+    context.close()
