@@ -345,3 +345,10 @@ def test_audit_pages_newest_first(client, shop):
     assert "page 1 of 2" in first and "Older" in first
     second = client.hx_get("/admin/audit?entity=note&page=2").get_data(as_text=True)
     assert second.lstrip().startswith('<div id="audit-results">') and len(audit_entities(second)) == 5
+
+
+def test_only_the_open_jewellery_page_is_marked_current_in_the_nav(client, shop):
+    sign_in(client, shop["cashier"])
+    page = client.get("/jewellery/pieces").get_data(as_text=True)
+    assert '<a href="/jewellery/pieces" aria-current="page">' in page
+    assert '<a href="/jewellery/rates" aria-current="page">' not in page
