@@ -1,6 +1,7 @@
 """Admin pages: store settings and staff (owner only), and the store switcher (every member)."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -9,11 +10,15 @@ from flask_login import current_user, login_required
 from blueprints.auth import safe_next
 from blueprints.decorators import role_required
 from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
+from blueprints.htmx import render_page_or_fragment
+from blueprints.paging import page_arg
 from extensions import db
+from services import audit
 from services.accounts import users as accounts
 from services.accounts.access import stores_of
 from services.accounts.billing_options import FLAGS, billing_options
 from services.accounts.store_settings import update_store_settings
+from services.billing.fields import to_date
 from services.documents import uploads
 from services.errors import DomainError, ValidationError
 
@@ -144,6 +149,51 @@ def _staff_change(change, done: str):
     db.session.commit()
     flash(done, "success")
     return redirect(url_for(".staff"), 303)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filters(members: list) -> tuple[dict, dict, dict]:
+    """The audit page's query string, checked: (as typed, store_entries arguments, errors beside the fields)."""
+    args = request.args
+    typed = {name: (args.get(name) or "").strip()[:40] for name in ("entity", "action", "user", "from", "to")}
+    errors: dict = {}
+    query: dict = {"entity": typed["entity"] or None, "action": typed["action"] or None}
+    if typed["user"]:
+        ids = {str(m.user_id): m.user_id for m in members}
+        if typed["user"] not in ids:
+            errors["user"] = ["Choose someone from the list."]
+        query["user_id"] = ids.get(typed["user"])
+    days = {}
+    for name in ("from", "to"):
+        if typed[name]:
+            days[name] = to_date(typed[name])
+            if days[name] is None:
+                errors[name] = ["Enter a date as YYYY-MM-DD."]
+    zone = g.store.zone
+    if days.get("from") and days.get("to") and days["from"] > days["to"]:
+        errors["to"] = ["Must not be before the start date."]
+        days["to"] = None
+    # Days are the store's days: from its midnight to the next.
+    query["start"] = datetime.combine(days["from"], time.min, zone) if days.get("from") else None
+    query["end"] = datetime.combine(days["to"] + timedelta(days=1), time.min, zone) if days.get("to") else None
+    return typed, query, errors
+
+
+@bp.get("/audit")
+@role_required("owner")
+def audit_log():
+    """Who changed what in this store, newest first: filter by entity, action, person and dates; paged."""
+    members = accounts.members_of(g.store)
+    typed, query, errors = _audit_filters(members)
+    found = audit.store_entries(g.store.id, page=page_arg(), limit=AUDIT_PAGE_SIZE, **query)
+    entities, actions = audit.store_vocabulary(g.store.id)
+    names = {m.user_id: m.user.username for m in members}
+    args = {k: v for k, v in typed.items() if v}
+    return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", found=found, typed=typed,
+                                   args=args, errors=errors, entities=entities, actions=actions, members=members,
+                                   names=names, store=g.store)
 
 
 @bp.get("/stores")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from models import BUSINESS_KINDS, ROLES
 from services.accounts.gstin import STATE_CODES
+from services.vocabulary import MAKING_TYPES, PURITIES
 
 KIND_CHOICES = [SelectChoice(kind, kind.capitalize()) for kind in BUSINESS_KINDS]
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
@@ -101,3 +102,47 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+# --------------------------------------------------------------------------- jewellery
+
+# (metal, purity, form field) of every rate the rates service knows: gold_24K ... silver_925
+RATE_FIELDS = [(metal, purity, f"{metal}_{purity}") for metal, purities in PURITIES.items() for purity in purities]
+PURITY_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(f"{metal}-{purity}", f"{metal.title()} {purity}")
+                                                   for metal, purity, _ in RATE_FIELDS]
+MAKING_CHOICES = [SelectChoice(value, label) for value, label in zip(
+    MAKING_TYPES, ("Per gram of net weight", "Per piece", "Percent of metal value"))]
+DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+class RatesForm(FlaskForm):
+    """Today's price per gram, one box per metal and purity (a blank box leaves that rate as it is)."""
+
+
+for _metal, _purity, _name in RATE_FIELDS:
+    setattr(RatesForm, _name, StringField(f"{_metal.title()} {_purity}", render_kw=DECIMAL))
+
+
+IMAGE_KW = {"accept": "image/jpeg,image/png,image/webp"}
+
+
+class PieceForm(FlaskForm):
+    name = StringField("Name", render_kw={"maxlength": 100})
+    sku = StringField("Tag (SKU)", render_kw={"maxlength": 50, "autocomplete": "off"})
+    barcode = StringField("Barcode", render_kw={"maxlength": 64, "autocomplete": "off"})
+    huid = StringField("HUID (6 letters or digits)", render_kw={"maxlength": 6, "autocomplete": "off",
+                                                                "style": "text-transform: uppercase"})
+    metal_purity = SelectField("Metal and purity", choices=PURITY_CHOICES)
+    type = SelectField("Kind", choices=[SelectChoice("sale", "For sale (in stock now)"),
+                                        SelectChoice("purchase", "To buy in (comes into stock on a purchase)")])
+    gross_weight = StringField("Gross weight (g)", render_kw=DECIMAL)
+    less_weight = StringField("Less weight (g, stones etc.)", render_kw=DECIMAL)
+    tounch = StringField("Tounch (%; blank: the purity's)", render_kw=DECIMAL)
+    wastage = StringField("Wastage (%)", render_kw=DECIMAL)
+    making_type = SelectField("Making charge", choices=MAKING_CHOICES)
+    making_charge = StringField("Making amount (₹, or % of metal value)", render_kw=DECIMAL)
+    hsn_code = StringField("HSN", render_kw={"inputmode": "numeric", "maxlength": 8})
+    size = StringField("Size", render_kw={"maxlength": 50})
+    remark = TextAreaField("Remark", render_kw={"rows": 2})
+    image = FileField("Photo (JPEG, PNG or WebP, at most 5 MB)", render_kw=IMAGE_KW)
+    additional_image = FileField("Second photo", render_kw=IMAGE_KW)

@@ -30,6 +30,7 @@ def navigation() -> dict:
         "current_role": role,
         "can": lambda minimum: has_role(role, minimum),
         "switch_stores": stores,
+        "jewellery_store": store is not None and store.business_kind == "jewellery",
         "mail_to_outbox": not current_app.config.get("MAIL_SERVER"),
     }
 

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog
+from services.paging import Page, paginate
 
 
 def snapshot(obj: Any, fields: Optional[Iterable[str]] = None) -> dict[str, Any]:
@@ -50,3 +52,27 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def store_entries(store_id: int, *, entity: Optional[str] = None, action: Optional[str] = None,
+                  user_id: Optional[int] = None, start: Optional[datetime] = None, end: Optional[datetime] = None,
+                  page: int = 1, limit: int = 50) -> Page:
+    """One page of a store's audit rows, newest first, filtered by entity, action, user and [start, end)."""
+    query = select(AuditLog).where(AuditLog.store_id == store_id)
+    for column, value in ((AuditLog.entity, entity), (AuditLog.action, action), (AuditLog.user_id, user_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if start is not None:
+        query = query.where(AuditLog.at >= start)
+    if end is not None:
+        query = query.where(AuditLog.at < end)
+    return paginate(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), page, limit)
+
+
+def store_vocabulary(store_id: int) -> tuple[list[str], list[str]]:
+    """The entities and actions that occur in a store's audit rows (for the filter's choices)."""
+    def distinct(column) -> list[str]:
+        return list(db.session.execute(select(column).where(AuditLog.store_id == store_id).distinct()
+                                       .order_by(column)).scalars())
+
+    return distinct(AuditLog.entity), distinct(AuditLog.action)

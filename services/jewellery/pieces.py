@@ -4,6 +4,8 @@ through the catalogue service, with the derived weights worked out here and the 
     save_piece(store, user, piece | None, given, images) -> Product     create (piece None) or change a piece
     piece_bill(piece) -> Bill | None                                    the latest live bill naming the piece
     huid_problem(store, huid, exclude_id) -> str | None                 shape and uniqueness of a HUID
+    list_pieces(store, q, page, limit) -> Page                          the store's pieces, newest first, searchable
+    piece_status(piece) -> str                                          "in stock", "sold" or "not in stock"
 
 Derived values are the server's (client values for them are ignored):
     net_weight  = gross_weight - less_weight                    (less above gross is refused)
@@ -17,7 +19,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from extensions import db
 from models import Bill, BillItem, Product, Store, User
@@ -27,6 +29,7 @@ from services.catalog import products
 from services.documents import uploads
 from services.errors import Duplicate, FieldErrors
 from services.jewellery import rates
+from services.paging import Page, paginate
 from services.vocabulary import FINE_PURITY, JEWELLERY_GST_RATE, MAKING_TYPES, PURITIES
 
 HUID = re.compile(r"^[A-Z0-9]{6}$")
@@ -48,6 +51,25 @@ def huid_problem(store: Store, huid: str, exclude_id: Optional[int] = None) -> O
     if taken is not None:
         return f"HUID {huid} is already used by {taken} in this store"
     return None
+
+
+def list_pieces(store: Store, q: str = "", page: int = 1, limit: int = 20) -> Page:
+    """The store's live pieces (products with a gross weight), newest first; `q` matches the name, tag (SKU or
+    barcode) or HUID, ignoring case."""
+    query = select(Product).where(Product.store_id == store.id, Product.archived.is_(False),
+                                  Product.gross_weight.is_not(None))
+    if q:
+        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(db.func.lower(column).like(like, escape="\\") for column in
+                                  (Product.product_name, Product.sku, Product.barcode, Product.huid))))
+    return paginate(query.order_by(Product.id.desc()), page, limit)
+
+
+def piece_status(piece: Product) -> str:
+    """In stock (quantity 1), sold (a sale piece gone from stock), or not in stock (a purchase piece not yet bought)."""
+    if piece.quantity > 0:
+        return "in stock"
+    return "not in stock" if piece.trade_type == "purchase" else "sold"
 
 
 def piece_bill(piece: Product) -> Optional[Bill]:
@@ -77,6 +99,9 @@ def _check(store: Store, piece: Optional[Product], values: dict[str, Any], error
     name = values.get("name")
     if name is not None and (not name.strip() or len(name) > 100):
         errors.add("name", "A name of 1 to 100 characters is required")
+    for tag, most in (("sku", 50), ("barcode", 64)):
+        if values.get(tag) and len(values[tag]) > most:
+            errors.add(tag, f"At most {most} characters")
     if values.get("type") not in TRADE_TYPES:
         errors.add("type", "Must be sale or purchase")
     metal, purity = values.get("metal"), values.get("purity")
@@ -133,10 +158,11 @@ def save_piece(store: Store, user: User, piece: Optional[Product], given: dict[s
     """Create (piece None) or change a piece: the given fields over its current ones, checked together; the
     derived values recomputed; images (field -> (bytes, kind, file name), already checked by content) stored.
     A new piece of type "sale" is in stock (quantity 1); a "purchase" one comes into stock when it is bought."""
-    keys = ("name", "type", "metal", "purity", "gross_weight", "less_weight", "tounch", "wastage", "making_type",
-            "making_charge", "cutting_enabled", "huid", "hsn_code") + PLAIN
+    keys = ("name", "sku", "barcode", "type", "metal", "purity", "gross_weight", "less_weight", "tounch", "wastage",
+            "making_type", "making_charge", "cutting_enabled", "huid", "hsn_code") + PLAIN
     current = {"name": piece.product_name if piece else None, "type": piece.trade_type if piece else None,
-               "hsn_code": piece.hsn_code if piece else None}
+               "hsn_code": piece.hsn_code if piece else None, "sku": piece.sku if piece else None,
+               "barcode": piece.barcode if piece else None}
     values = {k: given[k] if k in given else (current[k] if k in current else _current(piece, k)) for k in keys}
     values["type"] = values["type"] or "sale"
     if "gst_rate" in given:
@@ -168,6 +194,9 @@ def save_piece(store: Store, user: User, piece: Optional[Product], given: dict[s
     fields: dict[str, Any] = {"product_name": values["name"].strip(), "details": details}
     if values["hsn_code"]:
         fields["hsn_code"] = values["hsn_code"]
+    for tag in ("sku", "barcode"):  # the piece's tag, scanned at the till; unique in the store (catalogue rule)
+        if tag in given:
+            fields[tag] = given[tag] or None
     if values.get("gst_rate") is not None or piece is None:
         half = (values.get("gst_rate") if values.get("gst_rate") is not None else Decimal(JEWELLERY_GST_RATE)) / 2
         fields.update(cgst_rate=half, sgst_rate=half)

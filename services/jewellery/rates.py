@@ -5,6 +5,7 @@
     require_rate(store, metal, purity, day, field) -> RateQuote      the same, or a 400 naming what is missing
     board(store, day) -> list[RateBoardRow]                          every metal and purity on `day`
     history(store, start, end, metal=None, purity=None)              the rates set in a date range, newest first
+    history_by_day(store, page, limit) -> Page of DayRates            one page of days with their rates (web page)
 
 Which rate is in force on a day: the latest rate set for that metal and purity on or before the day. When that
 purity has never been set (on or before the day), its rate is derived from the fine metal's (gold 24K, silver 999)
@@ -30,6 +31,7 @@ from services.accounts.access import require_role
 from services.billing.pricing import PAISA, decimal_problem
 from services.database import insert_ignoring_conflict
 from services.errors import FieldErrors, ValidationError
+from services.paging import Page, paginate
 from services.vocabulary import FINE_PURITY, PURITIES
 
 
@@ -48,6 +50,12 @@ class RateQuote:
     price_per_gram: Decimal
     date: date  # the day the rate (or the fine rate it was derived from) was set
     derived_from: Optional[str] = None  # the fine purity ("24K") when derived, else None
+
+
+@dataclass(frozen=True)
+class DayRates:
+    date: date
+    prices: dict[tuple[str, str], Decimal]  # (metal, purity) -> price per gram set that day
 
 
 @dataclass(frozen=True)
@@ -168,3 +176,15 @@ def history(store: Store, start: date, end: date, metal: Optional[str] = None,
     rows = db.session.execute(query.order_by(MetalRate.date.desc(), MetalRate.metal, MetalRate.id)).scalars().all()
     order = {(m, p): i for i, (m, p) in enumerate((m, p) for m, ps in PURITIES.items() for p in ps)}
     return sorted(rows, key=lambda r: (-r.date.toordinal(), order.get((r.metal, r.purity_label), 99)))
+
+
+def history_by_day(store: Store, page: int = 1, limit: int = 10) -> Page:
+    """The days on which rates were set, newest first, one page of them, each with the prices set that day."""
+    days = paginate(select(MetalRate.date).where(MetalRate.store_id == store.id).distinct()
+                    .order_by(MetalRate.date.desc()), page, limit)
+    prices: dict[date, dict[tuple[str, str], Decimal]] = {day: {} for day in days.items}
+    if days.items:
+        for row in history(store, min(days.items), max(days.items)):
+            prices[row.date][(row.metal, row.purity_label)] = row.price_per_gram
+    return Page([DayRates(day, prices[day]) for day in days.items], days.page, days.limit, days.total,
+                days.has_more)
