@@ -35,7 +35,7 @@ from services.formatting import amount_in_words, inr, local_time, percent
 from services.jewellery.interest import BillInterest, bill_interest
 from services.mail import send_mail
 from services.scoping import get_in_store
-from services.vocabulary import payment_label
+from services.vocabulary import payment_label, payment_mode_label
 
 log = logging.getLogger(__name__)
 
@@ -348,7 +348,8 @@ def payment_rows(bill: Bill) -> list[dict[str, Any]]:
     for p in bill.payments:
         label = payment_label(p.mode, p.reference)
         reference = p.reference or ""
-        rows.append({"mode": label, "reference": "" if reference and reference in label else reference,
+        carried = label != payment_mode_label(p.mode)  # the label names the reference (an exchange's voucher)
+        rows.append({"mode": label, "reference": "" if carried else reference,
                      "amount": money(p.amount), "timestamp": p.timestamp, "at": local_time(p.timestamp, tz_name)})
     return rows
 
