@@ -243,3 +243,10 @@ def test_a_bill_without_interest_terms_shows_no_interest(jeweller, make_piece, c
     assert documents.invoice_document(bill).interest is None
     login(client, jeweller.owner)
     assert "Interest on credit" not in client.get(f"/bills/{bill.id}").get_data(as_text=True)
+
+
+def test_a_cancelled_credit_bill_shows_no_interest(credit_bill, jeweller):
+    billing.cancel_bill(jeweller.store, jeweller.owner, credit_bill, "Customer returned the ring")
+    db.session.commit()
+    assert documents.invoice_document(credit_bill).interest is None
+    assert "Interest" not in render_text(credit_bill)
