@@ -24,9 +24,10 @@ from services.billing import bills as billing
 from services.billing import returns as returning
 from services.billing.fields import parse_decimal, to_date, to_decimal
 from services.documents.credit_notes import credit_note_filename, render_credit_note_pdf
-from services.documents.invoices import bill_in_store, default_recipient, share_url, state_label
+from services.documents.invoices import bill_in_store, default_recipient, payment_rows, share_url, state_label
 from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
+from services.jewellery.interest import bill_interest
 from services.scoping import get_in_store
 from services.till import session as till_service
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT, REFUND_MODES
@@ -117,6 +118,8 @@ def _detail_context(bill, **extra) -> dict:
                        "email_to": default_recipient(bill)},
         "share_link": share_url(bill),
         "place_of_supply": state_label(bill.place_of_supply),
+        "payments": payment_rows(bill),
+        "interest": bill_interest(bill),
         "errors": {},
         "typed": {},
         **_returns_context(bill),

@@ -21,11 +21,24 @@ SPLIT, NO_PAYMENT = "split", "none"
 # A whole bill's payment_mode: one of the modes, several (split), or nothing paid yet.
 BILL_PAYMENT_MODES = PAYMENT_MODES + (SPLIT, NO_PAYMENT)
 PAYMENT_METHOD_NAMES = tuple(name for name in PAYMENT_MODE_NAMES.values() if name)
+# Old gold taken in exchange at the jewellery till: a payment whose reference is the purchase voucher's number
+# (services.jewellery.exchange). Only the jewellery till pays with it; the API surfaces do not take it.
+EXCHANGE = "exchange"
+MODE_LABELS = {EXCHANGE: "Old gold exchange"}
 
 
 def payment_mode_label(mode: str) -> str:
-    """How a payment mode is printed on a bill ("UPI", "Cash")."""
-    return PAYMENT_MODE_NAMES.get(mode) or mode.capitalize()
+    """How a payment mode is printed on a bill ("UPI", "Cash", "Old gold exchange")."""
+    return MODE_LABELS.get(mode) or PAYMENT_MODE_NAMES.get(mode) or mode.capitalize()
+
+
+def payment_label(mode: str, reference: str | None = None) -> str:
+    """How one payment is printed on a bill's page and documents: its mode's label, and for an old-gold exchange
+    the purchase voucher it came from ("Old gold exchange (voucher OG2025000001)")."""
+    label = payment_mode_label(mode)
+    if mode == EXCHANGE and reference:
+        return f"{label} (voucher {reference})"
+    return label
 
 
 # --------------------------------------------------------------------------- discounts

@@ -31,10 +31,11 @@ from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents import uploads
 from services.errors import DomainError, NotFound, ValidationError
-from services.formatting import amount_in_words, inr, local_time
+from services.formatting import amount_in_words, inr, local_time, percent
+from services.jewellery.interest import BillInterest, bill_interest
 from services.mail import send_mail
 from services.scoping import get_in_store
-from services.vocabulary import payment_mode_label
+from services.vocabulary import payment_label, payment_mode_label
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,27 @@ UPLOADS_PREFIX = "/store-uploads/"  # a name only the PDF renderer understands (
 QR_PREFIX = "data:image/png;base64,"
 
 
-# Jewellery columns: (key, heading, the contract's bill_display_settings flag).
+# The jewellery details table (BIS hallmarking): (key, heading, the contract's bill_display_settings flag). A flag of
+# None is a field the BIS rules want on every hallmarked piece's invoice (purity and fineness, stones, hallmark fee).
 JEWELLERY_COLUMNS = (
     ("huid", "HUID", "showHuidInBill"),
+    ("purity", "Purity", None),
+    ("size", "Size", "showSizeInBill"),
     ("gross_weight", "Gross wt (g)", "showGrossWeightInBill"),
+    ("less_weight", "Less wt (g)", "showLessWeightInBill"),
     ("net_weight", "Net wt (g)", "showNetWeightInBill"),
-    ("tounch", "Purity", "showTounchInBill"),
+    ("wastage", "Wastage", "showWastageInBill"),
+    ("fine_weight", "Fine wt (g)", "showFineWeightInBill"),
+    ("stones", "Stones (wt, value)", None),
+    ("rate", "Rate/g", "showRateInBill"),
+    ("metal_value", "Metal value", "showRateInBill"),
     ("making_charge", "Making", "showMakingChargeInBill"),
+    ("hallmark_fee", "Hallmark fee", None),
+    ("charges", "Other charges", "showChargesInBill"),
 )
+DISPLAY_FLAGS = tuple(dict.fromkeys(flag for _, _, flag in JEWELLERY_COLUMNS if flag)) + ("showTounchInBill",)
+GRAM = Decimal("0.001")
+STONE_UNITS = {"carat": "ct", "gram": "g"}
 
 
 class DocumentError(DomainError):
@@ -100,7 +114,7 @@ class DocumentLine:
     sgst_rate: Decimal
     sgst_amount: Decimal
     line_total: Decimal
-    jewellery: dict[str, Any] = field(default_factory=dict)
+    jewellery: dict[str, list[str]] = field(default_factory=dict)  # the jewellery details table's cells
     igst_rate: Decimal = ZERO
     igst_amount: Decimal = ZERO
     price_includes_tax: bool = False
@@ -162,6 +176,7 @@ class InvoiceDocument:
     dues: Decimal
     words: str
     payments: list[dict[str, Any]]
+    interest: Optional[BillInterest]  # interest on credit to the store's today, when the bill's terms turn it on
     notes: str
     cancelled: bool
     cancelled_on: str
@@ -212,34 +227,131 @@ def _counterparty_block(bill: Bill) -> PartyBlock:
     )
 
 
-def _display_flags(bill: Bill) -> dict[str, bool]:
-    """The store's bill_display_settings (Store.settings), defaulting to on for jewellery stores."""
-    settings = (bill.store.settings or {}).get("bill_display_settings") or {}
-    default = bill.store.business_kind == "jewellery"
-    return {flag: bool(settings.get(flag, default)) for _, _, flag in JEWELLERY_COLUMNS}
+def _store_flags(bill: Bill) -> dict[str, Any]:
+    """The store's own bill_display_settings (Store.settings), as set."""
+    return (bill.store.settings or {}).get("bill_display_settings") or {}
 
 
-def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[str, Any]]]:
-    """Which jewellery columns print, and each line's values.
+def _is_jewellery_line(item) -> bool:
+    """A line the jewellery engine priced (it keeps the rate and the breakdown)."""
+    return item.metal_rate is not None or bool((item.extra or {}).get("metal"))
 
-    A line's product may switch a column on or off for itself (the contract's per-piece flags); otherwise the
-    store's setting decides. A column prints only when some line has a value to show in it.
+
+def _weight(value: Any) -> Optional[str]:
+    return None if value in (None, "") else f"{Decimal(value).quantize(GRAM):f}"
+
+
+def _paise(value: Any) -> Decimal:
+    return money(Decimal(str(value or 0)))
+
+
+def _making(item, extra: dict[str, Any]) -> Optional[list[str]]:
+    charge = item.making_charge
+    if charge is None:
+        return None
+    amount = extra.get("making_amount")
+    kind = item.making_type
+    if kind == "PG":
+        shown = [f"{inr(charge)}/g"]
+    elif kind == "PC":
+        shown = [f"{percent(charge)} of metal"]
+    elif kind == "PP":
+        shown = [f"{inr(charge)}/pc"]
+    else:
+        return [inr(charge)]
+    if amount is not None and kind != "PP":
+        shown.append(inr(_paise(amount)))
+    return shown
+
+
+def _stones(extra: dict[str, Any]) -> Optional[list[str]]:
+    weights: "OrderedDict[str, Decimal]" = OrderedDict()
+    for stone in extra.get("stones") or []:
+        unit = STONE_UNITS.get(stone.get("unit"), stone.get("unit") or "")
+        weights[unit] = weights.get(unit, Decimal(0)) + Decimal(str(stone.get("weight") or 0))
+    value = _paise(extra.get("stones_value"))
+    if not weights and not value:
+        return None
+    shown = [" + ".join(f"{w.quantize(GRAM):f} {unit}" for unit, w in weights.items())] if weights else []
+    return shown + [inr(value)]
+
+
+def _jewellery_values(item, show) -> dict[str, list[str]]:
+    """One line's cells of the jewellery details table, each a list of printed lines; a hidden or empty field is
+    left out. `show(flag)` says whether a bill_display_settings flag is on for this line."""
+    extra = item.extra or {}
+    cells: dict[str, Optional[list[str]]] = {}
+    if show("showHuidInBill") and item.huid:
+        cells["huid"] = [item.huid]
+    purity = []
+    if extra.get("purity"):
+        purity.append(f"{extra['purity']} ({extra['fineness']})" if extra.get("fineness") else str(extra["purity"]))
+    if show("showTounchInBill") and item.tounch is not None:
+        purity.append(f"Tounch {percent(item.tounch)}")
+    cells["purity"] = purity or None
+    if show("showSizeInBill") and item.size:
+        cells["size"] = [item.size]
+    for key, flag in (("gross_weight", "showGrossWeightInBill"), ("less_weight", "showLessWeightInBill"),
+                      ("net_weight", "showNetWeightInBill"), ("fine_weight", "showFineWeightInBill")):
+        if show(flag) and (value := _weight(getattr(item, key))) is not None:
+            cells[key] = [value]
+    if show("showWastageInBill") and item.wastage is not None and (item.wastage or _is_jewellery_line(item)):
+        cells["wastage"] = [percent(item.wastage)]
+    cells["stones"] = _stones(extra)
+    if show("showRateInBill") and item.metal_rate is not None:
+        fine = " (24K)" if extra.get("cutting_enabled") and extra.get("metal") == "gold" else ""
+        cells["rate"] = [f"{inr(item.metal_rate)}/g{fine}"]
+    if show("showRateInBill") and extra.get("metal_value") is not None:
+        cells["metal_value"] = [inr(_paise(extra["metal_value"]))]
+    if show("showMakingChargeInBill"):
+        cells["making_charge"] = _making(item, extra)
+    if _paise(extra.get("hallmark_fee")):
+        cells["hallmark_fee"] = [inr(_paise(extra["hallmark_fee"]))]
+    if show("showChargesInBill") and extra.get("charges"):
+        cells["charges"] = [f"{c.get('name')} {inr(_paise(c.get('amount')))}" for c in extra["charges"]]
+    return {key: value for key, value in cells.items() if value}
+
+
+def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[str, list[str]]]]:
+    """Which columns the jewellery details table prints, and each line's cells.
+
+    Each bill_display_settings flag is the piece's own when it sets it, else the store's, else on for a jewellery
+    store or a line the jewellery engine priced (the BIS fields show unless switched off) and off otherwise. A
+    column prints only when some line has a value to show in it.
     """
-    store_flags = _display_flags(bill)
-    cells: dict[int, dict[str, Any]] = {}
+    store_flags = _store_flags(bill)
+    jeweller = bill.store.business_kind == "jewellery"
+    cells: dict[int, dict[str, list[str]]] = {}
     shown: set[str] = set()
     for item in bill.items:
         own = (item.product.bill_display_settings or {}) if item.product is not None else {}
-        values = {}
-        for key, _, flag in JEWELLERY_COLUMNS:
-            value = getattr(item, key)
-            wanted = own.get(flag, store_flags[flag])
-            if value not in (None, "") and bool(wanted):
-                values[key] = value
-                shown.add(key)
-        cells[item.line_no] = values
+        default = jeweller or _is_jewellery_line(item)
+        if not default and not own and not store_flags:
+            continue
+
+        def show(flag: str, own=own, default=default) -> bool:
+            return bool(own.get(flag, store_flags.get(flag, default)))
+
+        values = _jewellery_values(item, show)
+        if values:
+            cells[item.line_no] = values
+            shown.update(values)
     columns = [(key, heading) for key, heading, _ in JEWELLERY_COLUMNS if key in shown]
     return columns, cells
+
+
+def payment_rows(bill: Bill) -> list[dict[str, Any]]:
+    """A bill's payments as its page and documents print them: the label (services.vocabulary.payment_label), the
+    reference when the label does not already carry it, the amount and when."""
+    tz_name = bill.store.zone.key
+    rows = []
+    for p in bill.payments:
+        label = payment_label(p.mode, p.reference)
+        reference = p.reference or ""
+        carried = label != payment_mode_label(p.mode)  # the label names the reference (an exchange's voucher)
+        rows.append({"mode": label, "reference": "" if carried else reference,
+                     "amount": money(p.amount), "timestamp": p.timestamp, "at": local_time(p.timestamp, tz_name)})
+    return rows
 
 
 def _tax_rows(lines: list[DocumentLine]) -> list[TaxRow]:
@@ -332,11 +444,8 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
         additional_charges=money(bill.additional_charges or 0), grand_total=money(bill.total_amount),
         paid=money(bill.paid_amount), dues=ZERO if cancelled else money(bill.due_amount),  # cancelled: nothing due
         words=amount_in_words(bill.total_amount),
-        payments=[
-            {"mode": payment_mode_label(p.mode), "amount": money(p.amount),
-             "reference": p.reference or "", "at": local_time(p.timestamp, tz_name)}
-            for p in bill.payments
-        ],
+        payments=payment_rows(bill),
+        interest=bill_interest(bill),
         notes=bill.notes or "",
         cancelled=cancelled,
         cancelled_on=local_time(bill.cancelled_at, tz_name) if bill.cancelled_at else "",

@@ -2,6 +2,9 @@
 
     terms_from_json(Bill.interest_terms) -> InterestTerms | None      None when interest is off
     statement(principal, terms, payments, as_of) -> Statement          accrued interest and the payment rows
+    bill_statement(bill, as_of=None) -> Statement                      a saved bill's, from its recorded payments
+    bill_interest(bill, as_of=None) -> BillInterest | None             the same with the terms, for the bill page
+                                                                       and the PDF; None when interest is off
 
 The rule (docs/api.md, "Interest on credit"):
 - Interest accrues from the interest start date (else the bill date) plus the grace days (when grace is on), at a
@@ -19,9 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from services.billing.pricing import ZERO, money
+
+if TYPE_CHECKING:
+    from models import Bill
 
 FLAT, COMPOUND = "1", "2"
 KIND_LABELS = {FLAT: "Flat", COMPOUND: "Compound"}
@@ -47,6 +53,7 @@ class PaymentRow:
     date: date
     interest_paid: Decimal
     remaining_balance: Decimal
+    principal_paid: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -101,9 +108,46 @@ def statement(principal: Decimal, terms: Optional[InterestTerms], payments: Iter
         last = max(last or day, day)
         interest_paid = min(money(amount), unpaid)
         unpaid -= interest_paid
+        before = principal_left
         principal_left = max(ZERO, principal_left - (money(amount) - interest_paid))
-        rows.append(PaymentRow(money(amount), day, interest_paid, principal_left + unpaid))
+        rows.append(PaymentRow(money(amount), day, interest_paid, principal_left + unpaid, before - principal_left))
     if terms is not None:
         gained = accrued(terms, principal_left, unpaid, last or terms.accrues_from, as_of)
         unpaid, total = unpaid + gained, total + gained
     return Statement(principal_left, unpaid, total, tuple(rows))
+
+
+@dataclass(frozen=True)
+class BillInterest:
+    """A bill's interest terms and its statement on `as_of` (the store's today unless given)."""
+
+    terms: InterestTerms
+    statement: Statement
+    as_of: date
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.terms.kind, self.terms.kind)
+
+    @property
+    def interest_paid(self) -> Decimal:
+        return sum((row.interest_paid for row in self.statement.rows), ZERO)
+
+
+def bill_statement(bill: "Bill", as_of: Optional[date] = None) -> Statement:
+    """A saved bill's statement: principal its total, payments its recorded Payment rows by their day in the store's
+    time zone, interest by its interest_terms (none when off), on `as_of` (default: the store's today)."""
+    store = bill.store
+    terms = terms_from_json(bill.interest_terms, bill.invoice_date)
+    paid = [(p.timestamp.astimezone(store.zone).date(), p.amount) for p in bill.payments]
+    return statement(bill.total_amount, terms, paid, as_of or store.local_today())
+
+
+def bill_interest(bill: "Bill", as_of: Optional[date] = None) -> Optional[BillInterest]:
+    """What the bill page and the invoice PDF show of interest on credit; None when the bill's interest is off or
+    the bill is cancelled (nothing is owed on it)."""
+    terms = terms_from_json(bill.interest_terms, bill.invoice_date)
+    if terms is None or bill.cancelled_at is not None:
+        return None
+    day = as_of or bill.store.local_today()
+    return BillInterest(terms, bill_statement(bill, day), day)

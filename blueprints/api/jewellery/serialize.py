@@ -69,10 +69,7 @@ def _hsn(piece: Product) -> Optional[dict]:
 def _payments(bill: Optional[Bill], today: date) -> tuple[Optional[interest.Statement], list[dict]]:
     if bill is None:
         return None, []
-    terms = interest.terms_from_json(bill.interest_terms, bill.invoice_date)
-    zone = bill.store.zone
-    paid = [(p.timestamp.astimezone(zone).date(), p.amount) for p in bill.payments]
-    result = interest.statement(bill.total_amount, terms, paid, today)
+    result = interest.bill_statement(bill, today)
     return result, [{"amount": money_str(r.amount), "date": r.date.isoformat(),
                      "interest_paid": money_str(r.interest_paid), "remaining_balance": money_str(r.remaining_balance)}
                     for r in result.rows]
