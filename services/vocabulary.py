@@ -11,7 +11,7 @@ from __future__ import annotations
 # The order is the order of the `ck_payment_mode` constraint; changing it changes the schema.
 PAYMENT_MODE_NAMES: dict[str, str | None] = {
     "cash": "Cash", "card": "Card", "upi": "UPI", "wallet": "Wallet",
-    "bank": "Bank Transfer", "cheque": "Cheque", "other": None,
+    "bank": "Bank Transfer", "cheque": "Cheque", "other": None, "exchange": None,
 }
 STORED_PAYMENT_MODES = tuple(PAYMENT_MODE_NAMES)
 CASH, CARD, UPI, WALLET = "cash", "card", "upi", "wallet"
@@ -21,11 +21,15 @@ SPLIT, NO_PAYMENT = "split", "none"
 # A whole bill's payment_mode: one of the modes, several (split), or nothing paid yet.
 BILL_PAYMENT_MODES = PAYMENT_MODES + (SPLIT, NO_PAYMENT)
 PAYMENT_METHOD_NAMES = tuple(name for name in PAYMENT_MODE_NAMES.values() if name)
+# Old gold taken in exchange at the jewellery till: a payment whose reference is the purchase voucher's number
+# (services.jewellery.exchange). Only the jewellery till pays with it; the API surfaces do not take it.
+EXCHANGE = "exchange"
+MODE_LABELS = {EXCHANGE: "Old gold exchange"}
 
 
 def payment_mode_label(mode: str) -> str:
-    """How a payment mode is printed on a bill ("UPI", "Cash")."""
-    return PAYMENT_MODE_NAMES.get(mode) or mode.capitalize()
+    """How a payment mode is printed on a bill ("UPI", "Cash", "Old gold exchange")."""
+    return MODE_LABELS.get(mode) or PAYMENT_MODE_NAMES.get(mode) or mode.capitalize()
 
 
 # --------------------------------------------------------------------------- discounts
