@@ -322,3 +322,22 @@ def test_an_estimate_is_turned_into_one_invoice_only(shop):
         till_service.save(shop.store, shop.owner, second)
     db.session.rollback()
     assert count(Bill) == 1
+
+
+def test_a_held_jewellery_bill_resumes_with_its_piece_making_and_old_gold(client, shop):
+    sign_in(client, shop.owner)
+    scan(client, "RING-1")
+    client.post_form("/pos/lines/0", {"line": "0", "rate": "7000.00", "making_type": "PP",
+                                      "making_charge": "3000.00"}, htmx=True)
+    client.post_form("/pos/old-gold", OLD, htmx=True)
+    held_total = till_service.view(shop.store, state_of(shop, shop.owner)).totals.grand_total
+    assert client.post_form("/pos/hold", {}, htmx=True).status_code == 200
+    from models import HeldBill
+    held = db.session.execute(select(HeldBill)).scalar_one()
+    client.post_form(f"/bills/held/{held.uid}/resume", {})
+    state = state_of(shop, shop.owner)
+    line = state["lines"][0]
+    assert (line["jewellery"], line["making_type"], line["making_charge"], line["rate"]) == (
+        True, "PP", "3000.00", "7000.00")
+    assert state["old_gold"]["gross_weight"] == "5.000"
+    assert till_service.view(shop.store, state).totals.grand_total == held_total

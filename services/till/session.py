@@ -177,6 +177,22 @@ def piece_problem(store: Store, product: Product) -> str | None:
     return next(iter(errors.values()))[0] if errors else None
 
 
+def _piece_terms(product: Product, given: Any = None) -> dict[str, Any]:
+    """A piece line's own terms: the piece's making, today's rate; `given` (a held bill's) when they check out."""
+    terms = {"jewellery": True, "making_type": product.making_type or MAKING_PER_GRAM,
+             "making_charge": _plain(product.making_charge if product.making_charge is not None else ZERO), "rate": ""}
+    if isinstance(given, dict):
+        errors = FieldErrors()
+        making = _amount(given.get("making_charge"), "making_charge", errors, default=terms["making_charge"])
+        rate = _text(given.get("rate"), 20)
+        rate_value = _amount(rate, "rate", errors) if rate else None
+        if not errors and given.get("making_type") in MAKING_TYPES and making >= 0 and (
+                rate_value is None or rate_value > 0):
+            terms.update(making_type=given["making_type"], making_charge=_plain(making),
+                         rate=_plain(rate_value) if rate_value is not None else "")
+    return terms
+
+
 def add_piece(store: Store, state: dict[str, Any], product: Product) -> int:
     """Add a jewellery piece (qty 1, the piece's making, today's rate); ValidationError on "q" when it may not."""
     if any(line["product_id"] == product.id for line in state["lines"]):
@@ -185,9 +201,8 @@ def add_piece(store: Store, state: dict[str, Any], product: Product) -> int:
         raise ValidationError.field("q", problem)
     state["lines"].append({
         "product_id": product.id, "qty": "1", "discount_type": FLAT, "discount_value": "0",
-        "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None, "jewellery": True,
-        "making_type": product.making_type or MAKING_PER_GRAM,
-        "making_charge": _plain(product.making_charge if product.making_charge is not None else ZERO), "rate": "",
+        "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
+        **_piece_terms(product),
     })
     return len(state["lines"]) - 1
 
@@ -784,6 +799,8 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
                       "discount_type": line["discount_type"], "discount_value": Decimal(line["discount_value"]),
                       "cgst": Decimal(line["cgst"]), "sgst": Decimal(line["sgst"]),
                       "staff_id": member.uid if member else None})
+        if line.get("jewellery"):  # the till's own terms, so a held piece resumes as a piece
+            items[-1]["pos"] = {k: line.get(k) for k in ("making_type", "making_charge", "rate")}
     payload: dict[str, Any] = {"items": items, "discount": Decimal(state["discount"])}
     customer = _customer(store, state)
     if isinstance(customer, Party):
@@ -794,7 +811,7 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         payload["coupon_code"] = state["coupon"]
     if state.get("place_of_supply"):
         payload["place_of_supply"] = state["place_of_supply"]
-    payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split")}
+    payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split", "old_gold")}
     return payload
 
 
@@ -825,6 +842,8 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
         discount_type = item.get("discount_type") if item.get("discount_type") in vocabulary.DISCOUNT_TYPES else FLAT
         state["lines"].append({"product_id": product.id, "qty": _plain(qty), "discount_type": discount_type, **values,
                                "staff_id": member.id if member else None})
+        if is_piece(store, product):
+            state["lines"][-1].update(_piece_terms(product, item.get("pos")), qty="1")
     if isinstance(payload.get("customer_id"), str):
         party = db.session.execute(select(Party).where(
             Party.uid == payload["customer_id"], Party.store_id == store.id)).scalar_one_or_none()
@@ -842,6 +861,11 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
     state["place_of_supply"] = supply if isinstance(supply, str) and supply in STATE_CODES else ""
     extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
     state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
+    if isinstance(extra.get("old_gold"), dict):
+        try:
+            state["old_gold"] = exchange.as_state(exchange.parse(extra["old_gold"]))
+        except ValidationError:
+            state["old_gold"] = None
     mode = extra.get("payment_mode") or payload.get("payment_mode")
     state["payment_mode"] = mode if mode in MODES else CASH
     return state, skipped
