@@ -341,3 +341,16 @@ def test_a_held_jewellery_bill_resumes_with_its_piece_making_and_old_gold(client
         True, "PP", "3000.00", "7000.00")
     assert state["old_gold"]["gross_weight"] == "5.000"
     assert till_service.view(shop.store, state).totals.grand_total == held_total
+
+
+def test_the_hallmark_rule_is_checked_again_at_save(shop, make_piece):
+    chain = make_piece(shop.store, "Plain chain", sku="CHAIN-1", huid=None)
+    state = till_service.new_state()
+    state["lines"].append({"product_id": chain.id, "qty": "1", "discount_type": "flat", "discount_value": "0",
+                           "cgst": "1.5", "sgst": "1.5", "staff_id": None, "jewellery": True, "making_type": "PG",
+                           "making_charge": "450.00", "rate": ""})  # scanned while the rule was off
+    with pytest.raises(ValidationError) as caught:
+        till_service.save(shop.store, shop.owner, state)
+    assert "hallmarking is mandatory" in caught.value.errors["items[0].huid"][0]
+    db.session.rollback()
+    assert count(Bill) == 0

@@ -674,6 +674,12 @@ def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
     the voucher back too."""
     require_role(user, store, "cashier")
     draft = bill_draft(store, state)
+    errors = FieldErrors()
+    for index, line in enumerate(draft.lines):
+        # The hallmark rule again at Save: the store may have turned it on since the piece was scanned.
+        if line.jewellery is not None and line.product is not None and (problem := piece_problem(store, line.product)):
+            errors.add(f"items[{index}].huid", problem)
+    errors.raise_if()
     old = exchange.from_state(state.get("old_gold"))
     voucher = None
     if old is not None:
