@@ -166,11 +166,12 @@ def is_piece(store: Store, product: Product) -> bool:
     return store.business_kind == "jewellery" and bool((product.attributes or {}).get("metal"))
 
 
-def piece_problem(store: Store, product: Product) -> str | None:
-    """Why a piece cannot go on a bill now: sold already, or gold without a HUID where hallmarking is mandatory."""
+def piece_problem(store: Store, product: Product, *, stock: bool = True) -> str | None:
+    """Why a piece cannot go on a bill now: sold already (unless not `stock`: save_bill's stock rule says so at
+    Save), or gold without a HUID where hallmarking is mandatory."""
     from services.jewellery.invoices import _check_hallmark
 
-    if product.quantity is not None and product.quantity < 1:
+    if stock and product.quantity is not None and product.quantity < 1:
         return f"{product.product_name} is not in stock (sold already?)"
     errors = FieldErrors()
     _check_hallmark(store, [product], errors)
@@ -677,7 +678,9 @@ def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
     errors = FieldErrors()
     for index, line in enumerate(draft.lines):
         # The hallmark rule again at Save: the store may have turned it on since the piece was scanned.
-        if line.jewellery is not None and line.product is not None and (problem := piece_problem(store, line.product)):
+        if line.jewellery is None or line.product is None:
+            continue
+        if problem := piece_problem(store, line.product, stock=False):
             errors.add(f"items[{index}].huid", problem)
     errors.raise_if()
     old = exchange.from_state(state.get("old_gold"))
