@@ -354,3 +354,20 @@ def test_the_hallmark_rule_is_checked_again_at_save(shop, make_piece):
     assert "hallmarking is mandatory" in caught.value.errors["items[0].huid"][0]
     db.session.rollback()
     assert count(Bill) == 0
+
+
+def test_the_og_voucher_is_listed_and_the_sale_page_shows_the_exchange_payment(client, shop):
+    state = till_service.new_state()
+    till_service.add_product(shop.store, state, shop.ring)
+    till_service.set_old_gold(state, OLD)
+    till_service.save(shop.store, shop.owner, state)
+    db.session.commit()
+    response = client.get("/get-invoice-home", headers=shop.headers)
+    assert response.status_code == 200
+    assert len(response.get_json()["data"]) == 2
+    sign_in(client, shop.owner)
+    sale = db.session.execute(select(Bill).where(Bill.kind == "sale")).scalar_one()
+    voucher = db.session.execute(select(Bill).where(Bill.kind == "purchase")).scalar_one()
+    page = client.get(f"/bills/{sale.id}").get_data(as_text=True)
+    assert "Old gold exchange" in page and voucher.invoice_number in page
+    assert client.get(f"/bills/{voucher.id}").status_code == 200
