@@ -484,6 +484,7 @@ class TillView:
     old_gold: Any = None  # services.jewellery.exchange.OldGold on the bill, or None
     old_gold_value: Any = None  # its OldGoldValue
     to_pay: Decimal = ZERO  # the total less the old gold taken in exchange
+    fine_gold_rate: Decimal | None = None  # today's gold 24K rate: the old-gold rate's suggestion
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -520,6 +521,15 @@ def _quote(store: Store, product: Product | None):
 def today_rate(store: Store, product: Product | None) -> Decimal | None:
     """The rate in force today for the piece's metal and purity (the fine metal's when cutting_enabled), or None."""
     quote = _quote(store, product)
+    return quote.price_per_gram if quote else None
+
+
+def _fine_gold_rate(store: Store) -> Decimal | None:
+    from services.jewellery import rates
+
+    if store.business_kind != "jewellery":
+        return None
+    quote = rates.rate_on(store, "gold", FINE_PURITY["gold"], store.local_today(datetime.now(UTC)))
     return quote.price_per_gram if quote else None
 
 
@@ -623,7 +633,7 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                     store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
                     if store.state_code else None,
                     states=STATE_CODES, jewellery=store.business_kind == "jewellery", old_gold=old,
-                    old_gold_value=worth, to_pay=total)
+                    old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store))
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
