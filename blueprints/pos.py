@@ -111,7 +111,7 @@ def _refused(state: dict, exc: ValidationError, main: str, **context):
     return _parts([(main, False)], status=422, till=till, errors=errors, typed=request.form, **context)
 
 
-def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None):
+def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None, extra: tuple[str, ...] = ()):
     """One change to the till session (its row locked): `main` and the totals re-priced, or `main` refused (422).
 
     `change(state)` edits the state in place and may return a message to flash.
@@ -123,7 +123,7 @@ def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None
     except ValidationError as exc:
         return _refused(state, exc, main, **(refused_context or {}))
     till_service.keep(till_session, state)
-    return _changed(state, main=main, flash_message=message if isinstance(message, str) else None)
+    return _changed(state, main=main, extra=extra, flash_message=message if isinstance(message, str) else None)
 
 
 def _may_change_rates() -> bool:
@@ -473,14 +473,16 @@ def _after_save(bill: Bill, tendered: str | None, printed: bool):
 @role_required("cashier")
 def old_gold():
     """The customer's old gold taken in exchange (bought on an OG voucher at Save, set against the bill)."""
-    return _edit(lambda state: till_service.set_old_gold(state, request.form), "pos/_old_gold.html")
+    # The payment form too (out of band): its cash placeholder and split rows follow what is left to pay.
+    return _edit(lambda state: till_service.set_old_gold(state, request.form), "pos/_old_gold.html",
+                 extra=("pos/_payment.html",))
 
 
 @bp.post("/old-gold/clear")
 @role_required("cashier")
 def clear_old_gold():
     """No old gold on this bill."""
-    return _edit(till_service.clear_old_gold, "pos/_old_gold.html")
+    return _edit(till_service.clear_old_gold, "pos/_old_gold.html", extra=("pos/_payment.html",))
 
 
 @bp.post("/estimate")

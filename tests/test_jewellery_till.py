@@ -371,3 +371,11 @@ def test_the_og_voucher_is_listed_and_the_sale_page_shows_the_exchange_payment(c
     page = client.get(f"/bills/{sale.id}").get_data(as_text=True)
     assert "Old gold exchange" in page and voucher.invoice_number in page
     assert client.get(f"/bills/{voucher.id}").status_code == 200
+
+
+def test_taking_old_gold_swaps_the_totals_and_the_payment_form_out_of_band(client, shop):
+    sign_in(client, shop.cashier)
+    scan(client, "RING-1")
+    html = client.post_form("/pos/old-gold", OLD, htmx=True).get_data(as_text=True)
+    assert {"pos-totals", "pos-payment"} <= set(re.findall(r'<\w+ id="([^"]+)"[^>]*hx-swap-oob="true"', html))
+    assert 'placeholder="50325.36"' in html
