@@ -706,6 +706,26 @@ class HeldBill(db.Model):
     created_at: Mapped[datetime] = created_column()
 
 
+class Estimate(db.Model):
+    """A jewellery estimate (quotation): the till's bill as it stood, with the rate of each piece; no invoice number,
+    no stock moved, no tax invoice. Turned into an invoice later through the till (converted_bill_id)."""
+
+    __tablename__ = "estimate"
+    __table_args__ = (Index("ix_estimate_store_created", "store_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # the till state, rates locked per line
+    customer_summary: Mapped[Optional[str]] = mapped_column(String(255))
+    total_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    converted_bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    converted_bill: Mapped[Optional["Bill"]] = relationship()
+
+
 class IdempotencyRecord(db.Model):
     """A request key's outcome: status_code NULL while the first request is still running."""
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from blueprints.decorators import role_required
 from blueprints.htmx import wants_fragment
@@ -110,7 +111,7 @@ def _refused(state: dict, exc: ValidationError, main: str, **context):
     return _parts([(main, False)], status=422, till=till, errors=errors, typed=request.form, **context)
 
 
-def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None):
+def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None = None, extra: tuple[str, ...] = ()):
     """One change to the till session (its row locked): `main` and the totals re-priced, or `main` refused (422).
 
     `change(state)` edits the state in place and may return a message to flash.
@@ -122,7 +123,7 @@ def _edit(change: Callable[[dict], Any], main: str, refused_context: dict | None
     except ValidationError as exc:
         return _refused(state, exc, main, **(refused_context or {}))
     till_service.keep(till_session, state)
-    return _changed(state, main=main, flash_message=message if isinstance(message, str) else None)
+    return _changed(state, main=main, extra=extra, flash_message=message if isinstance(message, str) else None)
 
 
 def _may_change_rates() -> bool:
@@ -130,10 +131,16 @@ def _may_change_rates() -> bool:
     return has_role(g.membership.role, "manager")
 
 
+def _is_owner() -> bool:
+    """Only owners may bill a jewellery piece at another metal rate than the one in force."""
+    return has_role(g.membership.role, "owner")
+
+
 @bp.context_processor
 def _till_context() -> dict[str, Any]:
     membership = getattr(g, "membership", None)
-    return {"rates_locked": membership is None or not has_role(membership.role, "manager")}
+    return {"rates_locked": membership is None or not has_role(membership.role, "manager"),
+            "metal_rate_locked": membership is None or not has_role(membership.role, "owner")}
 
 
 # --------------------------------------------------------------------------- the page and look-ups
@@ -197,7 +204,10 @@ def scan():
             results = _search(q) if first is not None and first.items else first
             message = "Type a name, SKU or barcode." if not q else f"No item has the barcode or SKU “{q}”."
             return _scan_refused(state, q, message, results)
-    index = till_service.add_product(g.store, state, product, qty)
+    try:
+        index = till_service.add_product(g.store, state, product, qty)
+    except ValidationError as exc:  # a piece sold already, on the bill already, or gold without a HUID
+        return _scan_refused(state, q, exc.errors["q"][0], None)
     till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
@@ -226,7 +236,10 @@ def add_line():
     till_session = _till_session()
     state = till_service.state_of(till_session)
     product = till_service.product_in_store(g.store, request.form.get("product_id"))
-    index = till_service.add_product(g.store, state, product)
+    try:
+        index = till_service.add_product(g.store, state, product)
+    except ValidationError as exc:
+        return _scan_refused(state, "", exc.errors["q"][0], None)
     till_service.keep(till_session, state)
     return _changed(state, main="pos/_lines.html", extra=("pos/_search_results.html",), trigger="posLineAdded",
                     results=None, q="", added=index)
@@ -240,7 +253,8 @@ def update_line(index: int):
     state = till_service.state_of(till_session)
     try:
         state["lines"][index] = till_service.parse_line(g.store, state, index, request.form,
-                                                        may_change_rates=_may_change_rates())
+                                                        may_change_rates=_may_change_rates(),
+                                                        may_change_metal_rate=_is_owner())
     except ValidationError as exc:
         if index >= len(state["lines"]):
             return _refused(state, exc, "pos/_lines.html")
@@ -316,7 +330,7 @@ def payment():
         till_service.set_payment(state, request.form, _split_rows())
     except ValidationError as exc:
         return _refused(state, exc, "pos/_payment.html")
-    filled = till_service.fill_split(state, till_service.view(g.store, state).totals.grand_total, previous_split)
+    filled = till_service.fill_split(state, till_service.view(g.store, state).to_pay, previous_split)
     till_service.keep(till_session, state)
     # A split row filled with what is left: the page puts it in the row (posSplitFilled) without swapping the form.
     trigger = None if filled is None else simplejson.dumps(
@@ -450,3 +464,72 @@ def _after_save(bill: Bill, tendered: str | None, printed: bool):
     till = till_service.view(g.store, state)
     return _parts([("pos/_builder.html", False), ("pos/_saved.html", True)], till=till,
                   saved=_saved_panel(bill, tendered, printed), trigger="posSaved")
+
+
+# --------------------------------------------------------------------------- jewellery: old gold and estimates
+
+
+@bp.post("/old-gold")
+@role_required("cashier")
+def old_gold():
+    """The customer's old gold taken in exchange (bought on an OG voucher at Save, set against the bill)."""
+    # The payment form too (out of band): its cash placeholder and split rows follow what is left to pay.
+    return _edit(lambda state: till_service.set_old_gold(state, request.form), "pos/_old_gold.html",
+                 extra=("pos/_payment.html",))
+
+
+@bp.post("/old-gold/clear")
+@role_required("cashier")
+def clear_old_gold():
+    """No old gold on this bill."""
+    return _edit(till_service.clear_old_gold, "pos/_old_gold.html", extra=("pos/_payment.html",))
+
+
+@bp.post("/estimate")
+@role_required("cashier")
+def save_estimate():
+    """Keep the bill on screen as an estimate (no invoice number, no stock) and start a new bill."""
+    till_session = _till_session()
+    state = till_service.state_of(till_session)
+    try:
+        estimate = till_service.save_estimate(g.store, _user(), state)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
+    till_service.keep(till_session, state)
+    db.session.commit()
+    url = url_for("pos.estimate", estimate_uid=estimate.uid)
+    return _builder(state, message=Markup('Estimate saved: <a href="{}">open it</a>.').format(url))
+
+
+@bp.get("/estimates")
+@role_required("cashier")
+def estimates():
+    """The store's estimates, newest first, each openable."""
+    page = till_service.list_estimates(g.store, page=page_arg())
+    return render_template("pos/estimates.html", page=page)
+
+
+@bp.get("/estimates/<estimate_uid>")
+@role_required("cashier")
+def estimate(estimate_uid: str):
+    """One estimate as it was priced, with "Turn into invoice" (at today's rate or, for owners, the estimate's)."""
+    found = till_service.estimate_in_store(g.store, estimate_uid)
+    return render_template("pos/estimate.html", estimate=found, till=till_service.open_estimate(g.store, found),
+                           is_owner=_is_owner())
+
+
+@bp.post("/estimates/<estimate_uid>/invoice")
+@role_required("cashier")
+def estimate_to_invoice(estimate_uid: str):
+    """Load the estimate into the till (the bill on screen is held first); Save there makes the invoice."""
+    found = till_service.estimate_in_store(g.store, estimate_uid)
+    till_session = _till_session()
+    try:
+        till_service.turn_into_invoice(g.store, _user(), till_session, found, request.form.get("at", "today"))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.errors.get("__all__", [exc.message])[0] if exc.errors else exc.message, "error")
+        return redirect(url_for("pos.estimate", estimate_uid=estimate_uid), 303)
+    db.session.commit()
+    return _back("Estimate loaded: check it and Save to make the invoice.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 # The order is the order of the `ck_payment_mode` constraint; changing it changes the schema.
 PAYMENT_MODE_NAMES: dict[str, str | None] = {
     "cash": "Cash", "card": "Card", "upi": "UPI", "wallet": "Wallet",
-    "bank": "Bank Transfer", "cheque": "Cheque", "other": None,
+    "bank": "Bank Transfer", "cheque": "Cheque", "other": None, "exchange": None,
 }
 STORED_PAYMENT_MODES = tuple(PAYMENT_MODE_NAMES)
 CASH, CARD, UPI, WALLET = "cash", "card", "upi", "wallet"

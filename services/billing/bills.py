@@ -202,6 +202,8 @@ class BillDraft:
     # The state chosen on the bill (two-digit GST state code); the buyer's GSTIN, when it has one, wins over it.
     place_of_supply: Optional[str] = None
     additional_charges: Decimal = ZERO  # bill-level, untaxed, added to the grand total (jewellery add-invoice)
+    # Payment modes taken beyond PAYMENT_MODES: the jewellery till's old-gold "exchange" (its voucher as reference).
+    extra_payment_modes: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- validation and pricing
@@ -350,9 +352,10 @@ def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
 
 
 def _check_payments(draft: BillDraft, errors: FieldErrors) -> None:
+    modes = PAYMENT_MODES + tuple(draft.extra_payment_modes)
     for index, payment in enumerate(draft.payments):
-        if payment.mode not in PAYMENT_MODES:
-            errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+        if payment.mode not in modes:
+            errors.add(f"payments[{index}].mode", "Must be one of: " + ", ".join(modes))
         if payment.amount is None or payment.amount <= 0:
             errors.add(f"payments[{index}].amount", "Must be greater than 0")
     mode = draft.payment_mode

@@ -12,6 +12,14 @@ The till session's state (TillSession.payload; amounts kept as strings, so no fl
     place_of_supply  the GST state code chosen on the bill ("" = the store's state; a buyer's GSTIN wins over it)
     tendered      cash handed over (change due = tendered - total); reference for card, UPI and wallet
     split         [{"mode", "amount", "reference"}] rows that must add up to the total
+    old_gold      jewellery till: {"description", "gross_weight", "tounch", "rate", "deduction"} bought on an OG
+                  purchase voucher at Save and set against the bill as an "exchange" payment (services.jewellery.
+                  exchange); the payment fields then settle what is left
+    estimate_id   the Estimate this bill was turned from (marked converted when the bill is saved)
+
+A jewellery piece's line (store.business_kind "jewellery", a piece with a metal) also keeps "jewellery": True,
+"making_type", "making_charge" and "rate" ("" = the rate in force today; another rate is for owners only); its qty is
+always 1 and its amounts are the engine's (pricing.price_jewellery_line through save_bill's JewelleryTerms).
 
 Functions take plain dicts from the view (never `request`) and raise services.errors.ValidationError keyed by the
 same paths as Billing v1 ("items[0].qty", "customer.contact_no", "payments") so errors sit beside their fields.
@@ -30,7 +38,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
+from models import Bill, Estimate, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
 from services import bounds, vocabulary
 from services.accounts.access import has_role, require_role
 from services.accounts.gstin import STATE_CODES
@@ -42,9 +50,11 @@ from services.catalog.units import qty_out
 from services.documents.invoices import qr_png_data_uri, upi_uri
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.formatting import inr
+from services.jewellery import exchange
+from services.paging import paginate
 from services.parties.parties import find_customer_by_phone
 from services.scoping import find_in_store, get_in_store
-from services.vocabulary import CASH, FLAT, PERCENT, UPI
+from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
 
 MODES = vocabulary.BILL_PAYMENT_MODES
 SPLIT_MODES = vocabulary.PAYMENT_MODES
@@ -52,6 +62,10 @@ NEW_CUSTOMER_FIELDS = ("name", "contact_no", "gender", "email", "address", "gsti
 WALK_IN_REFUSED = "Choose a customer or add a new one: this store does not allow walk-in bills"
 DUES_NEED_CUSTOMER = "Choose the customer who owes the {dues} left due, or take the whole amount"
 RATES_LOCKED = "Only a manager or the owner can change tax rates"
+METAL_RATE_LOCKED = "Only the owner may change the metal rate on a bill"
+OLD_GOLD_TOO_MUCH = ("The old gold ({worth}) is worth more than the bill ({total}): add a piece or take less old "
+                     "gold in exchange")
+ESTIMATE_DONE = "This estimate was already turned into invoice {number}"
 
 
 def new_state() -> dict[str, Any]:
@@ -59,6 +73,7 @@ def new_state() -> dict[str, Any]:
         "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
         "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "", "place_of_supply": "",
         "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
+        "old_gold": None, "estimate_id": None,
     }
 
 
@@ -146,8 +161,57 @@ def product_in_store(store: Store, product_id: Any) -> Product:
     return product
 
 
+def is_piece(store: Store, product: Product) -> bool:
+    """A jewellery piece (priced by weight, purity and rate) rather than a fixed-price item."""
+    return store.business_kind == "jewellery" and bool((product.attributes or {}).get("metal"))
+
+
+def piece_problem(store: Store, product: Product, *, stock: bool = True) -> str | None:
+    """Why a piece cannot go on a bill now: sold already (unless not `stock`: save_bill's stock rule says so at
+    Save), or gold without a HUID where hallmarking is mandatory."""
+    from services.jewellery.invoices import _check_hallmark
+
+    if stock and product.quantity is not None and product.quantity < 1:
+        return f"{product.product_name} is not in stock (sold already?)"
+    errors = FieldErrors()
+    _check_hallmark(store, [product], errors)
+    return next(iter(errors.values()))[0] if errors else None
+
+
+def _piece_terms(product: Product, given: Any = None) -> dict[str, Any]:
+    """A piece line's own terms: the piece's making, today's rate; `given` (a held bill's) when they check out."""
+    terms = {"jewellery": True, "making_type": product.making_type or MAKING_PER_GRAM,
+             "making_charge": _plain(product.making_charge if product.making_charge is not None else ZERO), "rate": ""}
+    if isinstance(given, dict):
+        errors = FieldErrors()
+        making = _amount(given.get("making_charge"), "making_charge", errors, default=terms["making_charge"])
+        rate = _text(given.get("rate"), 20)
+        rate_value = _amount(rate, "rate", errors) if rate else None
+        if not errors and given.get("making_type") in MAKING_TYPES and making >= 0 and (
+                rate_value is None or rate_value > 0):
+            terms.update(making_type=given["making_type"], making_charge=_plain(making),
+                         rate=_plain(rate_value) if rate_value is not None else "")
+    return terms
+
+
+def add_piece(store: Store, state: dict[str, Any], product: Product) -> int:
+    """Add a jewellery piece (qty 1, the piece's making, today's rate); ValidationError on "q" when it may not."""
+    if any(line["product_id"] == product.id for line in state["lines"]):
+        raise ValidationError.field("q", f"{product.product_name} is already on the bill (a piece is sold once)")
+    if problem := piece_problem(store, product):
+        raise ValidationError.field("q", problem)
+    state["lines"].append({
+        "product_id": product.id, "qty": "1", "discount_type": FLAT, "discount_value": "0",
+        "cgst": _plain(product.cgst_rate), "sgst": _plain(product.sgst_rate), "staff_id": None,
+        **_piece_terms(product),
+    })
+    return len(state["lines"]) - 1
+
+
 def add_product(store: Store, state: dict[str, Any], product: Product, qty: Decimal | int = 1) -> int:
     """Add an item; the same item again adds to its line's quantity. Returns the line's index."""
+    if is_piece(store, product):
+        return add_piece(store, state, product)
     for index, line in enumerate(state["lines"]):
         if line["product_id"] == product.id:
             line["qty"] = _plain(line_qty(line) + Decimal(qty))
@@ -165,12 +229,52 @@ def _line_index(state: dict[str, Any], index: int) -> int:
     return index
 
 
+def parse_piece_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any], *,
+                     may_change_metal_rate: bool = False) -> dict[str, Any]:
+    """A jewellery line as edited: making type and charge, discount, and (owners only) the metal rate."""
+    where = f"items[{index}]"
+    errors = FieldErrors()
+    current = state["lines"][index]
+    making_type = form.get("making_type", current["making_type"])
+    if making_type not in MAKING_TYPES:
+        errors.add(f"{where}.making_type", "Must be one of: " + ", ".join(MAKING_TYPES))
+    making = _amount(form.get("making_charge", current["making_charge"]), f"{where}.making_charge", errors)
+    if making is not None and making < 0:
+        errors.add(f"{where}.making_charge", "Must be at least 0")
+    discount_type = form.get("discount_type", current["discount_type"])
+    if discount_type not in vocabulary.DISCOUNT_TYPES:
+        errors.add(f"{where}.discount_type", "Must be one of: percent, flat")
+    value = _amount(form.get("discount_value", current["discount_value"]), f"{where}.discount_value", errors)
+    raw_rate = _text(form.get("rate", current.get("rate") or ""), 20)
+    rate = None
+    if raw_rate:
+        rate = _amount(raw_rate, f"{where}.rate", errors)
+        if rate is not None and rate <= 0:
+            errors.add(f"{where}.rate", "Must be greater than 0")
+    errors.raise_if()
+    product = db.session.get(Product, current["product_id"])
+    today = today_rate(store, product)
+    if rate is not None and rate == today:
+        rate = None  # today's rate typed back: the line follows the rate in force
+    previous = Decimal(current["rate"]) if current.get("rate") else None
+    if rate != previous and not may_change_metal_rate:
+        raise ValidationError.field(f"{where}.rate", METAL_RATE_LOCKED)
+    line = dict(current, making_type=making_type, making_charge=_plain(making), discount_type=discount_type,
+                discount_value=_plain(value), rate=_plain(rate) if rate is not None else "")
+    candidate = _piece_draft(product, line, None, where)
+    billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(UTC))
+    return line
+
+
 def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any], *,
-               may_change_rates: bool = False) -> dict[str, Any]:
+               may_change_rates: bool = False, may_change_metal_rate: bool = False) -> dict[str, Any]:
     """The line as edited, checked by the same rules save_bill applies (errors keyed items[i].*).
 
-    Tax rates are the catalogue's: only a manager or owner (`may_change_rates`) may change them on a line."""
+    Tax rates are the catalogue's: only a manager or owner (`may_change_rates`) may change them on a line; a
+    jewellery line's metal rate only an owner (`may_change_metal_rate`)."""
     _line_index(state, index)
+    if state["lines"][index].get("jewellery"):
+        return parse_piece_line(store, state, index, form, may_change_metal_rate=may_change_metal_rate)
     where = f"items[{index}]"
     errors = FieldErrors()
     current = state["lines"][index]
@@ -341,6 +445,12 @@ class LineView:
     line: dict[str, Any]
     product: Product | None
     amounts: Any  # services.billing.pricing.LineAmounts, or None when the item left the catalogue
+    problem: str | None = None  # why the line cannot be priced now (a piece with no rate in force)
+    note: str | None = None  # a piece priced at an earlier day's rate (today's is not set)
+
+    @property
+    def is_piece(self) -> bool:
+        return bool(self.line.get("jewellery"))
 
     @property
     def qty(self):
@@ -370,6 +480,11 @@ class TillView:
     allow_walk_in: bool
     store_state: str | None = None  # "27 Maharashtra": the default place of supply (None: the store set no state)
     states: dict[str, str] | None = None
+    jewellery: bool = False  # a jewellery store's till: old-gold exchange and estimates
+    old_gold: Any = None  # services.jewellery.exchange.OldGold on the bill, or None
+    old_gold_value: Any = None  # its OldGoldValue
+    to_pay: Decimal = ZERO  # the total less the old gold taken in exchange
+    fine_gold_rate: Decimal | None = None  # today's gold 24K rate: the old-gold rate's suggestion
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -389,12 +504,67 @@ def _staff(store: Store, ids) -> dict[int, Staff]:
         select(Staff).where(Staff.store_id == store.id, Staff.id.in_(ids))).scalars()}
 
 
+def _quote(store: Store, product: Product | None):
+    from services.jewellery import rates
+
+    if product is None:
+        return None
+    attrs = product.attributes or {}
+    metal, purity = attrs.get("metal"), attrs.get("purity")
+    if rates.metal_problem(metal) or rates.purity_problem(metal, purity):
+        return None
+    if product.cutting_enabled:
+        purity = FINE_PURITY[metal]
+    return rates.rate_on(store, metal, purity, store.local_today(datetime.now(UTC)))
+
+
+def today_rate(store: Store, product: Product | None) -> Decimal | None:
+    """The rate in force today for the piece's metal and purity (the fine metal's when cutting_enabled), or None."""
+    quote = _quote(store, product)
+    return quote.price_per_gram if quote else None
+
+
+def _fine_gold_rate(store: Store) -> Decimal | None:
+    from services.jewellery import rates
+
+    if store.business_kind != "jewellery":
+        return None
+    quote = rates.rate_on(store, "gold", FINE_PURITY["gold"], store.local_today(datetime.now(UTC)))
+    return quote.price_per_gram if quote else None
+
+
+def rate_missing(store: Store, product: Product | None) -> tuple[str | None, str | None]:
+    """The till's word on a piece's rate: (problem, note). A problem when no rate is in force at all (the piece
+    cannot be priced or saved); a note when the rate in force is an earlier day's (today's is not set yet)."""
+    if product is None:
+        return None, None
+    attrs = product.attributes or {}
+    label = f"{attrs.get('metal')} {attrs.get('purity')}"
+    quote = _quote(store, product)
+    if quote is None:
+        return f"Today's {label} rate is not set: set today's rate (Metal rates) before billing this piece", None
+    if quote.date < store.local_today(datetime.now(UTC)):
+        return None, f"Today's {label} rate is not set: priced at the rate of {quote.date.isoformat()}"
+    return None, None
+
+
+def _piece_draft(product: Product | None, line: dict[str, Any], staff: Staff | None, where: str) -> billing.DraftLine:
+    return billing.DraftLine(
+        product=product, qty=1, discount_type=line["discount_type"], discount_value=Decimal(line["discount_value"]),
+        staff=staff, field=where, jewellery=billing.JewelleryTerms(
+            making_type=line["making_type"], making_charge=Decimal(line["making_charge"]),
+            rate=Decimal(line["rate"]) if line.get("rate") else None))
+
+
 def draft_lines(store: Store, state: dict[str, Any]) -> list[tuple[int, billing.DraftLine]]:
     products = _products(store, (line["product_id"] for line in state["lines"]))
     staff = _staff(store, (line.get("staff_id") for line in state["lines"]))
     result = []
     for index, line in enumerate(state["lines"]):
         product = products.get(line["product_id"])
+        if line.get("jewellery"):
+            result.append((index, _piece_draft(product, line, staff.get(line.get("staff_id")), f"items[{index}]")))
+            continue
         result.append((index, billing.DraftLine(
             product=product, qty=line_qty(line), discount_type=line["discount_type"],
             discount_value=Decimal(line["discount_value"]), cgst_rate=Decimal(line["cgst"]),
@@ -419,7 +589,11 @@ def _customer(store: Store, state: dict[str, Any]):
 def view(store: Store, state: dict[str, Any]) -> TillView:
     """Everything the page shows, priced by the engine (billing.price_draft); nothing is written."""
     pairs = draft_lines(store, state)
-    priced_pairs = [(i, line) for i, line in pairs if line.product is not None]
+    words = {i: rate_missing(store, line.product) for i, line in pairs
+             if line.jewellery is not None and line.jewellery.rate is None}
+    problems = {i: p for i, (p, _) in words.items() if p}
+    notes = {i: n for i, (_, n) in words.items() if n}
+    priced_pairs = [(i, line) for i, line in pairs if line.product is not None and i not in problems]
     coupon_error, coupons = None, []
     if state.get("coupon"):
         errors = FieldErrors()
@@ -429,10 +603,14 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                               customer=_customer(store, state), place_of_supply=state.get("place_of_supply") or None)
     priced = billing.price_draft(store, draft, coupons)
     amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
-    lines = [LineView(i, state["lines"][i], line.product, amounts.get(i)) for i, line in pairs]
-    total = priced.totals.grand_total
-    mode, _, payments = payments_for(state, total)
-    paid = sum((p.amount for p in payments), ZERO)
+    lines = [LineView(i, state["lines"][i], line.product, amounts.get(i), problems.get(i), notes.get(i))
+             for i, line in pairs]
+    old = exchange.from_state(state.get("old_gold"))
+    worth = exchange.value_of(old) if old else None
+    grand_total = priced.totals.grand_total
+    total = grand_total - worth.value if worth else grand_total
+    mode, _, payments = payments_for(state, max(total, ZERO))
+    paid = sum((p.amount for p in payments), worth.value if worth else ZERO)
     tendered = money(state["tendered"]) if state["payment_mode"] == CASH and state["tendered"] else None
     change_due = max(tendered - total, ZERO) if tendered is not None else ZERO
     split_total = sum((money(r["amount"]) for r in state["split"] if r.get("amount")), ZERO)
@@ -447,14 +625,15 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
             select(Staff).where(Staff.store_id == store.id, Staff.active.is_(True)).order_by(Staff.name)).scalars())
     has_customer = bool(state.get("customer_id") or state.get("new_customer"))
     can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and (
-        mode != "split" or split_total == total) and (has_customer or store.allow_walk_in)
+        mode != "split" or split_total == total) and (has_customer or store.allow_walk_in) and total >= 0
     return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
                     coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
                     split_remaining=total - split_total, can_save=can_save, upi_qr=upi_qr, upi_link=upi_link,
                     staff=staff, allow_walk_in=store.allow_walk_in,
                     store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
                     if store.state_code else None,
-                    states=STATE_CODES)
+                    states=STATE_CODES, jewellery=store.business_kind == "jewellery", old_gold=old,
+                    old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store))
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
@@ -479,8 +658,20 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
             lines=[line for line in draft.lines if line.product is not None], discount=draft.discount,
             customer=customer, place_of_supply=draft.place_of_supply), coupons
         ).totals.grand_total
+        old = exchange.from_state(state.get("old_gold"))
+        if old is not None:
+            worth = exchange.value_of(old).value
+            if worth > total:
+                raise ValidationError.field("old_gold", OLD_GOLD_TOO_MUCH.format(worth=inr(worth), total=inr(total)))
+            total -= worth
         draft.payment_mode, draft.payment_amount, draft.payments = payments_for(state, total)
-        if customer is None and draft.payment_amount < total:
+        if old is not None:
+            # The old gold's value is the first payment (its reference, the voucher's number, is set at Save).
+            draft.payments.insert(0, billing.DraftPayment(mode=EXCHANGE, amount=worth))
+            draft.payment_amount += worth
+            draft.payment_mode = "split" if len(draft.payments) > 1 else None
+            draft.extra_payment_modes = (EXCHANGE,)
+        if customer is None and draft.payment_amount < total + (worth if old is not None else ZERO):
             # A till rule (Billing v1 still takes an unpaid walk-in bill): somebody must owe the dues.
             raise ValidationError.field("customer", DUES_NEED_CUSTOMER.format(dues=inr(total - draft.payment_amount)))
         if draft.payments:
@@ -489,9 +680,125 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
 
 
 def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
-    """Save the bill on screen through billing.save_bill (flushes; the caller commits)."""
+    """Save the bill on screen through billing.save_bill (flushes; the caller commits). Old gold on the bill is
+    bought first on its OG voucher, in the same transaction: if the sale is refused, the caller's rollback takes
+    the voucher back too."""
     require_role(user, store, "cashier")
-    return billing.save_bill(store, user, bill_draft(store, state))
+    draft = bill_draft(store, state)
+    errors = FieldErrors()
+    for index, line in enumerate(draft.lines):
+        # The hallmark rule again at Save: the store may have turned it on since the piece was scanned.
+        if line.jewellery is None or line.product is None:
+            continue
+        if problem := piece_problem(store, line.product, stock=False):
+            errors.add(f"items[{index}].huid", problem)
+    errors.raise_if()
+    old = exchange.from_state(state.get("old_gold"))
+    voucher = None
+    if old is not None:
+        now = draft.billing_timestamp or datetime.now(UTC)
+        voucher = exchange.write_voucher(store, user, old, None, now)
+        draft.payments[0].reference = voucher.invoice_number
+    bill = billing.save_bill(store, user, draft)
+    if voucher is not None:
+        voucher.party_id, voucher.customer_name, voucher.phone = bill.party_id, bill.customer_name, bill.phone
+        exchange.settle_voucher(voucher, bill, user, bill.created_at)
+    if state.get("estimate_id"):
+        _mark_converted(store, state["estimate_id"], bill)
+    return bill
+
+
+# --------------------------------------------------------------------------- old gold and estimates
+
+
+def set_old_gold(state: dict[str, Any], form: Mapping[str, Any]) -> None:
+    """The customer's old gold, as typed (checked); the till re-prices what is left to pay."""
+    state["old_gold"] = exchange.as_state(exchange.parse(form))
+
+
+def clear_old_gold(state: dict[str, Any]) -> None:
+    state["old_gold"] = None
+
+
+def save_estimate(store: Store, user: User, state: dict[str, Any]) -> Estimate:
+    """Keep the bill on screen as an estimate (quotation): the lines with each piece's rate locked, the customer and
+    the engine's total; no invoice number, no stock, no payment. The till starts a fresh bill."""
+    require_role(user, store, "cashier")
+    if not store.business_kind == "jewellery":
+        raise ValidationError.field("__all__", "Estimates are for jewellery stores")
+    draft = bill_draft(store, state, with_payments=False)
+    priced, _ = billing.validate_draft(store, draft, datetime.now(UTC))
+    lines = []
+    for line, amounts in zip(state["lines"], priced.lines):
+        line = dict(line)
+        if line.get("jewellery"):
+            line["estimate_rate"] = _plain(amounts.jewellery.piece.rate)
+        lines.append(line)
+    payload = {k: copy.deepcopy(state[k]) for k in ("customer_id", "new_customer", "discount", "place_of_supply")}
+    payload["lines"] = lines
+    estimate = Estimate(store_id=store.id, user_id=user.id, payload=payload,
+                        customer_summary=billing.customer_summary(draft.customer),
+                        total_amount=priced.totals.grand_total)
+    db.session.add(estimate)
+    db.session.flush()
+    reset(state)
+    return estimate
+
+
+def list_estimates(store: Store, page: int = 1, limit: int = 50):
+    """The store's estimates, newest first."""
+    query = select(Estimate).where(Estimate.store_id == store.id)
+    return paginate(query.order_by(Estimate.created_at.desc(), Estimate.id.desc()), page, limit)
+
+
+def estimate_in_store(store: Store, estimate_uid: str) -> Estimate:
+    return get_in_store(Estimate, store, uid=estimate_uid, message="Estimate not found")
+
+
+def estimate_state(estimate: Estimate, *, at_estimate_rate: bool) -> dict[str, Any]:
+    """Till state for an estimate: each piece at the estimate's rate, or ("" ) at the rate in force."""
+    state = new_state()
+    payload = estimate.payload or {}
+    state.update({k: payload.get(k, state[k]) for k in ("customer_id", "new_customer", "discount", "place_of_supply")})
+    for line in payload.get("lines") or []:
+        line = dict(line)
+        locked = line.pop("estimate_rate", None)
+        if line.get("jewellery"):
+            line["rate"] = locked if at_estimate_rate and locked else ""
+        state["lines"].append(line)
+    return state
+
+
+def open_estimate(store: Store, estimate: Estimate) -> TillView:
+    """The estimate as it was priced (each piece at the estimate's rate)."""
+    return view(store, estimate_state(estimate, at_estimate_rate=True))
+
+
+def turn_into_invoice(store: Store, user: User, till_session: TillSession, estimate: Estimate, at: str) -> None:
+    """Bring an estimate into the till to be saved as an invoice: at today's rate, or (owners only) at the
+    estimate's. The bill on screen, if any, is held first. Saving goes through save_bill as any till bill."""
+    membership = require_role(user, store, "cashier")
+    if estimate.converted_bill_id is not None:
+        raise ValidationError.field("__all__", ESTIMATE_DONE.format(number=estimate.converted_bill.invoice_number))
+    at_estimate = at == "estimate" and has_role(membership.role, "owner")
+    state = state_of(till_session)
+    if state["lines"]:
+        hold(store, user, state)
+    converted = estimate_state(estimate, at_estimate_rate=at_estimate)
+    for line in converted["lines"]:
+        if line.get("rate") and Decimal(line["rate"]) == today_rate(store, db.session.get(Product, line["product_id"])):
+            line["rate"] = ""  # the same as today's: the line follows the rate in force
+    converted["estimate_id"] = estimate.id
+    keep(till_session, converted)
+
+
+def _mark_converted(store: Store, estimate_id: int, bill: Bill) -> None:
+    # Conditional: two tills saving the same estimate at once make one invoice from it; the other is refused.
+    done = db.session.execute(update(Estimate).where(
+        Estimate.id == estimate_id, Estimate.store_id == store.id, Estimate.converted_bill_id.is_(None),
+    ).values(converted_bill_id=bill.id))
+    if done.rowcount != 1:
+        raise ValidationError.field("__all__", "This estimate has already been turned into an invoice")
 
 
 # --------------------------------------------------------------------------- held bills
@@ -511,6 +818,8 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
                       "discount_type": line["discount_type"], "discount_value": Decimal(line["discount_value"]),
                       "cgst": Decimal(line["cgst"]), "sgst": Decimal(line["sgst"]),
                       "staff_id": member.uid if member else None})
+        if line.get("jewellery"):  # the till's own terms, so a held piece resumes as a piece
+            items[-1]["pos"] = {k: line.get(k) for k in ("making_type", "making_charge", "rate")}
     payload: dict[str, Any] = {"items": items, "discount": Decimal(state["discount"])}
     customer = _customer(store, state)
     if isinstance(customer, Party):
@@ -521,7 +830,7 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         payload["coupon_code"] = state["coupon"]
     if state.get("place_of_supply"):
         payload["place_of_supply"] = state["place_of_supply"]
-    payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split")}
+    payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split", "old_gold")}
     return payload
 
 
@@ -552,6 +861,8 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
         discount_type = item.get("discount_type") if item.get("discount_type") in vocabulary.DISCOUNT_TYPES else FLAT
         state["lines"].append({"product_id": product.id, "qty": _plain(qty), "discount_type": discount_type, **values,
                                "staff_id": member.id if member else None})
+        if is_piece(store, product):
+            state["lines"][-1].update(_piece_terms(product, item.get("pos")), qty="1")
     if isinstance(payload.get("customer_id"), str):
         party = db.session.execute(select(Party).where(
             Party.uid == payload["customer_id"], Party.store_id == store.id)).scalar_one_or_none()
@@ -569,6 +880,11 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
     state["place_of_supply"] = supply if isinstance(supply, str) and supply in STATE_CODES else ""
     extra = payload.get("pos") if isinstance(payload.get("pos"), dict) else {}
     state.update({k: v for k, v in extra.items() if k in ("tendered", "reference", "split")})
+    if isinstance(extra.get("old_gold"), dict):
+        try:
+            state["old_gold"] = exchange.as_state(exchange.parse(extra["old_gold"]))
+        except ValidationError:
+            state["old_gold"] = None
     mode = extra.get("payment_mode") or payload.get("payment_mode")
     state["payment_mode"] = mode if mode in MODES else CASH
     return state, skipped
