@@ -135,12 +135,12 @@ JEWELLERY_PIECES = [
     ("22K Gold Jhumka Earrings", "22K", "91.60", "9.780", "0.600", "7.00", "PG", "550.00", None),
     ("22K Mangalsutra", "22K", "91.60", "12.340", "1.200", "6.00", "PG", "500.00", "24 in"),
     ("24K Gold Coin 10g", "24K", "99.90", "10.000", "0.000", "0.00", "PP", "250.00", None),
-    ("Silver Anklet Pair", "Silver 925", "92.50", "48.600", "0.000", "5.00", "PG", "40.00", "10 in"),
-    ("Silver Pooja Thali", "Silver 925", "92.50", "152.300", "0.000", "3.00", "PG", "25.00", None),
+    ("Silver Anklet Pair", "925", "92.50", "48.600", "0.000", "5.00", "PG", "40.00", "10 in"),
+    ("Silver Pooja Thali", "925", "92.50", "152.300", "0.000", "3.00", "PG", "25.00", None),
     ("22K Gold Pendant", "22K", "91.60", "3.120", "0.150", "8.00", "PP", "900.00", None),
 ]
 METAL_RATES = [("gold", "24K", "7620.00"), ("gold", "22K", "6985.00"), ("gold", "18K", "5715.00"),
-               ("silver", "Silver 999", "96.50"), ("silver", "Silver 925", "89.25")]
+               ("silver", "999", "96.50"), ("silver", "925", "89.25")]
 FIRST_NAMES = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Sneha", "Arjun", "Kavya", "Rahul", "Meera",
                "Aditya", "Pooja", "Karan", "Divya", "Sanjay", "Lakshmi", "Imran", "Fatima", "Harpreet", "Joseph"]
 LAST_NAMES = ["Sharma", "Iyer", "Patel", "Reddy", "Singh", "Nair", "Gupta", "Khan", "Das", "Fernandes"]
@@ -289,7 +289,9 @@ def _seed_general(store: Store, owner: User, rng: random.Random) -> list[Product
 
 def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) -> list[Product]:
     rates = {}
+    metals = {}
     for metal, label, price in METAL_RATES:
+        metals[label] = metal
         for offset in range(0, 7):
             # A gentle drift so the history looks real; today's rate is the listed one.
             drift = Decimal(1) - Decimal(offset) * Decimal("0.002")
@@ -308,7 +310,7 @@ def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) 
         making_amount = _money(Decimal(making) * net_w) if making_type == "PG" else _money(making)
         price = _money(metal_value + making_amount)
         catalogue.append(_product(
-            store, owner, name, "Gold" if "Silver" not in purity else "Silver", "7113", "3", str(price),
+            store, owner, name, metals[purity].capitalize(), "7113", "3", str(price),
             quantity=rng.randrange(4, 9), sku=f"LJ-{index:04d}",
             barcode=ean13(f"890{store.id:03d}{index:06d}"),
             huid=f"{'ABCDEFGHJK'[index - 1]}{rng.randrange(36**5):05X}"[:6],
@@ -317,6 +319,7 @@ def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) 
             wastage=Decimal(wastage), tounch=Decimal(tounch),
             rate={"label": purity, "value": purity, "price": f"{rate:.2f}"},
             making_type=making_type, making_charge=_money(making), metal_value=metal_value,
+            attributes={"metal": metals[purity], "purity": purity},  # what the jewellery till and engine price by
             trade_type="sale", bill_display_settings={"showHuidInBill": True, "showGrossWeightInBill": True,
                                                       "showNetWeightInBill": True, "showMakingChargeInBill": True},
         ))

@@ -55,6 +55,14 @@ def test_jewellery_pieces_carry_weights_purity_and_todays_rates(runner):
         assert piece.net_weight == piece.gross_weight - piece.less_weight
         expected_fine = (piece.net_weight * (piece.tounch + piece.wastage) / 100).quantize(piece.net_weight)
         assert abs(piece.fine_weight - expected_fine) <= type(piece.fine_weight)("0.001")
+    # Each piece names a metal and purity the rates service knows, and today's rate is in force for it, so the
+    # jewellery till and the engine can price every demo piece.
+    from services.jewellery import rates
+
+    today = store.local_today()
+    for piece in pieces:
+        metal, purity = piece.attributes["metal"], piece.attributes["purity"]
+        assert rates.rate_on(store, metal, purity, today) is not None, (piece.product_name, metal, purity)
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
