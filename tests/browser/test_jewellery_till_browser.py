@@ -1,5 +1,5 @@
 """The jewellery till in a real Chromium (1280x800 and 390x844) against gunicorn with the demo jeweller: today's
-rate is set (through the rates service), the owner bills a ring by scanning its tag, takes old gold in exchange,
+rate is set on the rates page, the owner bills a ring by scanning its tag, takes old gold in exchange,
 saves, and opens the invoice PDF. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
@@ -23,34 +23,20 @@ COUNT_PRINTS = """(() => { const top = window.top; top.__printed = top.__printed
     window.print = () => { top.__printed.push(location.pathname); }; })()"""
 
 
-def set_todays_rate_and_mark_the_ring(database_url: str, tmp_path) -> None:
-    """Today's gold 22K rate through services.jewellery.rates, as the rates page does; the demo's ring gets its metal
-    and purity (the demo seeds the pieces without them)."""
-    from sqlalchemy import select
-
-    from app import create_app
-    from extensions import db
-    from models import Product, Store, User
-    from services.jewellery.rates import RateEntry, set_rates
-    from tests.conftest import make_test_config
-
-    app = create_app(make_test_config("sqlite", tmp_path, SQLALCHEMY_DATABASE_URI=database_url))
-    with app.app_context():
-        store = db.session.execute(select(Store).where(Store.name == "Lakshmi Jewellers")).scalar_one()
-        owner = db.session.execute(select(User).where(User.email == JEWELLER)).scalar_one()
-        set_rates(store, owner, [RateEntry("gold", "22K", TODAY_22K)])
-        ring = db.session.execute(select(Product).where(Product.store_id == store.id, Product.sku == RING_SKU)
-                                  ).scalar_one()
-        ring.attributes = {**(ring.attributes or {}), "metal": "gold", "purity": "22K"}
-        db.session.commit()
-        db.engine.dispose()
+def set_todays_rate_on_the_rates_page(page) -> None:
+    """The jeweller types today's gold 22K rate on /jewellery/rates and saves it, as every morning."""
+    page.goto(page.server_url + "/jewellery/rates")
+    page.fill("#gold_22K", str(TODAY_22K))
+    page.click("#save-rates")
+    page.wait_for_selector(".flash-success")
+    assert inr(TODAY_22K) in page.inner_text("#board-gold-22K")
 
 
 @pytest.fixture(params=VIEWPORTS, ids=IDS)
 def jeweller_till(request, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
     context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, JEWELLER, request.param)
     context.add_init_script(COUNT_PRINTS)
-    set_todays_rate_and_mark_the_ring(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path)
+    set_todays_rate_on_the_rates_page(page)
     page.goto(page.server_url + "/pos")
     page.viewport = request.param
     yield page
