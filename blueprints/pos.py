@@ -79,7 +79,21 @@ def _page(status: int = 200, **context):
     context.setdefault("typed", {})
     return make_response(render_template(
         "pos/index.html", till=till_service.view(g.store, state), q=q, results=_search(q, page_arg()),
-        **context), status)
+        rate_strip=_rate_strip(), **context), status)
+
+
+TILL_RATES = (("gold", "24K"), ("gold", "22K"), ("gold", "18K"), ("silver", "999"))
+
+
+def _rate_strip() -> dict | None:
+    """A jewellery store's till shows the rates per gram in force today (gold 24K/22K/18K, silver), each one's day."""
+    if g.store.business_kind != "jewellery":
+        return None
+    from services.jewellery import rates
+
+    today = g.store.local_today()
+    rows = [row for row in rates.board(g.store, today) if (row.metal, row.purity) in TILL_RATES]
+    return {"today": today, "rows": rows}
 
 
 def _back(message: str | None = None, category: str = "success"):

@@ -440,7 +440,7 @@ def seed_demo(only_if_empty: bool = False) -> list[str]:
             catalogue = _seed_general(store, owner, rng)
             per_day = (4, 9)
         elif key == "jewellery":
-            catalogue = _seed_jewellery(store, owner, rng, today)
+            catalogue = _seed_jewellery(store, owner, rng, store.local_today())
             per_day = (0, 2)
         else:
             catalogue = _seed_salon(store, owner, rng)

@@ -379,3 +379,24 @@ def test_taking_old_gold_swaps_the_totals_and_the_payment_form_out_of_band(clien
     html = client.post_form("/pos/old-gold", OLD, htmx=True).get_data(as_text=True)
     assert {"pos-totals", "pos-payment"} <= set(re.findall(r'<\w+ id="([^"]+)"[^>]*hx-swap-oob="true"', html))
     assert 'placeholder="50325.36"' in html
+
+
+def _strip(html: str, metal: str, purity: str) -> str:
+    found = re.search(rf'id="pos-rate-{metal}-{purity}"[^>]*>(.*?)</span>', html, re.S)
+    assert found, (metal, purity)
+    return " ".join(found.group(1).split())
+
+
+def test_the_jewellery_till_shows_the_rates_in_force_today(client, shop, till_shop):
+    sign_in(client, shop.cashier)
+    html = client.get("/pos").get_data(as_text=True)
+    assert "₹7,800.00" in _strip(html, "gold", "24K") and "₹7,150.00" in _strip(html, "gold", "22K")
+    # 18K was never set: derived from 24K (7800.00 x 750 / 999 = 5855.86); silver 999 has no rate in force.
+    assert "₹5,855.86" in _strip(html, "gold", "18K")
+    assert "not set" in _strip(html, "silver", "999")
+    assert "Today's rates" not in html  # a cashier sees the rates; the link to set them is for managers and owners
+    sign_in(client, shop.manager)
+    assert "Today's rates</a>" in client.get("/pos").get_data(as_text=True)
+    # A general store's till has no rates.
+    sign_in(client, till_shop.cashier)
+    assert 'id="pos-rates"' not in client.get("/pos").get_data(as_text=True)
