@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
 
 from extensions import db
 from models import Bill, Payment
@@ -22,7 +21,7 @@ from services.billing import bills as billing
 from services.billing.bills import BillDraft, DraftLine, DraftPayment, JewelleryTerms
 from services.documents import invoices as documents
 from services.jewellery.rates import RateEntry, set_rates
-from services.vocabulary import STORED_PAYMENT_MODES, payment_label
+from services.vocabulary import payment_label
 from tests.fixtures_documents import login, make_bill, pdf_page_size, pdf_text  # noqa: F401  (make_bill: fixture)
 
 D = Decimal
@@ -140,31 +139,7 @@ def test_ordinary_bill_pdf_has_no_jewellery_headings_and_stays_portrait(make_sto
 # --------------------------------------------------------------------------- old-gold exchange
 
 
-@pytest.fixture
-def exchange_storable(app, backend):
-    """Lets this test store a payment of mode "exchange" until the till's migration (branch i13-jtill) adds the mode
-    to ck_payment_mode; once it has, this does nothing."""
-    if "exchange" in STORED_PAYMENT_MODES:
-        yield
-        return
-    if backend == "sqlite":
-        db.session.execute(text("PRAGMA ignore_check_constraints = ON"))
-        yield
-        db.session.rollback()
-        db.session.execute(text("PRAGMA ignore_check_constraints = OFF"))
-        return
-    db.session.execute(text("ALTER TABLE payment DROP CONSTRAINT ck_payment_mode"))
-    db.session.commit()
-    yield
-    db.session.rollback()
-    db.session.execute(text("DELETE FROM payment WHERE mode = 'exchange'"))
-    modes = ", ".join(f"'{m}'" for m in STORED_PAYMENT_MODES)
-    db.session.execute(text(f"ALTER TABLE payment ADD CONSTRAINT ck_payment_mode CHECK (mode IN ({modes}))"))
-    db.session.commit()
-
-
-def test_exchange_payment_prints_as_old_gold_exchange_with_its_voucher(jeweller, make_piece, exchange_storable,
-                                                                      client):
+def test_exchange_payment_prints_as_old_gold_exchange_with_its_voucher(jeweller, make_piece, client):
     assert payment_label("exchange", "OG2026000001") == "Old gold exchange (voucher OG2026000001)"
     assert payment_label("upi", "UTR123") == "UPI"
     bill = sell(jeweller, make_piece(jeweller.store), payments=[DraftPayment("cash", D("40901.36"))])
