@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from extensions import db
-from models import Product
+from models import Product, Store
 from services.catalog import search
 from services.catalog.search import fts_phrase, quick_search, search_catalog
 from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (a fixture and its helper)
@@ -180,4 +180,33 @@ def test_the_migration_builds_the_search_index_and_takes_it_away(backend, tmp_pa
         assert expected <= _search_objects(db.engine, backend)
         downgrade(revision="b7e2a9c41d03")
         assert _search_objects(db.engine, backend) == set()
+        db.engine.dispose()
+
+
+def test_the_migration_indexes_the_products_already_there(backend, tmp_path, empty_database_url):
+    """A shop upgrading with its catalogue in place finds its items through the new index at once."""
+    from flask_migrate import upgrade
+
+    application = migration_app(backend, tmp_path, empty_database_url)
+    with application.app_context():
+        upgrade(revision="b7e2a9c41d03")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO store (uid, name, invoice_prefix, business_kind, timezone, allow_walk_in, settings, "
+                "created_at) VALUES ('s-1', 'Shop', 'INV', 'general', 'Asia/Kolkata', true, '{}', '2025-01-01')"))
+            for n, name in enumerate(["Tata Salt 1kg", "Amul Butter 500g", "Old Masala (archived)"], start=1):
+                connection.execute(text(
+                    "INSERT INTO product (uid, store_id, product_name, type, unit, unit_price, price_includes_tax, "
+                    "cgst_rate, sgst_rate, quantity, archived, cutting_enabled, created_at, updated_at) VALUES "
+                    f"('p-{n}', 1, :name, 'product', 'pcs', 10, false, 0, 0, 5, :archived, false, "
+                    "'2025-01-01', '2025-01-01')"), {"name": name, "archived": n == 3})
+        upgrade()
+        store = db.session.get(Store, 1)
+        assert [p.product_name for p in search_catalog(store, q="butter").items] == ["Amul Butter 500g"]
+        assert [p.product_name for p in quick_search(store, "salt 1k").items] == ["Tata Salt 1kg"]
+        assert quick_search(store, "masala").items == []  # archived items are not searchable
+        if backend == "sqlite":  # the FTS table holds the live products that were there
+            rows = db.session.execute(text("SELECT rowid FROM product_search ORDER BY rowid")).scalars().all()
+            assert rows == [1, 2]
+        db.session.remove()
         db.engine.dispose()
