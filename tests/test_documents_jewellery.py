@@ -20,6 +20,7 @@ from models import Bill, Payment
 from services.billing import bills as billing
 from services.billing.bills import BillDraft, DraftLine, DraftPayment, JewelleryTerms
 from services.documents import invoices as documents
+from services.errors import ValidationError
 from services.jewellery.rates import RateEntry, set_rates
 from services.vocabulary import payment_label
 from tests.fixtures_documents import login, make_bill, pdf_page_size, pdf_text  # noqa: F401  (make_bill: fixture)
@@ -184,8 +185,26 @@ def credit_bill(jeweller, make_piece):
     billing.record_payment(jeweller.store, jeweller.owner, bill,
                            DraftPayment("cash", D("20000.00"), timestamp=sold + timedelta(days=45)))
     db.session.commit()
-    assert (bill.total_amount, bill.due_amount) == (D("80901.36"), D("60901.36"))
+    # The payment paid the interest first (1213.52): the dues are the principal left, not 80901.36 - 20000.00.
+    assert (bill.total_amount, bill.due_amount, bill.status) == (D("80901.36"), D("62114.88"), "partial")
     return bill
+
+
+def test_a_credit_bill_takes_its_whole_balance_interest_first_and_no_more(credit_bill, jeweller):
+    # On day 90 the balance is 62114.88 of principal and 1397.58 of interest due: 63512.46.
+    with pytest.raises(ValidationError) as refused:
+        billing.record_payment(jeweller.store, jeweller.owner, credit_bill, DraftPayment("cash", D("63512.47")))
+    assert refused.value.errors["amount"] == [
+        "Amount exceeds what is owed (63512.46: 62114.88 dues and 1397.58 interest)"]
+    db.session.rollback()
+    billing.record_payment(jeweller.store, jeweller.owner, credit_bill, DraftPayment("upi", D("1397.58")))
+    db.session.commit()
+    assert (credit_bill.due_amount, credit_bill.status) == (D("62114.88"), "partial")  # that paid the interest only
+    billing.record_payment(jeweller.store, jeweller.owner, credit_bill, DraftPayment("cash", D("62114.88")))
+    db.session.commit()
+    assert (credit_bill.due_amount, credit_bill.status) == (D("0.00"), "paid")
+    assert credit_bill.paid_amount == D("83512.46")  # the bill's 80901.36 and 2611.10 of interest
+    assert documents.invoice_document(credit_bill).interest.statement.balance == D("0.00")
 
 
 def test_interest_on_credit_pdf_shows_accrued_interest_payments_and_balance(credit_bill):

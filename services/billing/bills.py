@@ -68,6 +68,7 @@ from services.billing.pricing import (
 from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
+from services.jewellery import interest
 from services.paging import Page, paginate
 from services.parties.parties import (
     CustomerInput,
@@ -86,8 +87,11 @@ from services.vocabulary import (
     FLAT,
     JEWELLERY_GST_RATE,
     JEWELLERY_HSN,
+    PAID,
+    PARTIAL,
     PAYMENT_MODES,
     PURITIES,
+    UNPAID,
 )
 
 PURCHASE_SERIES = "PUR"
@@ -812,12 +816,18 @@ def settle(bill: Bill) -> None:
         return
     worth = bill.total_amount - bill.credited_amount
     paid = bill.paid_amount - bill.refunded_amount
+    owing = interest.owed(bill)
+    if owing is not None:  # interest on credit: payments pay the interest first, so the dues are the principal left
+        bill.due_amount = owing.principal_left
+        bill.status = PAID if owing.principal_left == 0 else PARTIAL if paid > 0 else UNPAID
+        return
     bill.due_amount = max(worth - paid, ZERO)
     bill.status = bill_status(worth, paid)
 
 
 def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
-    """Take a later payment against a bill's dues; paid may not exceed the bill's total."""
+    """Take a later payment against a bill's dues; paid may not exceed the bill's total (with interest on credit:
+    the balance of principal and interest due, interest paid first)."""
     errors = FieldErrors()
     if bill.store_id != store.id:
         errors.add("bill", "Bill not found in this store")
@@ -831,6 +841,10 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
         errors.add("amount", "Must be greater than 0")
     elif problem := money_problem(payment.amount):
         errors.add("amount", problem)
+    elif (owing := interest.owed(bill) if bill.cancelled_at is None else None) is not None:
+        if money(payment.amount) > owing.balance:  # interest first, then the principal: the whole balance
+            errors.add("amount", f"Amount exceeds what is owed ({owing.balance}: {owing.principal_left} dues and "
+                                 f"{owing.interest_due} interest)")
     elif money(payment.amount) > bill.due_amount:
         errors.add("amount", f"Amount exceeds the dues ({bill.due_amount})")
     errors.raise_if()
@@ -839,6 +853,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
                   timestamp=payment.timestamp or datetime.now(timezone.utc), user_id=user.id if user else None)
     db.session.add(row)
     bill.paid_amount = bill.paid_amount + row.amount
+    db.session.flush()
+    db.session.expire(bill, ["payments"])  # the statement settle reads includes this payment
     settle(bill)
     audit.record("payment", "bill", bill.uid, store_id=store.id, user_id=row.user_id, before=before,
                  after=audit.snapshot(bill, ("paid_amount", "due_amount", "status")))

@@ -143,6 +143,16 @@ def bill_statement(bill: "Bill", as_of: Optional[date] = None) -> Statement:
     return statement(bill.total_amount, terms, paid, as_of or store.local_today())
 
 
+def owed(bill: "Bill") -> Optional[Statement]:
+    """What a bill with interest on credit owes today (principal left and interest due, from its recorded payments,
+    interest first); None when its interest is off. services.billing.bills.settle makes its dues the principal left
+    and record_payment takes up to the whole balance."""
+    terms = terms_from_json(bill.interest_terms, bill.invoice_date)
+    if terms is None:
+        return None
+    return bill_statement(bill)
+
+
 def bill_interest(bill: "Bill", as_of: Optional[date] = None) -> Optional[BillInterest]:
     """What the bill page and the invoice PDF show of interest on credit; None when the bill's interest is off or
     the bill is cancelled (nothing is owed on it)."""
