@@ -244,3 +244,15 @@ def test_a_cancelled_credit_bill_shows_no_interest(credit_bill, jeweller):
     db.session.commit()
     assert documents.invoice_document(credit_bill).interest is None
     assert "Interest" not in render_text(credit_bill)
+
+
+def test_the_bill_page_offers_the_whole_balance_and_takes_it(credit_bill, jeweller, client):
+    login(client, jeweller.owner)
+    page = client.get(f"/bills/{credit_bill.id}").get_data(as_text=True)
+    assert re.search(r'id="payment-amount" name="amount" inputmode="decimal" value="63512.46"', page)
+    assert "interest due is paid first" in page
+    response = client.post_form(f"/bills/{credit_bill.id}/payments", {"mode": "cash", "amount": "63512.46"})
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    bill = db.session.get(Bill, credit_bill.id)
+    assert (bill.due_amount, bill.status) == (D("0.00"), "paid")
