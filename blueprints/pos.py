@@ -377,17 +377,23 @@ def _builder(state: dict, status: int = 200, errors: dict | None = None, message
 @role_required("cashier")
 def hold():
     """Park the bill (no invoice number, no stock) and start a new one."""
+    return _set_aside(till_service.hold, lambda held: f"Bill held ({held.customer_summary or 'Walk-in'}). "
+                                                      "Resume it from Held bills.")
+
+
+def _set_aside(keep_bill: Callable, message: Callable):
+    """Keep the bill on screen elsewhere (`keep_bill`: held, or an estimate) and start a new one; a refusal keeps
+    the bill on screen with its messages."""
     till_session = _till_session()
     state = till_service.state_of(till_session)
     try:
-        held = till_service.hold(g.store, _user(), state)
+        kept = keep_bill(g.store, _user(), state)
     except ValidationError as exc:
         db.session.rollback()
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
     till_service.keep(till_session, state)
     db.session.commit()
-    label = held.customer_summary or "Walk-in"
-    return _builder(state, message=f"Bill held ({label}). Resume it from Held bills.")
+    return _builder(state, message=message(kept))
 
 
 @bp.post("/clear")
@@ -503,17 +509,8 @@ def clear_old_gold():
 @role_required("cashier")
 def save_estimate():
     """Keep the bill on screen as an estimate (no invoice number, no stock) and start a new bill."""
-    till_session = _till_session()
-    state = till_service.state_of(till_session)
-    try:
-        estimate = till_service.save_estimate(g.store, _user(), state)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
-    till_service.keep(till_session, state)
-    db.session.commit()
-    url = url_for("pos.estimate", estimate_uid=estimate.uid)
-    return _builder(state, message=Markup('Estimate saved: <a href="{}">open it</a>.').format(url))
+    return _set_aside(till_service.save_estimate, lambda estimate: Markup(
+        'Estimate saved: <a href="{}">open it</a>.').format(url_for("pos.estimate", estimate_uid=estimate.uid)))
 
 
 @bp.get("/estimates")
