@@ -253,7 +253,6 @@ class PaymentMethod(db.Model):
 class Product(db.Model):
     __tablename__ = "product"
     __table_args__ = (
-        UniqueConstraint("store_id", "product_name"),
         UniqueConstraint("store_id", "sku"),
         UniqueConstraint("store_id", "barcode"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
@@ -326,6 +325,10 @@ class Product(db.Model):
 
 Index("ix_product_store_sku", Product.store_id, Product.sku)
 Index("ix_product_store_barcode", Product.store_id, Product.barcode)
+# A name names one catalogue item in a store; jewellery pieces (a gross weight) share names ("Gold Ring"), each told
+# apart by its tag and HUID. services.catalog.products checks first and words the error; this is the guard.
+Index("uq_product_store_name", Product.store_id, Product.product_name, unique=True,
+      postgresql_where=Product.gross_weight.is_(None), sqlite_where=Product.gross_weight.is_(None))
 # A HUID names one piece in a store (services.jewellery.pieces checks first and words the error; this is the guard).
 Index("uq_product_store_huid", Product.store_id, Product.huid, unique=True,
       postgresql_where=Product.huid.isnot(None), sqlite_where=Product.huid.isnot(None))

@@ -233,3 +233,25 @@ def test_a_purchase_piece_starts_out_of_stock_and_interest_terms_wait_on_it(clie
     assert data["interest_enabled"] is True and data["interest_type"] == {"label": "Compound", "value": "2"}
     assert (data["interest_rate"], data["interest_start_date"], data["grace_period_days"]) == (
         "1.50", "2026-12-01", "15")
+
+
+def test_two_pieces_may_share_a_name_but_catalogue_items_may_not(client, jeweller, make_product):
+    first = post_form(client, jeweller.headers, ring_form(name="Gold Ring", huid="AB12CD"))
+    second = post_form(client, jeweller.headers, ring_form(name="Gold Ring", huid="AB12CE"))
+    assert first.status_code == second.status_code == 201, second.get_json()
+    assert first.get_json()["data"]["id"] != second.get_json()["data"]["id"]
+    # Renaming a piece to another piece's name is fine too.
+    third = post_form(client, jeweller.headers, ring_form(name="Gold Chain", huid=None)).get_json()["data"]
+    renamed = post_form(client, jeweller.headers, {"id": third["id"], "name": "Gold Ring"})
+    assert renamed.status_code == 200, renamed.get_json()
+    # A plain catalogue item keeps its store-wide unique name, in the service and in the database.
+    make_product(jeweller.store, "Polish Cloth")
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.add(Product(store_id=jeweller.store.id, product_name="Polish Cloth", unit_price=D(1)))
+            db.session.flush()
+    from services.catalog import products
+    from services.errors import Duplicate
+    with pytest.raises(Duplicate):
+        products.create_product(jeweller.store, jeweller.owner, products.ProductInput.of(
+            product_name="polish cloth", unit_price=D(1)))

@@ -115,14 +115,25 @@ def product_problems(store: Store, data: ProductInput, product: Optional[Product
     return errors
 
 
-def _check_unique(store: Store, values: dict[str, Any], exclude_id: Optional[int] = None) -> None:
-    def taken(column, value) -> bool:
-        query = db.select(Product.id).where(Product.store_id == store.id, column == value)
-        if exclude_id is not None:
-            query = query.where(Product.id != exclude_id)
+def _is_piece(values: dict[str, Any], product: Optional[Product]) -> bool:
+    """A jewellery piece (it has a gross weight): pieces share names, each told apart by its tag and HUID."""
+    details = values.get("details") or {}
+    if "gross_weight" in details:
+        return details["gross_weight"] is not None
+    return product is not None and product.gross_weight is not None
+
+
+def _check_unique(store: Store, values: dict[str, Any], product: Optional[Product] = None) -> None:
+    """Names are unique among the store's catalogue items other than pieces; SKUs and barcodes among all."""
+    def taken(column, value, *where) -> bool:
+        query = db.select(Product.id).where(Product.store_id == store.id, column == value, *where)
+        if product is not None:
+            query = query.where(Product.id != product.id)
         return db.session.execute(query.limit(1)).first() is not None
 
-    if values.get("product_name") and taken(db.func.lower(Product.product_name), values["product_name"].lower()):
+    name = values.get("product_name")
+    if name and not _is_piece(values, product) and taken(
+            db.func.lower(Product.product_name), name.lower(), Product.gross_weight.is_(None)):
         raise Duplicate(NAME_TAKEN, "product_name")
     errors = FieldErrors()
     for name, message in (("sku", SKU_TAKEN), ("barcode", BARCODE_TAKEN)):
@@ -184,7 +195,7 @@ def update_product(store: Store, user: User, product: Product, data: ProductInpu
     require_editor(store, user, data.fields_set)
     product_problems(store, data, product).raise_if()
     values = data.changes()
-    _check_unique(store, values, exclude_id=product.id)
+    _check_unique(store, values, product)
     product = get_product(store, product.id, for_update=True)  # the stock must not move under us
     before = audit.snapshot(product)
     target = values.get("quantity", product.quantity) if values.get("type", product.type) == "product" else 0
