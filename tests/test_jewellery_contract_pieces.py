@@ -255,3 +255,5 @@ def test_two_pieces_may_share_a_name_but_catalogue_items_may_not(client, jewelle
     with pytest.raises(Duplicate):
         products.create_product(jeweller.store, jeweller.owner, products.ProductInput.of(
             product_name="polish cloth", unit_price=D(1)))
+    # A piece may carry a catalogue item's name (it is told apart by its tag and HUID).
+    assert post_form(client, jeweller.headers, ring_form(name="Polish Cloth", huid=None)).status_code == 201
