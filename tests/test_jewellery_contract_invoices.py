@@ -399,3 +399,29 @@ def test_a_cashier_may_not_create_a_piece(client, jeweller, make_user, api_heade
     assert response.status_code == 403 and response.get_json()["message"].startswith("Failed to update product: ")
     assert counts() == before
     assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 0
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_two_requests_selling_the_same_piece_at_once_make_one_invoice(app, jeweller, ring, buyer):
+    """Six /add-invoice requests for one ring, released together from threads: one 201, five 400s naming the
+    piece, one bill, and the ring's stock and its moves at zero."""
+    from tests.test_billing_v1_races import race
+
+    db.session.commit()
+    form = invoice_form(ring, buyer)
+
+    def post(body, headers):
+        with app.test_client() as client:
+            response = add(client, jeweller.headers, dict(body))
+            return response.status_code, response.get_json()
+
+    results = race(post, 6, lambda index: form)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 400, 400, 400, 400, 400], results
+    refused = [body for status, body in results if status == 400]
+    assert all(body["success"] is False and "Kundan Ring" in body["message"] for body in refused), refused
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Bill)).scalar_one() == 1
+    moves = db.session.execute(select(func.sum(StockMove.delta)).where(StockMove.product_id == ring.id)).scalar_one()
+    assert db.session.get(Product, ring.id).quantity == 0 and moves == 0
