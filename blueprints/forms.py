@@ -141,6 +141,11 @@ class PieceForm(FlaskForm):
     wastage = StringField("Wastage (%)", render_kw=DECIMAL)
     making_type = SelectField("Making charge", choices=MAKING_CHOICES)
     making_charge = StringField("Making amount (₹, or % of metal value)", render_kw=DECIMAL)
+    stone_weight = StringField("Stone weight", render_kw=DECIMAL)
+    stone_unit = SelectField("Stone weight in", default="carat",
+                             choices=[SelectChoice("carat", "carat"), SelectChoice("gram", "gram")])
+    stone_value = StringField("Stone value (₹)", render_kw=DECIMAL)
+    hallmark_fee = StringField("Hallmark fee (₹ per piece)", render_kw=DECIMAL)
     hsn_code = StringField("HSN", render_kw={"inputmode": "numeric", "maxlength": 8})
     size = StringField("Size", render_kw={"maxlength": 50})
     remark = TextAreaField("Remark", render_kw={"rows": 2})

@@ -34,8 +34,10 @@ HISTORY_DAYS = 10
 PAGE_SIZE = 20
 JEWELLERY = "jewellery"
 # Service field -> form field, where they differ
-PIECE_FIELDS = {"product_name": "name", "metal": "metal_purity", "purity": "metal_purity"}
-DECIMAL_FIELDS = ("gross_weight", "less_weight", "tounch", "wastage", "making_charge")
+PIECE_FIELDS = {"product_name": "name", "metal": "metal_purity", "purity": "metal_purity",
+                "stones[0].weight": "stone_weight", "stones[0].unit": "stone_unit", "stones[0].value": "stone_value"}
+DECIMAL_FIELDS = ("gross_weight", "less_weight", "tounch", "wastage", "making_charge", "stone_weight", "stone_value",
+                  "hallmark_fee")
 
 
 def jewellery_page(minimum: str) -> Callable:
@@ -155,10 +157,15 @@ def _piece_form(piece: Product | None):
         form.type.data = piece.trade_type
         attributes = piece.attributes or {}
         form.metal_purity.data = f"{attributes.get('metal')}-{attributes.get('purity')}"
+        stones = attributes.get("stones") or []
+        if stones:
+            form.stone_weight.data, form.stone_unit.data = stones[0]["weight"], stones[0]["unit"]
+            form.stone_value.data = stones[0]["value"]
+        form.hallmark_fee.data = attributes.get("hallmark_fee")
     if request.method == "POST" and form.validate_on_submit():
         try:
             images = _images(form)
-            saved = piece_service.save_piece(g.store, current_user, piece, _piece_given(form), images)
+            saved = piece_service.save_piece(g.store, current_user, piece, _piece_given(form, piece), images)
         except ValidationError as exc:
             db.session.rollback()
             errors = {PIECE_FIELDS.get(k, k): v for k, v in exc.errors.items()}
@@ -171,9 +178,10 @@ def _piece_form(piece: Product | None):
     return render_template("jewellery/piece_form.html", form=form, piece=piece), status
 
 
-def _piece_given(form: PieceForm) -> dict[str, Any]:
+def _piece_given(form: PieceForm, piece: Product | None = None) -> dict[str, Any]:
     """The form as save_piece's `given`: numbers as Decimals (text that is not one is passed on for the service to
-    refuse beside its field), blanks as None, the metal and purity split."""
+    refuse beside its field), blanks as None, the metal and purity split; the form's one stone row replaces the
+    piece's first stone (others, given over the API, are kept)."""
     metal, _, purity = (form.metal_purity.data or "").partition("-")
     given: dict[str, Any] = {"name": (form.name.data or "").strip(), "type": form.type.data,
                              "metal": metal or None, "purity": purity or None,
@@ -184,6 +192,10 @@ def _piece_given(form: PieceForm) -> dict[str, Any]:
     for name in DECIMAL_FIELDS:
         raw = (getattr(form, name).data or "").strip()
         given[name] = (to_decimal(raw) if to_decimal(raw) is not None else raw) if raw else None
+    weight, value = given.pop("stone_weight"), given.pop("stone_value")
+    others = ((piece.attributes or {}).get("stones") or [])[1:] if piece is not None else []
+    stone = [{"weight": weight, "unit": form.stone_unit.data, "value": value or 0}] if weight or value else []
+    given["stones"] = stone + others
     return given
 
 

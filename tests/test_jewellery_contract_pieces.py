@@ -257,3 +257,35 @@ def test_two_pieces_may_share_a_name_but_catalogue_items_may_not(client, jewelle
             product_name="polish cloth", unit_price=D(1)))
     # A piece may carry a catalogue item's name (it is told apart by its tag and HUID).
     assert post_form(client, jeweller.headers, ring_form(name="Polish Cloth", huid=None)).status_code == 201
+
+
+def test_stones_and_a_hallmark_fee_are_kept_on_the_piece_and_priced_on_its_bill(client, jeweller, make_customer):
+    form = ring_form(stones=json.dumps([{"weight": "0.250", "unit": "carat", "value": "15000"}]), hallmark_fee="45")
+    data = post_form(client, jeweller.headers, form).get_json()["data"]
+    assert data["stones"] == [{"weight": "0.250", "unit": "carat", "value": "15000.00"}]
+    assert data["hallmark_fee"] == "45.00"
+    from services.billing import bills as billing
+    from services.billing.bills import BillDraft, DraftLine, JewelleryTerms
+    piece = db.session.get(Product, int(data["id"]))
+    bill = billing.save_bill(jeweller.store, jeweller.owner, BillDraft(lines=[DraftLine(
+        product=piece, qty=1, jewellery=JewelleryTerms())]))
+    line = bill.items[0]
+    # metal 10.000 g x 7150.00 = 71500.00; making 450.00 x 10.000 = 4500.00; polish 150.00; stone 15000.00;
+    # hallmark 45.00 -> taxable 91195.00; CGST and SGST 1.5 % each 1367.93 (half up of 1367.925)
+    assert line.taxable_amount == D("91195.00"), line.extra
+    assert (line.cgst_amount, line.sgst_amount) == (D("1367.93"), D("1367.93"))
+    assert line.extra["stones_value"] == "15000.00" and line.extra["hallmark_fee"] == "45.00"
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"stones": "[{\"weight\": \"-1\", \"unit\": \"carat\", \"value\": \"1\"}]"}, "stones[0].weight: Must not be"),
+    ({"stones": "[{\"weight\": \"0.2501\", \"unit\": \"carat\", \"value\": \"1\"}]"}, "At most 3 decimal places"),
+    ({"stones": "[{\"weight\": \"0.250\", \"unit\": \"ounce\", \"value\": \"1\"}]"}, "stones[0].unit: Must be one"),
+    ({"stones": "not json"}, "stones"),
+    ({"hallmark_fee": "4.555"}, "hallmark_fee: At most 2 decimal places"),
+])
+def test_bad_stones_and_hallmark_fees_are_400_with_nothing_written(client, jeweller, changes, words):
+    before = counts()
+    response = post_form(client, jeweller.headers, ring_form(**changes))
+    assert response.status_code == 400 and words in response.get_json()["message"], response.get_json()
+    assert counts() == before

@@ -167,6 +167,9 @@ def test_manager_adds_a_piece_with_a_photo_and_the_server_derives_its_weights(cl
     ({"tounch": "101"}, "tounch", "Must be at most 100"),
     ({"metal_purity": ""}, "metal_purity", "This field is required"),
     ({"name": ""}, "name", "This field is required"),
+    ({"stone_weight": "0.2505"}, "stone_weight", "At most 3 decimal places"),
+    ({"stone_weight": "0.25", "stone_value": "-5"}, "stone_value", "Must not be negative"),
+    ({"hallmark_fee": "fee"}, "hallmark_fee", "Must be a number"),
 ])
 def test_bad_piece_input_is_a_422_beside_its_field_and_nothing_is_written(client, shop, overrides, field, message):
     sign_in(client, shop["owner"])
@@ -207,6 +210,29 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_written(client, s
     db.session.expire_all()
     assert piece_count() == 0
     assert not any((tmp_path / "uploads").rglob("*.*"))
+
+
+def test_a_piece_carries_its_stone_and_hallmark_fee_and_keeps_other_stones(client, shop):
+    sign_in(client, shop["owner"])
+    response = client.post_form("/jewellery/pieces/new", piece_form(stone_weight="0.250", stone_unit="carat",
+                                                                    stone_value="15000", hallmark_fee="45"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    piece = db.session.execute(db.select(Product).filter_by(huid="AB12CD")).scalar_one()
+    assert piece.attributes["stones"] == [{"weight": "0.250", "unit": "carat", "value": "15000.00"}]
+    assert piece.attributes["hallmark_fee"] == "45.00"
+    # A second stone given over the API stays when the form changes the first.
+    piece.attributes = {**piece.attributes, "stones": piece.attributes["stones"] + [
+        {"weight": "1.000", "unit": "gram", "value": "800.00"}]}
+    db.session.commit()
+    form = client.get(f"/jewellery/pieces/{piece.id}").get_data(as_text=True)
+    assert 'value="0.250"' in form and 'value="45.00"' in form and "1 more stone" in form
+    client.post_form(f"/jewellery/pieces/{piece.id}", piece_form(stone_weight="0.300", stone_unit="carat",
+                                                                 stone_value="16000", hallmark_fee="45.00"))
+    db.session.expire_all()
+    assert db.session.get(Product, piece.id).attributes["stones"] == [
+        {"weight": "0.300", "unit": "carat", "value": "16000.00"}, {"weight": "1.000", "unit": "gram",
+                                                                   "value": "800.00"}]
 
 
 def test_editing_a_piece_recomputes_its_weights(client, shop, make_piece):

@@ -30,7 +30,7 @@ from services.documents import uploads
 from services.errors import Duplicate, FieldErrors
 from services.jewellery import rates
 from services.paging import Page, paginate
-from services.vocabulary import FINE_PURITY, JEWELLERY_GST_RATE, MAKING_TYPES, PURITIES
+from services.vocabulary import FINE_PURITY, JEWELLERY_GST_RATE, MAKING_TYPES, PURITIES, STONE_UNITS
 
 HUID = re.compile(r"^[A-Z0-9]{6}$")
 TRADE_TYPES = ("sale", "purchase")
@@ -38,6 +38,9 @@ HUNDRED = Decimal(100)
 MAX_WEIGHT = Decimal(99999)
 # Contract fields kept as given (after their shape was checked) in Product columns.
 PLAIN = ("size", "remark", "comment", "charges_json", "tax_json", "custom_fields", "bill_display_settings")
+# Kept in Product.attributes (the engine reads them there: services.billing.bills.jewellery_line).
+EXTRAS = ("metal", "purity", "interest_terms", "stones", "hallmark_fee")
+MAX_STONES = 20
 
 
 def huid_problem(store: Store, huid: str, exclude_id: Optional[int] = None) -> Optional[str]:
@@ -84,9 +87,31 @@ def piece_bill(piece: Product) -> Optional[Bill]:
 def _current(piece: Optional[Product], name: str) -> Any:
     if piece is None:
         return None
-    if name in ("metal", "purity", "interest_terms"):
-        return (piece.attributes or {}).get(name)
+    if name in EXTRAS:
+        value = (piece.attributes or {}).get(name)
+        if name == "stones":
+            return [{"weight": Decimal(str(s["weight"])), "unit": s["unit"], "value": Decimal(str(s["value"]))}
+                    for s in value or []]
+        return Decimal(str(value)) if name == "hallmark_fee" and value is not None else value
     return getattr(piece, name)
+
+
+def _check_stones(values: dict[str, Any], errors: FieldErrors) -> None:
+    """Stones: each a weight (3 decimals, carat or gram) and a value (2 decimals); the hallmark fee (2 decimals)."""
+    stones = values.get("stones") or []
+    if len(stones) > MAX_STONES:
+        errors.add("stones", f"At most {MAX_STONES} stones")
+        return
+    for i, stone in enumerate(stones):
+        where = f"stones[{i}]"
+        if problem := decimal_problem(stone.get("weight"), 3, at_most=MAX_WEIGHT):
+            errors.add(f"{where}.weight", problem)
+        if stone.get("unit") not in STONE_UNITS:
+            errors.add(f"{where}.unit", "Must be one of: " + ", ".join(STONE_UNITS))
+        if problem := decimal_problem(stone.get("value"), 2):
+            errors.add(f"{where}.value", problem)
+    if values.get("hallmark_fee") is not None and (problem := decimal_problem(values["hallmark_fee"], 2)):
+        errors.add("hallmark_fee", problem)
 
 
 def _check(store: Store, piece: Optional[Product], values: dict[str, Any], errors: FieldErrors) -> None:
@@ -126,6 +151,7 @@ def _check(store: Store, piece: Optional[Product], values: dict[str, Any], error
     if values.get("huid"):
         if problem := huid_problem(store, values["huid"], piece.id if piece is not None else None):
             errors.add("huid", problem)
+    _check_stones(values, errors)
     gst = values.get("gst_rate")
     if gst is not None and ((problem := decimal_problem(gst, 2, at_most=HUNDRED, unit=" %"))
                             or decimal_problem(gst / 2, 2)):
@@ -159,7 +185,7 @@ def save_piece(store: Store, user: User, piece: Optional[Product], given: dict[s
     derived values recomputed; images (field -> (bytes, kind, file name), already checked by content) stored.
     A new piece of type "sale" is in stock (quantity 1); a "purchase" one comes into stock when it is bought."""
     keys = ("name", "sku", "barcode", "type", "metal", "purity", "gross_weight", "less_weight", "tounch", "wastage",
-            "making_type", "making_charge", "cutting_enabled", "huid", "hsn_code") + PLAIN
+            "making_type", "making_charge", "cutting_enabled", "huid", "hsn_code", "stones", "hallmark_fee") + PLAIN
     current = {"name": piece.product_name if piece else None, "type": piece.trade_type if piece else None,
                "hsn_code": piece.hsn_code if piece else None, "sku": piece.sku if piece else None,
                "barcode": piece.barcode if piece else None}
@@ -172,6 +198,12 @@ def save_piece(store: Store, user: User, piece: Optional[Product], given: dict[s
     errors.raise_if()
     calc = derived(store, values)
     attributes = {**((piece.attributes or {}) if piece else {}), "metal": values["metal"], "purity": values["purity"]}
+    if "stones" in given:
+        attributes["stones"] = [{"weight": f"{Decimal(str(s['weight'])):.3f}", "unit": s["unit"],
+                                 "value": f"{Decimal(str(s['value'])):.2f}"}
+                                for s in values["stones"] or []]
+    if "hallmark_fee" in given:
+        attributes["hallmark_fee"] = f"{Decimal(str(values['hallmark_fee'] or ZERO)):.2f}"
     # Interest terms belong to the bill that sold (or bought) the piece; before it is billed they wait on the piece.
     bill = piece_bill(piece) if piece is not None and "interest_terms" in given else None
     if bill is not None:

@@ -225,6 +225,18 @@ def _charges(raw: str) -> list[dict]:
     return charges
 
 
+def _stones(raw: str) -> list[dict]:
+    """The stones extension: a JSON list of objects; their numbers are checked by the pieces service."""
+    rows = json_field(raw, "stones", list)
+    stones = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise bad(f"stones[{i}] must be an object with weight, unit and value")
+        stones.append({"weight": number(row.get("weight"), f"stones[{i}].weight"), "unit": row.get("unit", "carat"),
+                       "value": number(row.get("value", 0), f"stones[{i}].value")})
+    return stones
+
+
 def _taxes(raw: str) -> tuple[list[dict], Decimal]:
     rows = json_field(raw, "tax_json", list)
     taxes, total = [], Decimal(0)
@@ -325,6 +337,10 @@ def piece_fields(form) -> dict[str, Any]:
         given["cutting_enabled"] = flag(form["cutting_enabled"], "cutting_enabled")
     if _optional(form, "charges_json"):
         given["charges_json"] = _charges(form["charges_json"])
+    if "stones" in form:  # extension: [{"weight", "unit": carat|gram, "value"}]
+        given["stones"] = _stones(form["stones"]) if _optional(form, "stones") else []
+    if "hallmark_fee" in form:  # extension
+        given["hallmark_fee"] = _decimal(form, "hallmark_fee")
     if _optional(form, "tax_json"):
         given["tax_json"], given["gst_rate"] = _taxes(form["tax_json"])
     if _optional(form, "custom_fields"):

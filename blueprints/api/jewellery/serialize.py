@@ -77,8 +77,8 @@ def _payments(bill: Optional[Bill], today: date) -> tuple[Optional[interest.Stat
 
 def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
     """The contract's product-detail data: the piece, and the interest and payments of the bill that sold (or
-    bought) it (else the interest terms kept on the piece). Extensions: metal, purity, quantity, invoice_id,
-    remaining_balance."""
+    bought) it (else the interest terms kept on the piece). Extensions: metal, purity, stones, hallmark_fee,
+    quantity, invoice_id, remaining_balance."""
     attrs = piece.attributes or {}
     terms = (bill.interest_terms if bill is not None else None) or attrs.get("interest_terms") or {}
     statement, history = _payments(bill, today)
@@ -107,6 +107,7 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
         "custom_fields": piece.custom_fields or [], "bill_display_settings": piece.bill_display_settings or {},
         "payment_history": history,
         "metal": attrs.get("metal"), "purity": attrs.get("purity"),
+        "stones": attrs.get("stones") or [], "hallmark_fee": attrs.get("hallmark_fee") or "0.00",
         "quantity": f"{Decimal(piece.quantity).normalize():f}",
         "invoice_id": str(bill.id) if bill is not None else None,
         "remaining_balance": money_str(statement.balance) if statement is not None else None,
