@@ -25,7 +25,7 @@ from models import (
     User,
 )
 from services.accounts.stores import ensure_payment_methods, hash_password
-from services.billing.bills import BillDraft, DraftLine, DraftPayment, price_draft, save_bill
+from services.billing.bills import BillDraft, DraftLine, DraftPayment, JewelleryTerms, price_draft, save_bill
 from services.catalog import stock
 from services.catalog.products import ProductInput, create_product
 from services.parties.parties import CustomerInput, SupplierInput, create_customer, create_supplier
@@ -288,41 +288,42 @@ def _seed_general(store: Store, owner: User, rng: random.Random) -> list[Product
 
 
 def _seed_jewellery(store: Store, owner: User, rng: random.Random, today: date) -> list[Product]:
-    rates = {}
+    """A month of metal rates, and the showcase: each design in several pieces (one piece each, its own tag and
+    HUID), made through the pieces service as the pieces page makes them."""
+    from services.jewellery.pieces import save_piece
+
     metals = {}
     for metal, label, price in METAL_RATES:
         metals[label] = metal
-        for offset in range(0, 7):
-            # A gentle drift so the history looks real; today's rate is the listed one.
+        for offset in range(0, 31):
+            # A gentle drift so the history looks real (and every demo bill has its day's rate); today's is listed.
             drift = Decimal(1) - Decimal(offset) * Decimal("0.002")
             db.session.add(MetalRate(store_id=store.id, metal=metal, purity_label=label,
                                      price_per_gram=_money(Decimal(price) * drift),
                                      date=today - timedelta(days=offset)))
-        rates[label] = Decimal(price)
+    db.session.flush()
     catalogue = []
-    for index, (name, purity, tounch, gross, less, wastage, making_type, making, size) in enumerate(
+    number = 0
+    for design, (name, purity, tounch, gross, less, wastage, making_type, making, size) in enumerate(
             JEWELLERY_PIECES, start=1):
-        gross_w, less_w = Decimal(gross), Decimal(less)
-        net_w = (gross_w - less_w).quantize(GRAM)
-        fine_w = (net_w * (Decimal(tounch) + Decimal(wastage)) / 100).quantize(GRAM, rounding=ROUND_HALF_UP)
-        rate = rates.get(purity, rates["22K"])
-        metal_value = _money(net_w * rate)
-        making_amount = _money(Decimal(making) * net_w) if making_type == "PG" else _money(making)
-        price = _money(metal_value + making_amount)
-        catalogue.append(_product(
-            store, owner, name, metals[purity].capitalize(), "7113", "3", str(price),
-            quantity=rng.randrange(4, 9), sku=f"LJ-{index:04d}",
-            barcode=ean13(f"890{store.id:03d}{index:06d}"),
-            huid=f"{'ABCDEFGHJK'[index - 1]}{rng.randrange(36**5):05X}"[:6],
-            hsn={"value": "7113", "label": "7113 - Articles of jewellery", "variation": []},
-            size=size, gross_weight=gross_w, less_weight=less_w, net_weight=net_w, fine_weight=fine_w,
-            wastage=Decimal(wastage), tounch=Decimal(tounch),
-            rate={"label": purity, "value": purity, "price": f"{rate:.2f}"},
-            making_type=making_type, making_charge=_money(making), metal_value=metal_value,
-            attributes={"metal": metals[purity], "purity": purity},  # what the jewellery till and engine price by
-            trade_type="sale", bill_display_settings={"showHuidInBill": True, "showGrossWeightInBill": True,
-                                                      "showNetWeightInBill": True, "showMakingChargeInBill": True},
-        ))
+        for copy in range(4):
+            number += 1
+            gross_w = Decimal(gross) + Decimal(copy) * Decimal("0.115") if Decimal(gross) > 2 else Decimal(gross)
+            given = dict(
+                name=name, type="sale", metal=metals[purity], purity=purity, sku=f"LJ-{number:04d}",
+                barcode=ean13(f"890{store.id:03d}{number:06d}"), gross_weight=gross_w.quantize(GRAM),
+                less_weight=Decimal(less), tounch=Decimal(tounch), wastage=Decimal(wastage),
+                making_type=making_type, making_charge=_money(making), size=size, hsn_code="7113",
+                hsn={"value": "7113", "label": "7113 - Articles of jewellery", "variation": []},
+                bill_display_settings={"showHuidInBill": True, "showGrossWeightInBill": True,
+                                       "showNetWeightInBill": True, "showMakingChargeInBill": True},
+                hallmark_fee=Decimal("45.00") if metals[purity] == "gold" else Decimal("0.00"),
+            )
+            if metals[purity] == "gold" and gross_w >= 2:  # hallmarked: a HUID of its own
+                given["huid"] = f"{'ABCDEFGHJK'[design - 1]}{copy}{rng.randrange(36**4):04X}"[:6]
+            if "Diamond" in name:
+                given["stones"] = [{"weight": Decimal("0.250"), "unit": "carat", "value": Decimal("18500.00")}]
+            catalogue.append(save_piece(store, owner, None, given))
     _suppliers(store, ["Rajesh Bullion Traders", "Surat Silver Works"])
     return catalogue
 
@@ -344,25 +345,13 @@ def _seed_salon(store: Store, owner: User, rng: random.Random) -> list[Product]:
     return catalogue
 
 
-JEWELLERY_LINE_COLUMNS = ("huid", "size", "gross_weight", "less_weight", "net_weight", "fine_weight", "tounch",
-                          "wastage", "making_type", "making_charge")
-
-
-def _jewellery_columns(product: Product) -> dict:
-    """A jewellery line carries the piece's weights, purity and making charge onto the invoice."""
-    if not product.huid:
-        return {}
-    columns = {name: getattr(product, name) for name in JEWELLERY_LINE_COLUMNS}
-    columns["metal_rate"] = Decimal(product.rate["price"]) if product.rate else None
-    return columns
-
-
 def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers: list[Party],
                 rng: random.Random, per_day: tuple[int, int]) -> int:
     """30 days of bills through the billing service, exactly as the till would save them."""
     staff = db.session.execute(db.select(Staff).filter_by(store_id=store.id)).scalars().all()
     now = datetime.now(timezone.utc)
     count = 0
+    on_credit = False
     for days_ago in range(29, -1, -1):
         for _ in range(rng.randint(*per_day)):
             moment = (now - timedelta(days=days_ago)).replace(hour=rng.randint(4, 14), minute=rng.randrange(60),
@@ -371,6 +360,12 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
                 moment = now - timedelta(minutes=rng.randint(1, 60))
             lines = []
             for line_no, product in enumerate(rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 5))), 1):
+                if product.gross_weight is not None:  # a jewellery piece: one of its kind, priced by the engine
+                    left = sum(1 for p in catalogue if p.product_name == product.product_name and p.quantity >= 1)
+                    if product.quantity < 1 or left < 2 or len(lines) >= 2:
+                        continue  # one of each design stays in the showcase
+                    lines.append(DraftLine(product=product, qty=1, line_no=line_no, jewellery=JewelleryTerms()))
+                    continue
                 if product.type == "product" and product.quantity < 3:
                     continue  # leave the last pieces on the shelf so the demo never runs out
                 discount = rng.choice([(None, 0), (None, 0), ("percent", 5), ("percent", 10), ("flat", 10)])
@@ -386,7 +381,6 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
                     product=product, qty=qty, line_no=line_no,
                     discount_type=discount[0] or "flat", discount_value=Decimal(discount[1]),
                     staff=rng.choice(staff) if staff and product.type != "product" else None,
-                    columns=_jewellery_columns(product),
                 ))
             if not lines:
                 continue
@@ -394,8 +388,17 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
             draft = BillDraft(lines=lines, customer=customer, billing_timestamp=moment, source="pos")
             total = price_draft(store, draft).totals.grand_total
             mode = rng.choice(["cash", "cash", "upi", "upi", "card", "split", "credit"])
+            jewellery = any(line.jewellery is not None for line in lines)
+            if jewellery and customer is not None and days_ago >= 20 and not on_credit:
+                mode = "credit"  # one old credit bill, so the interest statement has something to show
+            on_credit = on_credit or (jewellery and mode == "credit" and customer is not None)
             if (mode == "credit" and customer is not None) or total <= 0:
                 draft.payment_mode, draft.payment_amount = "none", Decimal("0.00")
+                if jewellery:  # a jeweller's credit bears interest
+                    draft.columns["interest_terms"] = {
+                        "interest_enabled": True, "interest_type": "1", "interest_rate": "1.50",
+                        "interest_start_date": moment.date().isoformat(), "grace_period_enabled": True,
+                        "grace_period_days": 15, "interest_notes": "1.5 % a month after 15 days"}
             elif mode == "split" and total >= Decimal("2.00"):
                 first = (total / 2).quantize(MONEY)
                 draft.payments = [DraftPayment("upi", first, "UPI-DEMO", moment),
@@ -441,7 +444,7 @@ def seed_demo(only_if_empty: bool = False) -> list[str]:
             per_day = (4, 9)
         elif key == "jewellery":
             catalogue = _seed_jewellery(store, owner, rng, store.local_today())
-            per_day = (0, 2)
+            per_day = (0, 1)
         else:
             catalogue = _seed_salon(store, owner, rng)
             per_day = (2, 6)

@@ -49,9 +49,11 @@ def test_jewellery_pieces_carry_weights_purity_and_todays_rates(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     store = db.session.execute(select(Store).filter_by(business_kind="jewellery")).scalar_one()
     pieces = db.session.execute(select(Product).filter_by(store_id=store.id)).scalars().all()
-    assert pieces
+    assert len(pieces) == 40 and len({p.product_name for p in pieces}) == 10  # four pieces of each design
     for piece in pieces:
-        assert piece.huid and piece.gross_weight and piece.tounch and piece.making_type in {"PG", "PP"}
+        assert piece.gross_weight and piece.tounch and piece.making_type in {"PG", "PP"}
+        assert bool(piece.huid) == (piece.attributes["metal"] == "gold")  # gold is hallmarked
+        assert piece.quantity in (0, 1)  # one of its kind: in stock or sold
         assert piece.net_weight == piece.gross_weight - piece.less_weight
         expected_fine = (piece.net_weight * (piece.tounch + piece.wastage) / 100).quantize(piece.net_weight)
         assert abs(piece.fine_weight - expected_fine) <= type(piece.fine_weight)("0.001")
@@ -63,6 +65,16 @@ def test_jewellery_pieces_carry_weights_purity_and_todays_rates(runner):
     for piece in pieces:
         metal, purity = piece.attributes["metal"], piece.attributes["purity"]
         assert rates.rate_on(store, metal, purity, today) is not None, (piece.product_name, metal, purity)
+    # The demo's jewellery bills were priced by the engine: each line keeps its locked rate and breakdown, and
+    # every sold piece is on exactly one bill.
+    from models import BillItem
+
+    items = db.session.execute(select(BillItem).join(Bill).where(Bill.store_id == store.id)).scalars().all()
+    assert items and all(i.metal_rate and i.extra and i.extra["metal_value"] for i in items)
+    sold = [p.id for p in pieces if p.quantity == 0]
+    assert sold and sorted(i.product_id for i in items) == sorted(sold)
+    assert any(b.interest_terms for b in db.session.execute(
+        select(Bill).where(Bill.store_id == store.id)).scalars())
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):

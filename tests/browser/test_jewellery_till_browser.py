@@ -14,7 +14,7 @@ from tests.browser.test_pos_browser import demo_database, log_in  # noqa: F401 (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 JEWELLER = "jeweller@demo.shop"
-RING_SKU = "LJ-0003"  # the demo's "22K Gold Ring (Ladies)": 4.210 g, PP making 1500.00, tounch 91.60, wastage 6.00
+RING = "22K Gold Ring (Ladies)"  # the demo's design: PP making 1500.00, tounch 91.60, wastage 6.00, hallmark 45.00
 TODAY_22K = Decimal("7000.00")
 D = Decimal
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
@@ -46,14 +46,19 @@ def jeweller_till(request, live_server, smtp_sink, browser, tmp_path, demo_datab
 def test_the_jeweller_bills_a_ring_by_its_tag_takes_old_gold_and_opens_the_pdf(jeweller_till, artifacts_dir):
     page = jeweller_till
     size = f"{page.viewport['width']}x{page.viewport['height']}"
+    # The demo keeps one of each design in the showcase; take the first ring still in stock.
+    [(sku, gross)] = page.db.rows("SELECT sku, gross_weight FROM product WHERE product_name = ? AND quantity = 1 "
+                                  "ORDER BY sku LIMIT 1", RING)
+    gross = D(str(gross)).quantize(D("0.001"))
     with page.expect_response(lambda r: r.url.endswith("/pos/scan")):
-        page.fill("#pos-search", RING_SKU)
+        page.fill("#pos-search", sku)
         page.press("#pos-search", "Enter")
     page.wait_for_selector("#line-0.pos-piece")
-    ring = price_jewellery_line(JewelleryLine(gross_weight=D("4.210"), rate=TODAY_22K, tounch=D("91.60"),
-                                              wastage=D("6.00"), making_type="PP", making_charge=D("1500.00")))
+    ring = price_jewellery_line(JewelleryLine(gross_weight=gross, rate=TODAY_22K, tounch=D("91.60"),
+                                              wastage=D("6.00"), making_type="PP", making_charge=D("1500.00"),
+                                              hallmark_fee=D("45.00")))
     row = page.inner_text("#line-0")
-    assert "Gross 4.210 g" in row and "Net 4.210 g" in row and "Gold 22K" in row and "HUID" in row
+    assert f"Gross {gross} g" in row and f"Net {gross} g" in row and "Gold 22K" in row and "HUID" in row
     assert inr(ring.line_total) in page.inner_text("#line-0 .line-total")
     assert f"Rate {inr(TODAY_22K)}/g" in row  # the owner's field is editable, today's rate in it
 
