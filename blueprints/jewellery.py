@@ -133,6 +133,7 @@ def pieces():
     found = piece_service.list_pieces(g.store, q, page_arg(), PAGE_SIZE)
     return render_page_or_fragment("jewellery/pieces.html", "jewellery/_pieces.html", found=found, q=q,
                                    status_of=piece_service.piece_status,
+                                   hallmark_of=functools.partial(piece_service.hallmark_problem, g.store),
                                    can_edit=has_role(g.membership.role, "manager"))
 
 

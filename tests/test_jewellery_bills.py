@@ -232,3 +232,19 @@ def test_only_the_owner_may_bill_at_another_rate_than_todays(jeweller, make_piec
     owners = billing.save_bill(jeweller.store, jeweller.owner, BillDraft(lines=[DraftLine(
         product=ring, qty=1, jewellery=JewelleryTerms(rate=D("7000.00")))]))
     assert (owners.items[0].metal_rate, owners.total_amount) == (D("7000.00"), D("79356.36"))
+
+
+def test_save_bill_refuses_gold_without_a_huid_where_hallmarking_is_mandatory(jeweller, make_piece):
+    """The rule lives in save_bill, so every surface (till, Billing v1, NamastePMS, add-invoice) obeys it."""
+    from services.errors import ValidationError
+
+    plain = make_piece(jeweller.store, "Plain bangle", huid=None)
+    with pytest.raises(ValidationError) as refused:
+        billing.save_bill(jeweller.store, jeweller.owner, BillDraft(lines=[DraftLine(
+            product=plain, qty=1, jewellery=JewelleryTerms())]))
+    assert "gold without a HUID" in refused.value.errors["items[0].product_id"][0]
+    db.session.rollback()
+    assert _count(Bill) == 0
+    # Buying it in (a purchase) is not a sale: no HUID needed.
+    billing.save_bill(jeweller.store, jeweller.owner, BillDraft(kind="purchase", lines=[DraftLine(
+        product=plain, qty=1, jewellery=JewelleryTerms())]))

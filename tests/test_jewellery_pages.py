@@ -378,3 +378,14 @@ def test_only_the_open_jewellery_page_is_marked_current_in_the_nav(client, shop)
     page = client.get("/jewellery/pieces").get_data(as_text=True)
     assert '<a href="/jewellery/pieces" aria-current="page">' in page
     assert '<a href="/jewellery/rates" aria-current="page">' not in page
+
+
+def test_the_list_marks_gold_in_stock_that_needs_a_huid_to_be_sold(client, shop):
+    add_piece(shop, "Plain bangle")  # 10.000 g net of 22K gold, no HUID
+    add_piece(shop, "Nose stud", gross_weight=D("1.500"), less_weight=D("0.000"))  # under 2 g: exempt
+    add_piece(shop, "Hallmarked ring", huid="HM0001")
+    sign_in(client, shop["owner"])
+    page = client.get("/jewellery/pieces").get_data(as_text=True)
+    assert page.count("needs a HUID to be sold") == 1
+    row = page[page.index("Plain bangle"):]
+    assert row.index("needs a HUID to be sold") < row.index("</tr>")

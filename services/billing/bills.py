@@ -353,6 +353,11 @@ def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
         if line.jewellery is not None:
             _check_jewellery(store, line, where, bill_day(store, draft), errors)
+            if draft.kind == "sale" and product is not None:
+                from services.jewellery.pieces import hallmark_problem
+
+                if problem := hallmark_problem(store, product):
+                    errors.add(f"{where}.product_id", problem)
 
 
 def _check_payments(draft: BillDraft, errors: FieldErrors) -> None:

@@ -23,14 +23,13 @@ from sqlalchemy.orm import selectinload
 
 from extensions import db
 from models import Bill, BillItem, Party, Product, Store, User
-from services.accounts.billing_options import billing_options
 from services.billing import bills
 from services.billing.bills import BillDraft, DraftLine, DraftPayment, JewelleryTerms
 from services.errors import FieldErrors, ValidationError
+from services.jewellery.pieces import hallmark_problem
 from services.scoping import find_in_store
 
 TOLERANCE = Decimal("1.00")  # rupees a client's bill_total may differ from the server's (its own rounding)
-HALLMARK_EXEMPT_BELOW = Decimal("2.000")  # grams of net weight (BIS: pieces under 2 g need no hallmark)
 KINDS = {"1": "sale", "2": "purchase"}
 
 
@@ -84,16 +83,9 @@ def _pieces(store: Store, items: list[InvoiceItem], errors: FieldErrors) -> list
 
 
 def _check_hallmark(store: Store, pieces: list[Optional[Product]], errors: FieldErrors) -> None:
-    if not billing_options(store).hallmark_mandatory:
-        return
     for index, piece in enumerate(pieces):
-        if piece is None or piece.huid or (piece.attributes or {}).get("metal") != "gold":
-            continue
-        net = piece.net_weight if piece.net_weight is not None else (piece.gross_weight or 0)
-        if net >= HALLMARK_EXEMPT_BELOW:
-            errors.add(f"item[{index}].product_id",
-                       f"{piece.product_name} is gold without a HUID: hallmarking is mandatory in this store "
-                       "(pieces under 2 g net are exempt)")
+        if piece is not None and (problem := hallmark_problem(store, piece)):
+            errors.add(f"item[{index}].product_id", problem)
 
 
 def _draft(store: Store, request: InvoiceRequest, party: Party, pieces: list[Product], now: datetime,

@@ -4,6 +4,7 @@ through the catalogue service, with the derived weights worked out here and the 
     save_piece(store, user, piece | None, given, images) -> Product     create (piece None) or change a piece
     piece_bill(piece) -> Bill | None                                    the latest live bill naming the piece
     huid_problem(store, huid, exclude_id) -> str | None                 shape and uniqueness of a HUID
+    hallmark_problem(store, piece) -> str | None                        why it may not be sold without a HUID
     list_pieces(store, q, page, limit) -> Page                          the store's pieces, newest first, searchable
     piece_status(piece) -> str                                          "in stock", "sold" or "not in stock"
 
@@ -24,6 +25,7 @@ from sqlalchemy import or_, select
 from extensions import db
 from models import Bill, BillItem, Product, Store, User
 from services import audit
+from services.accounts.billing_options import billing_options
 from services.billing.pricing import GRAM, ZERO, decimal_problem, money
 from services.catalog import products
 from services.documents import uploads
@@ -41,6 +43,7 @@ PLAIN = ("size", "remark", "comment", "charges_json", "tax_json", "custom_fields
 # Kept in Product.attributes (the engine reads them there: services.billing.bills.jewellery_line).
 EXTRAS = ("metal", "purity", "interest_terms", "stones", "hallmark_fee")
 MAX_STONES = 20
+HALLMARK_EXEMPT_BELOW = Decimal("2.000")  # grams of net weight (BIS: pieces under 2 g need no hallmark)
 
 
 def huid_problem(store: Store, huid: str, exclude_id: Optional[int] = None) -> Optional[str]:
@@ -54,6 +57,19 @@ def huid_problem(store: Store, huid: str, exclude_id: Optional[int] = None) -> O
     if taken is not None:
         return f"HUID {huid} is already used by {taken} in this store"
     return None
+
+
+def hallmark_problem(store: Store, piece: Product) -> Optional[str]:
+    """Why this piece may not be sold as it is: gold of 2 g net or more without a HUID where the store makes
+    hallmarking mandatory (billing_options.hallmark_mandatory, default on); else None. save_bill asks it of every
+    jewellery sale line; the pieces list shows it."""
+    if piece.huid or (piece.attributes or {}).get("metal") != "gold":
+        return None
+    net = piece.net_weight if piece.net_weight is not None else (piece.gross_weight or ZERO)
+    if net < HALLMARK_EXEMPT_BELOW or not billing_options(store).hallmark_mandatory:
+        return None
+    return (f"{piece.product_name} is gold without a HUID: hallmarking is mandatory in this store "
+            "(pieces under 2 g net are exempt)")
 
 
 def list_pieces(store: Store, q: str = "", page: int = 1, limit: int = 20) -> Page:

@@ -169,13 +169,11 @@ def is_piece(store: Store, product: Product) -> bool:
 def piece_problem(store: Store, product: Product, *, stock: bool = True) -> str | None:
     """Why a piece cannot go on a bill now: sold already (unless not `stock`: save_bill's stock rule says so at
     Save), or gold without a HUID where hallmarking is mandatory."""
-    from services.jewellery.invoices import _check_hallmark
+    from services.jewellery.pieces import hallmark_problem
 
     if stock and product.quantity is not None and product.quantity < 1:
         return f"{product.product_name} is not in stock (sold already?)"
-    errors = FieldErrors()
-    _check_hallmark(store, [product], errors)
-    return next(iter(errors.values()))[0] if errors else None
+    return hallmark_problem(store, product)
 
 
 def _piece_terms(product: Product, given: Any = None) -> dict[str, Any]:
