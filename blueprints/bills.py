@@ -24,7 +24,14 @@ from services.billing import bills as billing
 from services.billing import returns as returning
 from services.billing.fields import parse_decimal, to_date, to_decimal
 from services.documents.credit_notes import credit_note_filename, render_credit_note_pdf
-from services.documents.invoices import bill_in_store, default_recipient, payment_rows, share_url, state_label
+from services.documents.invoices import (
+    bill_in_store,
+    default_recipient,
+    jewellery_details,
+    payment_rows,
+    share_url,
+    state_label,
+)
 from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
 from services.jewellery.interest import bill_interest
@@ -120,6 +127,7 @@ def _detail_context(bill, **extra) -> dict:
         "place_of_supply": state_label(bill.place_of_supply),
         "payments": payment_rows(bill),
         "interest": bill_interest(bill),
+        **dict(zip(("jewellery_columns", "jewellery_lines"), jewellery_details(bill))),
         "errors": {},
         "typed": {},
         **_returns_context(bill),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 
 from extensions import db
 from models import Bill, Payment
@@ -256,3 +257,18 @@ def test_the_bill_page_offers_the_whole_balance_and_takes_it(credit_bill, jewell
     db.session.expire_all()
     bill = db.session.get(Bill, credit_bill.id)
     assert (bill.due_amount, bill.status) == (D("0.00"), "paid")
+
+
+def test_the_bill_page_and_the_a4_view_show_the_bis_table_the_pdf_prints(jeweller, make_piece, client,
+                                                                          make_store, make_bill):
+    bill = sell(jeweller, make_piece(jeweller.store))
+    login(client, jeweller.owner)
+    for url in (f"/bills/{bill.id}", f"/documents/bills/{bill.id}/invoice"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Jewellery details (BIS hallmarking)" in page, url
+        table = page[page.index('id="jewellery-details"'):page.index("</table>", page.index('id="jewellery-details"'))]
+        for cells in GOLDEN_CELLS.values():
+            for text in cells:
+                assert str(escape(text)) in table, (url, text)
+    plain = make_bill(make_store())
+    assert "jewellery-details" not in client.get(f"/bills/{plain.id}").get_data(as_text=True)

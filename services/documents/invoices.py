@@ -340,6 +340,21 @@ def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[
     return columns, cells
 
 
+@dataclass
+class JewelleryRow:
+    line_no: int
+    name: str
+    jewellery: dict[str, list[str]]
+
+
+def jewellery_details(bill: Bill) -> tuple[list[tuple[str, str]], list[JewelleryRow]]:
+    """The jewellery details table (BIS fields) as the bill page shows it: the same columns and cells as the
+    invoice and its PDF."""
+    columns, cells = _jewellery_cells(bill)
+    return columns, [JewelleryRow(item.line_no, item.name, cells[item.line_no])
+                     for item in bill.items if item.line_no in cells]
+
+
 def payment_rows(bill: Bill) -> list[dict[str, Any]]:
     """A bill's payments as its page and documents print them: the label (services.vocabulary.payment_label), the
     reference when the label does not already carry it, the amount and when."""
