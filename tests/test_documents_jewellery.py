@@ -272,3 +272,19 @@ def test_the_bill_page_and_the_a4_view_show_the_bis_table_the_pdf_prints(jewelle
                 assert str(escape(text)) in table, (url, text)
     plain = make_bill(make_store())
     assert "jewellery-details" not in client.get(f"/bills/{plain.id}").get_data(as_text=True)
+
+
+def test_a_return_on_a_credit_bill_with_interest_comes_off_the_principal(credit_bill, jeweller):
+    from services.billing.returns import ReturnDraft, ReturnLine, create_return
+
+    # Returned today (day 90): the interest to today (1397.58) stays due; the ring's 80901.36 clears the 62114.88
+    # of principal left and the 18786.48 of principal already paid goes back in cash.
+    note = create_return(jeweller.store, jeweller.owner, credit_bill,
+                         ReturnDraft(lines=[ReturnLine(line_no=1, qty=1)], refund_mode="cash"))
+    db.session.commit()
+    assert (note.total_amount, note.dues_reduced, note.refund_amount) == (
+        D("80901.36"), D("62114.88"), D("18786.48"))
+    statement = documents.invoice_document(credit_bill).interest.statement
+    assert (statement.principal_left, statement.interest_due, statement.balance) == (
+        D("0.00"), D("1397.58"), D("1397.58"))
+    assert credit_bill.due_amount == D("0.00")

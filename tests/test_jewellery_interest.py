@@ -55,3 +55,23 @@ def test_terms_are_read_from_the_bill_and_off_means_no_interest():
     assert terms_from_json({**raw, "interest_start_date": None}, JAN1).start == JAN1
     assert terms_from_json({**raw, "interest_enabled": False}, JAN1) is None
     assert statement(D("100.00"), None, [(JAN1, D("40.00"))], date(2027, 1, 1)).balance == D("60.00")
+
+
+def test_a_return_takes_its_value_off_the_principal_on_its_day():
+    terms = InterestTerms(FLAT, D("2.00"), JAN1)
+    # 1 Jan -> 31 Jan (30 days): 100000 x 2 % = 2000.00; the return of 40000.00 leaves 60000.00 of principal.
+    # 31 Jan -> 2 Mar (30 days): 60000 x 2 % = 1200.00; unpaid 3200.00; the 10000 pays it, then 6800 of principal:
+    # 53200.00 left. 2 Mar -> 17 Mar (15 days): 53200 x 2 % x 15 / 30 = 532.00.
+    result = statement(D("100000.00"), terms, [(date(2026, 3, 2), D("10000.00"))], date(2026, 3, 17),
+                       credits=[(date(2026, 1, 31), D("40000.00"))])
+    [row] = result.rows  # a return is not a payment: the payment history has the payment only
+    assert (row.interest_paid, row.principal_paid, row.remaining_balance) == (
+        D("3200.00"), D("6800.00"), D("53200.00"))
+    assert (result.principal_left, result.interest_due, result.interest_total, result.balance) == (
+        D("53200.00"), D("532.00"), D("3732.00"), D("53732.00"))
+
+
+def test_a_return_above_the_principal_left_stops_it_at_zero_and_the_interest_due_stays():
+    terms = InterestTerms(FLAT, D("2.00"), JAN1)
+    result = statement(D("1000.00"), terms, [], date(2026, 3, 2), credits=[(date(2026, 1, 31), D("1500.00"))])
+    assert (result.principal_left, result.interest_due) == (D("0.00"), D("20.00"))

@@ -3,6 +3,7 @@
     terms_from_json(Bill.interest_terms) -> InterestTerms | None      None when interest is off
     statement(principal, terms, payments, as_of) -> Statement          accrued interest and the payment rows
     bill_statement(bill, as_of=None) -> Statement                      a saved bill's, from its recorded payments
+                                                                       and its credit notes (returns)
     bill_interest(bill, as_of=None) -> BillInterest | None             the same with the terms, for the bill page
                                                                        and the PDF; None when interest is off
 
@@ -14,6 +15,7 @@ The rule (docs/api.md, "Interest on credit"):
   base x ((1 + rate/100)^months x (1 + rate/100 x rest_days / 30) - 1), months = days // 30, rest = days % 30.
 - Each payment first pays the interest accrued up to its day, then the principal; a new period starts at each
   payment. Each amount is rounded half-up to the paisa when it accrues.
+- A return (credit note) takes its value off the principal on its day, after the interest up to that day.
 - remaining_balance after a payment = principal still owed + interest accrued and unpaid.
 Payments come from the bill's recorded Payment rows; nothing a client sends is trusted.
 """
@@ -96,16 +98,24 @@ def accrued(terms: InterestTerms, principal: Decimal, unpaid: Decimal, start: da
 
 
 def statement(principal: Decimal, terms: Optional[InterestTerms], payments: Iterable[tuple[date, Decimal]],
-              as_of: date) -> Statement:
-    """The payment rows (interest first) and what is owed on `as_of`; without terms no interest accrues."""
+              as_of: date, credits: Iterable[tuple[date, Decimal]] = ()) -> Statement:
+    """The payment rows (interest first) and what is owed on `as_of`; without terms no interest accrues.
+    `credits` (returns: credit notes by their day) take their value off the principal on that day, after the
+    interest up to it; beyond the principal left they were paid back (refunds), so the principal stops at zero.
+    On one day, payments count before credits."""
     principal_left, unpaid, total = money(principal), ZERO, ZERO
     last: Optional[date] = None
     rows = []
-    for day, amount in sorted(payments, key=lambda p: p[0]):
+    events = sorted([(day, 0, amount) for day, amount in payments] + [(day, 1, amount) for day, amount in credits],
+                    key=lambda event: (event[0], event[1]))
+    for day, is_credit, amount in events:
         if terms is not None:
             gained = accrued(terms, principal_left, unpaid, last or terms.accrues_from, day)
             unpaid, total = unpaid + gained, total + gained
         last = max(last or day, day)
+        if is_credit:
+            principal_left = max(ZERO, principal_left - money(amount))
+            continue
         interest_paid = min(money(amount), unpaid)
         unpaid -= interest_paid
         before = principal_left
@@ -137,10 +147,18 @@ class BillInterest:
 def bill_statement(bill: "Bill", as_of: Optional[date] = None) -> Statement:
     """A saved bill's statement: principal its total, payments its recorded Payment rows by their day in the store's
     time zone, interest by its interest_terms (none when off), on `as_of` (default: the store's today)."""
+    from sqlalchemy import select
+
+    from extensions import db
+    from models import CreditNote
+
     store = bill.store
     terms = terms_from_json(bill.interest_terms, bill.invoice_date)
     paid = [(p.timestamp.astimezone(store.zone).date(), p.amount) for p in bill.payments]
-    return statement(bill.total_amount, terms, paid, as_of or store.local_today())
+    notes = db.session.execute(select(CreditNote.note_date, CreditNote.total_amount)
+                               .where(CreditNote.bill_id == bill.id)).all() if bill.id is not None else []
+    return statement(bill.total_amount, terms, paid, as_of or store.local_today(),
+                     [(day, total) for day, total in notes])
 
 
 def owed(bill: "Bill") -> Optional[Statement]:
