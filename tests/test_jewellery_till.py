@@ -117,6 +117,50 @@ def test_the_owner_changes_the_rate_and_the_saved_bill_keeps_it(client, shop):
     assert bill.total_amount == engine_total(shop, shop.ring, rate=D("7000.00"))
 
 
+def test_a_manager_bills_a_repair_at_its_own_gst_rate_and_hsn(client, shop):
+    """Job work and repairs: the line's GST rate and HSN change; the engine prices it, the bill keeps them."""
+    sign_in(client, shop.manager)
+    scan(client, "RING-1")
+    form = {"line": "0", "making_type": "PG", "making_charge": "450.00", "discount_type": "flat",
+            "discount_value": "0", "gst": "18", "hsn": "998727"}
+    response = client.post_form("/pos/lines/0", form, htmx=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    expected = engine_total(shop, shop.ring, gst_rate=D("18"), hsn="998727")
+    assert f"{expected:,}" in response.get_data(as_text=True).replace("₹", "")
+    assert save(client).status_code == 200
+    item = db.session.execute(select(Bill).where(Bill.kind == "sale")).scalar_one().items[0]
+    assert (item.hsn_code, item.cgst_rate, item.sgst_rate) == ("998727", D("9.00"), D("9.00"))
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"gst": "4.333"}, "gst_rate", "At most 2 decimal places"),
+    ({"gst": "101"}, "gst_rate", "Must be at most 100"),
+    ({"hsn": "71X3"}, "hsn", "HSN must be 4, 6 or 8 digits"),
+])
+def test_a_bad_gst_rate_or_hsn_on_a_piece_line_is_a_422_and_the_line_unchanged(client, shop, changes, field,
+                                                                                 message):
+    sign_in(client, shop.manager)
+    scan(client, "RING-1")
+    response = client.post_form("/pos/lines/0", {"line": "0", "making_type": "PG", "making_charge": "450.00",
+                                                 **changes}, htmx=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    line = state_of(shop, shop.manager)["lines"][0]
+    assert (line.get("gst", ""), line.get("hsn", "")) == ("", "")
+
+
+def test_a_cashier_may_not_change_a_piece_lines_gst_rate(client, shop):
+    sign_in(client, shop.cashier)
+    scan(client, "RING-1")
+    assert re.search(r'id="line-0-gst"[^>]*readonly', client.get("/pos").get_data(as_text=True))
+    response = client.post_form("/pos/lines/0", {"line": "0", "making_type": "PG", "making_charge": "450.00",
+                                                 "gst": "5"}, htmx=True)
+    assert response.status_code == 422 and "Only a manager or the owner can change tax rates" in response.get_data(
+        as_text=True)
+    # Sending the piece's own 3 back (the field as shown) is no change.
+    assert client.post_form("/pos/lines/0", {"line": "0", "making_type": "PG", "making_charge": "450.00",
+                                             "gst": "3.00", "hsn": "7113"}, htmx=True).status_code == 200
+
+
 def test_a_state_with_a_changed_rate_is_refused_at_save_for_a_cashier(shop):
     state = till_service.new_state()
     till_service.add_product(shop.store, state, shop.ring)

@@ -182,6 +182,10 @@ def _piece_terms(product: Product, given: Any = None) -> dict[str, Any]:
              "making_charge": _plain(product.making_charge if product.making_charge is not None else ZERO), "rate": ""}
     if isinstance(given, dict):
         errors = FieldErrors()
+        gst = _amount(given.get("gst") or None, "gst", errors) if given.get("gst") else None
+        hsn = _text(given.get("hsn") or "", 8)
+        if not errors and (gst is None or 0 <= gst <= 100) and (not hsn or hsn.isdigit()):
+            terms.update(gst=_plain(gst) if gst is not None else "", hsn=hsn)
         making = _amount(given.get("making_charge"), "making_charge", errors, default=terms["making_charge"])
         rate = _text(given.get("rate"), 20)
         rate_value = _amount(rate, "rate", errors) if rate else None
@@ -227,9 +231,17 @@ def _line_index(state: dict[str, Any], index: int) -> int:
     return index
 
 
+def _piece_defaults(product: Product) -> tuple[Decimal, str]:
+    """A piece's own GST rate (its cgst + sgst, else 3 %) and HSN (its own, else 7113): what a line has unless
+    changed (job work, repairs)."""
+    own = (product.cgst_rate or ZERO) + (product.sgst_rate or ZERO)
+    return (own if own > 0 else Decimal(vocabulary.JEWELLERY_GST_RATE)), (product.hsn_code or vocabulary.JEWELLERY_HSN)
+
+
 def parse_piece_line(store: Store, state: dict[str, Any], index: int, form: Mapping[str, Any], *,
-                     may_change_metal_rate: bool = False) -> dict[str, Any]:
-    """A jewellery line as edited: making type and charge, discount, and (owners only) the metal rate."""
+                     may_change_metal_rate: bool = False, may_change_rates: bool = False) -> dict[str, Any]:
+    """A jewellery line as edited: making type and charge, discount, GST rate and HSN (for job work and repairs;
+    the GST rate, like any tax rate, managers and owners only), and (owners only) the metal rate."""
     where = f"items[{index}]"
     errors = FieldErrors()
     current = state["lines"][index]
@@ -249,8 +261,19 @@ def parse_piece_line(store: Store, state: dict[str, Any], index: int, form: Mapp
         rate = _amount(raw_rate, f"{where}.rate", errors)
         if rate is not None and rate <= 0:
             errors.add(f"{where}.rate", "Must be greater than 0")
+    raw_gst = _text(form.get("gst", current.get("gst") or ""), 10)
+    gst = _amount(raw_gst, f"{where}.gst_rate", errors) if raw_gst else None
+    hsn = _text(form.get("hsn", current.get("hsn") or ""), 20)
     errors.raise_if()
     product = db.session.get(Product, current["product_id"])
+    own_gst, own_hsn = _piece_defaults(product)
+    if gst is not None and gst == own_gst:
+        gst = None  # the piece's own rate typed back
+    if hsn == own_hsn:
+        hsn = ""
+    before = Decimal(current["gst"]) if current.get("gst") else None
+    if gst != before and not may_change_rates:
+        raise ValidationError.field(f"{where}.gst_rate", RATES_LOCKED)
     today = today_rate(store, product)
     if rate is not None and rate == today:
         rate = None  # today's rate typed back: the line follows the rate in force
@@ -258,7 +281,8 @@ def parse_piece_line(store: Store, state: dict[str, Any], index: int, form: Mapp
     if rate != previous and not may_change_metal_rate:
         raise ValidationError.field(f"{where}.rate", METAL_RATE_LOCKED)
     line = dict(current, making_type=making_type, making_charge=_plain(making), discount_type=discount_type,
-                discount_value=_plain(value), rate=_plain(rate) if rate is not None else "")
+                discount_value=_plain(value), rate=_plain(rate) if rate is not None else "",
+                gst=_plain(gst) if gst is not None else "", hsn=hsn)
     candidate = _piece_draft(product, line, None, where)
     billing.validate_draft(store, billing.BillDraft(lines=[candidate]), datetime.now(UTC))
     return line
@@ -272,7 +296,8 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     jewellery line's metal rate only an owner (`may_change_metal_rate`)."""
     _line_index(state, index)
     if state["lines"][index].get("jewellery"):
-        return parse_piece_line(store, state, index, form, may_change_metal_rate=may_change_metal_rate)
+        return parse_piece_line(store, state, index, form, may_change_metal_rate=may_change_metal_rate,
+                                may_change_rates=may_change_rates)
     where = f"items[{index}]"
     errors = FieldErrors()
     current = state["lines"][index]
@@ -551,7 +576,8 @@ def _piece_draft(product: Product | None, line: dict[str, Any], staff: Staff | N
         product=product, qty=1, discount_type=line["discount_type"], discount_value=Decimal(line["discount_value"]),
         staff=staff, field=where, jewellery=billing.JewelleryTerms(
             making_type=line["making_type"], making_charge=Decimal(line["making_charge"]),
-            rate=Decimal(line["rate"]) if line.get("rate") else None))
+            rate=Decimal(line["rate"]) if line.get("rate") else None,
+            gst_rate=Decimal(line["gst"]) if line.get("gst") else None, hsn=line.get("hsn") or None))
 
 
 def draft_lines(store: Store, state: dict[str, Any]) -> list[tuple[int, billing.DraftLine]]:
