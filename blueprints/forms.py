@@ -146,6 +146,7 @@ class PieceForm(FlaskForm):
                              choices=[SelectChoice("carat", "carat"), SelectChoice("gram", "gram")])
     stone_value = StringField("Stone value (₹)", render_kw=DECIMAL)
     hallmark_fee = StringField("Hallmark fee (₹ per piece)", render_kw=DECIMAL)
+    gst_rate = StringField("GST % (blank: 3)", render_kw=DECIMAL)
     hsn_code = StringField("HSN", render_kw={"inputmode": "numeric", "maxlength": 8})
     size = StringField("Size", render_kw={"maxlength": 50})
     remark = TextAreaField("Remark", render_kw={"rows": 2})

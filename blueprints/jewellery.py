@@ -35,9 +35,10 @@ PAGE_SIZE = 20
 JEWELLERY = "jewellery"
 # Service field -> form field, where they differ
 PIECE_FIELDS = {"product_name": "name", "metal": "metal_purity", "purity": "metal_purity",
-                "stones[0].weight": "stone_weight", "stones[0].unit": "stone_unit", "stones[0].value": "stone_value"}
+                "tax_json": "gst_rate", "stones[0].weight": "stone_weight", "stones[0].unit": "stone_unit",
+                "stones[0].value": "stone_value"}
 DECIMAL_FIELDS = ("gross_weight", "less_weight", "tounch", "wastage", "making_charge", "stone_weight", "stone_value",
-                  "hallmark_fee")
+                  "hallmark_fee", "gst_rate")
 
 
 def jewellery_page(minimum: str) -> Callable:
@@ -163,6 +164,7 @@ def _piece_form(piece: Product | None):
             form.stone_weight.data, form.stone_unit.data = stones[0]["weight"], stones[0]["unit"]
             form.stone_value.data = stones[0]["value"]
         form.hallmark_fee.data = attributes.get("hallmark_fee")
+        form.gst_rate.data = f"{(piece.cgst_rate or 0) + (piece.sgst_rate or 0):f}"
     if request.method == "POST" and form.validate_on_submit():
         try:
             images = _images(form)
@@ -197,6 +199,8 @@ def _piece_given(form: PieceForm, piece: Product | None = None) -> dict[str, Any
     others = ((piece.attributes or {}).get("stones") or [])[1:] if piece is not None else []
     stone = [{"weight": weight, "unit": form.stone_unit.data, "value": value or 0}] if weight or value else []
     given["stones"] = stone + others
+    if given["gst_rate"] is None:
+        del given["gst_rate"]  # blank: the piece keeps its rate (a new one: 3 %)
     return given
 
 

@@ -170,6 +170,7 @@ def test_manager_adds_a_piece_with_a_photo_and_the_server_derives_its_weights(cl
     ({"stone_weight": "0.2505"}, "stone_weight", "At most 3 decimal places"),
     ({"stone_weight": "0.25", "stone_value": "-5"}, "stone_value", "Must not be negative"),
     ({"hallmark_fee": "fee"}, "hallmark_fee", "Must be a number"),
+    ({"gst_rate": "3.333"}, "gst_rate", "At most 2 decimal places"),
 ])
 def test_bad_piece_input_is_a_422_beside_its_field_and_nothing_is_written(client, shop, overrides, field, message):
     sign_in(client, shop["owner"])
@@ -221,6 +222,7 @@ def test_a_piece_carries_its_stone_and_hallmark_fee_and_keeps_other_stones(clien
     piece = db.session.execute(db.select(Product).filter_by(huid="AB12CD")).scalar_one()
     assert piece.attributes["stones"] == [{"weight": "0.250", "unit": "carat", "value": "15000.00"}]
     assert piece.attributes["hallmark_fee"] == "45.00"
+    assert piece.cgst_rate + piece.sgst_rate == D("3")  # blank GST: 3 %
     # A second stone given over the API stays when the form changes the first.
     piece.attributes = {**piece.attributes, "stones": piece.attributes["stones"] + [
         {"weight": "1.000", "unit": "gram", "value": "800.00"}]}
@@ -228,8 +230,11 @@ def test_a_piece_carries_its_stone_and_hallmark_fee_and_keeps_other_stones(clien
     form = client.get(f"/jewellery/pieces/{piece.id}").get_data(as_text=True)
     assert 'value="0.250"' in form and 'value="45.00"' in form and "1 more stone" in form
     client.post_form(f"/jewellery/pieces/{piece.id}", piece_form(stone_weight="0.300", stone_unit="carat",
-                                                                 stone_value="16000", hallmark_fee="45.00"))
+                                                                 stone_value="16000", hallmark_fee="45.00",
+                                                                 gst_rate="5"))
     db.session.expire_all()
+    assert (db.session.get(Product, piece.id).cgst_rate, db.session.get(Product, piece.id).sgst_rate) == (
+        D("2.50"), D("2.50"))
     assert db.session.get(Product, piece.id).attributes["stones"] == [
         {"weight": "0.300", "unit": "carat", "value": "16000.00"}, {"weight": "1.000", "unit": "gram",
                                                                    "value": "800.00"}]
