@@ -50,6 +50,7 @@ MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
 QTY = Numeric(12, 3)  # stock and line quantities: whole for pcs, three decimals for kg, g, l, ml, m
 RATE = Numeric(5, 2)
+COST = Numeric(14, 4)  # a unit cost (issue 14): the taxable value of a purchase line over its quantity, 4 decimals
 
 ROLES = ("owner", "manager", "cashier")
 BUSINESS_KINDS = ("general", "jewellery", "salon")
@@ -285,6 +286,10 @@ class Product(db.Model):
     # Stock on hand. Only type "product" tracks it; it always equals the sum of its StockMoves.
     quantity: Mapped[Decimal] = mapped_column(QTY, default=Decimal("0"), nullable=False)
     low_stock_threshold: Mapped[Optional[int]] = mapped_column(Integer)
+    # Cost per unit before GST (services/purchases/costs.py): the last purchase's, and the weighted average over the
+    # stock on hand that values the stock and prices the cost of a sale for profit. None: never purchased.
+    last_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
+    average_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
     product_Img: Mapped[Optional[str]] = mapped_column("product_img", String(500))
     description: Mapped[Optional[str]] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
@@ -526,6 +531,9 @@ class Bill(db.Model):
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(String(255))
+    # A purchase bill: the supplier's own invoice number and date (one number per supplier, services/purchases).
+    supplier_invoice_no: Mapped[Optional[str]] = mapped_column(String(50))
+    supplier_invoice_date: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 

@@ -70,6 +70,7 @@ from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
 from services.paging import Page, paginate
+from services.purchases import costs, purchases
 from services.parties.parties import (
     CustomerInput,
     create_customer,
@@ -103,6 +104,7 @@ ITEM_COLUMNS = frozenset({
 BILL_COLUMNS = frozenset({
     "invoice_date", "due_date", "notes", "phone", "address", "VAt_number", "payment_method_id",
     "invoice_status", "interest_terms", "customer_name", "series",
+    "supplier_invoice_no", "supplier_invoice_date",  # a purchase's (services.purchases)
 })
 LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
 ENGINE_LINE_FIELDS = LINE_AMOUNT_FIELDS + ("igst_amount", "cgst_rate", "sgst_rate", "igst_rate",
@@ -655,8 +657,14 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         number, series, fy, seq = str(draft.invoice_number).strip(), None, None, None
         _check_client_number(store, number)
 
-    party = _resolve_customer(store, draft.customer)
-    customer = party.customer if party is not None else None
+    if draft.kind == "purchase" and isinstance(draft.customer, Party) and draft.customer.Category_type == "Supplier":
+        # A purchase from a supplier: one standing purchase per supplier invoice number, checked under the lock.
+        party = purchases.resolve_supplier(store, draft.customer)
+        purchases.check_supplier_invoice(store, party, draft.columns.get("supplier_invoice_no"))
+        customer = party.supplier
+    else:
+        party = _resolve_customer(store, draft.customer)
+        customer = party.customer if party is not None else None
     totals = priced.totals
     client = draft.client_totals
     bill = Bill(
@@ -719,6 +727,9 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         stock.take_for_sale(wanted, bill=bill, user_id=bill.user_id, fields=blame)
     else:
         stock.add(wanted, reason="purchase", bill=bill, user_id=bill.user_id)
+        # Last and weighted average cost (services.purchases.costs), from the stock on hand the add left.
+        costs.record_purchase((line.product, line.qty, amounts.taxable_amount)
+                              for line, amounts in zip(draft.lines, priced.lines))
     _use_coupons(coupons)
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
@@ -795,6 +806,8 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
         raise ValidationError.field("bill", "This bill is already cancelled")
     before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
     stock.reverse_bill(bill, user.id)
+    if bill.kind == "purchase":
+        costs.after_cancel(bill)  # last_cost back to the newest purchase standing; the average is kept
     bill.cancelled_at = datetime.now(timezone.utc)
     bill.cancelled_by_id = user.id
     bill.cancel_reason = reason
