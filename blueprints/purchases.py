@@ -84,6 +84,10 @@ def _new_row(product: Product) -> Row:
     return Row(product=product, cost=cost, gst=_gst_of(product))
 
 
+def _nth(values: list[str], index: int, default: str) -> str:
+    return values[index].strip()[:20] if index < len(values) else default
+
+
 def _read_form() -> PurchaseForm:
     """The form's fields as typed; lines whose product is not a live product of the store are dropped."""
     data = request.form
@@ -97,8 +101,8 @@ def _read_form() -> PurchaseForm:
         product = loaded.get(int(raw)) if raw.isdigit() else None
         if product is None:
             continue
-        pick = (lambda values, default: values[index].strip()[:20] if index < len(values) else default)
-        rows.append(Row(product=product, qty=pick(qtys, "1"), cost=pick(cost_values, ""), gst=pick(gsts, "0")))
+        rows.append(Row(product=product, qty=_nth(qtys, index, "1"), cost=_nth(cost_values, index, ""),
+                        gst=_nth(gsts, index, "0")))
     return PurchaseForm(
         rows=rows, supplier_id=(data.get("supplier_id") or "").strip(),
         supplier_invoice_no=(data.get("supplier_invoice_no") or "").strip()[:50],

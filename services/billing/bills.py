@@ -70,7 +70,6 @@ from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
 from services.paging import Page, paginate
-from services.purchases import costs, purchases
 from services.parties.parties import (
     CustomerInput,
     create_customer,
@@ -78,6 +77,7 @@ from services.parties.parties import (
     find_customer_by_phone,
     register_gstin,
 )
+from services.purchases import costs, purchases
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
