@@ -123,7 +123,7 @@ def _draft_lines(form: PurchaseForm, errors: FieldErrors) -> list[billing.DraftL
         elif qty <= 0:
             errors.add(f"{where}.qty", "Must be more than 0")
         if cost is None:
-            errors.add(f"{where}.rate", "Enter the cost price")
+            errors.add(f"{where}.rate", "Enter the cost price" if not row.cost else "Enter the cost price as a number")
         elif cost < 0:
             errors.add(f"{where}.rate", "Must be at least 0")
         elif cost != cost.quantize(Decimal("0.01")):
