@@ -251,7 +251,7 @@ def new():
 @role_required("manager")
 def products():
     """Search the catalogue (name, SKU, barcode) for a product to add; the till's one search rule."""
-    q = request.args.get("q", "").strip()[:100]
+    q = (request.args.get("q") or request.args.get("code") or "").strip()[:100]  # the scan box is named "code"
     results = search.quick_search(g.store, q, page=page_arg(), limit=8) if q else None
     if not wants_fragment():
         return _form_page(PurchaseForm(), results=results, q=q)

@@ -151,6 +151,8 @@ def test_search_results_fragment_adds_by_button(manager, shop):
     assert found.lstrip().startswith('<div id="purchase-results"') and "Amul Butter" in found
     assert f'name="add" value="{shop.butter.id}"' in found and 'hx-post="/purchases/new/lines"' in found
     assert "No product matches" in manager.hx_get("/purchases/products?q=zzzz").get_data(as_text=True)
+    # what the scan box itself sends
+    assert "Tata Salt" in manager.hx_get("/purchases/products?code=salt").get_data(as_text=True)
 
 
 def test_lines_add_scan_reprice_and_remove(manager, shop):
