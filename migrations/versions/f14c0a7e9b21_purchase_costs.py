@@ -1,5 +1,4 @@
-"""Purchases (issue 14): a product's last and weighted average unit cost; a purchase bill's supplier invoice number
-and date
+"""Purchases (issue 14): product last and average cost; a purchase bill's supplier invoice number and date
 
 Revision ID: f14c0a7e9b21
 Revises: e5a1c7d2b8f3
@@ -15,19 +14,17 @@ depends_on = None
 
 
 def upgrade():
-    # All nullable and without defaults: existing products have no cost until their next purchase.
-    with op.batch_alter_table("product") as batch:
-        batch.add_column(sa.Column("last_cost", sa.Numeric(14, 4), nullable=True))
-        batch.add_column(sa.Column("average_cost", sa.Numeric(14, 4), nullable=True))
-    with op.batch_alter_table("bill") as batch:
-        batch.add_column(sa.Column("supplier_invoice_no", sa.String(50), nullable=True))
-        batch.add_column(sa.Column("supplier_invoice_date", sa.Date(), nullable=True))
+    # Plain ADD COLUMN (no batch): on SQLite a rebuilt product table would lose the search index's triggers
+    # (services/catalog/search_index.py). All nullable: existing products have no cost until their next purchase.
+    op.add_column("product", sa.Column("last_cost", sa.Numeric(14, 4), nullable=True))
+    op.add_column("product", sa.Column("average_cost", sa.Numeric(14, 4), nullable=True))
+    op.add_column("bill", sa.Column("supplier_invoice_no", sa.String(50), nullable=True))
+    op.add_column("bill", sa.Column("supplier_invoice_date", sa.Date(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("bill") as batch:
-        batch.drop_column("supplier_invoice_date")
-        batch.drop_column("supplier_invoice_no")
-    with op.batch_alter_table("product") as batch:
-        batch.drop_column("average_cost")
-        batch.drop_column("last_cost")
+    # DROP COLUMN in place (SQLite 3.35+ and PostgreSQL), again without rebuilding product.
+    op.drop_column("bill", "supplier_invoice_date")
+    op.drop_column("bill", "supplier_invoice_no")
+    op.drop_column("product", "average_cost")
+    op.drop_column("product", "last_cost")
