@@ -840,7 +840,10 @@ def settle(bill: Bill) -> None:
 
 def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
     """Take a later payment against a bill's dues; paid may not exceed the bill's total (with interest on credit:
-    the balance of principal and interest due, interest paid first)."""
+    the balance of principal and interest due, interest paid first). Paying a supplier (a purchase) is for
+    managers and owners."""
+    if bill.kind == "purchase" and user is not None:
+        require_role(user, store, "manager")
     errors = FieldErrors()
     if bill.store_id != store.id:
         errors.add("bill", "Bill not found in this store")
