@@ -418,3 +418,37 @@ def test_a_sale_or_another_stores_purchase_is_not_found(manager, shop, make_user
     response = manager.post_form("/purchases/new", purchase_form(shop, [(shop.salt, 1, "20", "5")],
                                                                  supplier=supplier))
     assert response.status_code == 422 and bills() == [theirs]
+
+
+# --------------------------------------------------------------------------- races
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_concurrent_entries_of_one_supplier_invoice_make_one_purchase(app, shop):
+    """4 saves of the same supplier invoice (different keys, own transactions) at once: the check runs under the
+    invoice-counter lock, so exactly one is saved and three are refused, even with slow reads of the bills."""
+    from tests.test_race_guards import in_threads, slow_reads_of
+
+    ids = (shop.store.id, shop.acme.id, shop.salt.id, shop.manager.id)
+
+    def save(index, barrier) -> str:
+        from models import Party, Store, User
+
+        store, supplier = db.session.get(Store, ids[0]), db.session.get(Party, ids[1])
+        salt, user = db.session.get(Product, ids[2]), db.session.get(User, ids[3])
+        draft = billing.BillDraft(lines=[billing.DraftLine(salt, 1, unit_price=D("20"))], customer=supplier,
+                                  kind="purchase", columns={"supplier_invoice_no": "RACE-1"})
+        barrier.wait()
+        try:
+            billing.save_bill(store, user, draft)
+        except billing.ValidationError:
+            db.session.rollback()
+            return "refused"
+        db.session.commit()
+        return "saved"
+
+    with slow_reads_of("bill"):
+        outcomes = sorted(in_threads(app, 4, save))
+    db.session.expire_all()
+    assert outcomes == ["refused", "refused", "refused", "saved"] and len(bills()) == 1 and stock_of(shop.salt) == 51
