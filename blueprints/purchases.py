@@ -29,6 +29,7 @@ from services.accounts.gstin import STATE_CODES
 from services.billing import bills as billing
 from services.billing import idempotency
 from services.billing.fields import to_date, to_decimal
+from services.bounds import MAX_QTY, money_problem
 from services.catalog import search
 from services.documents.invoices import payment_rows, state_label
 from services.errors import Conflict, FieldErrors, ValidationError
@@ -84,6 +85,15 @@ def _new_row(product: Product) -> Row:
     return Row(product=product, cost=cost, gst=_gst_of(product))
 
 
+def _money_problem(value: Decimal) -> Optional[str]:
+    """Why a typed amount is not money: below 0, beyond the column (checked before any rounding), over 2 decimals."""
+    if value < 0:
+        return "Must be at least 0"
+    if problem := money_problem(value):
+        return problem
+    return "At most 2 decimals" if value.as_tuple().exponent < -2 else None
+
+
 def _nth(values: list[str], index: int, default: str) -> str:
     return values[index].strip()[:20] if index < len(values) else default
 
@@ -122,12 +132,14 @@ def _draft_lines(form: PurchaseForm, errors: FieldErrors) -> list[billing.DraftL
             errors.add(f"{where}.qty", "Enter a quantity")
         elif qty <= 0:
             errors.add(f"{where}.qty", "Must be more than 0")
+        elif qty > MAX_QTY:
+            errors.add(f"{where}.qty", f"Must be at most {MAX_QTY}")
+            qty = None
         if cost is None:
             errors.add(f"{where}.rate", "Enter the cost price" if not row.cost else "Enter the cost price as a number")
-        elif cost < 0:
-            errors.add(f"{where}.rate", "Must be at least 0")
-        elif cost != cost.quantize(Decimal("0.01")):
-            errors.add(f"{where}.rate", "At most 2 decimals")
+        elif problem := _money_problem(cost):
+            errors.add(f"{where}.rate", problem)
+            cost = None
         if row.gst not in GST_RATES:
             errors.add(f"{where}.gst", "Choose a GST rate from the list")
         if qty is None or qty <= 0 or cost is None or cost < 0 or row.gst not in GST_RATES:
@@ -172,8 +184,8 @@ def _draft(form: PurchaseForm) -> billing.BillDraft:
         amount = to_decimal(form.paid)
         if amount is None or amount < 0:
             errors.add("paid", "Enter an amount of 0 or more")
-        elif amount != amount.quantize(Decimal("0.01")):
-            errors.add("paid", "At most 2 decimals")
+        elif problem := _money_problem(amount):
+            errors.add("paid", problem)
         elif amount > 0:
             if form.mode not in PAYMENT_MODES:
                 errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
@@ -392,8 +404,8 @@ def record_payment(bill_id: int):
     try:
         if amount is None:
             raise ValidationError.field("amount", "Enter an amount")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError.field("amount", "At most 2 decimals")
+        if problem := _money_problem(amount):
+            raise ValidationError.field("amount", problem)
         billing.record_payment(g.store, current_user, bill, billing.DraftPayment(
             mode=request.form.get("mode", ""), amount=amount,
             reference=(request.form.get("reference") or "").strip()[:100] or None))

@@ -244,6 +244,12 @@ def test_save_over_htmx_answers_hx_location(manager, shop):
     ({"paid": "99999"}, "payments", "exceeds the grand total"),
     ({"cost": "-1"}, "items[0].rate", "Must be at least 0"),
     ({"qty": "1.5"}, "items[0].qty", "whole"),
+    ({"qty": "1e30"}, "items[0].qty", "Must be at most"),
+    ({"cost": "1e30"}, "items[0].rate", "Must be at most"),
+    ({"cost": "NaN"}, "items[0].rate", "as a number"),
+    ({"cost": "20.005"}, "items[0].rate", "At most 2 decimals"),
+    ({"paid": "1e40"}, "paid", "Must be at most"),
+    ({"qty": "999999", "cost": "99999999"}, "items", "amounts must be at most"),
 ])
 def test_save_refuses_bad_input_with_422_and_writes_nothing(manager, shop, change, field, message):
     data = purchase_form(shop, [(shop.salt, 2, "20", "5")])
@@ -381,6 +387,7 @@ def test_pay_the_supplier_lowers_what_is_owed_and_refuses_too_much(manager, shop
     page = manager.get(f"/purchases/{bill.id}").get_data(as_text=True)
     assert re.search(r'id="purchase-owed">[^<]*149\.50<', page) and "UTR1" in page
     for amount, message in (("150", "Amount exceeds the dues (149.50)"), ("abc", "Enter an amount"),
+                            ("1e40", "Must be at most"), ("-1", "Must be at least 0"),
                             ("0", "Must be greater than 0"), ("1.234", "At most 2 decimals")):
         response = manager.post_form(f"/purchases/{bill.id}/payments", {"mode": "cash", "amount": amount}, htmx=True)
         body = response.get_data(as_text=True)
