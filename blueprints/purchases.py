@@ -25,7 +25,8 @@ from blueprints.idempotency import run_once
 from blueprints.paging import page_arg
 from extensions import db
 from models import Bill, Party, Product
-from services.accounts.gstin import STATE_CODES
+from services.accounts.gstin import STATE_CODES, gstin_error
+from services.accounts.gstin import normalise as normalise_gstin
 from services.billing import bills as billing
 from services.billing import idempotency
 from services.billing.fields import to_date, to_decimal
@@ -316,9 +317,12 @@ def add_supplier():
     try:
         if len(typed["name"]) > 255:
             raise ValidationError.field("name", "At most 255 characters")
+        gstin = normalise_gstin(typed["gstin"]) or None
+        if gstin and (problem := gstin_error(gstin)):  # its state decides CGST+SGST or IGST on the purchase
+            raise ValidationError.field("gstin", problem)
         code = "".join(ch for ch in typed["name"].upper() if ch.isalnum())[:8] + "-" + secrets.token_hex(2).upper()
         party = create_supplier(g.store, current_user, SupplierInput.of(
-            name=typed["name"], code=code, phone_no=typed["phone"] or None, gstin=typed["gstin"].upper() or None))
+            name=typed["name"], code=code, phone_no=typed["phone"] or None, gstin=gstin))
     except ValidationError as exc:
         db.session.rollback()
         errors = {f"new_supplier_{key}": messages for key, messages in (exc.errors or {"name": [exc.message]}).items()}

@@ -202,7 +202,24 @@ def test_quick_add_supplier_chooses_it_and_refuses_a_blank_name(manager, shop):
     assert f'<option value="{party_id}" selected>Chennai Foods' in body
     response = manager.post_form("/purchases/suppliers", {"new_supplier_name": "  "}, htmx=True)
     assert response.status_code == 422 and "A supplier needs a name." in response.get_data(as_text=True)
+    response = manager.post_form("/purchases/suppliers",
+                                 {"new_supplier_name": "Bad Tax", "new_supplier_gstin": "27AAAA"}, htmx=True)
+    assert response.status_code == 422 and 'data-field="new_supplier_gstin"' in response.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(Supplier)).scalar_one() == 3
+
+
+def test_a_supplier_from_another_state_makes_the_purchase_igst(manager, shop):
+    shop.store.state_code = "27"  # Maharashtra; the supplier is in Karnataka (29)
+    db.session.commit()
+    response = manager.post_form("/purchases/suppliers", {"new_supplier_name": "Karnataka Mills",
+                                                         "new_supplier_gstin": "29ABCDE1234F1ZW"}, htmx=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    party_id = db.session.execute(select(Supplier.party_id).where(Supplier.name == "Karnataka Mills")).scalar_one()
+    data = purchase_form(shop, [(shop.salt, 10, "20.00", "5")], invoice_no="KM-1")
+    data.setlist("supplier_id", [str(party_id)])
+    assert manager.post_form("/purchases/new", data).status_code == 303
+    [bill] = bills()
+    assert (bill.igst_amount, bill.cgst_amount, bill.total_amount) == (D("10.00"), D("0.00"), D("210.00"))
 
 
 # --------------------------------------------------------------------------- save
