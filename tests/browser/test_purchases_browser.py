@@ -78,6 +78,9 @@ def test_a_purchase_entered_with_the_mouse_raises_stock(owner_page, artifacts_di
     assert re.search(r"PUR\d+", page.inner_text("#purchase-number"))
     owed = page.inner_text("#purchase-owed")
     assert "148.68" in owed
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(artifacts_dir / f"purchase-page-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
 
     (after, last_cost), = page.db.rows("SELECT quantity, last_cost FROM product WHERE id = ?", product_id)
     assert D(str(after)) == D(str(before)) + 12 and D(str(last_cost)) == D("10.5")
@@ -89,5 +92,4 @@ def test_a_purchase_entered_with_the_mouse_raises_stock(owner_page, artifacts_di
         page.keyboard.type(name[:12])
     page.locator(f"button.purchase-result[data-product-id='{product_id}']").wait_for()
     assert stock_in_results(page, product_id) == D(str(before)) + 12
-    width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # nothing spills off the screen
