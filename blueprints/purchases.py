@@ -247,7 +247,9 @@ def index():
     found = purchasing.list_purchases(g.store, q=q or None, page=page, limit=PAGE_SIZE)
     args = {"q": q} if q else {}
     return render_page_or_fragment("purchases/index.html", "purchases/_results.html", found=found,
-                                   purchases=found.items, q=q, args=args, stock_value=costs.stock_value(g.store))
+                                   purchases=found.items, q=q, args=args,
+                                   # the figure is on the page above the results, not in their fragment
+                                   stock_value=None if wants_fragment() else costs.stock_value(g.store))
 
 
 # --------------------------------------------------------------------------- entering a purchase

@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models import Bill, BillItem, Product, Store
@@ -82,12 +82,17 @@ def after_cancel(bill: Bill) -> None:
 
 
 def stock_value(store: Store) -> Decimal:
-    """The store's stock at cost: sum of quantity x average_cost over live stocked products (to the paisa)."""
-    rows = db.session.execute(
-        select(Product.quantity, Product.average_cost).where(
-            Product.store_id == store.id, Product.archived.is_(False), Product.type == "product",
+    """The store's stock at cost: sum of quantity x average_cost over live stocked products (to the paisa).
+
+    PostgreSQL sums the NUMERIC products exactly in the database; SQLite keeps NUMERIC as binary floats, so there
+    the rows are read and summed as Decimals."""
+    live = (Product.store_id == store.id, Product.archived.is_(False), Product.type == "product",
             Product.quantity > 0, Product.average_cost.is_not(None))
-    ).all()
-    total = sum((Decimal(qty) * Decimal(avg) for qty, avg in rows), ZERO)
+    if db.session.get_bind().dialect.name == "postgresql":
+        total = db.session.execute(select(func.sum(Product.quantity * Product.average_cost)).where(*live)).scalar()
+        total = Decimal(total) if total is not None else ZERO
+    else:
+        rows = db.session.execute(select(Product.quantity, Product.average_cost).where(*live)).all()
+        total = sum((Decimal(str(qty)) * Decimal(str(avg)) for qty, avg in rows), ZERO)
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
