@@ -334,6 +334,10 @@ Index("ix_product_store_barcode", Product.store_id, Product.barcode)
 # A HUID names one piece in a store (services.jewellery.pieces checks first and words the error; this is the guard).
 Index("uq_product_store_huid", Product.store_id, Product.huid, unique=True,
       postgresql_where=Product.huid.isnot(None), sqlite_where=Product.huid.isnot(None))
+# The stock value (services.purchases.costs.stock_value) reads only costed products, from this index alone.
+Index("ix_product_store_costed", Product.store_id, Product.archived, Product.type, Product.quantity,
+      Product.average_cost, postgresql_where=Product.average_cost.isnot(None),
+      sqlite_where=Product.average_cost.isnot(None))
 # The trigram index of catalogue search (pg_trgm indexes or an FTS5 table), built per backend beside the table.
 event.listen(Product.__table__, "after_create", search_index.create)
 event.listen(Product.__table__, "before_drop", search_index.drop)
