@@ -50,6 +50,7 @@ MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
 QTY = Numeric(12, 3)  # stock and line quantities: whole for pcs, three decimals for kg, g, l, ml, m
 RATE = Numeric(5, 2)
+COST = Numeric(14, 4)  # a unit cost (issue 14): the taxable value of a purchase line over its quantity, 4 decimals
 
 ROLES = ("owner", "manager", "cashier")
 BUSINESS_KINDS = ("general", "jewellery", "salon")
@@ -284,6 +285,10 @@ class Product(db.Model):
     # Stock on hand. Only type "product" tracks it; it always equals the sum of its StockMoves.
     quantity: Mapped[Decimal] = mapped_column(QTY, default=Decimal("0"), nullable=False)
     low_stock_threshold: Mapped[Optional[int]] = mapped_column(Integer)
+    # Cost per unit before GST (services/purchases/costs.py): the last purchase's, and the weighted average over the
+    # stock on hand that values the stock and prices the cost of a sale for profit. None: never purchased.
+    last_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
+    average_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
     product_Img: Mapped[Optional[str]] = mapped_column("product_img", String(500))
     description: Mapped[Optional[str]] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
@@ -332,6 +337,10 @@ Index("uq_product_store_name", Product.store_id, Product.product_name, unique=Tr
 # A HUID names one piece in a store (services.jewellery.pieces checks first and words the error; this is the guard).
 Index("uq_product_store_huid", Product.store_id, Product.huid, unique=True,
       postgresql_where=Product.huid.isnot(None), sqlite_where=Product.huid.isnot(None))
+# The stock value (services.purchases.costs.stock_value) reads only costed products, from this index alone.
+Index("ix_product_store_costed", Product.store_id, Product.archived, Product.type, Product.quantity,
+      Product.average_cost, postgresql_where=Product.average_cost.isnot(None),
+      sqlite_where=Product.average_cost.isnot(None))
 # The trigram index of catalogue search (pg_trgm indexes or an FTS5 table), built per backend beside the table.
 event.listen(Product.__table__, "after_create", search_index.create)
 event.listen(Product.__table__, "before_drop", search_index.drop)
@@ -529,6 +538,9 @@ class Bill(db.Model):
     cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(String(255))
+    # A purchase bill: the supplier's own invoice number and date (one number per supplier, services/purchases).
+    supplier_invoice_no: Mapped[Optional[str]] = mapped_column(String(50))
+    supplier_invoice_date: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 

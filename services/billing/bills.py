@@ -77,6 +77,7 @@ from services.parties.parties import (
     find_customer_by_phone,
     register_gstin,
 )
+from services.purchases import costs, purchases
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -103,6 +104,7 @@ ITEM_COLUMNS = frozenset({
 BILL_COLUMNS = frozenset({
     "invoice_date", "due_date", "notes", "phone", "address", "VAt_number", "payment_method_id",
     "invoice_status", "interest_terms", "customer_name", "series",
+    "supplier_invoice_no", "supplier_invoice_date",  # a purchase's (services.purchases)
 })
 LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
 ENGINE_LINE_FIELDS = LINE_AMOUNT_FIELDS + ("igst_amount", "cgst_rate", "sgst_rate", "igst_rate",
@@ -660,8 +662,14 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         number, series, fy, seq = str(draft.invoice_number).strip(), None, None, None
         _check_client_number(store, number)
 
-    party = _resolve_customer(store, draft.customer)
-    customer = party.customer if party is not None else None
+    if draft.kind == "purchase" and isinstance(draft.customer, Party) and draft.customer.Category_type == "Supplier":
+        # A purchase from a supplier: one standing purchase per supplier invoice number, checked under the lock.
+        party = purchases.resolve_supplier(store, draft.customer)
+        purchases.check_supplier_invoice(store, party, draft.columns.get("supplier_invoice_no"))
+        customer = party.supplier
+    else:
+        party = _resolve_customer(store, draft.customer)
+        customer = party.customer if party is not None else None
     totals = priced.totals
     client = draft.client_totals
     bill = Bill(
@@ -724,6 +732,9 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         stock.take_for_sale(wanted, bill=bill, user_id=bill.user_id, fields=blame)
     else:
         stock.add(wanted, reason="purchase", bill=bill, user_id=bill.user_id)
+        # Last and weighted average cost (services.purchases.costs), from the stock on hand the add left.
+        costs.record_purchase((line.product, line.qty, amounts.taxable_amount)
+                              for line, amounts in zip(draft.lines, priced.lines))
     _use_coupons(coupons)
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
@@ -800,6 +811,8 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
         raise ValidationError.field("bill", "This bill is already cancelled")
     before = audit.snapshot(bill, ("status", "cancelled_at", "due_amount"))
     stock.reverse_bill(bill, user.id)
+    if bill.kind == "purchase":
+        costs.after_cancel(bill)  # last_cost back to the newest purchase standing; the average is kept
     bill.cancelled_at = datetime.now(timezone.utc)
     bill.cancelled_by_id = user.id
     bill.cancel_reason = reason
@@ -832,7 +845,10 @@ def settle(bill: Bill) -> None:
 
 def record_payment(store: Store, user: Optional[User], bill: Bill, payment: DraftPayment) -> Payment:
     """Take a later payment against a bill's dues; paid may not exceed the bill's total (with interest on credit:
-    the balance of principal and interest due, interest paid first)."""
+    the balance of principal and interest due, interest paid first). Paying a supplier (a purchase) is for
+    managers and owners."""
+    if bill.kind == "purchase" and user is not None:
+        require_role(user, store, "manager")
     errors = FieldErrors()
     if bill.store_id != store.id:
         errors.add("bill", "Bill not found in this store")
