@@ -1,14 +1,14 @@
 """Purchases (issue 14): product last and average cost; a purchase bill's supplier invoice number and date
 
 Revision ID: f14c0a7e9b21
-Revises: e5a1c7d2b8f3
+Revises: f1b2c3d4e5a6
 Create Date: 2026-11-26 23:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "f14c0a7e9b21"
-down_revision = "e5a1c7d2b8f3"
+down_revision = "f1b2c3d4e5a6"
 branch_labels = None
 depends_on = None
 
