@@ -241,8 +241,8 @@ def test_stocktake_refuses_when_stock_moved_since_it_was_read(client, till_shop)
     assert response.status_code == 422 and "changed since you added them" in body and "Tata Salt 1kg" in body
     assert 'class="stock-changed"' in body and 'name="seen" value="48' in body  # the stock now, to post again
     assert qty(till_shop.salt) == 48 and qty(till_shop.soap) == 30  # nothing written, not even the soap
-    again = client.post_form("/inventory/stocktake", sheet((till_shop.salt, "48.000", "45"), (till_shop.soap, 30, "29")),
-                             htmx=True)
+    again = client.post_form("/inventory/stocktake",
+                             sheet((till_shop.salt, "48.000", "45"), (till_shop.soap, 30, "29")), htmx=True)
     assert again.status_code == 200 and qty(till_shop.salt) == 45 and qty(till_shop.soap) == 29
 
 
