@@ -12,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional
 
-import simplejson
 from flask import Blueprint, flash, g, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,11 +39,12 @@ def _product(product_id: int) -> Product:
 
 
 def _done(message: str, url: str):
-    """After a successful POST: 303 for a form, HX-Location for htmx (the whole page reloads there)."""
+    """After a successful POST: 303 for a form; for htmx, HX-Redirect (a full load: the page answers fragments to
+    htmx requests, so HX-Location would swap a fragment into the body)."""
     flash(message, "success")
     if wants_fragment():
         response = make_response("", 200)
-        response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
+        response.headers["HX-Redirect"] = url
         return response
     return redirect(url, 303)
 

@@ -66,12 +66,12 @@ def test_adjust_removes_damaged_units_with_note_and_audit(client, till_shop):
     assert entry.meta["reason"] == "damage" and entry.before == {"quantity": "50.000"}
 
 
-def test_adjust_by_htmx_answers_hx_location(client, till_shop):
+def test_adjust_by_htmx_answers_hx_redirect_to_the_history(client, till_shop):
     sign_in(client, till_shop.owner)
     response = client.post_form(f"/inventory/{till_shop.butter.id}/adjust",
                                 {"reason": "count", "mode": "set", "amount": "9", "note": ""}, htmx=True)
     assert response.status_code == 200
-    assert f"/inventory/{till_shop.butter.id}/history" in response.headers["HX-Location"]
+    assert f"/inventory/{till_shop.butter.id}/history" in response.headers["HX-Redirect"]
     assert qty(till_shop.butter) == 9 and moves(till_shop.butter)[-1] == ("count", 4)
 
 
@@ -210,7 +210,7 @@ def test_stocktake_posts_one_adjustment_of_count_moves(client, till_shop):
     data = sheet((till_shop.salt, 50, "45"), (till_shop.butter, 5, "5"), (till_shop.soap, 30, "31"),
                  note="November count")
     response = client.post_form("/inventory/stocktake", data, htmx=True)
-    assert response.status_code == 200 and "/inventory/stocktake" in response.headers["HX-Location"]
+    assert response.status_code == 200 and "/inventory/stocktake" in response.headers["HX-Redirect"]
     assert (qty(till_shop.salt), qty(till_shop.butter), qty(till_shop.soap)) == (45, 5, 31)
     assert moves(till_shop.salt)[-1] == ("count", -5) and moves(till_shop.soap)[-1] == ("count", 1)
     assert moves(till_shop.butter) == [("import", 5)]  # no difference, no move
