@@ -82,12 +82,26 @@ def test_owner_counts_two_items_and_posts_them_as_one_adjustment(owner_page, art
 
 
 def print_labels(page) -> list[str]:
-    """Click Print and read the PDF that comes back (opened in a new tab) with zbarimg, label by label."""
-    with page.context.expect_event("response", lambda r: r.url.endswith("/inventory/labels/sheet.pdf")) as info:
-        page.click("#print-labels")
-    response = info.value
-    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    return decode(response.body())
+    """Click Print and read the PDF the server answers (the browser opens it in a new tab) with zbarimg, label by
+    label. The bytes are taken on the way (a route that passes the request on), not from Chromium's PDF viewer."""
+    answers = []
+
+    def keep(route):
+        response = route.fetch()
+        answers.append((response.status, response.headers.get("content-type"), response.body()))
+        route.fulfill(response=response)
+
+    page.context.route("**/inventory/labels/sheet.pdf", keep)
+    try:
+        with page.context.expect_page() as tab:
+            page.click("#print-labels")
+        tab.value.wait_for_load_state()
+        tab.value.close()
+    finally:
+        page.context.unroute("**/inventory/labels/sheet.pdf")
+    [(status, kind, body)] = answers
+    assert status == 200 and kind == "application/pdf"
+    return decode(body)
 
 
 def test_owner_gives_a_barcode_and_prints_labels_that_scan(owner_page, artifacts_dir):
