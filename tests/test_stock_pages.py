@@ -311,3 +311,11 @@ def test_adjust_service_checks_the_role_itself(app, till_shop, role, allowed):
 def test_signed_out_visitor_goes_to_log_in(client, till_shop):
     response = client.get(f"/inventory/{till_shop.salt.id}/history")
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_pages_link_back_to_the_inventory_once_it_exists(app, client, till_shop):
+    app.add_url_rule("/inventory", endpoint="inventory.index", view_func=lambda: "products")  # the products page
+    sign_in(client, till_shop.manager)
+    for url in (f"/inventory/{till_shop.salt.id}/history", f"/inventory/{till_shop.salt.id}/adjust",
+                "/inventory/stocktake", "/inventory/labels"):
+        assert 'href="/inventory"' in client.get(url).get_data(as_text=True), url
