@@ -173,3 +173,11 @@ def test_cashier_cannot_give_barcodes(client, till_shop, no_barcode):
     assert client.post_form(f"/inventory/labels/{no_barcode.id}/barcode", {}).status_code == 403
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.id == no_barcode.id, Product.barcode.is_(None))).scalar_one() == 1
+
+
+def test_assign_barcode_service_checks_the_role_itself(app, till_shop, no_barcode):
+    from services.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        labels.assign_barcode(till_shop.store, till_shop.cashier, no_barcode)
+    assert db.session.get(Product, no_barcode.id).barcode is None
