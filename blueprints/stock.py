@@ -173,6 +173,8 @@ def stocktake_sheet():
             sheet.add(product)
         return _sheet(sheet, 422 if sheet.errors else 200, note=note)
     if not code:
+        if sheet.lines:  # Enter in a count box: the sheet again, the cursor back in the scan box
+            return _sheet(sheet, note=note)
         sheet.errors["code"] = ["Scan a barcode or type a SKU or name"]
         return _sheet(sheet, 422, note=note)
     product = find_by_code(g.store, code)

@@ -184,7 +184,20 @@ def test_stocktake_offers_a_choice_when_a_name_matches_several(client, till_shop
     assert f'id="line-{till_shop.soap.id}"' in picked.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("code, words", [("", "Scan a barcode"), ("nothing-like-this", "No item matches")])
+def test_enter_in_a_count_box_answers_the_sheet_with_every_count(client, till_shop):
+    sign_in(client, till_shop.manager)
+    response = client.post_form("/inventory/stocktake/sheet", sheet((till_shop.salt, 50, "7"), code=""), htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="7"' in body and ">-43<" in body and "code-error" not in body
+
+
+def test_adding_nothing_to_an_empty_sheet_is_422(client, till_shop):
+    sign_in(client, till_shop.manager)
+    response = client.post_form("/inventory/stocktake/sheet", sheet(code=""), htmx=True)
+    assert response.status_code == 422 and "Scan a barcode" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code, words", [("nothing-like-this", "No item matches")])
 def test_stocktake_unknown_code_is_422_and_keeps_the_sheet(client, till_shop, code, words):
     sign_in(client, till_shop.manager)
     response = client.post_form("/inventory/stocktake/sheet", sheet((till_shop.salt, 50, "7"), code=code), htmx=True)
