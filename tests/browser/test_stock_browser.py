@@ -51,6 +51,7 @@ def test_owner_adjusts_stock_with_the_mouse_and_sees_the_history(owner_page, art
     page.fill("#note", "dropped crate")
     page.click("#save-adjust")
     page.wait_for_url(f"**/inventory/{product_id}/history")
+    assert page.inner_text("h1") == "Stock history" and f"is now {int(on_hand) - 2}" in page.inner_text("#flashes")
     first = page.locator(".move-row").first
     assert "Damaged" in first.inner_text() and "-2" in first.inner_text() and "dropped crate" in first.inner_text()
     assert "demo_owner" in first.inner_text()
