@@ -259,6 +259,16 @@ def test_stocktake_refuses_when_stock_moved_since_it_was_read(client, till_shop)
     assert again.status_code == 200 and qty(till_shop.salt) == 45 and qty(till_shop.soap) == 29
 
 
+def test_stocktake_refuses_an_item_that_keeps_no_stock(client, till_shop, make_product):
+    haircut = make_product(till_shop.store, "Haircut", type="service", quantity=0, sku="CUT-1")
+    sign_in(client, till_shop.manager)
+    added = client.post_form("/inventory/stocktake/sheet", sheet(code="CUT-1"), htmx=True)
+    assert added.status_code == 422 and "keeps no stock" in added.get_data(as_text=True)
+    posted = client.post_form("/inventory/stocktake", sheet((haircut, 0, "3"), (till_shop.salt, 50, "49")), htmx=True)
+    assert posted.status_code == 422 and "keeps no stock" in posted.get_data(as_text=True)
+    assert qty(haircut) == 0 and qty(till_shop.salt) == 50
+
+
 def test_stocktake_drops_another_stores_item(client, till_shop, make_store, make_product):
     other = make_product(make_store(), "Elsewhere")
     sign_in(client, till_shop.manager)
