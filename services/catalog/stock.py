@@ -300,7 +300,9 @@ def count_problems(lines: list[CountLine]) -> FieldErrors:
         errors.add("code", f"At most {STOCKTAKE_MAX_LINES} items on one count sheet: post this one first")
     for line in lines:
         key = f"counted-{line.product.id}"
-        if line.counted is None or line.counted == "":
+        if not line.product.tracks_stock:
+            errors.add(key, f"{line.product.product_name} is a {line.product.type}: it keeps no stock")
+        elif line.counted is None or line.counted == "":
             errors.add(key, "Type the quantity counted (0 if none)")
         elif (problem := _amount_problem(line.product, "set", line.counted)) is not None:
             errors.add(key, problem)
