@@ -63,7 +63,9 @@ EXPENSE_CATEGORIES = (
 )
 BILL_KINDS = ("sale", "purchase")
 INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
-STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import", "return")
+STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import", "return",
+                 # a manager's adjustment with its reason (services.catalog.stock.ADJUST_REASONS)
+                 "opening", "count", "damage", "theft", "expiry", "correction", "to_supplier")
 GENDERS = ("Male", "Female", "Other")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
 DEFAULT_TIMEZONE = "Asia/Kolkata"
@@ -359,7 +361,7 @@ class StockMove(db.Model):
     store_id: Mapped[int] = store_fk()
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False, index=True)
     delta: Mapped[Decimal] = mapped_column(QTY, nullable=False)
-    reason: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(String(16), nullable=False)
     bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     note: Mapped[Optional[str]] = mapped_column(String(255))

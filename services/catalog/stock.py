@@ -7,16 +7,20 @@ writes the reverse moves. Services and memberships carry no stock.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Union
 
 from sqlalchemy import func, select, update
 
 from extensions import db
-from models import Bill, Product, StockMove
+from models import Bill, Product, StockMove, Store, User
+from services import audit
+from services.accounts.access import require_role
 from services.bounds import MAX_STOCK
-from services.catalog.units import qty_out
-from services.errors import ValidationError
+from services.catalog.units import qty_out, qty_problem
+from services.errors import FieldErrors, RuleBroken, ValidationError
+from services.paging import Page
 
 Qty = Union[int, Decimal]
 
@@ -159,3 +163,195 @@ def quantities(lines: Iterable[tuple[Product, Qty]]) -> dict[Product, Decimal]:
     for product, qty in lines:
         total[product] = total.get(product, Decimal(0)) + Decimal(qty)
     return total
+
+
+# --------------------------------------------------------------------------- adjustments with a reason
+
+# The reasons a manager gives an adjustment (stock_move.reason), in the order the form offers them.
+ADJUST_REASONS = {
+    "opening": "Opening stock", "count": "Stock count", "damage": "Damaged", "theft": "Theft or loss",
+    "expiry": "Expired", "correction": "Correction", "to_supplier": "Returned to supplier",
+}
+# Reasons that can only take stock away.
+LOSS_REASONS = ("damage", "theft", "expiry", "to_supplier")
+REASON_LABELS = {
+    "sale": "Sale", "purchase": "Purchase", "adjust": "Adjustment", "cancel": "Bill cancelled",
+    "import": "Import", "return": "Customer return", **ADJUST_REASONS,
+}
+MODES = ("add", "remove", "set")  # add n, remove n, or set the stock to n (what was counted)
+NOTE_MAX = 255
+STOCKTAKE_MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One adjustment as typed: `mode` add / remove / set, `amount` (a Decimal; anything else is refused beside its
+    field), the reason and an optional note."""
+
+    mode: str
+    amount: object
+    reason: str
+    note: Optional[str] = None
+
+
+def _amount_problem(product: Product, mode: str, amount: object) -> Optional[str]:
+    if mode == "set":
+        if isinstance(amount, Decimal) and amount == 0:
+            return None  # counted none: a valid count
+        return qty_problem(amount, product.unit)
+    return qty_problem(amount, product.unit)
+
+
+def adjust_with_reason(store: Store, user: User, product: Product, given: Adjustment) -> StockMove:
+    """Add to, remove from or set a product's stock with a reason and a note (owners and managers), audited.
+
+    Refuses a product that keeps no stock, a change to the same figure, a loss reason that would add stock, and
+    anything that would take the stock below zero; the move goes through `adjust`, like every other change.
+    """
+    require_role(user, store, "manager")
+    errors = FieldErrors()
+    if given.reason not in ADJUST_REASONS:
+        errors.add("reason", "Choose a reason from the list")
+    if given.mode not in MODES:
+        errors.add("mode", "Choose add, remove or set to")
+    elif (problem := _amount_problem(product, given.mode, given.amount)) is not None:
+        errors.add("amount", problem)
+    note = (given.note or "").strip() or None
+    if note is not None and len(note) > NOTE_MAX:
+        errors.add("note", f"At most {NOTE_MAX} characters")
+    if not product.tracks_stock:
+        errors.add("amount", f"{product.product_name} is a {product.type}: it keeps no stock")
+    errors.raise_if()
+    locked = db.session.execute(
+        select(Product).where(Product.id == product.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    before = locked.quantity
+    amount = Decimal(given.amount)
+    delta = {"add": amount, "remove": -amount, "set": amount - before}[given.mode]
+    if delta == 0:
+        raise ValidationError.field("amount", f"The stock of {locked.product_name} is already "
+                                              f"{qty_out(before)}: nothing to change")
+    if delta > 0 and given.reason in LOSS_REASONS:
+        raise ValidationError.field("reason", f"“{ADJUST_REASONS[given.reason]}” takes stock away: "
+                                              "remove units or set a lower count")
+    if before + delta < 0:
+        raise ValidationError.field("amount", f"That would take the stock of {locked.product_name} below zero: "
+                                              f"{qty_out(before)} on hand, removing {qty_out(-delta)}")
+    move = adjust(locked, delta, reason=given.reason, user_id=user.id, note=note, field="amount")
+    db.session.flush()
+    audit.record("adjust", "stock", locked.id, store_id=store.id, user_id=user.id,
+                 before={"quantity": f"{before:f}"}, after={"quantity": f"{locked.quantity:f}"},
+                 meta={"reason": given.reason, "delta": f"{delta:f}", "note": note, "move_id": move.id})
+    return move
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    move: StockMove
+    balance: Decimal  # the stock right after this move
+    username: Optional[str]
+    invoice_number: Optional[str]
+
+    @property
+    def label(self) -> str:
+        return REASON_LABELS.get(self.move.reason, self.move.reason)
+
+
+def history(product: Product, page: int, limit: int) -> Page:
+    """A product's stock moves, newest first, each with the stock it left (a running sum in id order), the user
+    and the bill's number."""
+    running = select(
+        StockMove.id.label("move_id"),
+        func.sum(StockMove.delta).over(order_by=StockMove.id).label("balance"),
+    ).where(StockMove.product_id == product.id).subquery()
+    total = db.session.execute(
+        select(func.count()).select_from(StockMove).where(StockMove.product_id == product.id)).scalar_one()
+    rows = db.session.execute(
+        select(StockMove, running.c.balance, User.username, Bill.invoice_number)
+        .join(running, running.c.move_id == StockMove.id)
+        .outerjoin(User, User.id == StockMove.user_id)
+        .outerjoin(Bill, Bill.id == StockMove.bill_id)
+        .order_by(StockMove.id.desc()).limit(limit).offset((page - 1) * limit)
+    ).all()
+    items = [HistoryRow(move, Decimal(balance).quantize(Decimal("0.001")), name, number)
+             for move, balance, name, number in rows]
+    return Page(items, page, limit, total, page * limit < total)
+
+
+# --------------------------------------------------------------------------- stocktake
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """One line of a count sheet: the product, the stock on hand when it was put on the sheet (`seen`) and what
+    was counted (a Decimal, or the text typed when it is not one)."""
+
+    product: Product
+    seen: Decimal
+    counted: object
+
+
+def count_problems(lines: list[CountLine]) -> FieldErrors:
+    """Every line's problem at once, keyed "counted-<product id>"."""
+    errors = FieldErrors()
+    if not lines:
+        errors.add("code", "Add at least one item to the count sheet")
+    if len(lines) > STOCKTAKE_MAX_LINES:
+        errors.add("code", f"At most {STOCKTAKE_MAX_LINES} items on one count sheet: post this one first")
+    for line in lines:
+        key = f"counted-{line.product.id}"
+        if not line.product.tracks_stock:
+            errors.add(key, f"{line.product.product_name} is a {line.product.type}: it keeps no stock")
+        elif line.counted is None or line.counted == "":
+            errors.add(key, "Type the quantity counted (0 if none)")
+        elif (problem := _amount_problem(line.product, "set", line.counted)) is not None:
+            errors.add(key, problem)
+    return errors
+
+
+class StockChanged(RuleBroken):
+    """The stock of some items moved (a sale, a purchase) since they were put on the count sheet."""
+
+    def __init__(self, changed: dict[int, Decimal], names: list[str]):
+        super().__init__("The stock of " + ", ".join(names) + " changed since you added them to the count sheet. "
+                         "Their stock on hand is now shown: check the counts and post again.", "stock_changed")
+        self.changed = changed  # product id -> quantity now
+
+
+def post_count(store: Store, user: User, lines: list[CountLine], note: Optional[str] = None) -> list[StockMove]:
+    """Post a whole count sheet as one adjustment (reason "count", one move per item that differs), or nothing.
+
+    Each line's stock must still be what it was when the line was added (`seen`); otherwise StockChanged names
+    the items and their quantity now, and nothing is written: a sale during the count is never overwritten
+    silently. Items are locked in id order (as bills do), so two posts cannot interleave.
+    """
+    require_role(user, store, "manager")
+    errors = count_problems(lines)
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_MAX - 20:
+        errors.add("note", f"At most {NOTE_MAX - 20} characters")
+    ids = [line.product.id for line in lines]
+    if len(set(ids)) != len(ids):
+        errors.add("code", "An item is on the sheet twice")
+    errors.raise_if()
+    by_id = {line.product.id: line for line in lines}
+    locked = db.session.execute(
+        select(Product).where(Product.id.in_(by_id), Product.store_id == store.id)
+        .order_by(Product.id).with_for_update().execution_options(populate_existing=True)
+    ).scalars().all()
+    changed = {p.id: p.quantity for p in locked if p.quantity != by_id[p.id].seen}
+    if changed:
+        raise StockChanged(changed, [p.product_name for p in locked if p.id in changed])
+    moves, shown = [], []
+    sheet_note = "Stock count" + (f": {note}" if note else "")
+    for product in locked:
+        counted = Decimal(by_id[product.id].counted)
+        delta = counted - product.quantity
+        shown.append({"product_id": product.id, "before": f"{product.quantity:f}", "counted": f"{counted:f}"})
+        move = adjust(product, delta, reason="count", user_id=user.id, note=sheet_note, field=f"counted-{product.id}")
+        if move is not None:
+            moves.append(move)
+    db.session.flush()
+    audit.record("stocktake", "stock", None, store_id=store.id, user_id=user.id,
+                 meta={"note": note, "lines": shown, "moves": [m.id for m in moves]})
+    return moves
