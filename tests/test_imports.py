@@ -218,7 +218,8 @@ def test_a_job_is_claimed_once(app, client, shop):
     job = run_import(client, "Name,SKU,Price\nA,A-1,1\n")
     imports.run_job(job.id)  # a second delivery of the same job: the claim refuses it
     db.session.expire_all()
-    assert db.session.get(ImportJob, job.id).done == 1
+    again = db.session.get(ImportJob, job.id)
+    assert (again.status, again.done, again.failed) == ("done", 1, 0)
     assert len([p for p in products(shop.store) if p == "A-1"]) == 1
 
 
@@ -308,6 +309,15 @@ def test_an_xlsx_bomb_is_refused_before_it_is_opened(client, shop, monkeypatch):
     response = upload(client, out.getvalue(), "bomb.xlsx")
     assert response.status_code == 422 and "unpacks to far more data" in response.get_data(as_text=True)
     assert opened == [] and _count_jobs() == 0
+    # Many members each just under the ratio check's size: refused on their total unpacked size.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/workbook.xml", b"<workbook/>")
+        for i in range(120):
+            bomb.writestr(f"xl/media/m{i}.bin", bytes(1024 * 1024))
+    response = upload(client, out.getvalue(), "many.xlsx")
+    assert response.status_code == 422 and "unpacks to far more data" in response.get_data(as_text=True)
+    assert opened == [] and _count_jobs() == 0
 
 
 def test_a_50_mb_upload_is_refused_with_a_clear_message(client, shop):
@@ -392,3 +402,19 @@ def test_owner_may_import_and_another_store_cannot_see_the_job(client, till_shop
     job = job_of(upload(client, "Name,SKU,Price\nA,A-1,1\n"))
     sign_in(client, make_user("otherowner"))
     assert client.get(f"/inventory/import/{job.id}/progress").status_code == 404
+
+
+def test_the_services_refuse_cashiers_too(app, till_shop):
+    from services.catalog import exports, imports
+    from services.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        imports.new_job(till_shop.store, till_shop.cashier, "a.csv", b"Name,SKU,Price\nA,A-1,1\n")
+    with pytest.raises(PermissionDenied):
+        exports.export_csv(till_shop.store, till_shop.cashier)
+    with pytest.raises(PermissionDenied):
+        exports.export_xlsx(till_shop.store, till_shop.cashier)
+    job = imports.new_job(till_shop.store, till_shop.manager, "a.csv", b"Name,SKU,Price\nA,A-1,1\n")
+    with pytest.raises(PermissionDenied):
+        imports.queue(job, till_shop.cashier, till_shop.store)
+    assert job.status == "uploaded"
