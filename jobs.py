@@ -3,12 +3,14 @@
 Where the queue lives, from JOB_QUEUE_URL:
   unset (default)      SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
   redis://host:port/0  Redis, for production (docs/operations.md)
-  immediate            run each job inline when it is enqueued (tests; no consumer needed)
+  immediate            run each job inline when it is enqueued (no consumer needed); the default under pytest,
+                       so a test run never touches instance/jobs.db (a live server's consumer is its own process)
 The consumer is `huey_consumer jobs.huey`; each job runs inside an app context of its own process's app.
 """
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey
@@ -20,7 +22,7 @@ _app = None
 
 def make_huey():
     url = os.environ.get("JOB_QUEUE_URL", "").strip()
-    if url == "immediate":
+    if url == "immediate" or (not url and "pytest" in sys.modules):
         return MemoryHuey("shop", immediate=True)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("shop", url=url)

@@ -21,12 +21,10 @@ HEADER = "Name,SKU,Barcode,Category,Price,GST %,HSN,Opening stock\n"
 
 @pytest.fixture(autouse=True)
 def immediate_jobs(monkeypatch):
-    """Jobs run inline when enqueued (no consumer in unit tests)."""
+    """Jobs run inline when enqueued (no consumer in unit tests; jobs.py's default under pytest, made sure here)."""
     import jobs
 
     monkeypatch.setattr(jobs.huey, "immediate", True)
-    yield
-    jobs.huey.immediate = False
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -39,7 +40,9 @@ MAX_CELL = 2000  # characters in one cell
 XLSX_MAX_UNPACKED = 100 * 1024 * 1024  # all the zip's members together, uncompressed
 XLSX_MAX_RATIO = 100  # uncompressed / compressed, for any member larger than 1 MB unpacked
 XLSX_MAX_MEMBERS = 1000
-BATCH = 200  # rows per commit of the job (progress is visible per batch)
+BATCH = 200  # rows per commit of the job at most (progress is visible per commit)
+BATCH_SECONDS = 1.0  # ... and at most this long between commits: on SQLite the job holds the write lock until it
+# commits, so a till saving a bill meanwhile waits at most about this long (busy_timeout is 15 s)
 STALE_AFTER = timedelta(minutes=5)  # a running job with no progress this long was lost with its worker
 
 NOT_A_TABLE = "This file is not a CSV or XLSX file. Save it from your spreadsheet as CSV (UTF-8) or Excel (.xlsx)."
@@ -246,9 +249,12 @@ class Plan:
         return [row for row in self.rows if row.problems]
 
 
+_LENGTHS = {c.name: c.type.length for c in Product.__table__.columns if getattr(c.type, "length", None)}
+
+
 def _parse(row: Row, categories: dict[str, int]) -> None:
     """Text cells -> typed values; wording problems are added to the row (every one, not only the first)."""
-    lengths = {c.name: c.type.length for c in Product.__table__.columns if getattr(c.type, "length", None)}
+    lengths = _LENGTHS
     for name, text in row.cells.items():
         label = LABELS[name]
         if not text:
@@ -375,7 +381,9 @@ def check_rows(store: Store, table: Table, mapping: list[str], mode: str, match_
         product = None
         if found is not None:
             product = products.get(found) or db.session.get(Product, found)
-        data = ProductInput.of(**row.values)
+        # category_id came from this store's own categories (looked up by name above), so it is left out here: the
+        # check would be a query a row. create_product/update_product check it again when the row is written.
+        data = ProductInput.of(**{k: v for k, v in row.values.items() if k != "category_id"})
         for name, messages in product_problems(store, data, product).items():
             label = LABELS.get(name, LABELS.get(name.replace("_id", ""), name))
             row.problems.extend(f"{label}: {message}" for message in messages)
@@ -493,7 +501,7 @@ def run_job(job_id: int) -> None:
         plan = plan_for(job, store)
         job.total = len(plan.rows)
         db.session.commit()
-        report, done, failed = [], 0, 0
+        report, done, failed, last_commit = [], 0, 0, time.monotonic()
         for row in plan.rows:
             if not row.problems:
                 try:
@@ -505,9 +513,10 @@ def run_job(job_id: int) -> None:
                 failed += 1
                 report.append(row.report())
             done += 1
-            if done % BATCH == 0:
+            if done % BATCH == 0 or time.monotonic() - last_commit >= BATCH_SECONDS:
                 job.done, job.failed, job.heartbeat_at = done, failed, _now()
                 db.session.commit()
+                last_commit = time.monotonic()
         job.done, job.failed, job.report = done, failed, report
         job.status, job.finished_at = "done", _now()
         db.session.commit()

@@ -25,8 +25,9 @@ ROWS = 400
 def owner_page(live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
     shutil.copyfile(demo_database, tmp_path / "demo.db")
     url = f"sqlite:///{tmp_path / 'demo.db'}"
+    # JOB_QUEUE_URL="": the default SQLite queue in the server's instance folder, shared with the consumer below.
     server = live_server(workers=2, database_url=url, build=False, MAIL_SERVER=smtp_sink.host,
-                         MAIL_PORT=smtp_sink.port)
+                         MAIL_PORT=smtp_sink.port, JOB_QUEUE_URL="")
     log = (server.instance_path / "consumer.log").open("wb")
     consumer = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "jobs.huey", "--workers", "1"],
                                 cwd=ROOT, env=server.env, stdout=log, stderr=subprocess.STDOUT)
