@@ -15,9 +15,10 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from blueprints.htmx import render_page_or_fragment
+from blueprints.htmx import error_page, render_page_or_fragment
 from extensions import db
 from models import IMPORT_MATCH, IMPORT_MODES, ImportJob
+from services.accounts.access import current_store_for, has_role, membership_for
 from services.catalog import exports
 from services.catalog import imports as service
 from services.errors import ValidationError
@@ -46,12 +47,13 @@ def _index(status: int = 200, error: str | None = None):
 def too_large(exc):
     """An upload past MAX_CONTENT_LENGTH: the import page with a clear message (werkzeug refuses it unread)."""
     db.session.rollback()
-    if not current_user.is_authenticated:
-        return "File too large", 413
-    from services.accounts.access import current_store_for
-
-    g.store = current_store_for(current_user)
-    return _index(413, f"The file is too large: imports take files up to {_limit_mb()}. Split it into smaller files.")
+    message = f"The file is too large: imports take files up to {_limit_mb()}. Split it into smaller files."
+    store = current_store_for(current_user) if current_user.is_authenticated else None
+    membership = membership_for(current_user, store) if store else None
+    if membership is None or not has_role(membership.role, "manager"):  # the page is for managers only
+        return error_page(413, message)
+    g.store = store
+    return _index(413, message)
 
 
 @bp.get("/import")
