@@ -213,7 +213,7 @@ def test_a_crashed_job_is_failed_not_left_running(client, shop, monkeypatch):
 def test_a_job_is_claimed_once(app, client, shop):
     from services.catalog import imports
 
-    job = run_import(client, "Name,SKU,Price\nA,A-1,1\n")
+    job = run_import(client, "Name,SKU,Price,Stock\nA,A-1,1,4\n")
     imports.run_job(job.id)  # a second delivery of the same job: the claim refuses it
     db.session.expire_all()
     again = db.session.get(ImportJob, job.id)
