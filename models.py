@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -66,6 +67,9 @@ INVOICE_STATUSES = ("Paid", "Unpaid", "Pending", "Draft")
 STOCK_REASONS = ("sale", "purchase", "adjust", "cancel", "import", "return",
                  # a manager's adjustment with its reason (services.catalog.stock.ADJUST_REASONS)
                  "opening", "count", "damage", "theft", "expiry", "correction", "to_supplier")
+IMPORT_STATUSES = ("uploaded", "queued", "running", "done", "failed")  # an ImportJob, in that order
+IMPORT_MODES = ("create", "update", "upsert")
+IMPORT_MATCH = ("sku", "barcode")
 GENDERS = ("Male", "Female", "Other")
 DEFAULT_CATEGORIES = ("General", "Groceries", "Services")
 DEFAULT_TIMEZONE = "Asia/Kolkata"
@@ -859,3 +863,37 @@ class TillSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class ImportJob(db.Model):
+    """A products import (services.catalog.imports): the uploaded file, its column mapping, and the background job's
+    progress. `done` counts rows processed (imported or refused), `failed` those refused; `report` lists the refused
+    rows with their messages. A job is claimed once (queued -> running by a conditional UPDATE)."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (
+        CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),
+        CheckConstraint(_in("mode", IMPORT_MODES), name="mode"),
+        CheckConstraint(_in("match_by", IMPORT_MATCH), name="match_by"),
+        Index("ix_import_job_store_created", "store_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk(index=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="uploaded", nullable=False)
+    mode: Mapped[str] = mapped_column(String(10), default="create", nullable=False)
+    match_by: Mapped[str] = mapped_column(String(10), default="sku", nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)  # the file as uploaded
+    mapping: Mapped[Optional[list[Any]]] = mapped_column(JSON)  # one field name (or "") per column of the file
+    total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    failed: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    report: Mapped[Optional[list[Any]]] = mapped_column(JSON)  # [{"row", "sku", "barcode", "name", "messages"}]
+    error: Mapped[Optional[str]] = mapped_column(Text)  # why a failed job stopped
+    created_at: Mapped[datetime] = created_column()
+    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # a running job's last progress
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.bills import bp as bills_bp
     from blueprints.documents import bp as documents_bp
+    from blueprints.imports import bp as imports_bp
     from blueprints.jewellery import bp as jewellery_web_bp
     from blueprints.labels import bp as labels_bp
     from blueprints.main import bp as main_bp
@@ -25,7 +26,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.uploads import bp as uploads_bp
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
-                      purchases_bp):
+                      purchases_bp, imports_bp):
         app.register_blueprint(blueprint)
     for blueprint in (stock_bp, labels_bp):  # issue 14: the stock room
         app.register_blueprint(blueprint)

@@ -1,0 +1,62 @@
+"""The background job runner (Huey). One queue for the app's long jobs (so far: products imports).
+
+Where the queue lives, from JOB_QUEUE_URL:
+  unset (default)      SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
+  redis://host:port/0  Redis, for production (docs/operations.md)
+  immediate            run each job inline when it is enqueued (no consumer needed); the default under pytest,
+                       so a test run never touches instance/jobs.db (a live server's consumer is its own process)
+The consumer is `huey_consumer jobs.huey`; each job runs inside an app context of its own process's app.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+
+from config import BASE_DIR
+
+_app = None
+
+
+def make_huey():
+    url = os.environ.get("JOB_QUEUE_URL", "").strip()
+    if url == "immediate" or (not url and "pytest" in sys.modules):
+        return MemoryHuey("shop", immediate=True)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("shop", url=url)
+    instance = Path(os.environ.get("INSTANCE_PATH") or BASE_DIR / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("shop", filename=str(instance / "jobs.db"))
+
+
+huey = make_huey()
+
+
+def _in_app(work, *args) -> None:
+    """Run `work` in the current app context (immediate mode inside a request) or in this worker's own app."""
+    global _app
+    from flask import has_app_context
+
+    if has_app_context():
+        work(*args)
+        return
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    with _app.app_context():
+        try:
+            work(*args)
+        finally:
+            from extensions import db
+
+            db.session.remove()
+
+
+@huey.task(retries=0)
+def import_products(job_id: int) -> None:
+    from services.catalog.imports import run_job
+
+    _in_app(run_job, job_id)
