@@ -16,12 +16,14 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.bills import bp as bills_bp
     from blueprints.documents import bp as documents_bp
+    from blueprints.inventory import bp as inventory_bp
     from blueprints.jewellery import bp as jewellery_web_bp
     from blueprints.main import bp as main_bp
     from blueprints.pos import bp as pos_bp
     from blueprints.uploads import bp as uploads_bp
 
-    for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp):
+    for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
+                      inventory_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)

@@ -1,0 +1,111 @@
+"""The inventory list: a store's products searched (the one catalogue rule), filtered, sorted and paged.
+
+Search is services.catalog.search's contains-match on name, SKU or barcode, through its trigram index. Pages are
+uncounted (one row more says whether another follows), so a 100,000-item catalogue answers while the owner types.
+A term is first looked for among the first WINDOW rows of the chosen order (a common term fills its page there);
+a rarer one is read through the trigram index, as the till's search does. Archived products are not in SQLite's
+FTS table (it holds the live catalogue), so a search among them is the plain contains test: there are few.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import and_, select
+
+from extensions import db
+from models import Product, Store
+from services.catalog import search
+from services.paging import Page, paginate_uncounted
+
+WINDOW = search.WINDOW
+SORTS: dict[str, str] = {"name": "Name", "stock": "Stock, least first", "price": "Price, lowest first",
+                         "updated": "Recently changed"}
+DEFAULT_SORT = "name"
+STOCK_FILTERS: dict[str, str] = {"low": "Low stock", "out": "Out of stock"}
+
+
+def low_stock_condition() -> Any:
+    """At or below its low-stock threshold: products that track stock and have a threshold (the one rule the
+    home page's tile and the low-stock list share)."""
+    return and_(Product.type == "product", Product.low_stock_threshold.is_not(None),
+                Product.quantity <= Product.low_stock_threshold)
+
+
+def out_of_stock_condition() -> Any:
+    return and_(Product.type == "product", Product.quantity <= 0)
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """What the inventory list was asked for (already checked by the surface)."""
+
+    q: str = ""
+    category_id: Optional[int] = None
+    type: Optional[str] = None
+    stock: Optional[str] = None  # "low" | "out"
+    archived: bool = False
+    sort: str = DEFAULT_SORT
+
+
+def _order(sort: str) -> tuple:
+    return {
+        "name": (Product.product_name, Product.id),
+        "stock": (Product.quantity, Product.product_name, Product.id),
+        "price": (Product.unit_price, Product.product_name, Product.id),
+        "updated": (Product.updated_at.desc(), Product.id.desc()),
+    }[sort]
+
+
+def _conditions(store: Store, filters: ProductFilters, indexed: bool = False) -> list:
+    """The filters as SQL. `indexed` writes the store and archived tests so that no btree serves them (PostgreSQL
+    then reads the trigram indexes, see search._by_trigrams)."""
+    pg = indexed and db.session.get_bind().dialect.name == "postgresql"
+    where = [(Product.store_id + 0) == store.id if pg else Product.store_id == store.id]
+    if filters.archived:
+        where.append(Product.archived.isnot(False) if pg else Product.archived.is_(True))
+    else:
+        where.append(Product.archived.isnot(True) if pg else Product.archived.is_(False))
+    if filters.category_id is not None:
+        where.append(Product.category_id == filters.category_id)
+    if filters.type:
+        where.append(Product.type == filters.type)
+    if filters.stock == "low":
+        where.append(low_stock_condition())
+    elif filters.stock == "out":
+        where.append(out_of_stock_condition())
+    return where
+
+
+def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: int = 20) -> Page:
+    """A page of the store's products for the inventory list (uncounted: Page.has_more says if more follow)."""
+    order = _order(filters.sort)
+    where = _conditions(store, filters)
+    query = select(Product).where(*where)
+    term = filters.q.strip()
+    if not term:
+        return paginate_uncounted(query.order_by(*order), page, limit)
+    if filters.archived:  # not in the FTS table: the contains test itself
+        return paginate_uncounted(query.where(search._contains_term(term)).order_by(*order), page, limit)
+    if len(term) < search.TRIGRAM:
+        return paginate_uncounted(query.where(search.catalogue_match(term)).order_by(*order), page, limit)
+    window = select(Product.id).where(*where).order_by(*order).limit(WINDOW)
+    found = paginate_uncounted(query.where(Product.id.in_(window), search._contains_term(term)).order_by(*order),
+                               page, limit)
+    if found.has_more:  # a full page and one more among the first WINDOW rows: the same rows a full search gives
+        return found
+    with search._trigram_plan():
+        ids = select(Product.id).where(*_conditions(store, filters, indexed=True), search.catalogue_match(term))
+        return search._page_by_ids(ids.order_by(*order), page, limit)
+
+
+def low_stock(store: Store, page: int = 1, limit: int = 20) -> Page:
+    """Live products at or below their threshold, the furthest below first."""
+    query = select(Product).where(Product.store_id == store.id, Product.archived.is_(False), low_stock_condition())
+    order = (Product.quantity - Product.low_stock_threshold, Product.product_name, Product.id)
+    return paginate_uncounted(query.order_by(*order), page, limit)
+
+
+def low_stock_count(store: Store) -> int:
+    return db.session.execute(select(db.func.count(Product.id)).where(
+        Product.store_id == store.id, Product.archived.is_(False), low_stock_condition())).scalar_one()
