@@ -30,7 +30,7 @@ from services.scoping import get_in_store
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
-PAGE_SIZE = 25
+PAGE_SIZE = 20
 INLINE_FIELDS = ("price", "gst_rate", "low_stock", "category")
 FORM_FIELDS = ("name", "type", "unit", "price", "price_includes_tax", "gst_rate", "hsn", "barcode", "sku",
                "category", "low_stock", "description")
@@ -81,8 +81,10 @@ def _filters() -> tuple[listing.ProductFilters, dict, dict]:
     return filters, {k: v for k, v in kept.items() if v}, errors
 
 
-def _row_context() -> dict:
-    return {"can_edit": _can_edit()}
+def _row_context(categories: Optional[list[Category]] = None) -> dict:
+    """What a row needs: the role, and the category names (one query, not one per row)."""
+    categories = _categories() if categories is None else categories
+    return {"can_edit": _can_edit(), "category_names": {c.id: c.name for c in categories}}
 
 
 @bp.get("")
@@ -91,9 +93,11 @@ def index():
     """The store's products: search as you type (name, SKU, barcode), filters, sort, pages."""
     filters, args, errors = _filters()
     found = listing.list_products(g.store, filters, page_arg(), PAGE_SIZE)
+    categories = _categories()
     return render_page_or_fragment("inventory/index.html", "inventory/_rows.html", found=found, filters=filters,
-                                   args=args, errors=errors, categories=_categories(), sorts=listing.SORTS,
-                                   stock_filters=listing.STOCK_FILTERS, types=PRODUCT_TYPES, **_row_context())
+                                   args=args, errors=errors, categories=categories, sorts=listing.SORTS,
+                                   stock_filters=listing.STOCK_FILTERS, types=PRODUCT_TYPES,
+                                   **_row_context(categories))
 
 
 @bp.get("/low-stock")

@@ -44,7 +44,8 @@ def as_user(client, shop):
 
 
 def names(html: str) -> list[str]:
-    return [re.sub(r"\s*<.*", "", n).strip() for n in re.findall(r'<th scope="row" class="product-name">([^\n]+)', html)]
+    cells = re.findall(r'<th scope="row" class="product-name">([^\n]+)', html)
+    return [re.sub(r"\s*<.*", "", cell).strip() for cell in cells]
 
 
 def category_names() -> list[tuple[int, str]]:
@@ -149,11 +150,11 @@ def test_pages_with_pager_links_that_work_with_and_without_htmx(as_user, shop, m
         make_product(shop.store, f"Bulk item {n:02d}", quantity=1)
     client = as_user("cashier")
     first = client.hx_get("/inventory?q=bulk").get_data(as_text=True)
-    assert len(names(first)) == 25
+    assert len(names(first)) == 20
     link = re.search(r'<a href="([^"]+)" hx-get="([^"]+)" hx-target="#inventory-results"[^>]*rel="next"', first)
     assert link and link.group(1) == link.group(2) and "q=bulk" in link.group(1) and "page=2" in link.group(1)
     second = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "<html" in second and names(second) == [f"Bulk item {n:02d}" for n in range(25, 30)]
+    assert "<html" in second and names(second) == [f"Bulk item {n:02d}" for n in range(20, 30)]
     assert 'rel="prev"' in second and 'rel="next"' not in second
 
 
