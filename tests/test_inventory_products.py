@@ -74,6 +74,8 @@ def test_the_list_is_a_page_or_the_results_fragment_with_every_row_detail(as_use
     form = re.search(r'<form id="inventory-filters"[^>]*>', html, re.S).group(0)
     assert 'method="get"' in form and 'action="/inventory"' in form and 'hx-get="/inventory"' in form
     assert 'hx-push-url="true"' in form
+    # leaving the search box (to click Edit in a row) is not a new search that would wipe the row's form
+    assert 'hx-trigger="submit, change from:.inventory-filter, input changed delay:250ms from:#inventory-q"' in form
     fragment = client.hx_get("/inventory?q=salt")
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and body.lstrip().startswith('<div id="inventory-results">')
