@@ -75,13 +75,19 @@ def _conditions(store: Store, filters: ProductFilters, indexed: bool = False) ->
     then reads the trigram indexes, see search._by_trigrams)."""
     pg = indexed and db.session.get_bind().dialect.name == "postgresql"
     where = [(Product.store_id + 0) == store.id if pg else Product.store_id == store.id]
-    if filters.archived:
+    if filters.type and not filters.archived and not pg and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite's statistics cannot tell a rare kind (services among 100,000 products) from a common one, and it
+        # would walk the name index through the whole catalogue: `+archived` leaves it the kind's own index.
+        where.append(literal_column("+product.archived") == 0)
+    elif filters.archived:
         where.append(Product.archived.isnot(False) if pg else Product.archived.is_(True))
     else:
         where.append(Product.archived.isnot(True) if pg else Product.archived.is_(False))
     if filters.category_id is not None:
         where.append(Product.category_id == filters.category_id)
-    if filters.type:
+    if filters.type and filters.archived and db.session.get_bind().dialect.name == "sqlite":
+        where.append(literal_column("+product.type") == filters.type)  # the few archived: the name index
+    elif filters.type:
         where.append(Product.type == filters.type)
     if filters.stock == "low":
         where.append(low_stock_condition())
