@@ -102,6 +102,11 @@ def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: i
     where = _conditions(store, filters)
     query = select(Product).where(*where)
     term = filters.q.strip()
+    if not term and filters.stock:
+        # PostgreSQL, like SQLite, would walk the order's index hoping low items spread evenly through it; read them
+        # from the stock index (a bitmap scan) and sort the few instead.
+        with search._trigram_plan():
+            return paginate_uncounted(query.order_by(*order), page, limit)
     if not term:
         return paginate_uncounted(query.order_by(*order), page, limit)
     if filters.archived:  # not in the FTS table: the contains test itself
