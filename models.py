@@ -335,6 +335,15 @@ class Product(db.Model):
 
 
 Index("ix_product_store_sku", Product.store_id, Product.sku)
+# The inventory list (services.catalog.listing): its sorts, its category and kind filters in name order, and the
+# low-stock rule (stock minus level at or below 0), each read from an index at 100,000 products.
+Index("ix_product_store_archived_price", Product.store_id, Product.archived, Product.unit_price, Product.id)
+Index("ix_product_store_archived_quantity", Product.store_id, Product.archived, Product.quantity, Product.id)
+Index("ix_product_store_archived_updated", Product.store_id, Product.archived, Product.updated_at, Product.id)
+Index("ix_product_store_category_name", Product.store_id, Product.category_id, Product.product_name)
+Index("ix_product_store_type_name", Product.store_id, Product.type, Product.product_name)
+Index("ix_product_store_low_stock", Product.store_id, Product.archived,
+      (Product.quantity - Product.low_stock_threshold).label("below"))
 Index("ix_product_store_barcode", Product.store_id, Product.barcode)
 # A name names one catalogue item in a store; jewellery pieces (a gross weight) share names ("Gold Ring"), each told
 # apart by its tag and HUID. services.catalog.products checks first and words the error; this is the guard.

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.bills import bp as bills_bp
     from blueprints.documents import bp as documents_bp
     from blueprints.imports import bp as imports_bp
+    from blueprints.inventory import bp as inventory_bp
     from blueprints.jewellery import bp as jewellery_web_bp
     from blueprints.labels import bp as labels_bp
     from blueprints.main import bp as main_bp
@@ -26,7 +27,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.uploads import bp as uploads_bp
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
-                      purchases_bp, imports_bp):
+                      purchases_bp, imports_bp, inventory_bp):
         app.register_blueprint(blueprint)
     for blueprint in (stock_bp, labels_bp):  # issue 14: the stock room
         app.register_blueprint(blueprint)

@@ -6,7 +6,7 @@ from typing import Optional
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Category, PaymentMethod, Store, User
+from models import Category, PaymentMethod, Product, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.errors import Duplicate, ValidationError
@@ -38,10 +38,9 @@ def create_category(store: Store, user: User, name: str) -> Category:
     name = (name or "").strip()
     if not name:
         raise ValidationError.field("name", "A category needs a name.")
-    taken = db.session.execute(
-        db.select(Category.id).where(Category.store_id == store.id, db.func.lower(Category.name) == name.lower())
-    ).first()
-    if taken:
+    if len(name) > 100:
+        raise ValidationError.field("name", "At most 100 characters.")
+    if _name_taken(store, name):
         raise Duplicate(NAME_TAKEN, "name")
     category = Category(store_id=store.id, name=name)
     try:
@@ -53,6 +52,53 @@ def create_category(store: Store, user: User, name: str) -> Category:
     audit.record("create", "category", category.id, store_id=store.id, user_id=user.id,
                  after=audit.snapshot(category, ("id", "name")))
     return category
+
+
+def _name_taken(store: Store, name: str, exclude_id: Optional[int] = None) -> bool:
+    query = db.select(Category.id).where(Category.store_id == store.id, db.func.lower(Category.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Category.id != exclude_id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def rename_category(store: Store, user: User, category: Category, name: str) -> Category:
+    """A new name for a category (managers and owners); refused when another category of the store has it."""
+    require_writer(store, user)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError.field("name", "A category needs a name.")
+    if len(name) > 100:
+        raise ValidationError.field("name", "At most 100 characters.")
+    if _name_taken(store, name, exclude_id=category.id):
+        raise Duplicate(NAME_TAKEN, "name")
+    before = audit.snapshot(category, ("id", "name"))
+    category.name = name
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Duplicate(NAME_TAKEN, "name") from exc
+    audit.record("update", "category", category.id, store_id=store.id, user_id=user.id, before=before,
+                 after=audit.snapshot(category, ("id", "name")))
+    return category
+
+
+def merge_categories(store: Store, user: User, source: Category, target: Category) -> int:
+    """Move every product of `source` into `target` and delete `source`; returns how many products moved."""
+    require_writer(store, user)
+    if source.store_id != store.id or target.store_id != store.id:
+        raise ValidationError.field("target_id", "Category not found in this store.")
+    if source.id == target.id:
+        raise ValidationError.field("target_id", "Choose a different category to merge into.")
+    moved = db.session.execute(
+        db.update(Product).where(Product.store_id == store.id, Product.category_id == source.id)
+        .values(category_id=target.id).execution_options(synchronize_session=False)).rowcount
+    before = audit.snapshot(source, ("id", "name"))
+    db.session.delete(source)
+    db.session.flush()
+    audit.record("merge", "category", before["id"], store_id=store.id, user_id=user.id, before=before,
+                 after={"into": target.id, "name": target.name, "products_moved": moved})
+    return moved
 
 
 def payment_methods_query():

@@ -17,9 +17,10 @@ from models import PRODUCT_TYPES, BillItem, Product, StockMove, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.accounts.billing_options import billing_options
+from services.bounds import MAX_MONEY, MAX_STOCK
 from services.catalog import stock, units
 from services.catalog.categories import category_exists
-from services.errors import Duplicate, FieldErrors, RuleBroken
+from services.errors import Duplicate, FieldErrors, NotFound, RuleBroken
 from services.inputs import Given
 from services.scoping import find_in_store
 
@@ -79,16 +80,19 @@ def require_editor(store: Store, user: User, names) -> None:
 def product_problems(store: Store, data: ProductInput, product: Optional[Product] = None) -> FieldErrors:
     """The field rules of a catalogue item (store's category, price, rates, HSN, stock only for products)."""
     errors = FieldErrors()
-    if product is None:
-        for name in REQUIRED:
-            if not data.given(name) or getattr(data, name) is None:
-                errors.add(name, FIELD_REQUIRED)
+    for name in REQUIRED:  # on create every one; on update none may be taken away
+        if (product is None and not data.given(name)) or (data.given(name) and getattr(data, name) is None):
+            errors.add(name, FIELD_REQUIRED)
     if data.given("product_name") and data.product_name is not None and not data.product_name.strip():
         errors.add("product_name", "A product needs a name.")
     if data.given("category_id") and data.category_id is not None and not category_exists(store, data.category_id):
         errors.add("category_id", CATEGORY_MISSING)
     if data.unit_price is not None and data.unit_price < 0:
         errors.add("unit_price", "A price cannot be negative.")
+    elif data.unit_price is not None and data.unit_price > MAX_MONEY:
+        errors.add("unit_price", f"A price can be at most {MAX_MONEY}.")
+    if data.low_stock_threshold is not None and not 0 <= data.low_stock_threshold <= MAX_STOCK:
+        errors.add("low_stock_threshold", f"The low-stock level must be from 0 to {MAX_STOCK}.")
     for name in ("cgst_rate", "sgst_rate"):
         rate = getattr(data, name)
         if rate is not None and not 0 <= rate <= 100:
@@ -205,6 +209,30 @@ def update_product(store: Store, user: User, product: Product, data: ProductInpu
     _flush_unique()  # a concurrent rename to the same name
     audit.record("update", "product", product.id, store_id=store.id, user_id=user.id,
                  before=before, after=audit.snapshot(product))
+    return product
+
+
+def archive_product(store: Store, user: User, product: Product) -> Product:
+    """Take a product out of the catalogue (the till no longer finds it); its bills, stock and name stay."""
+    require_role(user, store, "manager")
+    return _set_archived(store, user, product, True)
+
+
+def restore_product(store: Store, user: User, product: Product) -> Product:
+    """Bring an archived product back into the catalogue as it was."""
+    require_role(user, store, "manager")
+    return _set_archived(store, user, product, False)
+
+
+def _set_archived(store: Store, user: User, product: Product, archived: bool) -> Product:
+    if product.store_id != store.id:
+        raise NotFound("Product not found")
+    if product.archived == archived:
+        return product  # archiving twice (a double click) changes nothing and records nothing
+    product.archived = archived
+    db.session.flush()
+    audit.record("archive" if archived else "restore", "product", product.id, store_id=store.id, user_id=user.id,
+                 before={"archived": not archived}, after={"archived": archived})
     return product
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from extensions import db
-from models import Bill, Product, User
+from models import Bill, User
 from services.accounts.access import current_store_for, has_role, membership_for
+from services.catalog.listing import low_stock_count
 
 
 def store_today_bounds(store) -> tuple[datetime, datetime]:
@@ -36,15 +37,7 @@ def home_summary(user: User) -> dict | None:
             db.func.coalesce(db.func.sum(bills_today.c.due_amount), 0),
         )
     ).one()
-    low_stock = db.session.execute(
-        db.select(db.func.count(Product.id)).where(
-            Product.store_id == store.id,
-            Product.type == "product",
-            Product.archived.is_(False),
-            Product.low_stock_threshold.is_not(None),
-            Product.quantity <= Product.low_stock_threshold,
-        )
-    ).scalar_one()
+    low_stock = low_stock_count(store)  # the inventory's low-stock rule (services.catalog.listing)
     membership = membership_for(user, store)
     role = membership.role if membership else None
     summary = {"store": store, "role": role, "bills_today": count, "low_stock": low_stock}

@@ -1,0 +1,159 @@
+"""Benchmark: server time of the inventory's products page and its search with 100,000 products, SQLite and PostgreSQL.
+
+As a signed-in owner through the Flask test client (routing, login, the query, the templates; no network), the
+HTMX requests the page makes: page 1 of the list, a later page, search as you type for a common and a rare term (and
+a barcode, no match), each filter (category, low stock, out of stock, kind), each sort, and the low-stock page.
+Beside them, in the same run, the baseline: /healthz (the same stack answering a trivial SELECT 1). Prints p50 and
+p95 in milliseconds. The catalogue is bench_pos's (100,000 items, "Tata Basmati 000123"), with 20 categories, a
+low-stock level on every 100th item (half of them below it) and every 50th item out of stock. Not a test.
+
+    .venv/bin/python bench/bench_inventory.py [--products 100000] [--runs 30] [--pg URL] [--no-sqlite]
+
+SQLite runs on a temporary file. With --pg the PostgreSQL database given is EMPTIED (tables dropped).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_pos import BRANDS, WORDS, build_app, build_catalogue  # noqa: E402  (bench/ is not a package)
+
+HX = {"HX-Request": "true"}
+TARGET_P95_MS = 30.0
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[94] if len(samples) > 1 else samples[0]
+
+
+def seed_shape(store, owner, count: int) -> int:
+    """Categories, low-stock levels and empty shelves over the bulk catalogue; returns a category id to filter."""
+    from sqlalchemy import update
+
+    from extensions import db
+    from models import Category, Product
+
+    categories = [Category(store_id=store.id, name=f"Bench category {n:02d}") for n in range(20)]
+    db.session.add_all(categories)
+    db.session.flush()
+    first = db.session.execute(db.select(db.func.min(Product.id)).where(Product.store_id == store.id)).scalar_one()
+    for n, category in enumerate(categories):
+        db.session.execute(update(Product).where(Product.store_id == store.id, (Product.id - first) % 20 == n)
+                           .values(category_id=category.id))
+    db.session.execute(update(Product).where(Product.store_id == store.id, (Product.id - first) % 100 == 0)
+                       .values(low_stock_threshold=10, quantity=5))
+    db.session.execute(update(Product).where(Product.store_id == store.id, (Product.id - first) % 200 == 50)
+                       .values(low_stock_threshold=10))
+    db.session.execute(update(Product).where(Product.store_id == store.id, (Product.id - first) % 50 == 25)
+                       .values(quantity=0))
+    db.session.commit()
+    return categories[7].id
+
+
+def interactions(catalogue, category_id: int) -> dict[str, str]:
+    n = len(catalogue) // 3
+    _, sku, barcode = catalogue[n]
+    name = f"{BRANDS[n % len(BRANDS)]} {WORDS[(n // 10) % len(WORDS)]} {n:06d}"
+    rare = name[len(BRANDS[n % len(BRANDS)]) + 3:-1]  # "sala 03333": ten items
+    return {
+        "list page 1": "/inventory",
+        "list page 40": "/inventory?page=40",
+        "search common 'tata'": "/inventory?q=tata",
+        "search common 'masala'": "/inventory?q=masala",
+        f"search rare '{rare}'": f"/inventory?q={rare}",
+        "search barcode": f"/inventory?q={barcode}",
+        "search no match 'xyzzy'": "/inventory?q=xyzzy",
+        "filter category": f"/inventory?category={category_id}",
+        "filter low stock": "/inventory?stock=low",
+        "filter out of stock": "/inventory?stock=out",
+        "filter kind service (none)": "/inventory?type=service",
+        "search 'tata' + category": f"/inventory?q=tata&category={category_id}",
+        "sort price": "/inventory?sort=price",
+        "sort stock": "/inventory?sort=stock",
+        "sort recently changed": "/inventory?sort=updated",
+        "low-stock page": "/inventory/low-stock",
+    }
+
+
+def timed(client, url: str, headers: dict) -> float:
+    start = time.perf_counter()
+    response = client.get(url, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"unexpected {response.status_code} for {url}: {response.get_data(as_text=True)[:300]}")
+    return elapsed
+
+
+def bench(label: str, url: str, instance: Path, args) -> list[tuple[str, float]]:
+    is_pg = url.startswith("postgresql")
+    app = build_app(url, instance)
+    with app.app_context():
+        from extensions import db
+        from services.accounts.stores import create_owner
+
+        db.drop_all()
+        db.create_all()
+        owner, store = create_owner(username="benchowner", email="owner@bench.test", password="Password123!",
+                                    store_name="Bench Store", business_kind="general", verified=True)
+        db.session.commit()
+        started = time.perf_counter()
+        catalogue = build_catalogue(store, owner, args.products)
+        category_id = seed_shape(store, owner, args.products)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE product" if is_pg else "ANALYZE")
+        print(f"\n{label}: {len(catalogue):,} products in {time.perf_counter() - started:.1f} s")
+        user_id = owner.get_id()
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+    urls = {"baseline /healthz": "/healthz", "full page /inventory (no HTMX)": "/inventory",
+            **interactions(catalogue, category_id)}
+    for name, path in urls.items():  # warm up each statement and template once
+        timed(client, path, {} if name.startswith(("baseline", "full")) else HX)
+    samples: dict[str, list[float]] = {name: [] for name in urls}
+    for _ in range(args.runs):
+        for name, path in urls.items():
+            samples[name].append(timed(client, path, {} if name.startswith(("baseline", "full")) else HX))
+    print(f"{label}: server time per request, {args.products:,} products, {args.runs} runs each "
+          f"(target p95 <= {TARGET_P95_MS:.0f} ms)")
+    over = []
+    for name, values in samples.items():
+        flag = "" if p95(values) <= TARGET_P95_MS else "  over target"
+        if flag and not name.startswith("baseline"):
+            over.append((name, p95(values)))
+        print(f"  {name:<34} p50 {statistics.median(values):7.1f} ms   p95 {p95(values):7.1f} ms{flag}")
+    with app.app_context():
+        from extensions import db
+
+        if is_pg:
+            db.drop_all()
+        db.engine.dispose()
+    return over
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pg", default=None, help="PostgreSQL URL (its tables are dropped)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_sqlite:
+            bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args)
+        if args.pg:
+            bench("PostgreSQL", args.pg, Path(tmp), args)
+
+
+if __name__ == "__main__":
+    main()
