@@ -27,9 +27,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.uploads import bp as uploads_bp
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
-                      purchases_bp, imports_bp, inventory_bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (stock_bp, labels_bp):  # issue 14: the stock room
+                      purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)
