@@ -30,6 +30,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -349,6 +350,8 @@ Index("ix_product_store_barcode", Product.store_id, Product.barcode)
 # apart by its tag and HUID. services.catalog.products checks first and words the error; this is the guard.
 Index("uq_product_store_name", Product.store_id, Product.product_name, unique=True,
       postgresql_where=Product.gross_weight.is_(None), sqlite_where=Product.gross_weight.is_(None))
+# The catalogue's name check (services.catalog.products._check_unique: the same name in any case) by index.
+Index("ix_product_store_lower_name", Product.store_id, func.lower(Product.product_name))
 # A HUID names one piece in a store (services.jewellery.pieces checks first and words the error; this is the guard).
 Index("uq_product_store_huid", Product.store_id, Product.huid, unique=True,
       postgresql_where=Product.huid.isnot(None), sqlite_where=Product.huid.isnot(None))
