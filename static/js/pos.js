@@ -190,10 +190,15 @@
   }
   document.body.addEventListener("posSaved", function () {
     readyForNext();
-    document.body.addEventListener("htmx:afterSettle", function () {
+    // Every swap of the answer (the bill, and its out-of-band parts, in whatever order they settle) may take the
+    // focus with the element it replaces: for the next second, a focus left on nothing goes back to the box.
+    var until = Date.now() + 1000;
+    function refocus() {
+      if (Date.now() > until) { document.body.removeEventListener("htmx:afterSettle", refocus); return; }
       var active = document.activeElement;
       if (!active || active === document.body || !active.isConnected) focusSearch(false);
-    }, { once: true });
+    }
+    document.body.addEventListener("htmx:afterSettle", refocus);
   });
 
   // The cash-tendered placeholder shows the exact amount: kept to the total after every swap of the totals.
