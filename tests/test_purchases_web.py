@@ -403,6 +403,7 @@ def test_pay_the_supplier_lowers_what_is_owed_and_refuses_too_much(manager, shop
     assert bill.paid_amount == D("60.50") and bill.due_amount == D("149.50") and bill.status == "partial"
     page = manager.get(f"/purchases/{bill.id}").get_data(as_text=True)
     assert re.search(r'id="purchase-owed">[^<]*149\.50<', page) and "UTR1" in page
+    assert f'hx-post="/purchases/{bill.id}/payments"' in page and "Pay the supplier" in page
     for amount, message in (("150", "Amount exceeds the dues (149.50)"), ("abc", "Enter an amount"),
                             ("1e40", "Must be at most"), ("-1", "Must be at least 0"),
                             ("0", "Must be greater than 0"), ("1.234", "At most 2 decimals")):
