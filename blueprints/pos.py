@@ -47,8 +47,37 @@ def _user():
     return current_user._get_current_object()
 
 
-def _till_session(lock: bool = True):
-    return till_service.load(g.store, _user(), for_update=lock)
+STALE_BILL = ("That change was for a bill already saved, held or cleared (here or in another window): it was not "
+              "applied. The till shows the bill on screen now.")
+
+
+class StaleBill(Exception):
+    """A change posted from a bill that is no longer the till's (its `bill_key` is not the session's key)."""
+
+
+def _till_session(lock: bool = True, *, check_key: bool = True):
+    """The cashier's till session; with `lock`, a change to it: refused (StaleBill) when the page that posted it
+    showed another bill (the builder sends its bill's key with every request), so a late request from a saved
+    bill never lands on the next customer's. Save checks its own Idempotency-Key (the same key) instead."""
+    till_session = till_service.load(g.store, _user(), for_update=lock)
+    posted = request.form.get("bill_key") if lock and check_key and request.method == "POST" else None
+    if posted and posted != (till_session.payload or {}).get("key"):
+        raise StaleBill()
+    return till_session
+
+
+@bp.errorhandler(StaleBill)
+def stale_bill(_exc):
+    """409: nothing applied; the bill the till holds now replaces the one on screen (out of band, wherever the
+    request came from), with the message."""
+    db.session.rollback()
+    if not wants_fragment():
+        return _back(STALE_BILL, "warning")
+    state = till_service.state_of(_till_session(lock=False))
+    response = _parts([("pos/_builder.html", True), ("pos/_flash.html", True)], status=409,
+                      till=till_service.view(g.store, state), message=STALE_BILL, category="warning")
+    response.headers["HX-Reswap"] = "none"
+    return response
 
 
 def _search(q: str, page: int = 1):
@@ -65,7 +94,10 @@ def _parts(parts: list[tuple[str, bool]], status: int = 200, trigger: str | None
                    else render_template(name, oob=oob, **context) for name, oob in parts)
     response = make_response(html, status)
     if trigger:
-        response.headers["HX-Trigger"] = trigger
+        # After the swap, not before: htmx fires HX-Trigger on the element that asked, and when an earlier answer
+        # has replaced it (the payment form's totals swap the Save button's form) the event reaches nobody;
+        # HX-Trigger-After-Swap goes to <body> then.
+        response.headers["HX-Trigger-After-Swap"] = trigger
     return response
 
 
@@ -427,7 +459,7 @@ def save():
         return _builder(state, 422, errors={"__all__": ["This page is out of date: it has been reloaded."]})
 
     def run() -> tuple[int, dict, int]:
-        till_session = _till_session()
+        till_session = _till_session(check_key=False)
         state = till_service.state_of(till_session)
         if state["key"] != key:
             raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")

@@ -72,7 +72,7 @@ def test_save_shows_number_total_change_and_the_links_and_the_whatsapp_link_carr
     response = save(till)
     assert response.status_code == 200 and "HX-Location" not in response.headers
     assert "HX-Redirect" not in response.headers
-    assert response.headers["HX-Trigger"] == "posSaved"
+    assert response.headers["HX-Trigger-After-Swap"] == "posSaved"
     bill = db.session.execute(select(Bill)).scalar_one()
     part = panel(response.get_data(as_text=True))
     assert f'<a id="pos-last-bill-link" href="/bills/{bill.id}"><strong>{bill.invoice_number}</strong></a>' in part
@@ -235,3 +235,56 @@ def test_email_from_the_till_to_a_bad_address_says_so_in_place_and_sends_nothing
     form = response.get_data(as_text=True)
     assert '<span class="error" role="alert">Enter a valid email address.</span>' in form
     assert 'value="ravi@"' in form and outbox() == []
+
+
+def builder_key(client) -> str:
+    """The bill key the builder sends with every request from inside it (hx-vals)."""
+    html = client.get("/pos").get_data(as_text=True)
+    return re.search(r'id="pos-builder"[^>]*hx-vals=\'\{"bill_key": "([0-9a-f]+)"\}\'', html).group(1)
+
+
+def till_state() -> dict:
+    return dict(db.session.execute(select(TillSession)).scalar_one().payload)
+
+
+def test_a_late_change_from_the_saved_bill_is_refused_and_never_lands_on_the_next_bill(till, till_shop):
+    """The race the browser met under load: the cash typed on bill 1 posted (a keyup's delayed request) after Save
+    had started bill 2. The page's bill key says which bill it was for: 409, nothing applied, the current bill
+    shown again out of band with the message."""
+    scan(till, till_shop.soap.barcode)
+    old = builder_key(till)
+    assert old == page_key(till)  # the builder's key is the Save's Idempotency-Key
+    till.post_form("/pos/payment", {"payment_mode": "cash", "tendered": "100", "bill_key": old}, htmx=True)
+    assert save(till).status_code == 200
+    fresh = till_state()
+    assert fresh["key"] != old and fresh["tendered"] == "" and fresh["lines"] == []
+
+    for path, form in [("/pos/payment", {"payment_mode": "cash", "tendered": "60"}),
+                       ("/pos/lines/0", {"qty": "3"}), ("/pos/lines/0/delete", {}),
+                       ("/pos/customer/clear", {}), ("/pos/hold", {}), ("/pos/clear", {})]:
+        late = till.post_form(path, {**form, "bill_key": old}, htmx=True)
+        assert late.status_code == 409, path
+        assert till_state() == fresh, path  # nothing applied, not even the key
+        html = late.get_data(as_text=True)
+        assert late.headers["HX-Reswap"] == "none"
+        assert re.search(r'<template>\s*<div id="pos-builder"[^>]*hx-swap-oob="true"', html)
+        assert f'"bill_key": "{fresh["key"]}"' in html and "it was not applied" in html
+    assert bills() == 1
+
+    # The page of the new bill changes it as ever; a no-JavaScript form (no key) too.
+    scan(till, till_shop.soap.barcode)
+    answer = till.post_form("/pos/payment", {"payment_mode": "cash", "tendered": "60", "bill_key": fresh["key"]},
+                            htmx=True)
+    assert answer.status_code == 200 and till_state()["tendered"] == "60"
+    assert till.post_form("/pos/payment", {"payment_mode": "cash", "tendered": "70"}).status_code == 303
+    assert till_state()["tendered"] == "70"
+
+
+def test_a_late_change_without_javascript_goes_back_to_the_till_with_the_message(till, till_shop):
+    old = builder_key(till)
+    scan(till, till_shop.soap.barcode)
+    assert save(till, htmx=False).status_code == 303
+    late = till.post_form("/pos/payment", {"payment_mode": "cash", "tendered": "60", "bill_key": old})
+    assert late.status_code == 303 and late.headers["Location"].endswith("/pos")
+    assert "it was not applied" in till.get("/pos").get_data(as_text=True)
+    assert till_state()["tendered"] == ""

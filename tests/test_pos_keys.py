@@ -32,7 +32,7 @@ def test_enter_on_a_name_with_several_matches_adds_the_first_result(till, till_s
     first_listed = int(re.search(r'data-product-id="(\d+)"', listed).group(1))
     assert first_listed == till_shop.butter.id and listed.count('class="pos-result"') == 3
     response = scan(till, "g")
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "posLineAdded"
+    assert response.status_code == 200 and response.headers["HX-Trigger-After-Swap"] == "posLineAdded"
     assert line_products(till_shop) == [till_shop.butter.id]
     scan(till, "soap 1")  # a single match as before
     assert line_products(till_shop) == [till_shop.butter.id, till_shop.soap.id]
@@ -105,7 +105,7 @@ def test_a_split_row_filled_puts_what_is_left_in_the_next_row(till, till_shop):
     till.post_form("/pos/payment", {"payment_mode": "split"}, htmx=True)
     response = till.post_form("/pos/payment", split_form(["20", ""]), htmx=True)
     html = response.get_data(as_text=True)
-    assert json.loads(response.headers["HX-Trigger"]) == {"posSplitFilled": {"index": 1, "amount": "27.20"}}
+    assert json.loads(response.headers["HX-Trigger-After-Swap"]) == {"posSplitFilled": {"index": 1, "amount": "27.20"}}
     assert 'id="pos-remaining" class="ok">₹0.00' in html
     assert not re.search(r'id="pos-save" disabled', html)
     split = till_state(till_shop, till_shop.cashier)["split"]
@@ -113,10 +113,10 @@ def test_a_split_row_filled_puts_what_is_left_in_the_next_row(till, till_shop):
 
     # The first row changed (the filled row as it was sent back): the rest follows.
     response = till.post_form("/pos/payment", split_form(["30", "27.20"]), htmx=True)
-    assert json.loads(response.headers["HX-Trigger"])["posSplitFilled"] == {"index": 1, "amount": "17.20"}
+    assert json.loads(response.headers["HX-Trigger-After-Swap"])["posSplitFilled"] == {"index": 1, "amount": "17.20"}
     # The cashier types over it: theirs is kept, and the remaining says what is missing.
     response = till.post_form("/pos/payment", split_form(["30", "10"]), htmx=True)
-    assert "HX-Trigger" not in response.headers
+    assert "HX-Trigger-After-Swap" not in response.headers
     assert 'id="pos-remaining" class="warn">₹7.20' in response.get_data(as_text=True)
     response = till.post_form("/pos/payment", split_form(["25", "10"]), htmx=True)
     assert [row["amount"] for row in till_state(till_shop, till_shop.cashier)["split"]] == ["25", "10"]
@@ -127,7 +127,7 @@ def test_a_filled_row_is_emptied_when_nothing_is_left_and_a_third_row_takes_the_
     till.post_form("/pos/payment", {"payment_mode": "split"}, htmx=True)
     till.post_form("/pos/payment", split_form(["20", ""]), htmx=True)
     response = till.post_form("/pos/payment", split_form(["47.20", "27.20"]), htmx=True)
-    assert json.loads(response.headers["HX-Trigger"])["posSplitFilled"] == {"index": 1, "amount": ""}
+    assert json.loads(response.headers["HX-Trigger-After-Swap"])["posSplitFilled"] == {"index": 1, "amount": ""}
     till.post_form("/pos/payment", split_form(["10", "20", ""], modes=("cash", "upi", "card")), htmx=True)
     assert [row["amount"] for row in till_state(till_shop, till_shop.cashier)["split"]] == ["10", "20", "17.20"]
 

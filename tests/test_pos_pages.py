@@ -127,7 +127,7 @@ def test_scanning_a_barcode_adds_the_line_and_scanning_again_adds_to_its_quantit
     first = scan(till, till_shop.salt.barcode)
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and html.lstrip().startswith('<div id="pos-lines"')
-    assert first.headers["HX-Trigger"] == "posLineAdded"
+    assert first.headers["HX-Trigger-After-Swap"] == "posLineAdded"
     assert {"pos-totals", "search-results"} <= set(oob_ids(html))
     scan(till, till_shop.salt.sku)  # the SKU is as good as the barcode
     lines = till_state(till_shop, till_shop.cashier)["lines"]
@@ -389,7 +389,7 @@ def test_hold_parks_a_billing_v1_payload_and_resume_brings_it_back(till, till_sh
                                     "sgst": "2.5"}, htmx=True)
     till.post_form("/pos/customer", {"party_id": party.id}, htmx=True)
     response = till.post_form("/pos/hold", htmx=True)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "posReset"
+    assert response.status_code == 200 and response.headers["HX-Trigger-After-Swap"] == "posReset"
     assert "flashes" in oob_ids(response.get_data(as_text=True))
     held = db.session.execute(select(HeldBill)).scalar_one()
     estimate = price_bill([LineInput(D("28.00"), 3, "flat", D(5), D("2.5"), D("2.5"))]).totals.grand_total

@@ -207,7 +207,7 @@ def till_scan(client, code: str):
 
 def test_scanning_a_weight_label_at_the_till_adds_the_item_with_its_weight(weighing_till, till_shop):
     response = till_scan(weighing_till, WEIGHT_LABEL)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "posLineAdded"
+    assert response.status_code == 200 and response.headers["HX-Trigger-After-Swap"] == "posLineAdded"
     lines = till_lines(till_shop)
     assert [(line["product_id"], str(line["qty"])) for line in lines] == [(till_shop.onion.id, "0.750")]
     assert 'data-amount="30.00"' in weighing_till.get("/pos").get_data(as_text=True)  # 0.750 kg x 40.00

@@ -48,33 +48,56 @@
   }
 
   // Changes still on their way to the server (a quantity typed, then Save clicked at once): Save and Hold wait
-  // for them, so the bill saved is the bill on screen. GET look-ups do not count.
+  // for them, so the bill saved is the bill on screen. GET look-ups do not count. Counted by their requests'
+  // loadend, not by htmx:afterRequest, which reaches nobody when a later answer has replaced the form that asked.
   var pending = 0;
   var waiting = [];
+  var closing = 0;  // a Save, Hold or Clear on its way: a change sent now (a late keyup) would be for a bill gone
+
+  function pathOf(detail) {
+    return ((detail.requestConfig || {}).path || "").split("?")[0];
+  }
 
   function changes(detail) {
     var config = detail.requestConfig || {};
-    var path = (config.path || "").split("?")[0];
-    return config.verb === "post" && path.indexOf("/pos/") === 0 && path !== "/pos/save" && path !== "/pos/hold";
+    var path = pathOf(detail);
+    return config.verb === "post" && path.indexOf("/pos/") === 0 && !closes(detail);
+  }
+
+  function closes(detail) {
+    var path = pathOf(detail);
+    return path === "/pos/save" || path === "/pos/hold" || path === "/pos/clear";
+  }
+
+  function runWaiting() {
+    // After the swap has settled, so the forms on screen are the new ones and htmx has wired them up.
+    setTimeout(function () {
+      if (pending !== 0) return;
+      var run = waiting;
+      waiting = [];
+      run.forEach(function (job) { job(); });
+    }, (htmx.config.defaultSettleDelay || 20) + 40);
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (changes(event.detail)) pending++;
     var elt = event.detail.elt;
+    if (closing && changes(event.detail)) { event.preventDefault(); return; }
     if (elt && elt.id === "pos-payment") elt.dataset.dirty = "0";
   });
 
-  document.addEventListener("htmx:afterRequest", function (event) {
-    if (!changes(event.detail)) return;
-    pending = Math.max(pending - 1, 0);
-    if (pending === 0 && waiting.length) {
-      // After the swap has settled, so the forms on screen are the new ones and htmx has wired them up.
-      setTimeout(function () {
-        if (pending !== 0) return;
-        var run = waiting;
-        waiting = [];
-        run.forEach(function (job) { job(); });
-      }, (htmx.config.defaultSettleDelay || 20) + 40);
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var detail = event.detail;
+    var xhr = detail.xhr;
+    if (!xhr) return;
+    if (changes(detail)) {
+      pending++;
+      xhr.addEventListener("loadend", function () {
+        pending = Math.max(pending - 1, 0);
+        if (pending === 0 && waiting.length) runWaiting();
+      });
+    } else if (closes(detail)) {
+      closing++;
+      xhr.addEventListener("loadend", function () { closing = Math.max(closing - 1, 0); });
     }
   });
 
@@ -100,6 +123,7 @@
   });
 
   window.posPendingChanges = function () { return pending; };  // for the browser tests
+  window.posClosing = function () { return closing; };
 
   function paySave() { submit($("#pos-save-form")); }
 
@@ -178,10 +202,10 @@
   });
   document.body.addEventListener("posReset", function () { focusSearch(false); });
   // After Save (issue 12): the last bill's panel is shown; the next customer starts at once, search empty.
-  // HX-Trigger fires before the swap: ready the box now, and give it the focus again once the new bill has
-  // settled if the swap took it away (it was on a button the swap replaced). Nothing more: within those 20 ms a
-  // scanner may already have typed the next code into the box, or the cashier moved on (the panel's Email), and
-  // neither must be undone.
+  // The till's events come with HX-Trigger-After-Swap (on <body> if the form that asked was replaced meanwhile):
+  // ready the box now, and give it the focus again once the new bill has settled if a swap took it away (it was
+  // on a button the swap replaced). Nothing more: within those 20 ms a scanner may already have typed the next
+  // code into the box, or the cashier moved on (the panel's Email), and neither must be undone.
   function readyForNext() {
     var box = search();
     if (box) { box.value = ""; }
@@ -279,10 +303,26 @@
     frame.dataset.printed = "1";
     setTimeout(function () {
       frame.contentWindow.print();
+      if (frame.hasAttribute("data-kept")) frame.remove();  // a receipt kept past its panel: done with it
       var active = document.activeElement;
       if (!active || active === document.body || active === frame) focusSearch(false);
     }, 0);
   }, true);
+
+  // The next Save may come before the last receipt has loaded (a quick cashier, a slow printer's page): its panel
+  // is replaced, and the frame with it. A frame not yet printed is kept aside (hidden, without its id) until it
+  // has printed, so every bill's receipt is printed once.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var panel = event.detail.target;
+    if (!panel || panel.id !== "pos-last-bill") return;
+    panel.querySelectorAll("iframe[data-print-on-load]:not([data-printed])").forEach(function (frame) {
+      frame.removeAttribute("id");
+      frame.setAttribute("data-kept", "");
+      // moveBefore keeps a frame loading where it was (Chromium 133+); appendChild loads it again.
+      if (document.body.moveBefore) document.body.moveBefore(frame, null);
+      else document.body.appendChild(frame);
+    });
+  });
 
   // Email: opening the form puts the cursor in the address; once sent, the cursor goes back to the search box
   // for the next customer (a refused address keeps it in the box, beside the message).
