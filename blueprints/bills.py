@@ -25,7 +25,7 @@ from services.billing import returns as returning
 from services.billing.fields import parse_decimal, to_date, to_decimal
 from services.documents.credit_notes import credit_note_filename, render_credit_note_pdf
 from services.documents.invoices import (
-    bill_in_store,
+    bill_for_role,
     default_recipient,
     jewellery_details,
     payment_rows,
@@ -114,7 +114,7 @@ def index():
 
 
 def _bill(bill_id: int):
-    return bill_in_store(g.store, bill_id=bill_id)
+    return bill_for_role(g.store, g.membership.role, bill_id)
 
 
 def _detail_context(bill, **extra) -> dict:
@@ -141,6 +141,8 @@ def _detail_context(bill, **extra) -> dict:
 def detail(bill_id: int):
     """A saved bill: number, lines, totals, payments, status; print, PDF, email, take a payment, cancel."""
     bill = _bill(bill_id)
+    if bill.kind == "purchase":  # a purchase has its own page (managers and owners)
+        return redirect(url_for("purchases.detail", bill_id=bill.id), 303)
     return render_template("bills/detail.html", **_detail_context(bill))
 
 

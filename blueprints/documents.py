@@ -9,10 +9,10 @@ from blueprints.htmx import wants_fragment
 from extensions import db, limiter
 from models import Bill
 from services import audit
-from services.accounts.access import current_store_for
+from services.accounts.access import current_store_for, membership_for
 from services.documents.invoices import (
+    bill_for_role,
     bill_for_share_token,
-    bill_in_store,
     default_recipient,
     email_bill,
     pdf_filename,
@@ -31,7 +31,8 @@ def _current_bill(bill_id: int) -> Bill:
     store = current_store_for(current_user)
     if store is None:
         raise NotFound("Bill not found")
-    return bill_in_store(store, bill_id=bill_id)
+    membership = membership_for(current_user, store)
+    return bill_for_role(store, membership.role if membership else None, bill_id)
 
 
 def _page_links(bill: Bill) -> dict:

@@ -91,9 +91,14 @@ def test_cashier_is_refused_every_purchase_page_and_action(client, shop):
                 f"/purchases/{bill.id}/cancel"):
         assert client.post_form(url, purchase_form(shop, [(shop.salt, 1, "20", "5")], key="c-1") | {
             "amount": "1", "reason": "x", "new_supplier_name": "Cash Co"}).status_code == 403, url
-    # nor through the bills pages: paying a supplier is the managers' rule in the service itself
-    assert client.post_form(f"/bills/{bill.id}/payments", {"mode": "cash", "amount": "1"}).status_code == 403
-    assert client.post_form(f"/bills/{bill.id}/cancel", {"reason": "x"}).status_code == 403
+    # nor through the bills pages and documents: to a cashier a purchase (its cost prices) is a missing bill
+    assert client.post_form(f"/bills/{bill.id}/payments", {"mode": "cash", "amount": "1"}).status_code == 404
+    assert client.post_form(f"/bills/{bill.id}/cancel", {"reason": "x"}).status_code in (403, 404)
+    for url in (f"/bills/{bill.id}", f"/documents/bills/{bill.id}/invoice", f"/documents/bills/{bill.id}/receipt",
+                f"/documents/bills/{bill.id}/invoice.pdf"):
+        answer = client.get(url)
+        assert answer.status_code == 404 and b"20.00" not in answer.data, url
+    assert client.post_form(f"/documents/bills/{bill.id}/email", {"to": "a@example.com"}).status_code == 404
     db.session.expire_all()
     assert len(bills()) == 1 and stock_of(shop.salt) == 51 and bill.paid_amount == 0 and bill.cancelled_at is None
     assert db.session.execute(select(func.count()).select_from(Supplier)).scalar_one() == 2
@@ -106,6 +111,10 @@ def test_owners_and_managers_open_every_purchase_page(client, shop, role):
     for url in ("/purchases", "/purchases/new", "/purchases/products?q=salt", f"/purchases/{bill.id}"):
         assert client.get(url).status_code == 200, url
     assert 'href="/purchases"' in client.get("/").get_data(as_text=True)  # the nav link
+    # the bills page of a purchase is its purchase page; its documents open
+    moved = client.get(f"/bills/{bill.id}")
+    assert moved.status_code == 303 and moved.headers["Location"].endswith(f"/purchases/{bill.id}")
+    assert client.get(f"/documents/bills/{bill.id}/invoice.pdf").status_code == 200
 
 
 def test_the_nav_hides_purchases_from_a_cashier(client, shop):

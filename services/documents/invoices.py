@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from extensions import db
 from models import Bill, Store
+from services.accounts.access import has_role
 from services.accounts.gstin import STATE_NAMES
 from services.billing.bills import is_inter_state
 from services.billing.pricing import money
@@ -189,6 +190,15 @@ class InvoiceDocument:
 def bill_in_store(store: Store | int, bill_id: Optional[int] = None, uid: Optional[str] = None) -> Bill:
     """The store's bill by id or uid; a missing id and another store's id are the same NotFound."""
     return get_in_store(Bill, store, id=bill_id, uid=uid, message="Bill not found")
+
+
+def bill_for_role(store: Store | int, role: Optional[str], bill_id: int) -> Bill:
+    """The store's bill as the web pages show it to a member of `role`: a purchase (the supplier's cost prices) only
+    to managers and owners; to a cashier it is the same NotFound as a missing bill."""
+    bill = bill_in_store(store, bill_id=bill_id)
+    if bill.kind == "purchase" and not has_role(role, "manager"):
+        raise NotFound("Bill not found")
+    return bill
 
 
 def state_label(code: Optional[str]) -> str:
