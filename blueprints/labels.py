@@ -23,11 +23,36 @@ PAGE_SIZE = 30
 MAX_COPIES_TYPED = 5
 
 
-def _page(status: int = 200, errors: dict | None = None, typed: dict | None = None):
+def _id(key: str) -> int | None:
+    return int(key) if key.isascii() and key.isdigit() and len(key) <= 10 else None
+
+
+def _choices() -> tuple[dict[str, str], dict[str, bool]]:
+    """What the form holds (the counts typed and the "one per unit" ticks), carried by every search and page so
+    items chosen under one search are still chosen under the next."""
+    typed = {key[7:]: (value or "").strip()[:20] for key, value in request.values.items()
+             if key.startswith("copies-") and _id(key[7:]) is not None}
+    picked = {key[5:]: True for key, value in request.values.items()
+              if key.startswith("pick-") and value == "1" and _id(key[5:]) is not None}
+    return typed, picked
+
+
+def _page(status: int = 200, errors: dict | None = None):
     q = (request.values.get("q") or "").strip()[:100]
-    found = search_catalog(g.store, q or None, type="product", page=page_arg(), limit=PAGE_SIZE)
-    return render_page_or_fragment("labels/index.html", "labels/_results.html", status=status, found=found, q=q,
-                                   errors=errors or {}, typed=typed or {}, prefix=labels.in_house_prefix(g.store))
+    page = page_arg()
+    found = search_catalog(g.store, q or None, type="product", page=page, limit=PAGE_SIZE)
+    typed, picked = _choices()
+    shown = {str(product.id) for product in found.items}
+    kept_ids = [_id(key) for key in ({k for k, v in typed.items() if v} | set(picked)) - shown]
+    kept = list(db.session.execute(select(Product).where(
+        Product.store_id == g.store.id, Product.id.in_(kept_ids)).order_by(Product.product_name)).scalars())
+    response = render_page_or_fragment("labels/index.html", "labels/_results.html", status=status, found=found, q=q,
+                                       errors=errors or {}, typed=typed, picked=picked, kept=kept,
+                                       prefix=labels.in_house_prefix(g.store))
+    if wants_fragment():  # the address bar keeps the search and the page, not the counts
+        response.headers["HX-Push-Url"] = url_for(".index", **({"q": q} if q else {}),
+                                                   **({"page": page} if page > 1 else {}))
+    return response
 
 
 @bp.get("")
@@ -41,17 +66,18 @@ def index():
 @role_required("manager")
 def sheet():
     """The A4 label sheet (3 x 8) of the items and counts posted; 422 back to the form on a bad count."""
-    typed = {key[7:]: (value or "").strip() for key, value in request.form.items() if key.startswith("copies-")}
+    typed, picked = _choices()
     per_stock = request.form.get("per_stock") == "1"
-    wanted = [int(k) for k in typed if k.isascii() and k.isdigit() and len(k) <= 10]
-    products = {p.id: p for p in db.session.execute(
-        select(Product).where(Product.store_id == g.store.id, Product.id.in_(wanted))).scalars()}
+    wanted = list(dict.fromkeys([*typed, *picked]))  # in the form's order
+    products = {str(p.id): p for p in db.session.execute(select(Product).where(
+        Product.store_id == g.store.id, Product.id.in_([_id(k) for k in wanted]))).scalars()}
     requests, errors = [], {}
-    for key, raw in typed.items():
-        product = products.get(int(key)) if key.isascii() and key.isdigit() and len(key) <= 10 else None
+    for key in wanted:
+        product = products.get(key)
         if product is None:
             continue
-        if per_stock and request.form.get(f"pick-{product.id}") == "1":
+        raw = typed.get(key, "")
+        if per_stock and key in picked:
             copies = max(int(product.quantity), 0) if product.unit == "pcs" else 1
         elif not raw:
             copies = 0
@@ -66,7 +92,7 @@ def sheet():
             raise ValidationError("Some label counts are not whole numbers", errors)
         pdf = labels.label_sheet(g.store, [r for r in requests if r.copies])
     except ValidationError as exc:
-        return _page(422, exc.errors, typed)
+        return _page(422, exc.errors)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = 'inline; filename="labels.pdf"'

@@ -2,6 +2,7 @@
 never over a barcode given meanwhile) and the A4 label sheet, read back with pdftoppm + zbarimg."""
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -181,3 +182,30 @@ def test_assign_barcode_service_checks_the_role_itself(app, till_shop, no_barcod
     with pytest.raises(PermissionDenied):
         labels.assign_barcode(till_shop.store, till_shop.cashier, no_barcode)
     assert db.session.get(Product, no_barcode.id).barcode is None
+
+
+def test_items_chosen_under_one_search_stay_chosen_under_the_next_and_print(client, till_shop):
+    """The counts typed and the ticks travel with every search and page (hx-include); items not on the page are
+    kept under "Chosen from other searches" with their boxes, and the address bar keeps only the search."""
+    sign_in(client, till_shop.manager)
+    salt, butter = till_shop.salt, till_shop.butter
+    answer = client.hx_get(f"/inventory/labels?q=butter&copies-{salt.id}=3&pick-{salt.id}=1"
+                           f"&copies-{butter.id}=&copies-999999=4&copies-x=1")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and answer.headers["HX-Push-Url"] == "/inventory/labels?q=butter"
+    kept = html[html.index('id="labels-kept"'):]
+    assert f'id="kept-{salt.id}"' in kept and f'name="copies-{salt.id}"' in kept and 'value="3"' in kept
+    assert re.search(rf'name="pick-{salt.id}" value="1" id="pick-{salt.id}" checked', kept)
+    assert f'id="label-row-{butter.id}"' in html and f'id="kept-{butter.id}"' not in html
+    assert "999999" not in html  # another store's or a missing item is not kept
+    # on its own search page a chosen item shows its count in its row, not twice
+    again = client.hx_get(f"/inventory/labels?q=salt&copies-{salt.id}=3").get_data(as_text=True)
+    assert 'id="labels-kept"' not in again and re.search(rf'id="copies-{salt.id}"[^>]*\s+value="3"', again)
+
+    # the sheet prints what was chosen on both searches, in the form's order
+    pdf = client.post_form("/inventory/labels/sheet.pdf", {f"copies-{butter.id}": "1", f"copies-{salt.id}": "2"})
+    assert pdf.status_code == 200 and pdf_text(pdf.get_data()).count("Tata Salt 1kg") == 2
+    # a bad count on a kept item is shown beside it (422), under the search it was posted from
+    refused = client.post_form("/inventory/labels/sheet.pdf", {"q": "butter", f"copies-{salt.id}": "two"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and f'id="copies-{salt.id}-error"' in text and 'id="labels-kept"' in text

@@ -5,6 +5,7 @@ PDF zbarimg reads back to the right codes."""
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -123,6 +124,13 @@ def test_owner_gives_a_barcode_and_prints_labels_that_scan(owner_page, artifacts
     page.fill(f"#copies-{plain_id}", "1")
     assert print_labels(page) == [given]
 
-    page.goto(f"{base}/inventory/labels?q={name}")
+    # Another search keeps what was chosen under the first: one sheet for both items.
+    page.fill("#labels-q", "")
+    page.locator("#labels-q").press_sequentially(name)
+    page.wait_for_selector(f"#label-row-{product_id}")
+    page.wait_for_selector(f"#kept-{plain_id}")
+    assert page.input_value(f"#copies-{plain_id}") == "1" and page.url.endswith(f"/inventory/labels?q={quote_plus(name)}")
     page.fill(f"#copies-{product_id}", "2")
+    assert print_labels(page) == [code, code, given]
+    page.fill(f"#copies-{plain_id}", "")  # emptied: left out
     assert print_labels(page) == [code, code]
