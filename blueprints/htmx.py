@@ -28,6 +28,17 @@ def render_page_or_fragment(page: str, fragment: str, status: int = 200, **conte
     return make_response(render_template(fragment if wants_fragment() else page, **context), status)
 
 
+def push_clean_url(response: Response, endpoint: str, page: int = 1, **params) -> Response:
+    """For an HTMX list answer: the address bar gets the list's own query (empty fields and page 1 left out), not
+    every field the form sent (HX-Push-Url overrides the element's hx-push-url)."""
+    if wants_fragment():
+        kept = {key: value for key, value in params.items() if value not in (None, "")}
+        if page > 1:
+            kept["page"] = page
+        response.headers["HX-Push-Url"] = url_for(endpoint, **kept)
+    return response
+
+
 def _flash_fragment(message: str) -> str:
     return render_template("pos/_flash.html", oob=True, message=message, category="error")
 

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from blueprints.htmx import render_page_or_fragment
+from blueprints.htmx import push_clean_url, render_page_or_fragment
 from blueprints.inventory_forms import ProductForm, category_choices, form_errors, read_fields
 from blueprints.paging import page_arg
 from extensions import db
@@ -92,12 +92,14 @@ def _row_context(categories: Optional[list[Category]] = None) -> dict:
 def index():
     """The store's products: search as you type (name, SKU, barcode), filters, sort, pages."""
     filters, args, errors = _filters()
-    found = listing.list_products(g.store, filters, page_arg(), PAGE_SIZE)
+    page = page_arg()
+    found = listing.list_products(g.store, filters, page, PAGE_SIZE)
     categories = _categories()
-    return render_page_or_fragment("inventory/index.html", "inventory/_rows.html", found=found, filters=filters,
-                                   args=args, errors=errors, categories=categories, sorts=listing.SORTS,
-                                   stock_filters=listing.STOCK_FILTERS, types=PRODUCT_TYPES,
-                                   **_row_context(categories))
+    response = render_page_or_fragment("inventory/index.html", "inventory/_rows.html", found=found, filters=filters,
+                                       args=args, errors=errors, categories=categories, sorts=listing.SORTS,
+                                       stock_filters=listing.STOCK_FILTERS, types=PRODUCT_TYPES,
+                                       **_row_context(categories))
+    return push_clean_url(response, "inventory.index", page, **args)
 
 
 @bp.get("/low-stock")

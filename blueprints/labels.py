@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.decorators import role_required
-from blueprints.htmx import render_page_or_fragment, wants_fragment
+from blueprints.htmx import push_clean_url, render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
 from models import Product
@@ -49,10 +49,7 @@ def _page(status: int = 200, errors: dict | None = None):
     response = render_page_or_fragment("labels/index.html", "labels/_results.html", status=status, found=found, q=q,
                                        errors=errors or {}, typed=typed, picked=picked, kept=kept,
                                        prefix=labels.in_house_prefix(g.store))
-    if wants_fragment():  # the address bar keeps the search and the page, not the counts
-        response.headers["HX-Push-Url"] = url_for(".index", **({"q": q} if q else {}),
-                                                   **({"page": page} if page > 1 else {}))
-    return response
+    return push_clean_url(response, "labels.index", page, q=q)  # the search and page, not the counts
 
 
 @bp.get("")

@@ -81,6 +81,11 @@ def test_the_list_is_a_page_or_the_results_fragment_with_every_row_detail(as_use
     assert "<html" not in body and body.lstrip().startswith('<div id="inventory-results">')
     assert names(body) == ["Tata Salt 1kg"]
     assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in page.headers["Vary"]
+    # the address bar gets the list's own query, not every empty field the form sent
+    assert client.hx_get("/inventory?q=salt&category=&type=&stock=&sort=&page=1").headers["HX-Push-Url"] == \
+        "/inventory?q=salt"
+    assert client.hx_get("/inventory?q=&stock=low&sort=price").headers["HX-Push-Url"] == \
+        "/inventory?stock=low&sort=price"
     # a history restore or a boosted request gets the whole page (htmx then pushes nothing of its own)
     restore = client.get("/inventory?q=salt", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restore.get_data(as_text=True)
