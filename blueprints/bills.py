@@ -186,13 +186,8 @@ def record_payment(bill_id: int):
 def cancel(bill_id: int):
     """Cancel the bill (managers and owners; the number is kept and the stock comes back)."""
     bill = _bill(bill_id)
-    reason = (request.form.get("reason") or "").strip()
     try:
-        if not reason:
-            raise ValidationError.field("reason", "Give a reason for cancelling this bill.")
-        if len(reason) > 255:
-            raise ValidationError.field("reason", "At most 255 characters")
-        billing.cancel_bill(g.store, current_user, bill, reason)
+        billing.cancel_bill(g.store, current_user, bill, billing.cancel_reason(request.form.get("reason"), bill))
     except ValidationError as exc:
         return _form_refused(bill, "bills/_cancel.html", exc)
     db.session.commit()

@@ -427,13 +427,8 @@ def record_payment(bill_id: int):
 def cancel(bill_id: int):
     """Cancel the purchase (its stock goes back out; the PUR number stays used)."""
     bill = _purchase(bill_id)
-    reason = (request.form.get("reason") or "").strip()
     try:
-        if not reason:
-            raise ValidationError.field("reason", "Give a reason for cancelling this purchase.")
-        if len(reason) > 255:
-            raise ValidationError.field("reason", "At most 255 characters")
-        billing.cancel_bill(g.store, current_user, bill, reason)
+        billing.cancel_bill(g.store, current_user, bill, billing.cancel_reason(request.form.get("reason"), bill))
     except ValidationError as exc:
         return _refused(bill, "purchases/_cancel.html", exc)
     db.session.commit()

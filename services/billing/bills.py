@@ -799,6 +799,17 @@ def lock_bill(bill: Bill) -> Bill:
     ).scalar_one()
 
 
+def cancel_reason(raw: Optional[str], bill: Bill) -> str:
+    """The reason a page gives for cancelling `bill` (the web pages ask for one): required, at most 255 characters."""
+    reason = (raw or "").strip()
+    if not reason:
+        what = "purchase" if bill.kind == "purchase" else "bill"
+        raise ValidationError.field("reason", f"Give a reason for cancelling this {what}.")
+    if len(reason) > 255:
+        raise ValidationError.field("reason", "At most 255 characters")
+    return reason
+
+
 def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = None) -> Bill:
     """Cancel a bill (managers and owners): it keeps its number, and its stock moves are reversed."""
     require_role(user, store, "manager")
