@@ -27,6 +27,7 @@ from services.documents.credit_notes import credit_note_filename, render_credit_
 from services.documents.invoices import (
     bill_for_role,
     default_recipient,
+    is_stock_purchase,
     jewellery_details,
     payment_rows,
     share_url,
@@ -141,7 +142,7 @@ def _detail_context(bill, **extra) -> dict:
 def detail(bill_id: int):
     """A saved bill: number, lines, totals, payments, status; print, PDF, email, take a payment, cancel."""
     bill = _bill(bill_id)
-    if bill.kind == "purchase":  # a purchase has its own page (managers and owners)
+    if is_stock_purchase(bill):  # a purchase of stock has its own page (managers and owners)
         return redirect(url_for("purchases.detail", bill_id=bill.id), 303)
     return render_template("bills/detail.html", **_detail_context(bill))
 

@@ -415,6 +415,10 @@ def test_the_og_voucher_is_listed_and_the_sale_page_shows_the_exchange_payment(c
     page = client.get(f"/bills/{sale.id}").get_data(as_text=True)
     assert "Old gold exchange" in page and voucher.invoice_number in page
     assert client.get(f"/bills/{voucher.id}").status_code == 200
+    # the old-gold voucher is the till's own paper, not a stock purchase: the cashier opens it too
+    sign_in(client, shop.cashier)
+    assert client.get(f"/bills/{voucher.id}").status_code == 200
+    assert client.get(f"/documents/bills/{voucher.id}/invoice.pdf").status_code == 200
 
 
 def test_taking_old_gold_swaps_the_totals_and_the_payment_form_out_of_band(client, shop):

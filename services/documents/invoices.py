@@ -33,6 +33,7 @@ from services.catalog.units import qty_out
 from services.documents import uploads
 from services.errors import DomainError, NotFound, ValidationError
 from services.formatting import amount_in_words, inr, local_time, percent
+from services.jewellery.exchange import SERIES as OLD_GOLD_SERIES
 from services.jewellery.interest import BillInterest, bill_interest
 from services.mail import send_mail
 from services.scoping import get_in_store
@@ -192,11 +193,17 @@ def bill_in_store(store: Store | int, bill_id: Optional[int] = None, uid: Option
     return get_in_store(Bill, store, id=bill_id, uid=uid, message="Bill not found")
 
 
+def is_stock_purchase(bill: Bill) -> bool:
+    """A purchase of stock (the supplier's cost prices, the purchases pages), not the old-gold voucher the till
+    writes when a customer's old gold is taken in exchange (series OG, shown with its sale)."""
+    return bill.kind == "purchase" and bill.series != OLD_GOLD_SERIES
+
+
 def bill_for_role(store: Store | int, role: Optional[str], bill_id: int) -> Bill:
-    """The store's bill as the web pages show it to a member of `role`: a purchase (the supplier's cost prices) only
-    to managers and owners; to a cashier it is the same NotFound as a missing bill."""
+    """The store's bill as the web pages show it to a member of `role`: a stock purchase only to managers and
+    owners; to a cashier it is the same NotFound as a missing bill."""
     bill = bill_in_store(store, bill_id=bill_id)
-    if bill.kind == "purchase" and not has_role(role, "manager"):
+    if is_stock_purchase(bill) and not has_role(role, "manager"):
         raise NotFound("Bill not found")
     return bill
 

@@ -129,7 +129,8 @@ def test_owner_gives_a_barcode_and_prints_labels_that_scan(owner_page, artifacts
     page.locator("#labels-q").press_sequentially(name)
     page.wait_for_selector(f"#label-row-{product_id}")
     page.wait_for_selector(f"#kept-{plain_id}")
-    assert page.input_value(f"#copies-{plain_id}") == "1" and page.url.endswith(f"/inventory/labels?q={quote_plus(name)}")
+    assert page.input_value(f"#copies-{plain_id}") == "1"
+    assert page.url.endswith(f"/inventory/labels?q={quote_plus(name)}")
     page.fill(f"#copies-{product_id}", "2")
     assert print_labels(page) == [code, code, given]
     page.fill(f"#copies-{plain_id}", "")  # emptied: left out
