@@ -123,7 +123,6 @@
   });
 
   window.posPendingChanges = function () { return pending; };  // for the browser tests
-  window.posClosing = function () { return closing; };
 
   function paySave() { submit($("#pos-save-form")); }
 
