@@ -81,7 +81,7 @@ def test_save_shows_number_total_change_and_the_links_and_the_whatsapp_link_carr
     assert f'href="/documents/bills/{bill.id}/receipt" target="_blank"' in part
     assert f'href="/documents/bills/{bill.id}/invoice.pdf"' in part
     assert f'hx-post="/documents/bills/{bill.id}/email"' in part and 'name="to" value=""' in part  # walk-in
-    assert "pos-receipt-print" not in part  # the store prints nothing by itself unless it chose to
+    assert "data-print-url" not in part  # the store prints nothing by itself unless it chose to
 
     whatsapp = html_lib.unescape(re.search(r'id="pos-last-bill-whatsapp"[^>]*href="([^"]+)"', part).group(1))
     assert whatsapp.startswith("https://wa.me/?text=")
@@ -161,7 +161,7 @@ def print_after_save(shop, on: bool = True) -> None:
 
 
 def print_frame(part: str) -> str | None:
-    found = re.search(r'<iframe id="pos-receipt-print"[^>]*src="([^"]+)"[^>]*data-print-on-load', part)
+    found = re.search(r'<section id="pos-last-bill"[^>]*data-print-url="([^"]+)"', part)
     return found.group(1) if found else None
 
 

@@ -289,38 +289,38 @@
 
   /* ---- Issue 12, after Save: the receipt printed by itself (store option print_receipt_after_save) and the last
      bill emailed from the till. ---- */
-  // The panel brings a hidden frame with the receipt: print it once it has loaded (load does not bubble: caught on
-  // the way down). The search box was readied by posSaved before; it gets the focus back after the dialog too.
-  document.addEventListener("load", function (event) {
-    var frame = event.target;
-    if (!frame || frame.tagName !== "IFRAME" || !frame.hasAttribute("data-print-on-load")) return;
-    if (frame.dataset.printed) return;
-    var expected = frame.getAttribute("src");
-    var shown;
-    try { shown = frame.contentWindow.location.pathname; } catch (error) { return; }  // not ours: leave it
-    if (shown !== expected) return;  // e.g. the login page after the session ended: nothing to print
-    frame.dataset.printed = "1";
-    setTimeout(function () {
+  // The panel names the receipt to print (data-print-url). The frame that prints it is made here and put at the end
+  // of <body>, outside every swapped part: the next Save, however quick, replaces the panel but never the frame, so
+  // each bill's receipt is printed once, after it has loaded. The search box was
+  // readied by posSaved; it gets the focus back after the print dialog too.
+  var printedReceipts = {};
+  function printReceipt(url) {
+    if (!url || printedReceipts[url]) return;
+    printedReceipts[url] = true;
+    var frame = document.createElement("iframe");
+    frame.className = "pos-print-frame";
+    frame.title = "Receipt for the printer";
+    frame.tabIndex = -1;
+    frame.setAttribute("aria-hidden", "true");
+    frame.addEventListener("load", function () {
+      var shown;
+      try { shown = frame.contentWindow.location.pathname; } catch (error) { shown = null; }  // not ours
+      // Anything but the receipt (the login page after the session ended): nothing to print.
+      if (shown !== new URL(url, location.href).pathname) { frame.remove(); return; }
+      // Removed once the dialog is done with it (afterprint), or in a minute whatever happens.
+      var done = function () { frame.remove(); };
+      frame.contentWindow.addEventListener("afterprint", done);
+      setTimeout(done, 60000);
       frame.contentWindow.print();
-      if (frame.hasAttribute("data-kept")) frame.remove();  // a receipt kept past its panel: done with it
       var active = document.activeElement;
-      if (!active || active === document.body || active === frame) focusSearch(false);
-    }, 0);
-  }, true);
-
-  // The next Save may come before the last receipt has loaded (a quick cashier, a slow printer's page): its panel
-  // is replaced, and the frame with it. A frame not yet printed is kept aside (hidden, without its id) until it
-  // has printed, so every bill's receipt is printed once.
-  document.addEventListener("htmx:oobBeforeSwap", function (event) {
-    var panel = event.detail.target;
-    if (!panel || panel.id !== "pos-last-bill") return;
-    panel.querySelectorAll("iframe[data-print-on-load]:not([data-printed])").forEach(function (frame) {
-      frame.removeAttribute("id");
-      frame.setAttribute("data-kept", "");
-      // moveBefore keeps a frame loading where it was (Chromium 133+); appendChild loads it again.
-      if (document.body.moveBefore) document.body.moveBefore(frame, null);
-      else document.body.appendChild(frame);
+      if (!active || active === document.body) focusSearch(false);
     });
+    frame.src = url;
+    document.body.appendChild(frame);
+  }
+  document.body.addEventListener("posSaved", function () {
+    var panel = $("#pos-last-bill");
+    if (panel) printReceipt(panel.getAttribute("data-print-url"));
   });
 
   // Email: opening the form puts the cursor in the address; once sent, the cursor goes back to the search box
