@@ -103,7 +103,8 @@ def test_the_receipt_prints_by_itself_after_save_only_when_the_store_chose_it(ow
     # customer is ready: search focused, bill empty.
     assert page.is_visible("#pos-last-bill-receipt") and page.is_visible("#pos-last-bill-total")
     assert page.locator("#pos-last-bill iframe").count() == 0
-    assert page.locator("iframe.pos-print-frame").evaluate_all("fs => fs.every(f => !f.checkVisibility({visibilityProperty: true}))")
+    hidden = "fs => fs.every(f => !f.checkVisibility({visibilityProperty: true}))"
+    assert page.locator("iframe.pos-print-frame").evaluate_all(hidden)
     page.wait_for_function(READY)
     width = page.viewport_size["width"]
     page.screenshot(path=str(artifacts_dir / f"till-printed-after-save-{width}.png"))
