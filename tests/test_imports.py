@@ -182,11 +182,11 @@ def test_a_row_the_domain_refuses_at_write_time_loses_only_itself(client, shop, 
 
     real = imports._write
 
-    def racing(store, user, job, row):
-        if row.cells.get("sku") == "B-2":
-            real(store, user, job, row)  # written, then the row fails after its first write
+    def racing(store, user, job, rows):
+        real(store, user, job, rows)
+        if any(row.cells.get("sku") == "B-2" for row in rows):
+            # written, then refused: the whole batch is undone, then its rows are written one at a time
             raise Duplicate("A product with this SKU already exists in this store.", "sku")
-        real(store, user, job, row)
 
     monkeypatch.setattr(imports, "_write", racing)
     job = run_import(client, "Name,SKU,Price,Stock\nA,A-1,1,1\nB,B-2,1,2\nC,C-3,1,3\n")
@@ -195,6 +195,67 @@ def test_a_row_the_domain_refuses_at_write_time_loses_only_itself(client, shop, 
     assert "A-1" in found and "C-3" in found and "B-2" not in found  # its savepoint rolled back, stock move too
     assert db.session.execute(db.select(db.func.count()).select_from(StockMove)
                               .where(StockMove.note == f"import #{job.id}")).scalar() == 2
+
+
+def test_a_product_added_meanwhile_refuses_only_the_row_that_clashes_with_it(client, shop, monkeypatch):
+    """Between the preview's check and the write, someone adds a product with one row's SKU: the batch's own check
+    (one query for all its SKUs) refuses it, and only that row is reported; its neighbours and their stock land."""
+    from services.catalog import imports
+    from services.catalog.products import ProductInput, create_product
+
+    real = imports.plan_for
+
+    def then_someone_adds(job, store):
+        plan = real(job, store)
+        if job.status != "running":
+            return plan  # the preview
+        create_product(store, shop.manager, ProductInput.of(product_name="Added at the counter", sku="B-2",
+                                                            unit_price=Decimal(5)))
+        return plan
+
+    monkeypatch.setattr(imports, "plan_for", then_someone_adds)
+    job = run_import(client, "Name,SKU,Price,Stock\nA,A-1,1,1\nB,B-2,1,2\nC,C-3,1,3\n")
+    assert (job.status, job.done, job.failed) == ("done", 3, 1)
+    assert job.report == [{"row": 3, "sku": "B-2", "barcode": "", "name": "B",
+                           "messages": ["SKU: A product with this SKU already exists in this store."]}]
+    found = products(shop.store)
+    assert found["A-1"].quantity == 1 and found["C-3"].quantity == 3
+    assert found["B-2"].product_name == "Added at the counter" and found["B-2"].quantity == 0
+    moves = db.session.execute(db.select(StockMove.product_id, StockMove.delta, StockMove.reason)
+                               .where(StockMove.note == f"import #{job.id}").order_by(StockMove.id)).all()
+    assert moves == [(found["A-1"].id, 1, "import"), (found["C-3"].id, 3, "import")]
+
+
+def test_many_rows_land_in_batches_with_their_stock_equal_to_their_moves(client, shop):
+    from services.catalog import imports
+
+    rows = "".join(f"Item {n},IT-{n},{n}.50,{n % 7}\n" for n in range(imports.BATCH * 2 + 5))
+    job = run_import(client, "Name,SKU,Price,Stock\n" + rows)
+    assert (job.status, job.done, job.failed) == ("done", imports.BATCH * 2 + 5, 0), job.report
+    found = products(shop.store)
+    sums = dict(db.session.execute(db.select(StockMove.product_id, db.func.sum(StockMove.delta))
+                                   .group_by(StockMove.product_id)).all())
+    for n in range(imports.BATCH * 2 + 5):
+        product = found[f"IT-{n}"]
+        assert product.unit_price == Decimal(f"{n}.50") and product.quantity == n % 7
+        assert sums.get(product.id, 0) == product.quantity
+
+
+@pytest.mark.parametrize("second, field", [({"product_name": "SOAP"}, "product_name"), ({"sku": "S-1"}, "sku"),
+                                            ({"barcode": "8900000000017"}, "barcode")])
+def test_a_batch_of_new_products_is_all_or_none_and_may_not_repeat_itself(shop, second, field):
+    from services.catalog.products import ProductInput, create_products
+    from services.errors import DomainError
+
+    first = {"product_name": "Soap", "sku": "S-1", "barcode": "8900000000017"}
+    other = {"product_name": "Shampoo", "sku": "S-2", "barcode": "8900000000024", **second}
+    before = db.session.execute(db.select(db.func.count()).select_from(Product)).scalar()
+    with pytest.raises(DomainError) as refused:
+        create_products(shop.store, shop.manager, [ProductInput.of(unit_price=Decimal(1), quantity=Decimal(2), **d)
+                                                   for d in (first, other)])
+    assert field in refused.value.errors
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count()).select_from(Product)).scalar() == before
 
 
 def test_a_crashed_job_is_failed_not_left_running(client, shop, monkeypatch):

@@ -9,6 +9,7 @@ from extensions import db
 from models import Category, PaymentMethod, Product, Store, User
 from services import audit
 from services.accounts.access import require_role
+from services.bounds import MAX_ID
 from services.errors import Duplicate, ValidationError
 from services.scoping import find_in_store
 
@@ -25,6 +26,15 @@ def get_category(store: Store, category_id: int) -> Optional[Category]:
 
 def category_exists(store: Store, category_id: int) -> bool:
     return get_category(store, category_id) is not None
+
+
+def existing_categories(store: Store, category_ids: set) -> set[int]:
+    """Which of `category_ids` are the store's categories (one query for a batch; none for no ids)."""
+    ids = {i for i in category_ids if isinstance(i, int) and 0 < i <= MAX_ID}
+    if not ids:
+        return set()
+    query = db.select(Category.id).where(Category.store_id == store.id, Category.id.in_(ids))
+    return set(db.session.execute(query).scalars())
 
 
 def require_writer(store: Store, user: User) -> None:

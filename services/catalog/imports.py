@@ -4,8 +4,9 @@ The steps: `read_table` judges the bytes (a CSV in UTF-8 or an XLSX whose zip is
 openpyxl opens it read-only), `guess_mapping` pairs the file's headers with product fields, `check_rows` turns
 each row into a ProductInput and collects ALL its problems at once (the parse here, the domain's rules from
 services.catalog.products.product_problems, matching by SKU or barcode, duplicates within the file and against
-the store), and `run_job` writes the clean rows in the background, each in its own savepoint, opening stock
-through services.catalog.stock (reason `import`). The preview and the job share `check_rows`: one rule.
+the store), and `run_job` writes the clean rows in the background a batch at a time (new products through
+services.catalog.products.create_products, opening stock as moves of reason `import`; a batch with a refused row is
+written again a row at a time, each in its own savepoint). The preview and the job share `check_rows`: one rule.
 
 Formulas: a cell whose text starts with `=` (an XLSX formula such as `=HYPERLINK(...)`, or CSV text that a
 spreadsheet would run) is refused with a message; nothing that starts with `=` is stored.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,7 +29,7 @@ from models import IMPORT_MATCH, IMPORT_MODES, Category, ImportJob, Product, Sto
 from services.accounts.access import require_role
 from services.bounds import MAX_STOCK, money_problem
 from services.catalog import stock
-from services.catalog.products import ProductInput, create_product, get_product, product_problems, update_product
+from services.catalog.products import ProductInput, create_products, get_product, product_problems, update_product
 from services.errors import DomainError, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,8 @@ MAX_CELL = 2000  # characters in one cell
 XLSX_MAX_UNPACKED = 100 * 1024 * 1024  # all the zip's members together, uncompressed
 XLSX_MAX_RATIO = 100  # uncompressed / compressed, for any member larger than 1 MB unpacked
 XLSX_MAX_MEMBERS = 1000
-BATCH = 200  # rows per commit of the job at most (progress is visible per commit)
-BATCH_SECONDS = 1.0  # ... and at most this long between commits: on SQLite the job holds the write lock until it
-# commits, so a till saving a bill meanwhile waits at most about this long (busy_timeout is 15 s)
+BATCH = 100  # rows written together and committed with the progress: on SQLite the job holds the write lock until
+# it commits, so a till saving a bill meanwhile waits about as long as a batch takes (busy_timeout is 15 s)
 STALE_AFTER = timedelta(minutes=5)  # a running job with no progress this long was lost with its worker
 
 NOT_A_TABLE = "This file is not a CSV or XLSX file. Save it from your spreadsheet as CSV (UTF-8) or Excel (.xlsx)."
@@ -462,21 +461,49 @@ def mark_if_lost(job: ImportJob) -> ImportJob:
     return job
 
 
-def _write(store: Store, user: User, job: ImportJob, row: Row) -> None:
+def _update(store: Store, user: User, job: ImportJob, row: Row) -> None:
     values = dict(row.values)
     quantity = values.pop("quantity", None)
-    data = ProductInput.of(**values)
-    if row.product_id is None:
-        product = create_product(store, user, data)
-        delta = quantity or 0
-    else:
-        product = get_product(store, row.product_id, for_update=True)
-        if product is None:
-            raise NotFound("The product was archived or deleted while the import ran.")
-        update_product(store, user, product, data)
-        delta = (quantity - product.quantity) if quantity is not None else 0
+    product = get_product(store, row.product_id, for_update=True)
+    if product is None:
+        raise NotFound("The product was archived or deleted while the import ran.")
+    update_product(store, user, product, ProductInput.of(**values))
+    delta = (quantity - product.quantity) if quantity is not None else 0
     if delta and product.tracks_stock:
         stock.adjust(product, delta, reason="import", user_id=user.id, note=f"import #{job.id}")
+
+
+def _write(store: Store, user: User, job: ImportJob, rows: list[Row]) -> None:
+    """Write clean rows: the new products at once (services.catalog.products.create_products, their opening stock
+    moves of reason `import`), the updates one by one."""
+    new = [row for row in rows if row.product_id is None]
+    if new:
+        create_products(store, user, [ProductInput.of(**row.values) for row in new], reason="import",
+                        note=f"import #{job.id}")
+    for row in rows:
+        if row.product_id is not None:
+            _update(store, user, job, row)
+
+
+def _write_batch(store: Store, user: User, job: ImportJob, rows: list[Row]) -> None:
+    """A batch of rows in one savepoint; when any of them is refused (a product changed since the preview, a name
+    taken meanwhile), the batch is undone and written again a row at a time, each in its own savepoint, so that row
+    gets its own messages in the report and the others are kept."""
+    clean = [row for row in rows if not row.problems]
+    if not clean:
+        return
+    try:
+        with db.session.begin_nested():
+            _write(store, user, job, clean)
+        return
+    except DomainError:
+        pass
+    for row in clean:
+        try:
+            with db.session.begin_nested():
+                _write(store, user, job, [row])
+        except DomainError as exc:
+            row.problems.extend(_messages(exc))
 
 
 def _messages(exc: DomainError) -> list[str]:
@@ -485,7 +512,7 @@ def _messages(exc: DomainError) -> list[str]:
 
 
 def run_job(job_id: int) -> None:
-    """The background job: claim the queued job once, write each clean row in its own savepoint, commit per batch
+    """The background job: claim the queued job once, write the clean rows a batch at a time, commit each batch
     with the progress, keep the refused rows in the report. Any crash leaves the job failed, never running."""
     claimed = db.session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
                                  .values(status="running", started_at=_now(), heartbeat_at=_now()))
@@ -501,22 +528,15 @@ def run_job(job_id: int) -> None:
         plan = plan_for(job, store)
         job.total = len(plan.rows)
         db.session.commit()
-        report, done, failed, last_commit = [], 0, 0, time.monotonic()
-        for row in plan.rows:
-            if not row.problems:
-                try:
-                    with db.session.begin_nested():
-                        _write(store, user, job, row)
-                except DomainError as exc:
-                    row.problems.extend(_messages(exc))
-            if row.problems:
-                failed += 1
-                report.append(row.report())
-            done += 1
-            if done % BATCH == 0 or time.monotonic() - last_commit >= BATCH_SECONDS:
-                job.done, job.failed, job.heartbeat_at = done, failed, _now()
-                db.session.commit()
-                last_commit = time.monotonic()
+        report, done, failed = [], 0, 0
+        for start in range(0, len(plan.rows), BATCH):
+            batch = plan.rows[start:start + BATCH]
+            _write_batch(store, user, job, batch)
+            bad = [row for row in batch if row.problems]
+            report.extend(row.report() for row in bad)
+            done, failed = done + len(batch), failed + len(bad)
+            job.done, job.failed, job.heartbeat_at = done, failed, _now()
+            db.session.commit()
         job.done, job.failed, job.report = done, failed, report
         job.status, job.finished_at = "done", _now()
         db.session.commit()

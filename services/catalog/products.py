@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +19,7 @@ from services.accounts.access import require_role
 from services.accounts.billing_options import billing_options
 from services.bounds import MAX_MONEY, MAX_STOCK
 from services.catalog import stock, units
-from services.catalog.categories import category_exists
+from services.catalog.categories import category_exists, existing_categories
 from services.errors import Duplicate, FieldErrors, NotFound, RuleBroken
 from services.inputs import Given
 from services.scoping import find_in_store
@@ -77,15 +77,18 @@ def require_editor(store: Store, user: User, names) -> None:
     require_role(user, store, "manager" if any(n in names for n in PRICE_AND_STOCK_FIELDS) else "cashier")
 
 
-def product_problems(store: Store, data: ProductInput, product: Optional[Product] = None) -> FieldErrors:
-    """The field rules of a catalogue item (store's category, price, rates, HSN, stock only for products)."""
+def product_problems(store: Store, data: ProductInput, product: Optional[Product] = None, *,
+                     categories: Optional[set[int]] = None) -> FieldErrors:
+    """The field rules of a catalogue item (store's category, price, rates, HSN, stock only for products).
+    `categories`: the store's category ids among those a batch names, looked up once (else a query here)."""
     errors = FieldErrors()
     for name in REQUIRED:  # on create every one; on update none may be taken away
         if (product is None and not data.given(name)) or (data.given(name) and getattr(data, name) is None):
             errors.add(name, FIELD_REQUIRED)
     if data.given("product_name") and data.product_name is not None and not data.product_name.strip():
         errors.add("product_name", "A product needs a name.")
-    if data.given("category_id") and data.category_id is not None and not category_exists(store, data.category_id):
+    if data.given("category_id") and data.category_id is not None and not (
+            data.category_id in categories if categories is not None else category_exists(store, data.category_id)):
         errors.add("category_id", CATEGORY_MISSING)
     if data.unit_price is not None and data.unit_price < 0:
         errors.add("unit_price", "A price cannot be negative.")
@@ -127,21 +130,32 @@ def _is_piece(values: dict[str, Any], product: Optional[Product]) -> bool:
     return product is not None and product.gross_weight is not None
 
 
-def _check_unique(store: Store, values: dict[str, Any], product: Optional[Product] = None) -> None:
-    """Names are unique among the store's catalogue items other than pieces; SKUs and barcodes among all."""
-    def taken(column, value, *where) -> bool:
-        query = db.select(Product.id).where(Product.store_id == store.id, column == value, *where)
-        if product is not None:
-            query = query.where(Product.id != product.id)
-        return db.session.execute(query.limit(1)).first() is not None
+def _repeated(values: list) -> bool:
+    return len(set(values)) < len(values)
 
-    name = values.get("product_name")
-    if name and not _is_piece(values, product) and taken(
-            db.func.lower(Product.product_name), name.lower(), Product.gross_weight.is_(None)):
+
+def _taken(store: Store, column, values: list, product: Optional[Product], *where) -> bool:
+    """Whether another of the store's products holds any of `values` in `column` (one query for them all)."""
+    if not values:
+        return False
+    query = db.select(Product.id).where(Product.store_id == store.id, column.in_(values), *where)
+    if product is not None:
+        query = query.where(Product.id != product.id)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def _check_unique(store: Store, batch: list[dict[str, Any]], product: Optional[Product] = None) -> None:
+    """Names are unique among the store's catalogue items other than pieces; SKUs and barcodes among all. `batch`
+    is the values of one item (or an import's many new ones: one query a column for them all, and none may repeat
+    another of the batch); `product` is the item being changed, which may keep its own."""
+    names = [v["product_name"].lower() for v in batch if v.get("product_name") and not _is_piece(v, product)]
+    if _repeated(names) or _taken(store, db.func.lower(Product.product_name), names, product,
+                                  Product.gross_weight.is_(None)):
         raise Duplicate(NAME_TAKEN, "product_name")
     errors = FieldErrors()
     for name, message in (("sku", SKU_TAKEN), ("barcode", BARCODE_TAKEN)):
-        if values.get(name) and taken(getattr(Product, name), values[name]):
+        values = [v[name] for v in batch if v.get(name)]
+        if _repeated(values) or _taken(store, getattr(Product, name), values, product):
             errors.add(name, message)
     errors.raise_if()
 
@@ -177,21 +191,43 @@ def _flush_unique() -> None:
 
 def create_product(store: Store, user: User, data: ProductInput) -> Product:
     """A new catalogue item with its opening stock (managers and owners)."""
+    return create_products(store, user, [data])[0]
+
+
+def create_products(store: Store, user: User, items: Sequence[ProductInput], *, reason: str = "adjust",
+                    note: str = "opening stock") -> list[Product]:
+    """New catalogue items, each with its opening stock written as a stock move of `reason` (managers and owners).
+
+    All or none: the first problem raises (an import that wants each row's own problems tries its rows one at a
+    time). The store's checks (categories, names, SKUs, barcodes) are one query each for all the items, and the
+    items are written in one flush: an import writes its rows a batch at a time through here."""
     require_role(user, store, "manager")
-    product_problems(store, data).raise_if()
-    values = data.changes()
-    if values.get("price_includes_tax") is None:
-        values["price_includes_tax"] = billing_options(store).prices_include_tax
-    _check_unique(store, values)
-    product = Product(store_id=store.id, user_id=user.id, quantity=0)
-    _assign(product, values)
-    db.session.add(product)
+    categories = existing_categories(store, {data.category_id for data in items
+                                             if data.given("category_id") and data.category_id is not None})
+    for data in items:
+        product_problems(store, data, categories=categories).raise_if()
+    batch = [data.changes() for data in items]
+    prices_include_tax = None
+    for values in batch:
+        if values.get("price_includes_tax") is None:
+            if prices_include_tax is None:
+                prices_include_tax = billing_options(store).prices_include_tax
+            values["price_includes_tax"] = prices_include_tax
+    _check_unique(store, batch)
+    products = []
+    for values in batch:
+        product = Product(store_id=store.id, user_id=user.id, type="product")
+        _assign(product, values)
+        stock.opening(product, values.get("quantity") or 0)
+        products.append(product)
+    db.session.add_all(products)
     _flush_unique()
-    if product.tracks_stock:
-        _move_stock(product, user, values.get("quantity", 0), note="opening stock")
+    stock.opening_moves(products, reason=reason, user_id=user.id, note=note)
+    for product in products:
+        audit.record("create", "product", product.id, store_id=store.id, user_id=user.id,
+                     after=audit.snapshot(product))
     db.session.flush()
-    audit.record("create", "product", product.id, store_id=store.id, user_id=user.id, after=audit.snapshot(product))
-    return product
+    return products
 
 
 def update_product(store: Store, user: User, product: Product, data: ProductInput) -> Product:
@@ -199,7 +235,7 @@ def update_product(store: Store, user: User, product: Product, data: ProductInpu
     require_editor(store, user, data.fields_set)
     product_problems(store, data, product).raise_if()
     values = data.changes()
-    _check_unique(store, values, product)
+    _check_unique(store, [values], product)
     product = get_product(store, product.id, for_update=True)  # the stock must not move under us
     before = audit.snapshot(product)
     target = values.get("quantity", product.quantity) if values.get("type", product.type) == "product" else 0

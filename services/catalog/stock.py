@@ -93,6 +93,24 @@ def adjust(
     return _move(product, delta, reason, None, user_id, note)
 
 
+def opening(product: Product, qty: Qty, field: str = "quantity") -> None:
+    """A product about to be added starts with `qty` in stock (0 for an item that keeps none); once the new rows
+    have their ids, `opening_moves` writes the moves that explain their stock. Refuses more than the column holds,
+    as `adjust` does."""
+    qty = Decimal(qty if product.tracks_stock else 0)
+    if qty > MAX_STOCK:
+        raise ValidationError.field(field, f"The stock of {product.product_name} would pass {MAX_STOCK}")
+    product.quantity = qty
+
+
+def opening_moves(products: Iterable[Product], *, reason: str, user_id: Optional[int] = None,
+                  note: Optional[str] = None) -> None:
+    """The moves of products just added with their opening stock (`opening`), so stock = sum of moves holds."""
+    for product in products:
+        if product.quantity:
+            _move(product, product.quantity, reason, None, user_id, note)
+
+
 def take_for_sale(
     wanted: Mapping[Product, Qty],
     *,
