@@ -258,6 +258,26 @@ def test_a_batch_of_new_products_is_all_or_none_and_may_not_repeat_itself(shop, 
     assert db.session.execute(db.select(db.func.count()).select_from(Product)).scalar() == before
 
 
+def test_a_clash_only_the_database_saw_is_named_by_its_field(shop, monkeypatch):
+    """The check passed, then another request took the SKU before the flush: the unique constraint refuses it and
+    the error is the check's own, naming the SKU (not the name)."""
+    from services.catalog import products as product_service
+
+    create = product_service.ProductInput.of(product_name="Racer", sku="RACE-1", unit_price=Decimal(1))
+    product_service.create_product(shop.store, shop.manager,
+                                   product_service.ProductInput.of(product_name="First", sku="RACE-1",
+                                                                   unit_price=Decimal(1)))
+    calls = []
+
+    def too_early(*args, **kwargs):  # the check ran before the other request's insert
+        calls.append(1)
+
+    monkeypatch.setattr(product_service, "_check_unique", too_early)
+    with pytest.raises(product_service.ValidationError) as refused:
+        product_service.create_product(shop.store, shop.manager, create)
+    assert refused.value.errors == {"sku": [product_service.SKU_TAKEN]} and len(calls) == 1
+
+
 def test_a_crashed_job_is_failed_not_left_running(client, shop, monkeypatch):
     from services.catalog import imports
 

@@ -20,7 +20,7 @@ from services.accounts.billing_options import billing_options
 from services.bounds import MAX_MONEY, MAX_STOCK
 from services.catalog import stock, units
 from services.catalog.categories import category_exists, existing_categories
-from services.errors import Duplicate, FieldErrors, NotFound, RuleBroken
+from services.errors import Duplicate, FieldErrors, NotFound, RuleBroken, ValidationError
 from services.inputs import Given
 from services.scoping import find_in_store
 
@@ -181,11 +181,16 @@ def _assign(product: Product, values: dict[str, Any]) -> None:
 
 
 def _flush_unique() -> None:
-    """Flush in a savepoint; losing a race on a unique name, SKU or barcode gives the same error the check gives."""
+    """Flush in a savepoint. Losing a race on a unique name, SKU or barcode (another request wrote it since the
+    check) gives the check's own error for the field the database names."""
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
+        text = str(exc.orig).lower()  # the driver's message names the constraint's columns or the constraint
+        for name, message in (("barcode", BARCODE_TAKEN), ("sku", SKU_TAKEN)):
+            if name in text:
+                raise ValidationError(message, {name: [message]}) from exc
         raise Duplicate(NAME_TAKEN, "product_name") from exc
 
 
@@ -242,7 +247,7 @@ def update_product(store: Store, user: User, product: Product, data: ProductInpu
     delta = target - product.quantity
     _move_stock(product, user, delta, note="set by update")
     _assign(product, values)
-    _flush_unique()  # a concurrent rename to the same name
+    _flush_unique()  # a concurrent rename to the same name, SKU or barcode
     audit.record("update", "product", product.id, store_id=store.id, user_id=user.id,
                  before=before, after=audit.snapshot(product))
     return product
