@@ -176,10 +176,17 @@ def test_only_managers_and_owners_see_money_on_the_home_page(client, make_user, 
     bill.billing_timestamp = datetime.now(UTC)  # a sale of today
     db.session.commit()
     user = owner if role == "owner" else make_user(username=role, store=store, role=role)
+    bill.user_id = user.id  # made by the user who looks
+    other = make_bill(store, lines=[{"name": "Salt", "rate": "20", "qty": 1}], payments=["20.00"])
+    other.billing_timestamp, other.user_id = datetime.now(UTC), owner.id if role != "owner" else None
+    db.session.commit()
     sign_in(client, user)
     html = client.get("/").get_data(as_text=True)
-    assert 'id="bills-today">1<' in html  # counts are not money: everyone sees them
-    money = [f"{bill.total_amount:,.2f}", f"{bill.due_amount:,.2f}"]
+    if sees_money:
+        assert 'id="bills-today">2<' in html  # the store's bills
+    else:  # a cashier counts their own bills only (counts are not money), and sees nothing of the store's
+        assert 'id="my-bills-today">1<' in html and 'id="bills-today"' not in html
+    money = [f"{bill.total_amount + other.total_amount:,.2f}", f"{bill.due_amount + other.due_amount:,.2f}"]
     assert all(figure in html for figure in money) is sees_money
     assert any(figure in html for figure in money) is sees_money
     assert ('id="sales-today"' in html) is sees_money and ("₹" in html) is sees_money
