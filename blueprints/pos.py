@@ -28,7 +28,7 @@ from services.billing import idempotency
 from services.catalog.scale import scale_item
 from services.catalog.search import find_by_code, quick_search, search_customers
 from services.documents.invoices import default_recipient, share_url
-from services.errors import Conflict, ValidationError
+from services.errors import Conflict, PermissionDenied, ValidationError
 from services.formatting import inr
 from services.till import session as till_service
 from services.vocabulary import CASH
@@ -464,7 +464,7 @@ def save():
         if state["key"] != key:
             raise ValidationError.field("__all__", "This bill changed in another window: check it and save again.")
         tendered = state.get("tendered") if state.get("payment_mode") == CASH else None
-        bill = till_service.save(g.store, _user(), state)
+        bill = till_service.save(g.store, _user(), state, allow_over_limit=request.form.get("allow_over_limit") == "1")
         till_service.keep(till_session, till_service.reset(state))
         # The cash tendered is kept with the outcome, so a replayed Save shows the same change due.
         return 303, {"bill_id": bill.id, "tendered": tendered or None}, bill.id
@@ -478,6 +478,9 @@ def save():
     except ValidationError as exc:
         state = till_service.state_of(_till_session(lock=False))
         return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]})
+    except PermissionDenied as exc:  # a cashier asking to go over a credit limit
+        state = till_service.state_of(_till_session(lock=False))
+        return _builder(state, 403, errors={"__all__": [exc.message]})
     body = simplejson.loads(outcome.body)
     bill = db.session.get(Bill, body["bill_id"])
     if not wants_fragment():  # without JavaScript: to the bill page, as before

@@ -52,6 +52,7 @@ from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.formatting import inr
 from services.jewellery import exchange
 from services.paging import paginate
+from services.parties import credit
 from services.parties.parties import find_customer_by_phone
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
@@ -703,10 +704,11 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
     return draft
 
 
-def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
+def save(store: Store, user: User, state: dict[str, Any], *, allow_over_limit: bool = False) -> Bill:
     """Save the bill on screen through billing.save_bill (flushes; the caller commits). Old gold on the bill is
     bought first on its OG voucher, in the same transaction: if the sale is refused, the caller's rollback takes
-    the voucher back too."""
+    the voucher back too. Dues past the customer's credit limit refuse it (services.parties.credit), unless a
+    manager or the owner allows it (`allow_over_limit`)."""
     require_role(user, store, "cashier")
     draft = bill_draft(store, state)
     errors = FieldErrors()
@@ -724,6 +726,7 @@ def save(store: Store, user: User, state: dict[str, Any]) -> Bill:
         voucher = exchange.write_voucher(store, user, old, None, now)
         draft.payments[0].reference = voucher.invoice_number
     bill = billing.save_bill(store, user, draft)
+    credit.check_limit(store, user, bill, allow=allow_over_limit)
     if voucher is not None:
         voucher.party_id, voucher.customer_name, voucher.phone = bill.party_id, bill.customer_name, bill.phone
         exchange.settle_voucher(voucher, bill, user, bill.created_at)
