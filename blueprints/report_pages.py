@@ -1,0 +1,88 @@
+"""The report pages (issue 15; owners and managers, cashiers 403): the sales and purchase registers, the day book,
+the stock summary, top products and sales by staff member. Each is a page with a date range, its table(s) with
+the total row in the table's foot, and downloads (`?download=csv` the first table, `?download=xlsx` every table,
+each with its totals on a sheet of its own). The figures are services.reports.registers's.
+
+A date that is not a date, or a range whose end is before its start, is a 422 with the message beside the field
+and no table, never a list that looks filtered.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Callable
+
+from flask import Blueprint, abort, g, make_response, render_template, request
+from flask_login import current_user
+
+from blueprints.decorators import role_required
+from services.billing.fields import to_date
+from services.reports import registers, tables
+
+bp = Blueprint("report_pages", __name__, url_prefix="/reports")
+
+MAX_DAYS = 366  # a report spans at most a year (a financial year's registers)
+
+
+# name -> (title, what it shows, the report, whether it has a period)
+REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
+    "sales-register": ("Sales register", "Every sale invoice of the period with its taxes.",
+                       registers.sales_register, True),
+    "purchase-register": ("Purchase register", "Every purchase of the period with the supplier's invoice.",
+                          registers.purchase_register, True),
+    "day-book": ("Day book", "Every voucher of the days: bills, purchases, credit notes, money in and out, "
+                 "expenses.", registers.day_book, True),
+    "stock-summary": ("Stock summary", "Stock on hand now, at weighted average cost, by product and category.",
+                      registers.stock_summary, False),
+    "top-products": ("Top products", "The period's best sellers, net of returns.", registers.top_products, True),
+    "sales-by-staff": ("Sales by staff member", "What each staff member sold in the period, net of returns.",
+                       registers.sales_by_staff, True),
+}
+
+
+def _period(default_days: int) -> tuple[date | None, date | None, dict, dict]:
+    """The range asked for (from/to, the store's days; default the last `default_days` days to today)."""
+    today = g.store.local_today()
+    typed = {"from": request.args.get("from", "").strip(), "to": request.args.get("to", "").strip()}
+    errors: dict[str, list[str]] = {}
+    first = to_date(typed["from"]) if typed["from"] else today - timedelta(days=default_days - 1)
+    last = to_date(typed["to"]) if typed["to"] else today
+    if first is None:
+        errors["from"] = ["Enter a date as YYYY-MM-DD."]
+    if last is None:
+        errors["to"] = ["Enter a date as YYYY-MM-DD."]
+    if first and last and last < first:
+        errors["to"] = ["The end of the period must not be before its start."]
+    elif first and last and (last - first).days >= MAX_DAYS:
+        errors["to"] = [f"A report covers at most {MAX_DAYS} days."]
+    shown = {"from": typed["from"] or (first.isoformat() if first else ""),
+             "to": typed["to"] or (last.isoformat() if last else "")}
+    return first, last, shown, errors
+
+
+@bp.get("/<name>")
+@role_required("manager")
+def report(name: str):
+    if name not in REPORTS:
+        abort(404)
+    title, about, build, dated = REPORTS[name]
+    first, last, shown, errors = _period(1 if name == "day-book" else 30)
+    if errors:
+        return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
+                               shown=shown, errors=errors, parts=None, reports=REPORTS), 422
+    parts = build(g.store, current_user, first, last)
+    download = request.args.get("download")
+    if download in ("csv", "xlsx"):
+        stem = f"{name}-{first.isoformat()}-to-{last.isoformat()}" if dated else f"{name}-{last.isoformat()}"
+        if download == "csv":
+            response = make_response(tables.to_csv(parts[0]).encode("utf-8-sig"))
+            response.headers["Content-Type"] = "text/csv; charset=utf-8"
+        else:
+            response = make_response(tables.to_xlsx_book(parts))
+            response.headers["Content-Type"] = ("application/vnd.openxmlformats-officedocument.spreadsheetml."
+                                                "sheet")
+        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{download}"'
+        return response
+    if download is not None:
+        abort(404)
+    return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
+                           shown=shown, errors={}, parts=parts, reports=REPORTS)

@@ -1,0 +1,209 @@
+"""The owner's and accountant's reports over a period of the store's days (issue 15): the sales and purchase
+registers (invoice-wise), the day book (every voucher), the stock summary (quantity and value at cost), top
+products and sales by staff member. Each answers services.reports.tables.Table(s); managers and owners only.
+
+Conventions: a period is [first day, last day] in the store's time zone, bills by their billing time; cancelled
+bills are listed in the registers as cancelled with no amounts and count in no total; taxable value is the sum of
+the bill's lines' taxable values (after discounts, before GST); quantities and values of sales are net of returns
+(a line's returned quantity takes its share of the line's taxable value back).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import Bill, BillItem, Category, CreditNote, Expense, Payment, Product, Staff, Store, User
+from services.accounts.access import require_role
+from services.catalog.units import qty_out
+from services.reports.tables import DATE, MONEY, NUMBER, Column, Table
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any) -> Decimal:
+    """A sum from the database as Decimal to the paisa (SQLite sums NUMERIC as binary floats: via str, rounded)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def bounds(store: Store, first: date, last: date) -> tuple[datetime, datetime]:
+    """From the store's midnight of `first` to the midnight after `last` (aware)."""
+    return (datetime.combine(first, time.min, tzinfo=store.zone),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=store.zone))
+
+
+def _taxable():
+    """Each bill's taxable value: the sum of its lines'."""
+    return (select(BillItem.bill_id, func.sum(BillItem.taxable_amount).label("taxable"))
+            .group_by(BillItem.bill_id).subquery())
+
+
+def _register(store: Store, first: date, last: date, kind: str) -> Table:
+    start, end = bounds(store, first, last)
+    taxable = _taxable()
+    rows = db.session.execute(
+        select(Bill, taxable.c.taxable).outerjoin(taxable, taxable.c.bill_id == Bill.id)
+        .where(Bill.store_id == store.id, Bill.kind == kind, Bill.billing_timestamp >= start,
+               Bill.billing_timestamp < end)
+        .order_by(Bill.billing_timestamp, Bill.id)).all()
+    sale = kind == "sale"
+    columns = [Column("date", "Date", DATE), Column("number", "Invoice" if sale else "Purchase no.")]
+    columns += ([Column("party", "Customer"), Column("gstin", "GSTIN"), Column("pos", "Place of supply")] if sale
+                else [Column("party", "Supplier"), Column("their_number", "Supplier invoice"),
+                      Column("their_date", "Supplier invoice date", DATE)])
+    columns += [Column("taxable", "Taxable value", MONEY), Column("cgst", "CGST", MONEY),
+                Column("sgst", "SGST", MONEY), Column("igst", "IGST", MONEY), Column("total", "Total", MONEY),
+                Column("paid", "Paid", MONEY), Column("due", "Due", MONEY), Column("status", "Status")]
+    table = Table("Sales register" if sale else "Purchase register", columns)
+    for bill, value in rows:
+        day = bill.invoice_date or bill.billing_timestamp.astimezone(store.zone).date()
+        head = [day, bill.invoice_number, bill.customer_name]
+        head += ([bill.VAt_number, bill.place_of_supply] if sale
+                 else [bill.supplier_invoice_no, bill.supplier_invoice_date])
+        if bill.cancelled_at is not None:
+            table.rows.append(head + [None] * 7 + ["cancelled"])
+        else:
+            table.rows.append(head + [money(value), money(bill.cgst_amount), money(bill.sgst_amount),
+                                      money(bill.igst_amount), money(bill.total_amount), money(bill.paid_amount),
+                                      money(bill.due_amount), bill.status])
+        table.links.append(f"/bills/{bill.id}" if sale else f"/purchases/{bill.id}")
+    table.sum_of("taxable", "cgst", "sgst", "igst", "total", "paid", "due")
+    return table
+
+
+def sales_register(store: Store, user: User, first: date, last: date) -> list[Table]:
+    require_role(user, store, "manager")
+    return [_register(store, first, last, "sale")]
+
+
+def purchase_register(store: Store, user: User, first: date, last: date) -> list[Table]:
+    require_role(user, store, "manager")
+    return [_register(store, first, last, "purchase")]
+
+
+def day_book(store: Store, user: User, first: date, last: date) -> list[Table]:
+    """Every voucher of the period in time order: sales and purchases (their totals), credit notes, money received
+    and paid on bills, refunds and expenses, with money in and out totalled."""
+    require_role(user, store, "manager")
+    start, end = bounds(store, first, last)
+    entries: list[tuple[datetime, list[Any], Optional[str]]] = []
+    live = [Bill.store_id == store.id, Bill.cancelled_at.is_(None)]
+    for bill in db.session.execute(select(Bill).where(*live, Bill.billing_timestamp >= start,
+                                                      Bill.billing_timestamp < end)).scalars():
+        sale = bill.kind == "sale"
+        entries.append((bill.billing_timestamp, ["Sale" if sale else "Purchase", bill.invoice_number,
+                                                 bill.customer_name, money(bill.total_amount), None, None],
+                        f"/bills/{bill.id}" if sale else f"/purchases/{bill.id}"))
+    payments = db.session.execute(select(Payment, Bill).join(Bill, Bill.id == Payment.bill_id)
+                                  .where(*live, Payment.timestamp >= start, Payment.timestamp < end)).all()
+    for payment, bill in payments:
+        sale = bill.kind == "sale"
+        amount = money(payment.amount)
+        entries.append((payment.timestamp, ["Receipt" if sale else "Payment", bill.invoice_number,
+                                            bill.customer_name, amount, amount if sale else None,
+                                            None if sale else amount], None))
+    notes = db.session.execute(select(CreditNote, Bill).join(Bill, Bill.id == CreditNote.bill_id)
+                               .where(CreditNote.store_id == store.id, CreditNote.created_at >= start,
+                                      CreditNote.created_at < end)).all()
+    for note, bill in notes:
+        refund = money(note.refund_amount) or None
+        entries.append((note.created_at, ["Credit note", note.number, bill.customer_name,
+                                          money(note.total_amount), None, refund], None))
+    for expense in db.session.execute(select(Expense).where(Expense.store_id == store.id, Expense.date >= first,
+                                                            Expense.date <= last)).scalars():
+        moment = datetime.combine(expense.date, time.max, tzinfo=store.zone)  # a day's expenses close it
+        entries.append((moment, ["Expense", expense.category, expense.description, money(expense.amount), None,
+                                  money(expense.amount)], None))
+    entries.sort(key=lambda entry: entry[0])
+    table = Table("Day book", [Column("when", "When"), Column("voucher", "Voucher"), Column("number", "Number"),
+                               Column("party", "Party / details"), Column("amount", "Amount", MONEY),
+                               Column("in", "Money in", MONEY), Column("out", "Money out", MONEY)])
+    for moment, cells, link in entries:
+        local = moment.astimezone(store.zone)
+        when = local.strftime("%d %b") if local.time() == time.max else local.strftime("%d %b %H:%M")
+        table.rows.append([when] + cells)
+        table.links.append(link)
+    table.sum_of("in", "out")
+    return [table]
+
+
+def stock_summary(store: Store, user: User, first: date, last: date) -> list[Table]:
+    """Stock on hand now, per product and per category: quantity and value at weighted average cost (a product
+    never purchased has no cost yet: its value is blank and counts as nothing)."""
+    require_role(user, store, "manager")
+    rows = db.session.execute(
+        select(Product, Category.name).outerjoin(Category, Category.id == Product.category_id)
+        .where(Product.store_id == store.id, Product.archived.is_(False), Product.type == "product")
+        .order_by(func.coalesce(Category.name, ""), Product.product_name)).all()
+    products = Table("Stock by product", [Column("product", "Product"), Column("category", "Category"),
+                                          Column("qty", "Quantity", NUMBER), Column("unit", "Unit"),
+                                          Column("cost", "Average cost", MONEY), Column("value", "Value", MONEY)])
+    per_category: dict[str, list[Decimal]] = {}
+    for product, category in rows:
+        quantity = Decimal(str(product.quantity))
+        cost = Decimal(str(product.average_cost)) if product.average_cost is not None else None
+        value = money(quantity * cost) if cost is not None else None
+        products.rows.append([product.product_name, category or "", qty_out(quantity), product.unit,
+                              cost.quantize(CENT) if cost is not None else None, value])
+        products.links.append(f"/inventory/{product.id}/history")
+        group = per_category.setdefault(category or "No category", [Decimal(0), Decimal(0)])
+        group[0] += 1
+        group[1] += value or 0
+    products.sum_of("value")
+    categories = Table("Stock by category", [Column("category", "Category"), Column("products", "Products", NUMBER),
+                                             Column("value", "Value", MONEY)])
+    for name, (count, value) in per_category.items():
+        categories.rows.append([name, int(count), money(value)])
+    categories.sum_of("value")
+    return [products, categories]
+
+
+def _net_sales(store: Store, first: date, last: date):
+    """Sale lines of the period on bills not cancelled: the quantity kept (sold less returned) and its share of the
+    line's taxable value."""
+    start, end = bounds(store, first, last)
+    kept = BillItem.qty - BillItem.returned_qty
+    value = BillItem.taxable_amount * kept / BillItem.qty
+    where = [Bill.store_id == store.id, Bill.kind == "sale", Bill.cancelled_at.is_(None),
+             Bill.billing_timestamp >= start, Bill.billing_timestamp < end]
+    return kept, value, where
+
+
+def top_products(store: Store, user: User, first: date, last: date, limit: int = 100) -> list[Table]:
+    """The best sellers of the period by value (taxable, net of returns), with quantity and bills."""
+    require_role(user, store, "manager")
+    kept, value, where = _net_sales(store, first, last)
+    rows = db.session.execute(
+        select(BillItem.name, BillItem.unit, func.sum(kept), func.sum(value), func.count(func.distinct(Bill.id)))
+        .join(Bill, Bill.id == BillItem.bill_id).where(*where).group_by(BillItem.name, BillItem.unit)
+        .order_by(func.sum(value).desc(), BillItem.name).limit(limit)).all()
+    table = Table("Top products", [Column("product", "Product"), Column("qty", "Quantity", NUMBER),
+                                   Column("unit", "Unit"), Column("bills", "Bills", NUMBER),
+                                   Column("value", "Sales (taxable)", MONEY)])
+    for name, unit, quantity, amount, bills in rows:
+        table.rows.append([name, qty_out(Decimal(str(quantity or 0))), unit, bills, money(amount)])
+    table.sum_of("value")
+    return [table]
+
+
+def sales_by_staff(store: Store, user: User, first: date, last: date) -> list[Table]:
+    """Each staff member's lines of the period (the stylist or salesperson chosen on the line): lines, quantity
+    and value (taxable, net of returns); lines with nobody chosen together."""
+    require_role(user, store, "manager")
+    kept, value, where = _net_sales(store, first, last)
+    rows = db.session.execute(
+        select(Staff.name, func.count(BillItem.id), func.sum(kept), func.sum(value))
+        .select_from(BillItem).join(Bill, Bill.id == BillItem.bill_id)
+        .outerjoin(Staff, Staff.id == BillItem.staff_id).where(*where).group_by(Staff.id, Staff.name)
+        .order_by(func.sum(value).desc())).all()
+    table = Table("Sales by staff member", [Column("staff", "Staff member"), Column("lines", "Lines", NUMBER),
+                                            Column("qty", "Quantity", NUMBER), Column("value", "Sales (taxable)",
+                                                                                       MONEY)])
+    for name, lines, quantity, amount in rows:
+        table.rows.append([name or "Nobody chosen", lines, qty_out(Decimal(str(quantity or 0))), money(amount)])
+    table.sum_of("value")
+    return [table]
+
