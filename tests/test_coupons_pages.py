@@ -336,3 +336,49 @@ def test_a_cashier_is_refused_every_page_and_write(client, till_shop):
     assert 'href="/coupons"' not in client.get("/").get_data(as_text=True)
     db.session.expire_all()
     assert count() == 1 and made.code == "SAVE10" and made.active and audits("update") == audits("pause") == []
+
+
+# --------------------------------------------------------------------------- concurrency (PostgreSQL)
+
+RACERS = 6
+
+
+def test_the_last_use_per_customer_goes_to_one_bill_only(app, backend, till_shop):
+    """Six tills save a bill for the same customer with a once-per-customer coupon at the same moment: one bill gets
+    it, five are refused (the count is read under the store's invoice-counter lock)."""
+    if backend != "postgresql":
+        pytest.skip("threads with their own connections: PostgreSQL")
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models import Party, Product, Store, User
+    from services.parties.parties import CustomerInput, create_customer
+
+    coupon(till_shop, "ONCE", "flat", "5", max_uses_per_customer=1)
+    party = create_customer(till_shop.store, None, CustomerInput.of(name="Priya", phone_no="9876500001"))
+    db.session.commit()
+    ids = (till_shop.store.id, till_shop.cashier.id, till_shop.soap.id, party.id)
+    barrier = threading.Barrier(RACERS)
+
+    def one(_):
+        with app.app_context():
+            store, user = db.session.get(Store, ids[0]), db.session.get(User, ids[1])
+            product, customer = db.session.get(Product, ids[2]), db.session.get(Party, ids[3])
+            barrier.wait()
+            try:
+                billing.save_bill(store, user, BillDraft(lines=[DraftLine(product, 1)], coupon_codes=["once"],
+                                                         customer=customer))
+                db.session.commit()
+                return "saved"
+            except ValidationError as exc:
+                db.session.rollback()
+                return exc.errors["coupon_codes[0]"][0]
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=RACERS) as pool:
+        results = list(pool.map(one, range(RACERS)))
+    assert results.count("saved") == 1, results
+    assert all("by this customer already" in r for r in results if r != "saved")
+    db.session.expire_all()
+    assert count(CouponUse) == 1 and count(Bill) == 1
