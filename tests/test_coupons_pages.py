@@ -382,3 +382,12 @@ def test_the_last_use_per_customer_goes_to_one_bill_only(app, backend, till_shop
     assert all("by this customer already" in r for r in results if r != "saved")
     db.session.expire_all()
     assert count(CouponUse) == 1 and count(Bill) == 1
+
+
+def test_a_code_given_twice_in_two_cases_is_refused(till_shop):
+    coupon(till_shop, "TEN", "percent", "10")
+    with pytest.raises(ValidationError) as caught:
+        sell(till_shop, ["TEN", "ten"])
+    assert caught.value.errors == {"coupon_codes[1]": ["Coupon TEN is given twice"]}
+    db.session.rollback()
+    assert count(Bill) == 0

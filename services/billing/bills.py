@@ -445,6 +445,8 @@ def load_coupons(store: Store, codes: list[str], now: datetime, errors: FieldErr
         key = f"coupon_codes[{index}]"
         if coupon is None:
             errors.add(key, f"Coupon {code} does not exist")
+        elif wanted.index(wanted[index]) != index:
+            errors.add(key, f"Coupon {coupon.code} is given twice")
         elif not coupon.active or (coupon.valid_from and coupon.valid_from > now) or (
             coupon.valid_to and coupon.valid_to < now
         ):
