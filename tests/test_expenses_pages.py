@@ -256,3 +256,16 @@ def test_a_cashier_is_refused_every_page_and_write(client, booked):
 
 def test_signed_out_goes_to_sign_in(client, booked):
     assert client.get("/expenses").status_code in (302, 303)
+
+
+def test_hostile_input_is_a_clean_4xx_and_nothing_written(manager, booked):
+    answer = manager.post_form("/expenses/new", {"amount": "10", "date": "2026-11-20", "category": "Rent",
+                                                 "description": "tea\x00"})
+    assert 400 <= answer.status_code < 500 and count() == 4
+    for amount in ("NaN", "Infinity", "1" * 400):
+        answer = manager.post_form("/expenses/new", {"amount": amount, "date": "2026-11-20", "category": "Rent"})
+        assert answer.status_code in (400, 422), amount
+    assert manager.get("/expenses?page=99999999999999").status_code == 400
+    assert manager.get("/expenses?page=abc").status_code == 200
+    assert manager.get("/expenses?from=9999-99-99").status_code == 422
+    assert count() == 4
