@@ -826,6 +826,33 @@ class Coupon(db.Model):
     uses: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = created_column()
+    # Issue 15: how often one customer may use it, and the bill's sub-total it needs (services.billing.coupons).
+    max_uses_per_customer: Mapped[Optional[int]] = mapped_column(Integer)
+    min_bill_value: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+
+
+# A code is unique in its store whatever its case (codes are kept upper-case; the till and the APIs match them so).
+Index("ux_coupon_store_upper_code", Coupon.store_id, func.upper(Coupon.code), unique=True)
+
+
+class CouponUse(db.Model):
+    """One bill's use of a coupon: for whom, and the part of the bill's discount the coupon gave."""
+
+    __tablename__ = "coupon_use"
+    __table_args__ = (
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
+        Index("ix_coupon_use_coupon_party", "coupon_id", "party_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupon.id", ondelete="CASCADE"), nullable=False)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("party.id", ondelete="SET NULL"))
+    discount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    bill: Mapped["Bill"] = relationship()
 
 
 class MetalRate(db.Model):

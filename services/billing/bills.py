@@ -42,7 +42,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional, Union
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -51,6 +51,7 @@ from services import audit
 from services.accounts.access import has_role, membership_for, require_role
 from services.accounts.billing_options import billing_options
 from services.accounts.gstin import STATE_CODES
+from services.billing import coupons as coupon_rules
 from services.billing import numbering
 from services.billing.pricing import (
     ZERO,
@@ -428,19 +429,24 @@ def _check_priced_bounds(priced: PricedBill, errors: FieldErrors) -> None:
 
 
 def load_coupons(store: Store, codes: list[str], now: datetime, errors: FieldErrors) -> list[Coupon]:
-    """The store's coupons for these codes, each active, inside its window and with uses left."""
+    """The store's coupons for these codes (whatever their case), each active, inside its window and with uses left.
+    The other terms: minimum bill value in validate_draft, uses per customer in save_bill (services.billing.coupons)."""
     if not codes:
         return []
+    wanted = [coupon_rules.normal_code(code) for code in codes]  # a code matches whatever its case
     found = {
-        c.code: c
-        for c in db.session.execute(select(Coupon).where(Coupon.store_id == store.id, Coupon.code.in_(codes))).scalars()
+        c.code.upper(): c
+        for c in db.session.execute(
+            select(Coupon).where(Coupon.store_id == store.id, func.upper(Coupon.code).in_(wanted))).scalars()
     }
     coupons = []
     for index, code in enumerate(codes):
-        coupon = found.get(code)
+        coupon = found.get(wanted[index])
         key = f"coupon_codes[{index}]"
         if coupon is None:
             errors.add(key, f"Coupon {code} does not exist")
+        elif wanted.index(wanted[index]) != index:
+            errors.add(key, f"Coupon {coupon.code} is given twice")
         elif not coupon.active or (coupon.valid_from and coupon.valid_from > now) or (
             coupon.valid_to and coupon.valid_to < now
         ):
@@ -517,6 +523,7 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
     errors.raise_if()
     priced = price_draft(store, draft, coupons, supply=supply)
     _check_priced_bounds(priced, errors)
+    coupon_rules.minimum_problems(coupons, priced.totals.sub_total, draft.coupon_codes, errors)
     errors.raise_if()
     total = draft.client_totals.total_amount if draft.client_totals else priced.totals.grand_total
     if draft.client_totals is None and priced.totals.paid > total:
@@ -670,6 +677,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     else:
         party = _resolve_customer(store, draft.customer)
         customer = party.customer if party is not None else None
+    coupon_rules.check_customer_limits(coupons, party, draft.coupon_codes)  # under the counter lock
     totals = priced.totals
     client = draft.client_totals
     bill = Bill(
@@ -736,6 +744,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         costs.record_purchase((line.product, line.qty, amounts.taxable_amount)
                               for line, amounts in zip(draft.lines, priced.lines))
     _use_coupons(coupons)
+    coupon_rules.record_uses(store, bill, coupons, party, totals.coupon_discount, totals.sub_total)
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
         after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),

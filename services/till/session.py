@@ -43,6 +43,7 @@ from services import bounds, vocabulary
 from services.accounts.access import has_role, require_role
 from services.accounts.gstin import STATE_CODES
 from services.billing import bills as billing
+from services.billing import coupons as coupon_rules
 from services.billing import numbering
 from services.billing.fields import new_customer, parse_decimal
 from services.billing.pricing import ZERO, Totals, money
@@ -627,6 +628,12 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]),
                               customer=_customer(store, state), place_of_supply=state.get("place_of_supply") or None)
     priced = billing.price_draft(store, draft, coupons)
+    if coupons and priced_pairs:  # the coupon's minimum bill value, said at the till before Save refuses it
+        errors = FieldErrors()
+        coupon_rules.minimum_problems(coupons, priced.totals.sub_total, [state["coupon"]], errors)
+        if errors:
+            coupon_error, coupons = next(iter(errors.values()))[0], []
+            priced = billing.price_draft(store, draft, coupons)
     amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
     lines = [LineView(i, state["lines"][i], line.product, amounts.get(i), problems.get(i), notes.get(i))
              for i, line in pairs]
