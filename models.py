@@ -610,6 +610,8 @@ class BillItem(db.Model):
     bill_discount_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
                                                           nullable=False)
     line_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    # A sale line's cost per unit when it was sold: the product's average_cost then (None: not known), for profit.
+    unit_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
     # Jewellery line fields.
     huid: Mapped[Optional[str]] = mapped_column(String(16))
     size: Mapped[Optional[str]] = mapped_column(String(50))

@@ -31,6 +31,8 @@ REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
                           registers.purchase_register, True),
     "day-book": ("Day book", "Every voucher of the days: bills, purchases, credit notes, money in and out, "
                  "expenses.", registers.day_book, True),
+    "profit-and-loss": ("Profit and loss", "Sales less the cost of goods sold and the expenses of the period.",
+                        registers.profit_and_loss, True),
     "stock-summary": ("Stock summary", "Stock on hand now, at weighted average cost, by product and category.",
                       registers.stock_summary, False),
     "top-products": ("Top products", "The period's best sellers, net of returns.", registers.top_products, True),

@@ -183,3 +183,31 @@ def test_the_default_period_is_the_last_thirty_days(owner, shop):
     html = owner.get("/reports/top-products").get_data(as_text=True)
     today = shop["store"].local_today()
     assert f'value="{(today - timedelta(days=29)).isoformat()}"' in html and f'value="{today.isoformat()}"' in html
+
+
+def test_profit_and_loss_takes_the_cost_of_goods_sold_and_the_expenses(owner, shop):
+    rice = shop["sale"].items[0]
+    rice.unit_cost = Decimal("80.0000")  # two sold at 80 each
+    db.session.commit()
+    html = get(owner, "profit-and-loss").get_data(as_text=True)
+    rows = body_rows(html)
+    assert rows[:3] == [["Sales (taxable value, net of returns)", "₹250.00"],
+                        ["Cost of goods sold (at weighted average cost)", "-₹160.00"],
+                        ["Gross profit", "₹90.00"]]
+    assert ["Expense: Rent", "-₹1,500.00"] in rows
+    assert ["Of the sales, with no known cost (never purchased): 50.00", ""] in rows  # the dal had no cost
+    assert foot(html) == ["Net profit", "-₹1,410.00"]
+
+
+def test_a_sale_keeps_the_unit_cost_its_product_carried_then(client, till_shop):
+    from models import BillItem
+    from tests.test_pos_after_save import save, scan
+
+    till_shop.butter.average_cost = Decimal("230.1234")
+    db.session.commit()
+    sign_in(client, till_shop.cashier)
+    scan(client, till_shop.butter.barcode)
+    scan(client, till_shop.salt.barcode)  # never purchased: no cost
+    assert save(client).status_code == 200
+    costs = dict(db.session.execute(db.select(BillItem.name, BillItem.unit_cost)).all())
+    assert costs == {"Amul Butter 500g": Decimal("230.1234"), "Tata Salt 1kg": None}

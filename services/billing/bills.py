@@ -720,6 +720,10 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         if name != "series":
             setattr(bill, name, value)
     bill.items = [_bill_item(line, i, amounts) for i, (line, amounts) in enumerate(zip(draft.lines, priced.lines))]
+    if bill.kind == "sale":  # what each unit cost the shop, as carried now (services.purchases.costs), for profit
+        for item, line in zip(bill.items, draft.lines):
+            if line.product is not None and line.product.average_cost is not None:
+                item.unit_cost = line.product.average_cost
     bill.payments = [
         Payment(mode=p.mode, amount=money(p.amount), reference=p.reference, timestamp=p.timestamp or now,
                 user_id=user.id if user is not None else None)

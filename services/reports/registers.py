@@ -1,6 +1,6 @@
 """The owner's and accountant's reports over a period of the store's days (issue 15): the sales and purchase
-registers (invoice-wise), the day book (every voucher), the stock summary (quantity and value at cost), top
-products and sales by staff member. Each answers services.reports.tables.Table(s); managers and owners only.
+registers (invoice-wise), the day book (every voucher), profit and loss, the stock summary (quantity and value at
+cost), top products and sales by staff member. Each answers services.reports.tables.Table(s); managers and owners only.
 
 Conventions: a period is [first day, last day] in the store's time zone, bills by their billing time; cancelled
 bills are listed in the registers as cancelled with no amounts and count in no total; taxable value is the sum of
@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from extensions import db
 from models import Bill, BillItem, Category, CreditNote, Expense, Payment, Product, Staff, Store, User
@@ -207,3 +207,35 @@ def sales_by_staff(store: Store, user: User, first: date, last: date) -> list[Ta
     table.sum_of("value")
     return [table]
 
+
+
+def profit_and_loss(store: Store, user: User, first: date, last: date) -> list[Table]:
+    """Sales (taxable, net of returns) less the cost of the goods sold (each line's unit cost when it was sold,
+    times the quantity kept) is the gross profit; less the period's expenses by category, the net profit. A stocked
+    line sold before its product was ever purchased has no known cost: its sales are in, its cost is not, and the
+    table says how much of the sales that is."""
+    require_role(user, store, "manager")
+    kept, value, where = _net_sales(store, first, last)
+    unknown = (BillItem.type == "product") & BillItem.unit_cost.is_(None)
+    sales, cost, uncosted = db.session.execute(
+        select(func.sum(value), func.sum(BillItem.unit_cost * kept),
+               func.sum(case((unknown, value), else_=0)))
+        .select_from(BillItem).join(Bill, Bill.id == BillItem.bill_id).where(*where)).one()
+    sales, cost, uncosted = money(sales), money(cost), money(uncosted)
+    expenses = db.session.execute(
+        select(Expense.category, func.sum(Expense.amount)).where(Expense.store_id == store.id, Expense.date >= first,
+                                                                 Expense.date <= last)
+        .group_by(Expense.category).order_by(Expense.category)).all()
+    table = Table("Profit and loss", [Column("item", "Item"), Column("amount", "Amount", MONEY)])
+    gross = sales - cost
+    table.rows += [["Sales (taxable value, net of returns)", sales],
+                   ["Cost of goods sold (at weighted average cost)", -cost],
+                   ["Gross profit", gross]]
+    spent = Decimal(0)
+    for category, amount in expenses:
+        table.rows.append([f"Expense: {category}", -money(amount)])
+        spent += money(amount)
+    if uncosted:
+        table.rows.append([f"Of the sales, with no known cost (never purchased): {uncosted}", None])
+    table.total = ["Net profit", gross - spent]
+    return [table]
