@@ -23,11 +23,12 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.main import bp as main_bp
     from blueprints.pos import bp as pos_bp
     from blueprints.purchases import bp as purchases_bp
+    from blueprints.reports import bp as reports_bp
     from blueprints.stock import bp as stock_bp
     from blueprints.uploads import bp as uploads_bp
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
-                      purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp):
+                      purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp, reports_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)
