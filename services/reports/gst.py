@@ -147,10 +147,10 @@ def _ctin(customer_gstin: Optional[str], vat_number: Optional[str]) -> str:
 
 
 def _line(row) -> Line:
-    rate = money(Decimal(str(row.cgst_rate or 0)) + Decimal(str(row.sgst_rate or 0)) + Decimal(str(row.igst_rate or 0)))
-    return Line(hsn=(row.hsn_code or "").strip(), name=row.name or "", unit=row.unit or "", service=row.type != "product",
-                qty=Decimal(str(row.qty)), rate=rate, txval=money(row.taxable_amount), iamt=money(row.igst_amount),
-                camt=money(row.cgst_amount), samt=money(row.sgst_amount))
+    rate = money(sum((Decimal(str(r or 0)) for r in (row.cgst_rate, row.sgst_rate, row.igst_rate)), Decimal(0)))
+    return Line(hsn=(row.hsn_code or "").strip(), name=row.name or "", unit=row.unit or "",
+                service=row.type != "product", qty=Decimal(str(row.qty)), rate=rate, txval=money(row.taxable_amount),
+                iamt=money(row.igst_amount), camt=money(row.cgst_amount), samt=money(row.sgst_amount))
 
 
 _LINE_COLUMNS = ("hsn_code", "name", "unit", "qty", "taxable_amount", "cgst_rate", "sgst_rate", "igst_rate",
@@ -259,7 +259,7 @@ IGST_ITEM = ("txval", "iamt", "csamt")  # b2cl and cdnur: inter-state, no CGST/S
 class _Builder:
     """Adds the month's invoices and credit notes into the portal's sections."""
 
-    def __init__(self, store: Store, home: str):
+    def __init__(self, home: str):
         self.home = home
         self.b2b: dict[str, list[dict]] = defaultdict(list)
         self.b2cl: dict[str, list[dict]] = defaultdict(list)
@@ -349,7 +349,7 @@ class _Builder:
         details = []
         for doc_num in (OUTWARD_INVOICES, CREDIT_NOTES):
             ranges = []
-            for (number, series), docs in sorted(self.docs.items()):
+            for (number, _series), docs in sorted(self.docs.items()):
                 if number != doc_num:
                     continue
                 ordered = sorted(docs, key=lambda d: (d.seq is None, d.seq or 0, d.number))
@@ -393,7 +393,7 @@ def gstr1(store: Store, month: int, year: int) -> Gstr1:
     """GSTR-1 of the store for the month (see the module docstring for every rule)."""
     start, end = month_bounds(month, year)
     home = _store_state(store)
-    builder = _Builder(store, home)
+    builder = _Builder(home)
     for doc in _invoices(store, start, end, home):
         builder.invoice(doc)
     for note in _credit_notes(store, start, end, home):
