@@ -664,8 +664,8 @@ def billing_v1(doc: Document) -> None:
         {"200": response("The portal document", ok(obj({"gstin": string(), "fp": string(6, 6)}))),
          **{k: v for k, v in errors.items() if k != "404"},
          "403": response("Not an owner or manager of this store, not a member, or no such store", failure)},
-        parameters=[store, query("period", string(6, 6, pattern=r"^(0[1-9]|1[0-2])\d{4}$"),
-                                 "The month as MMYYYY, e.g. 042026", required=True)],
+        parameters=[store, query("period", string(6, 6, pattern=r"^(0[1-9]|1[0-2])20(1[7-9]|[2-9][0-9])$"),
+                                 "The month as MMYYYY (2017 to 2099), e.g. 042026", required=True)],
         op_id="v1_gstr1", description="Extension (docs/api.md, GST returns): b2b, b2cl, b2cs, nil, cdnr, cdnur, "
                                       "hsn (hsn_b2b, hsn_b2c) and doc_issue; empty sections left out."))
 
