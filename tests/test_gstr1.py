@@ -287,3 +287,23 @@ def test_billing_v1_gstr1_roles_scope_and_bad_period(gst_month, client, api_head
         assert bad.status_code == 400, period
         assert bad.json["success"] is False and "period" in bad.json["errors"]
     assert client.get(f"{url}?period=102026").status_code == 401
+
+
+def test_a_bill_cancelled_after_its_return_takes_its_credit_note_out_too(gst_month):
+    """Cancelling keeps a bill's credit notes; the return then reports neither (Table 13 counts both cancelled)."""
+    from models import Bill
+    from services.billing.bills import cancel_bill
+    from services.reports.gst import gstr1, gstr3b
+
+    store, owner = gst_month
+    before = gstr3b(store, 10, 2026).portal["sup_details"]["osup_det"]
+    bill = db.session.execute(db.select(Bill).filter_by(invoice_number="INV202600001")).scalar_one()
+    cancel_bill(store, owner, bill, "Entered twice")
+    db.session.commit()
+    doc = gstr1(store, 10, 2026).portal
+    assert [p["ctin"] for p in doc["b2b"]] == [INTER_GSTIN] and "cdnr" not in doc
+    invoices, notes = doc["doc_issue"]["doc_det"]
+    assert (invoices["docs"][0]["cancel"], invoices["docs"][0]["net_issue"]) == (2, 5)
+    assert (notes["docs"][0]["cancel"], notes["docs"][0]["net_issue"]) == (1, 2)
+    after = gstr3b(store, 10, 2026).portal["sup_details"]["osup_det"]
+    assert before["txval"] - after["txval"] == D("1500.00")  # the bill's 2000 less its 500 credit note

@@ -10,7 +10,8 @@ Which documents a month holds:
 - outward invoices are the store's SALES (Bill.kind "sale"; purchases, stock purchases and the old-gold vouchers are
   kind "purchase") whose invoice_date (the date printed on the invoice, the store's calendar day) is in the month;
   credit notes are those whose note_date is in the month, whenever their bill was made;
-- a cancelled bill is in no table but Table 13, where it counts as cancelled.
+- a cancelled bill is in no table but Table 13, where it counts as cancelled; so is a credit note whose bill was
+  cancelled after the return (cancelling keeps the bill's credit notes, and the supply they reduced is gone).
 
 How a document is classified (GSTR-1):
 - the recipient is registered when the customer has a GSTIN (else the GSTIN recorded on the bill, VAt_number): the
@@ -189,7 +190,7 @@ def _credit_notes(store: Store, start: date, end: date, home: str) -> list[Docum
     query = (
         select(CreditNote.id, CreditNote.number, CreditNote.series, CreditNote.seq, CreditNote.note_date,
                CreditNote.total_amount, Bill.total_amount.label("bill_value"), Bill.invoice_date,
-               Bill.place_of_supply, Bill.VAt_number, Customer.gstin.label("customer_gstin"),
+               Bill.cancelled_at, Bill.place_of_supply, Bill.VAt_number, Customer.gstin.label("customer_gstin"),
                BillItem.type, *(item[name] for name in _LINE_COLUMNS))
         .select_from(CreditNote)
         .join(Bill, Bill.id == CreditNote.bill_id)
@@ -206,7 +207,8 @@ def _credit_notes(store: Store, start: date, end: date, home: str) -> list[Docum
             doc = documents[row.id] = Document(
                 number=row.number, day=row.note_date, value=money(row.total_amount), pos=row.place_of_supply or home,
                 ctin=_ctin(row.customer_gstin, row.VAt_number), series=row.series or "", seq=row.seq,
-                bill_value=money(row.bill_value), bill_day=row.invoice_date or row.note_date)
+                cancelled=row.cancelled_at is not None, bill_value=money(row.bill_value),
+                bill_day=row.invoice_date or row.note_date)
         doc.lines.append(_line(row))
     return list(documents.values())
 
@@ -329,6 +331,8 @@ class _Builder:
 
     def credit_note(self, note: Document) -> None:
         self.docs[(CREDIT_NOTES, note.series)].append(note)
+        if note.cancelled:  # its bill was cancelled after the return: the note went with it
+            return
         self.add_nil(note, -1)
         self.add_hsn(note, -1)
         if note.ctin:
@@ -526,7 +530,7 @@ def gstr3b(store: Store, month: int, year: int) -> Gstr3b:
     nil = ZERO
     unregistered: dict[str, dict[str, Decimal]] = {}
     documents = [(doc, 1) for doc in _invoices(store, start, end, home) if not doc.cancelled]
-    documents += [(note, -1) for note in _credit_notes(store, start, end, home)]
+    documents += [(note, -1) for note in _credit_notes(store, start, end, home) if not note.cancelled]
     for doc, sign in documents:
         inter = bool(home) and doc.pos != home
         for line in doc.lines:
