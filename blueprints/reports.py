@@ -7,6 +7,7 @@ field and no table shown.
 from __future__ import annotations
 
 import simplejson
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, g, render_template, request
 
 from blueprints.decorators import role_required
@@ -37,6 +38,11 @@ def _report(kind: str):
     return KINDS[kind][0](g.store, month, year), raw, None
 
 
+def amount(value) -> str:
+    """12,34,567.50: Indian digit grouping, two decimals (the tables' amounts)."""
+    return format_decimal(value, format="#,##,##0.00", locale="en_IN")
+
+
 def _download(body: str | bytes, filename: str, fmt: str) -> Response:
     if isinstance(body, str):
         body = (("\ufeff" if fmt == "csv" else "") + body).encode("utf-8")  # the BOM: Excel then reads UTF-8
@@ -57,7 +63,7 @@ def _page(kind: str):
     report, raw, error = _report(kind)
     month_value = f"{report.year:04d}-{report.month:02d}" if report else ""
     return render_template("reports/gst.html", kind=kind, title=KINDS[kind][1], report=report, period=raw,
-                           month_value=month_value, error=error), 422 if error else 200
+                           month_value=month_value, error=error, amount=amount), 422 if error else 200
 
 
 @bp.get("/gstr1")

@@ -95,7 +95,7 @@ def test_csv_and_xlsx_downloads_hold_the_tables_and_their_totals(client, people)
 def test_gstr3b_page(client, people):
     sign_in(client, people["manager"])
     html = client.get("/reports/gstr3b?period=102026").get_data(as_text=True)
-    assert "3.1 Outward supplies" in html and "124,700.00" in html
+    assert "3.1 Outward supplies" in html and "1,24,700.00" in html
     assert "33-Tamil Nadu" in html and "10,800.00" in html
 
 
