@@ -66,7 +66,9 @@ TAX_KEYS = ("txval", "iamt", "camt", "samt", "csamt")
 
 def money(value: Any) -> Decimal:
     """Half-up to the paisa (SQLite hands NUMERIC back through a float: the quantize removes its noise)."""
-    return Decimal(str(value if value is not None else 0)).quantize(PAISA, rounding=ROUND_HALF_UP)
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value if value is not None else 0))
+    return value.quantize(PAISA, rounding=ROUND_HALF_UP)
 
 
 def gst_date(day: date) -> str:
@@ -148,9 +150,9 @@ def _ctin(customer_gstin: Optional[str], vat_number: Optional[str]) -> str:
 
 
 def _line(row) -> Line:
-    rate = money(sum((Decimal(str(r or 0)) for r in (row.cgst_rate, row.sgst_rate, row.igst_rate)), Decimal(0)))
+    rate = money((row.cgst_rate or ZERO) + (row.sgst_rate or ZERO) + (row.igst_rate or ZERO))
     return Line(hsn=(row.hsn_code or "").strip(), name=row.name or "", unit=row.unit or "",
-                service=row.type != "product", qty=Decimal(str(row.qty)), rate=rate, txval=money(row.taxable_amount),
+                service=row.type != "product", qty=row.qty, rate=rate, txval=money(row.taxable_amount),
                 iamt=money(row.igst_amount), camt=money(row.cgst_amount), samt=money(row.sgst_amount))
 
 
