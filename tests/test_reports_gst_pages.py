@@ -22,7 +22,7 @@ def people(gst_month, make_user):  # noqa: F811
 
 URLS = ["/reports", "/reports/gstr1?period=102026", "/reports/gstr3b?period=102026",
         "/reports/gstr1.json?period=102026", "/reports/gstr1.csv?period=102026", "/reports/gstr1.xlsx?period=102026",
-        "/reports/gstr3b.csv?period=102026"]
+        "/reports/gstr3b.csv?period=102026", "/reports/gstr3b.json?period=102026", "/reports/gstr3b.xlsx?period=102026"]
 
 
 @pytest.mark.parametrize("url", URLS)
