@@ -42,7 +42,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from extensions import db
 from models import Bill, BillItem, CreditNote, CreditNoteItem, Customer, Store
@@ -73,10 +73,6 @@ def money(value: Any) -> Decimal:
 
 def gst_date(day: date) -> str:
     return day.strftime("%d-%m-%Y")
-
-
-def b2cl_limit(day: date) -> Decimal:
-    return B2CL_LIMIT_BEFORE if day < B2CL_LIMIT_CHANGE else B2CL_LIMIT
 
 
 # --------------------------------------------------------------------------- the period
@@ -131,11 +127,6 @@ class Document:
     value: Decimal
     pos: str
     ctin: str  # the recipient's GSTIN; "" for an unregistered buyer
-    series: str
-    seq: Optional[int]
-    cancelled: bool = False
-    bill_value: Decimal = ZERO  # a credit note's bill: its value and date decide B2CL
-    bill_day: Optional[date] = None
     lines: list[Line] = field(default_factory=list)
 
 
@@ -144,9 +135,17 @@ def _store_state(store: Store) -> str:
     return (store.gstin or "")[:2] or store.state_code or ""
 
 
-def _ctin(customer_gstin: Optional[str], vat_number: Optional[str]) -> str:
-    gstin = (customer_gstin or vat_number or "").strip().upper()
-    return gstin if len(gstin) == 15 else ""
+class _Terms:
+    """The classification as SQL expressions over Bill (and its Customer), so every query draws the same lines."""
+
+    def __init__(self, home: str):
+        raw = func.upper(func.trim(func.coalesce(func.nullif(func.trim(Customer.gstin), ""), Bill.VAt_number, "")))
+        self.ctin = case((func.length(raw) == 15, raw), else_="")
+        self.pos = func.coalesce(func.nullif(Bill.place_of_supply, ""), home)
+        inter = self.pos != home if home else false()
+        limit = case((Bill.invoice_date < B2CL_LIMIT_CHANGE, B2CL_LIMIT_BEFORE), else_=B2CL_LIMIT)
+        # Documents reported one by one: to registered buyers (B2B, CDNR), and B2C large (B2CL, CDNUR).
+        self.invoice_wise = or_(self.ctin != "", and_(inter, Bill.total_amount > limit))
 
 
 def _line(row) -> Line:
@@ -160,59 +159,117 @@ _LINE_COLUMNS = ("hsn_code", "name", "unit", "qty", "taxable_amount", "cgst_rate
                  "cgst_amount", "sgst_amount", "igst_amount")
 
 
-def _invoices(store: Store, start: date, end: date, home: str) -> list[Document]:
-    """The month's sales with their lines, in date and number order (one query)."""
+def _invoices(store: Store, start: date, end: date, terms: _Terms) -> list[Document]:
+    """The month's standing sales to registered buyers and B2C large ones, with their lines, in date and number
+    order (one query)."""
     item = BillItem.__table__.c
     query = (
-        select(Bill.id, Bill.invoice_number, Bill.series, Bill.seq, Bill.invoice_date, Bill.total_amount,
-               Bill.place_of_supply, Bill.cancelled_at, Bill.VAt_number, Customer.gstin.label("customer_gstin"),
-               BillItem.type, *(item[name] for name in _LINE_COLUMNS))
+        select(Bill.id, Bill.invoice_number, Bill.invoice_date, Bill.total_amount, terms.pos.label("pos"),
+               terms.ctin.label("ctin"), BillItem.type, *(item[name] for name in _LINE_COLUMNS))
         .select_from(Bill)
-        .outerjoin(BillItem, BillItem.bill_id == Bill.id)
+        .join(BillItem, BillItem.bill_id == Bill.id)
         .outerjoin(Customer, Customer.party_id == Bill.party_id)
-        .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.invoice_date >= start, Bill.invoice_date < end)
+        .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.invoice_date >= start, Bill.invoice_date < end,
+               Bill.cancelled_at.is_(None), terms.invoice_wise)
         .order_by(Bill.invoice_date, Bill.invoice_number, Bill.id, BillItem.line_no)
     )
     documents: dict[int, Document] = {}
     for row in db.session.execute(query):
         doc = documents.get(row.id)
         if doc is None:
-            doc = documents[row.id] = Document(
-                number=row.invoice_number, day=row.invoice_date, value=money(row.total_amount),
-                pos=row.place_of_supply or home, ctin=_ctin(row.customer_gstin, row.VAt_number),
-                series=row.series or "", seq=row.seq, cancelled=row.cancelled_at is not None)
-        if row.qty is not None:
-            doc.lines.append(_line(row))
+            doc = documents[row.id] = Document(number=row.invoice_number, day=row.invoice_date,
+                                               value=money(row.total_amount), pos=row.pos, ctin=row.ctin)
+        doc.lines.append(_line(row))
     return list(documents.values())
 
 
-def _credit_notes(store: Store, start: date, end: date, home: str) -> list[Document]:
-    """The month's credit notes with their lines and their bill's recipient, place, value and date."""
-    item = CreditNoteItem.__table__.c
-    query = (
-        select(CreditNote.id, CreditNote.number, CreditNote.series, CreditNote.seq, CreditNote.note_date,
-               CreditNote.total_amount, Bill.total_amount.label("bill_value"), Bill.invoice_date,
-               Bill.cancelled_at, Bill.place_of_supply, Bill.VAt_number, Customer.gstin.label("customer_gstin"),
-               BillItem.type, *(item[name] for name in _LINE_COLUMNS))
+def _notes_query(store: Store, start: date, end: date, *columns):
+    return (
+        select(*columns)
         .select_from(CreditNote)
         .join(Bill, Bill.id == CreditNote.bill_id)
         .join(CreditNoteItem, CreditNoteItem.credit_note_id == CreditNote.id)
         .outerjoin(BillItem, BillItem.id == CreditNoteItem.bill_item_id)
         .outerjoin(Customer, Customer.party_id == Bill.party_id)
-        .where(CreditNote.store_id == store.id, CreditNote.note_date >= start, CreditNote.note_date < end)
-        .order_by(CreditNote.note_date, CreditNote.number, CreditNote.id, CreditNoteItem.line_no)
+        .where(CreditNote.store_id == store.id, CreditNote.note_date >= start, CreditNote.note_date < end,
+               Bill.cancelled_at.is_(None))  # a bill cancelled after its return took its credit notes with it
     )
+
+
+def _credit_notes(store: Store, start: date, end: date, terms: _Terms) -> list[Document]:
+    """The month's credit notes against registered buyers' and B2C large bills, with their lines."""
+    item = CreditNoteItem.__table__.c
+    query = _notes_query(
+        store, start, end, CreditNote.id, CreditNote.number, CreditNote.note_date, CreditNote.total_amount,
+        terms.pos.label("pos"), terms.ctin.label("ctin"), BillItem.type, *(item[name] for name in _LINE_COLUMNS),
+    ).where(terms.invoice_wise).order_by(CreditNote.note_date, CreditNote.number, CreditNote.id,
+                                         CreditNoteItem.line_no)
     documents: dict[int, Document] = {}
     for row in db.session.execute(query):
         doc = documents.get(row.id)
         if doc is None:
-            doc = documents[row.id] = Document(
-                number=row.number, day=row.note_date, value=money(row.total_amount), pos=row.place_of_supply or home,
-                ctin=_ctin(row.customer_gstin, row.VAt_number), series=row.series or "", seq=row.seq,
-                cancelled=row.cancelled_at is not None, bill_value=money(row.bill_value),
-                bill_day=row.invoice_date or row.note_date)
+            doc = documents[row.id] = Document(number=row.number, day=row.note_date, value=money(row.total_amount),
+                                               pos=row.pos, ctin=row.ctin)
         doc.lines.append(_line(row))
     return list(documents.values())
+
+
+def _small(store: Store, start: date, end: date, terms: _Terms, notes: bool) -> list[Document]:
+    """The month's B2C small sales (or credit notes against them), their lines summed in the database per place of
+    supply, HSN, unit, kind and rate: one document per place of supply standing for them all."""
+    if notes:
+        item = CreditNoteItem.__table__.c
+        rate = item.cgst_rate + item.sgst_rate + item.igst_rate
+        keys = (terms.pos, item.hsn_code, item.unit, BillItem.type, rate)
+        query = _notes_query(store, start, end)
+    else:
+        item = BillItem.__table__.c
+        rate = item.cgst_rate + item.sgst_rate + item.igst_rate
+        keys = (terms.pos, item.hsn_code, item.unit, item.type, rate)
+        query = (select().select_from(Bill).join(BillItem, BillItem.bill_id == Bill.id)
+                 .outerjoin(Customer, Customer.party_id == Bill.party_id)
+                 .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.invoice_date >= start,
+                        Bill.invoice_date < end, Bill.cancelled_at.is_(None)))
+    query = query.add_columns(
+        terms.pos.label("pos"), item.hsn_code, item.unit, keys[3].label("type"), rate.label("rate"),
+        func.min(item.name).label("name"), *(func.sum(item[name]).label(name) for name in (
+            "qty", "taxable_amount", "cgst_amount", "sgst_amount", "igst_amount")),
+    ).where(~terms.invoice_wise).group_by(*keys)
+    documents: dict[str, Document] = {}
+    for row in db.session.execute(query):
+        doc = documents.setdefault(row.pos, Document(number="", day=start, value=ZERO, pos=row.pos, ctin=""))
+        doc.lines.append(Line(
+            hsn=(row.hsn_code or "").strip(), name=row.name or "", unit=row.unit or "", service=row.type != "product",
+            qty=Decimal(str(row.qty or 0)), rate=money(row.rate), txval=money(row.taxable_amount),
+            iamt=money(row.igst_amount), camt=money(row.cgst_amount), samt=money(row.sgst_amount)))
+    return list(documents.values())
+
+
+def _issued(store: Store, start: date, end: date, notes: bool) -> list[dict[str, Any]]:
+    """Table 13 ranges: per series (and financial year) the first and last number, how many, how many cancelled."""
+    model = CreditNote if notes else Bill
+    number = CreditNote.number if notes else Bill.invoice_number
+    when = CreditNote.note_date if notes else Bill.invoice_date
+    cancelled = func.sum(case((Bill.cancelled_at.isnot(None), 1), else_=0))
+    query = (select(model.series, model.fy, func.count(), cancelled, func.min(model.seq), func.max(model.seq),
+                    func.min(number), func.max(number))
+             .where(model.store_id == store.id, when >= start, when < end)
+             .group_by(model.series, model.fy))
+    if notes:
+        query = query.select_from(CreditNote).join(Bill, Bill.id == CreditNote.bill_id)
+    else:
+        query = query.where(Bill.kind == "sale")
+    ranges = []
+    for series, fy, total, cancel, first_seq, last_seq, first, last in sorted(
+            db.session.execute(query), key=lambda r: (r[0] or "", r[1] or 0)):
+        if series is not None and first_seq is not None:  # numbered by the app: first and last by sequence
+            found = dict(db.session.execute(select(model.seq, number).where(
+                model.store_id == store.id, model.series == series, model.fy == fy,
+                model.seq.in_((first_seq, last_seq)))).all())
+            first, last = found[first_seq], found[last_seq]
+        ranges.append({"num": len(ranges) + 1, "from": first, "to": last, "totnum": total, "cancel": int(cancel or 0),
+                       "net_issue": total - int(cancel or 0)})
+    return ranges
 
 
 # --------------------------------------------------------------------------- GSTR-1
@@ -272,14 +329,11 @@ class _Builder:
         self.cdnur: list[dict] = []
         self.nil: dict[str, Decimal] = {}
         self.hsn: dict[tuple[str, str, str, Decimal], dict[str, Any]] = {}
-        self.docs: dict[tuple[int, str], list[Document]] = defaultdict(list)
+        self.issued: dict[int, list[dict[str, Any]]] = {}
         self.missing_hsn = 0
 
     def supply_type(self, doc: Document) -> str:
         return "INTRA" if not self.home or doc.pos == self.home else "INTER"
-
-    def is_b2cl(self, doc: Document, value: Decimal, day: date) -> bool:
-        return not doc.ctin and self.supply_type(doc) == "INTER" and value > b2cl_limit(day)
 
     def add_b2cs(self, doc: Document, sign: int) -> None:
         for line in doc.lines:
@@ -304,18 +358,23 @@ class _Builder:
             uqc = "NA" if line.service else UQC.get(line.unit, "OTH")
             key = (section, line.hsn, uqc, line.rate)
             row = self.hsn.get(key)
+            desc = line.name[:DESCRIPTION_LENGTH].strip()
             if row is None:
-                row = self.hsn[key] = {"desc": line.name[:DESCRIPTION_LENGTH].strip(), "qty": Decimal(0),
-                                       **dict.fromkeys(TAX_KEYS, ZERO)}
+                row = self.hsn[key] = {"desc": desc, "qty": Decimal(0), **dict.fromkeys(TAX_KEYS, ZERO)}
+            row["desc"] = min(row["desc"], desc)  # the first name in alphabetical order, whatever the order read
             if not line.service:
                 row["qty"] += sign * line.qty
             for name in ("txval", "iamt", "camt", "samt"):
                 row[name] += sign * getattr(line, name)
 
+    def small(self, doc: Document, sign: int) -> None:
+        """B2C small sales (sign 1) or credit notes against them (-1): B2CS, nil rated and HSN."""
+        self.add_nil(doc, sign)
+        self.add_hsn(doc, sign)
+        self.add_b2cs(doc, sign)
+
     def invoice(self, doc: Document) -> None:
-        self.docs[(OUTWARD_INVOICES, doc.series)].append(doc)
-        if doc.cancelled:
-            return
+        """A sale reported invoice-wise: to a registered buyer (B2B), else B2C large."""
         self.add_nil(doc, 1)
         self.add_hsn(doc, 1)
         if doc.ctin:
@@ -323,18 +382,14 @@ class _Builder:
             if items:
                 self.b2b[doc.ctin].append({"inum": doc.number, "idt": gst_date(doc.day), "val": doc.value,
                                            "pos": doc.pos, "rchrg": "N", "inv_typ": "R", "itms": items})
-        elif self.is_b2cl(doc, doc.value, doc.day):
+        else:
             items = _by_rate(doc.lines, IGST_ITEM)
             if items:
                 self.b2cl[doc.pos].append({"inum": doc.number, "idt": gst_date(doc.day), "val": doc.value,
                                            "itms": items})
-        else:
-            self.add_b2cs(doc, 1)
 
     def credit_note(self, note: Document) -> None:
-        self.docs[(CREDIT_NOTES, note.series)].append(note)
-        if note.cancelled:  # its bill was cancelled after the return: the note went with it
-            return
+        """A credit note against a registered buyer's bill (CDNR) or a B2C large one (CDNUR)."""
         self.add_nil(note, -1)
         self.add_hsn(note, -1)
         if note.ctin:
@@ -343,27 +398,14 @@ class _Builder:
                 self.cdnr[note.ctin].append({"ntty": "C", "nt_num": note.number, "nt_dt": gst_date(note.day),
                                              "val": note.value, "pos": note.pos, "rchrg": "N", "inv_typ": "R",
                                              "itms": items})
-        elif self.is_b2cl(note, note.bill_value, note.bill_day or note.day):
+        else:
             items = _by_rate(note.lines, IGST_ITEM)
             if items:
                 self.cdnur.append({"typ": "B2CL", "ntty": "C", "nt_num": note.number, "nt_dt": gst_date(note.day),
                                    "val": note.value, "pos": note.pos, "itms": items})
-        else:
-            self.add_b2cs(note, -1)
 
     def doc_issue(self) -> dict[str, Any]:
-        details = []
-        for doc_num in (OUTWARD_INVOICES, CREDIT_NOTES):
-            ranges = []
-            for (number, _series), docs in sorted(self.docs.items()):
-                if number != doc_num:
-                    continue
-                ordered = sorted(docs, key=lambda d: (d.seq is None, d.seq or 0, d.number))
-                cancelled = sum(1 for d in docs if d.cancelled)
-                ranges.append({"num": len(ranges) + 1, "from": ordered[0].number, "to": ordered[-1].number,
-                               "totnum": len(docs), "cancel": cancelled, "net_issue": len(docs) - cancelled})
-            if ranges:
-                details.append({"doc_num": doc_num, "docs": ranges})
+        details = [{"doc_num": doc_num, "docs": ranges} for doc_num, ranges in sorted(self.issued.items()) if ranges]
         return {"doc_det": details} if details else {}
 
     def portal(self) -> dict[str, Any]:
@@ -399,11 +441,18 @@ def gstr1(store: Store, month: int, year: int) -> Gstr1:
     """GSTR-1 of the store for the month (see the module docstring for every rule)."""
     start, end = month_bounds(month, year)
     home = _store_state(store)
+    terms = _Terms(home)
     builder = _Builder(home)
-    for doc in _invoices(store, start, end, home):
+    for doc in _invoices(store, start, end, terms):
         builder.invoice(doc)
-    for note in _credit_notes(store, start, end, home):
+    for doc in _small(store, start, end, terms, notes=False):
+        builder.small(doc, 1)
+    for note in _credit_notes(store, start, end, terms):
         builder.credit_note(note)
+    for note in _small(store, start, end, terms, notes=True):
+        builder.small(note, -1)
+    builder.issued = {OUTWARD_INVOICES: _issued(store, start, end, notes=False),
+                      CREDIT_NOTES: _issued(store, start, end, notes=True)}
     portal = {"gstin": store.gstin or "", "fp": fp(month, year), **builder.portal()}
     warnings = []
     if not store.gstin:
@@ -531,8 +580,10 @@ def gstr3b(store: Store, month: int, year: int) -> Gstr3b:
     taxed = dict.fromkeys(TAX_KEYS, ZERO)
     nil = ZERO
     unregistered: dict[str, dict[str, Decimal]] = {}
-    documents = [(doc, 1) for doc in _invoices(store, start, end, home) if not doc.cancelled]
-    documents += [(note, -1) for note in _credit_notes(store, start, end, home) if not note.cancelled]
+    terms = _Terms(home)
+    documents = [(doc, 1) for doc in _invoices(store, start, end, terms) + _small(store, start, end, terms, False)]
+    documents += [(note, -1) for note in _credit_notes(store, start, end, terms) + _small(store, start, end, terms,
+                                                                                          True)]
     for doc, sign in documents:
         inter = bool(home) and doc.pos != home
         for line in doc.lines:
