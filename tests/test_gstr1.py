@@ -307,3 +307,27 @@ def test_a_bill_cancelled_after_its_return_takes_its_credit_note_out_too(gst_mon
     assert (notes["docs"][0]["cancel"], notes["docs"][0]["net_issue"]) == (1, 2)
     after = gstr3b(store, 10, 2026).portal["sup_details"]["osup_det"]
     assert before["txval"] - after["txval"] == D("1500.00")  # the bill's 2000 less its 500 credit note
+
+
+def test_b2c_large_limit_by_invoice_date_and_a_store_without_gstin(app, make_user, make_product):
+    """Inter-state to an unregistered buyer at 1,77,000: B2C small in July 2024 (limit 2,50,000), B2C large from
+    August 2024 (limit 1,00,000). A store with no GSTIN gets an empty `gstin` and a warning."""
+    from services.accounts.access import current_store_for
+    from services.billing.bills import BillDraft, DraftLine, save_bill
+    from services.reports.gst import gstr1
+
+    owner = make_user("limitowner", state_code="27")
+    store = current_store_for(owner)
+    safe = make_product(store, "Safe", unit_price="150000.00", quantity=5, hsn_code="8303")
+    for month in (7, 8):
+        save_bill(store, owner, BillDraft(lines=[DraftLine(product=safe, qty=1)], place_of_supply="29"),
+                  now=datetime(2024, month, 10, 6, tzinfo=timezone.utc))
+    db.session.commit()
+    july, august = gstr1(store, 7, 2024), gstr1(store, 8, 2024)
+    assert "b2cl" not in july.portal and july.portal["b2cs"] == [
+        {"sply_ty": "INTER", "pos": "29", "typ": "OE", "rt": D(18), "txval": D("150000.00"), "iamt": D("27000.00"),
+         "camt": D(0), "samt": D(0), "csamt": D(0)}]
+    assert "b2cs" not in august.portal and august.portal["b2cl"] == [
+        {"pos": "29", "inv": [{"inum": "INV202400002", "idt": "10-08-2024", "val": D("177000.00"),
+                               "itms": [igst_item(1, "18", "150000", "27000")]}]}]
+    assert july.portal["gstin"] == "" and any("no GSTIN" in w for w in july.warnings)

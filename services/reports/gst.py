@@ -24,9 +24,14 @@ How a document is classified (GSTR-1):
 - lines taxed at 0 % are nil-rated supplies (table 8, `nil`), not B2B/B2C rows; the invoice value stays whole.
 - B2B, B2CL and note items are one item per tax rate (rate = CGST + SGST + IGST rate of the line), numbered from 1;
 - the HSN summary (Table 12) has one row per HSN code, unit (UQC) and rate, split into `hsn_b2b` and `hsn_b2c` by
-  the recipient, net of the month's credit notes; services carry UQC "NA" and quantity 0;
+  the recipient, net of the month's credit notes; services carry UQC "NA" and quantity 0; `desc` is the
+  alphabetically first line name under the row (cut to the portal's 30 characters);
 - documents issued (Table 13): outward invoices (doc_num 1) per invoice series, credit notes (doc_num 5) per series:
   first and last number, total, cancelled and net issued.
+Only the documents reported one by one (B2B, B2CL and their notes) are read line by line; B2C small lines are summed
+in the database per place of supply, HSN, unit, kind and rate, and Table 13 is a GROUP BY per series, so a month
+of many small bills costs a few grouped rows (indexes bill (store_id, invoice_date), credit_note (store_id,
+note_date)).
 Amounts are Decimals rounded half-up to 2 places; dates dd-mm-yyyy; state codes two-digit strings; `fp` is MMYYYY;
 `gstin` is the store's. Empty sections are left out of the portal document; totals are never inside it (the page
 adds a total row beside each table).
