@@ -507,6 +507,7 @@ class Bill(db.Model):
         Index("ix_bill_store_billed", "store_id", "billing_timestamp"),
         Index("ix_bill_store_status", "store_id", "status"),
         Index("ix_bill_store_party", "store_id", "party_id"),
+        Index("ix_bill_store_invoice_date", "store_id", "invoice_date"),  # a month's invoices (GST returns)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -662,6 +663,7 @@ class CreditNote(db.Model):
         CheckConstraint(_in("refund_mode", REFUND_MODES), name="refund_mode"),
         CheckConstraint("total_amount >= 0 AND refund_amount >= 0 AND dues_reduced >= 0", name="amounts"),
         Index("ix_credit_note_store_created", "store_id", "created_at"),
+        Index("ix_credit_note_store_note_date", "store_id", "note_date"),  # a month's credit notes (GST returns)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

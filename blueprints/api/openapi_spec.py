@@ -658,6 +658,16 @@ def billing_v1(doc: Document) -> None:
             "address": nullable(string()), "gstin": nullable(string()), "legal_name": nullable(string())})}}))),
          **errors},
         parameters=[store, query("q", string(200)), *paging], op_id="v1_customers"))
+    # GST returns (extension, issue 15): the portal's GSTR-1 JSON for a month.
+    doc.path("/api/v1/billing/{store_id}/reports/gstr1", "get", operation(
+        "GSTR-1 for a month, as the GST portal's offline tool takes it (owners and managers)", "Billing v1",
+        {"200": response("The portal document", ok(obj({"gstin": string(), "fp": string(6, 6)}))),
+         **{k: v for k, v in errors.items() if k != "404"},
+         "403": response("Not an owner or manager of this store, not a member, or no such store", failure)},
+        parameters=[store, query("period", string(6, 6, pattern=r"^(0[1-9]|1[0-2])20(1[7-9]|[2-9][0-9])$"),
+                                 "The month as MMYYYY (2017 to 2099), e.g. 042026", required=True)],
+        op_id="v1_gstr1", description="Extension (docs/api.md, GST returns): b2b, b2cl, b2cs, nil, cdnr, cdnur, "
+                                      "hsn (hsn_b2b, hsn_b2c) and doc_issue; empty sections left out."))
 
 
 # --------------------------------------------------------------------------- jewellery
