@@ -859,6 +859,30 @@ class CouponUse(db.Model):
     bill: Mapped["Bill"] = relationship()
 
 
+class DayClose(db.Model):
+    """A day closed at the till (the Z report): what each payment mode should hold, the cash counted and the
+    difference, once per store and day (services/reports/day_close.py)."""
+
+    __tablename__ = "day_close"
+    __table_args__ = (
+        UniqueConstraint("store_id", "day"),
+        CheckConstraint("counted_cash >= 0", name="counted_cash_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    expected: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)  # mode -> amount (text), when closed
+    expected_cash: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    counted_cash: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    difference: Mapped[Decimal] = mapped_column(MONEY, nullable=False)  # counted - expected: short below zero
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    user: Mapped[Optional[User]] = relationship()
+
+
 class MetalRate(db.Model):
     """A day's price per gram of a metal at a purity, per store."""
 

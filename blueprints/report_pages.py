@@ -5,18 +5,25 @@ each with its totals on a sheet of its own). The figures are services.reports.re
 
 A date that is not a date, or a range whose end is before its start, is a 422 with the message beside the field
 and no table, never a list that looks filtered.
+
+The day close (`/reports/day-close`, cashiers too) is services.reports.day_close's: managers and owners see each
+payment mode's expected figure and the difference; a cashier counts blind.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Callable
 
-from flask import Blueprint, abort, g, make_response, render_template, request
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from services.billing.fields import to_date
-from services.reports import registers, tables
+from extensions import db
+from services.accounts.access import has_role
+from services.billing.fields import to_date, to_decimal
+from services.errors import ValidationError
+from services.formatting import inr
+from services.reports import day_close, registers, tables
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
 
@@ -88,3 +95,40 @@ def report(name: str):
         abort(404)
     return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
                            shown=shown, errors={}, parts=parts, reports=REPORTS)
+
+
+# --------------------------------------------------------------------------- closing the day
+
+
+@bp.route("/day-close", methods=["GET", "POST"])
+@role_required("cashier")
+def close_day():
+    """The day's Z report and its close: the cash counted (and a note), once per day."""
+    sees_money = has_role(g.membership.role, "manager")
+    typed = request.values.get("day", "").strip()
+    day = to_date(typed) if typed else g.store.local_today()
+    errors: dict[str, list[str]] = {}
+    form = {"counted_cash": request.form.get("counted_cash", ""), "note": request.form.get("note", "")}
+    if day is None:
+        errors["day"] = ["Enter a date as YYYY-MM-DD."]
+    elif request.method == "POST":
+        raw = form["counted_cash"].strip()
+        counted = to_decimal(raw) if raw else None
+        try:
+            close = day_close.close_day(g.store, current_user, day, counted if counted is not None else raw,
+                                        form["note"])
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors or {"day": [exc.message]}
+        else:
+            difference = f" Difference {inr(close.difference)}." if sees_money else ""
+            flash(f"Day {day.strftime('%d %b %Y')} closed with {inr(close.counted_cash)} counted.{difference}",
+                  "success")
+            return redirect(url_for("report_pages.close_day", day=day.isoformat()), 303)
+    close = day_close.closed(g.store, day) if day is not None else None
+    figures = day_close.expected(g.store, day) if day is not None and sees_money and close is None else None
+    status = 422 if errors else 200
+    return render_template("reports/day_close.html", day=day, typed=typed or (day.isoformat() if day else ""),
+                           close=close, figures=figures, sees_money=sees_money, errors=errors, form=form,
+                           reports=REPORTS), status
