@@ -48,6 +48,7 @@ from services.vocabulary import (
     UNPAID,
 )
 
+LOYALTY_KINDS = ("earn", "redeem", "return", "cancel", "adjust")
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
 QTY = Numeric(12, 3)  # stock and line quantities: whole for pcs, three decimals for kg, g, l, ml, m
@@ -881,6 +882,30 @@ class DayClose(db.Model):
     created_at: Mapped[datetime] = created_column()
 
     user: Mapped[Optional[User]] = relationship()
+
+
+class LoyaltyEntry(db.Model):
+    """One change of a customer's loyalty points (earned on a bill, redeemed on one, taken back by a return or a
+    cancellation); Customer.loyalty_points is their balance (services/parties/loyalty.py)."""
+
+    __tablename__ = "loyalty_entry"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LOYALTY_KINDS), name="kind"),
+        Index("ix_loyalty_entry_store_party", "store_id", "party_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), nullable=False)
+    bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False)  # + earned, - redeemed or taken back
+    balance: Mapped[int] = mapped_column(Integer, nullable=False)  # the customer's balance after it
+    value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)  # a redemption's ₹
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    bill: Mapped[Optional["Bill"]] = relationship()
 
 
 class MetalRate(db.Model):

@@ -71,6 +71,8 @@ def _show_billing_options(form: StoreSettingsForm, store) -> None:
     options = billing_options(store)
     for flag in FLAGS:
         getattr(form, flag).data = getattr(options, flag)
+    form.loyalty_per_100.data = f"{options.loyalty_per_100:.2f}"
+    form.loyalty_point_value.data = f"{options.loyalty_point_value:.2f}"
     if options.scale_barcode:
         form.scale_value.data = options.scale_barcode.value
         form.scale_prefix.data = options.scale_barcode.prefix

@@ -89,6 +89,9 @@ class StoreSettingsForm(FlaskForm):
                                             "(the customer pays less tax)")
     print_receipt_after_save = BooleanField("Print the 80 mm receipt at the till by itself after each Save")
     hallmark_mandatory = BooleanField("Refuse to sell a gold piece of 2 g or more without its HUID (BIS hallmarking)")
+    loyalty_per_100 = StringField("Points a customer earns per ₹100 paid (0: no loyalty points)",
+                                  render_kw={"inputmode": "decimal"})
+    loyalty_point_value = StringField("What a point is worth when redeemed, in ₹", render_kw={"inputmode": "decimal"})
     scale_value = SelectField("Weighing-scale labels", choices=SCALE_CHOICES, default="")
     scale_prefix = StringField("Label barcodes start with", render_kw={"inputmode": "numeric", "maxlength": 3,
                                                                        "placeholder": "21"})

@@ -10,6 +10,8 @@
                               "value": "weight" | "price"} or None (off)
     hallmark_mandatory        selling a gold piece of 2 g net or more without a HUID is refused (jewellery
                               add-invoice); default ON, since BIS hallmarking is mandatory in most districts
+    loyalty_per_100           loyalty points a customer earns per ₹100 paid on a bill (0: no loyalty scheme)
+    loyalty_point_value       what a point is worth in rupees when redeemed at the till (0: points cannot be redeemed)
 
 services.accounts.store_settings.update_store_settings is the one place they are changed (web page and API).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
 from models import Store
@@ -29,6 +32,7 @@ SCALE_VALUES = ("weight", "price")
 SCALE_PREFIX = re.compile(r"^[0-9]{1,3}$")
 ITEM_DIGITS = (4, 5, 6)
 EAN13 = 13
+LOYALTY = {"loyalty_per_100": Decimal(100), "loyalty_point_value": Decimal(1000)}  # setting -> its largest value
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,15 @@ class BillingOptions:
     print_receipt_after_save: bool = False
     scale_barcode: Optional[ScaleBarcode] = None
     hallmark_mandatory: bool = True
+    loyalty_per_100: Decimal = Decimal("0.00")
+    loyalty_point_value: Decimal = Decimal("0.00")
+
+
+def _decimal(raw: Any) -> Decimal:
+    try:
+        return Decimal(str(raw)) if raw is not None else Decimal("0.00")
+    except InvalidOperation:
+        return Decimal("0.00")
 
 
 def billing_options(store: Store) -> BillingOptions:
@@ -63,7 +76,23 @@ def billing_options(store: Store) -> BillingOptions:
         **{flag: bool(settings.get(flag, flag in ON_FLAGS)) for flag in FLAGS},
         scale_barcode=ScaleBarcode(str(scale["prefix"]), int(scale["item_digits"]), str(scale["value"]))
         if isinstance(scale, dict) else None,
+        **{name: _decimal(settings.get(name)) for name in LOYALTY},
     )
+
+
+def check_loyalty(name: str, raw: Any) -> tuple[Optional[Decimal], Optional[str]]:
+    """A loyalty setting as given (a number or numeric text from 0 to its largest value, 2 decimals at most)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        return None, "Must be a number."
+    try:
+        value = Decimal(str(raw).strip() or "0")
+    except InvalidOperation:
+        return None, "Must be a number."
+    if not value.is_finite() or not 0 <= value <= LOYALTY[name]:
+        return None, f"Must be from 0 to {LOYALTY[name]}."
+    if value.as_tuple().exponent < -2:
+        return None, "At most 2 decimal places."
+    return value.quantize(Decimal("0.01")), None
 
 
 def check_scale_barcode(raw: Any) -> tuple[Optional[ScaleBarcode], dict[str, list[str]]]:

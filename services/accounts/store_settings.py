@@ -12,7 +12,7 @@ from extensions import db
 from models import BUSINESS_KINDS, DEFAULT_TIMEZONE, Store, User
 from services import audit
 from services.accounts.access import require_role
-from services.accounts.billing_options import FLAGS, check_scale_barcode
+from services.accounts.billing_options import FLAGS, LOYALTY, check_loyalty, check_scale_barcode
 from services.accounts.gstin import STATE_CODES, gstin_error
 from services.accounts.gstin import normalise as normalise_gstin
 from services.documents import uploads
@@ -34,7 +34,8 @@ def _clean(value: Any) -> str:
 def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo: Optional[IO[bytes]] = None) -> Store:
     """Validate every field given (the others keep their value), then write them (and the new logo); flushes.
 
-    Billing options: FLAGS as booleans, "scale_barcode" as None (off) or {"prefix", "item_digits", "value"}.
+    Billing options: FLAGS as booleans, "scale_barcode" as None (off) or {"prefix", "item_digits", "value"},
+    "loyalty_per_100" and "loyalty_point_value" as numbers (kept as text with 2 decimals).
     """
     require_role(actor, store, "owner")
     values = {name: _clean(data[name] if name in data else getattr(store, name)) for name in FIELDS}
@@ -80,6 +81,13 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
             for message in messages:
                 bad(field, message)
         options["scale_barcode"] = scale.as_json() if scale else None
+    for name in LOYALTY:
+        if name in data:
+            value, problem = check_loyalty(name, data[name])
+            if problem:
+                bad(name, problem)
+            else:
+                options[name] = f"{value:.2f}"
     image = None
     if logo is not None:
         try:
