@@ -28,6 +28,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import Bill, CreditNote, Party, Payment, Store, User
@@ -236,15 +237,15 @@ def balances(store: Store, parties: list[Party]) -> dict[int, Standing]:
     paid = (select(Payment.bill_id.label("bill_id"), func.sum(Payment.amount).label("paid"))
             .join(Bill, Payment.bill_id == Bill.id).where(*own).group_by(Payment.bill_id).subquery())
     worth = case((Bill.cancelled_at.is_(None), Bill.total_amount - Bill.credited_amount), else_=0)
-    latest = (select(Bill.party_id, func.max(Bill.billing_timestamp).label("at")).where(*own)
-              .group_by(Bill.party_id).subquery())
-    last_number = (select(func.max(Bill.invoice_number)).where(
-        Bill.party_id == latest.c.party_id, Bill.billing_timestamp == latest.c.at, *own).scalar_subquery())
+    other = aliased(Bill)
+    last_number = (select(other.invoice_number)
+                   .where(other.store_id == store.id, other.party_id == Bill.party_id, other.kind == kind)
+                   .order_by(other.billing_timestamp.desc(), other.id.desc()).limit(1)
+                   .correlate(Bill).scalar_subquery())
     rows = db.session.execute(
         select(Bill.party_id, func.sum(worth + Bill.refunded_amount - func.coalesce(paid.c.paid, 0)),
-               func.max(latest.c.at), func.max(last_number))
+               func.max(Bill.billing_timestamp), last_number)
         .select_from(Bill).outerjoin(paid, paid.c.bill_id == Bill.id)
-        .join(latest, latest.c.party_id == Bill.party_id)
         .where(*own).group_by(Bill.party_id)
     ).all()
     found = {party_id: (money(total or ZERO), at, number) for party_id, total, at, number in rows}
