@@ -273,6 +273,7 @@ def test_outstanding_by_age_for_managers(as_role, shop):
 @pytest.mark.postgres_only
 @pytest.mark.slow
 def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
+    from tests.conftest import ShopClient
     from tests.test_billing_v1_races import race
 
     sell(shop, qty=2, when=days_ago(3))  # 100 due
@@ -280,7 +281,7 @@ def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
     manager_id = shop.manager.get_id()
 
     def post(body, headers):
-        with app.test_client() as own:
+        with ShopClient(app, app.response_class) as own:
             with own.session_transaction() as session:
                 session["_user_id"], session["_fresh"] = manager_id, True
             answer = own.post_form(path, body)
