@@ -295,3 +295,51 @@ def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
     assert db.session.execute(select(func.sum(Payment.amount))).scalar_one() == D("60.00")
     assert db.session.execute(select(Bill.due_amount)).scalar_one() == D("40.00")
     assert timedelta  # (imported for helpers above)
+
+
+# --------------------------------------------------------------------------- suppliers and the role matrix
+
+
+def test_a_manager_adds_edits_and_pays_a_supplier(as_role, shop):
+    client = as_role("manager")
+    form = {"name": "Deccan Foods", "code": "DECCAN", "phone_no": "9822000111", "email": "", "gstin": "",
+            "address": "Pune", "is_active": "on"}
+    response = client.post_form("/parties/suppliers/new", form)
+    assert response.status_code == 303
+    party_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert client.post_form("/parties/suppliers/new", form).status_code == 422  # the code is taken
+    assert client.post_form(f"/parties/suppliers/{party_id}/edit", {**form, "name": "Deccan Foods Pvt"}
+                            ).status_code == 303
+    assert "Deccan Foods Pvt" in client.get("/parties/suppliers").get_data(as_text=True)
+    purchase = sell(shop, qty=2, when=days_ago(1), kind="purchase")  # from Acme: 100 owed
+    assert client.post_form(url(shop, "suppliers", what="/payments"), {"amount": "100", "mode": "cash"}
+                            ).status_code == 303
+    assert db.session.get(Bill, purchase.id).due_amount == D(0)
+
+
+@pytest.mark.parametrize("role, allowed", [
+    ("cashier", {"list", "page", "statement"}),
+    ("manager", {"list", "page", "statement", "new", "edit", "suppliers", "supplier", "outstanding", "pay"}),
+    ("owner", {"list", "page", "statement", "new", "edit", "suppliers", "supplier", "outstanding", "pay"}),
+])
+def test_the_role_matrix(as_role, shop, role, allowed):
+    sell(shop, qty=1)
+    client = as_role(role)
+    asks = {
+        "list": lambda: client.get("/parties/customers"),
+        "page": lambda: client.get(url(shop)),
+        "statement": lambda: client.get(url(shop, what="/statement.pdf")),
+        "new": lambda: client.get("/parties/customers/new"),
+        "edit": lambda: client.get(url(shop, what="/edit")),
+        "suppliers": lambda: client.get("/parties/suppliers"),
+        "supplier": lambda: client.get(url(shop, "suppliers")),
+        "outstanding": lambda: client.get("/parties/outstanding"),
+        "pay": lambda: client.post_form(url(shop, what="/payments"), {"amount": "1", "mode": "cash"}),
+    }
+    got = {name: ask().status_code for name, ask in asks.items()}
+    assert got == {name: (303 if name == "pay" else 200) if name in allowed else 403 for name in asks}, got
+
+
+def test_signed_out_is_sent_to_log_in(client, shop):
+    assert client.get("/parties/customers").status_code in (302, 401)
+    assert client.get("/parties").status_code in (302, 401)
