@@ -252,7 +252,7 @@ def test_the_statement_pdf_and_the_whatsapp_reminder(as_role, shop):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     content = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
-    assert "Asha Rao" in content and bill.invoice_number in content and "250.00" in content
+    assert "Asha Rao" in content and bill.invoice_number in content and "₹250.00" in content
 
 
 def test_outstanding_by_age_for_managers(as_role, shop):

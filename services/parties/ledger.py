@@ -39,7 +39,7 @@ from services.billing.fields import to_date
 from services.billing.pricing import ZERO, money
 from services.bounds import money_problem
 from services.errors import FieldErrors, ValidationError
-from services.vocabulary import PAYMENT_MODES
+from services.vocabulary import PAYMENT_MODES, payment_mode_label
 
 SALE, PURCHASE = "sale", "purchase"
 DATE_FORMAT = "Enter a date as YYYY-MM-DD"
@@ -180,7 +180,7 @@ def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -
             select(Payment, Bill.invoice_number).join(Bill, Payment.bill_id == Bill.id)
             .where(*own, *_window(Payment.timestamp, start, end))):
         entries.append(Entry(payment.timestamp, "payment", number, ZERO, money(payment.amount), payment.bill_id,
-                             " ".join(filter(None, (payment.mode, payment.reference)))))
+                             " ".join(filter(None, (payment_mode_label(payment.mode), payment.reference)))))
     for note, number in db.session.execute(
             select(CreditNote, Bill.invoice_number).join(Bill, CreditNote.bill_id == Bill.id)
             .where(*own, *_window(CreditNote.created_at, start, end))):
@@ -188,7 +188,7 @@ def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -
                              note.bill_id, f"against {number}"))
         if note.refund_amount:
             entries.append(Entry(note.created_at, "refund", note.number, money(note.refund_amount), ZERO,
-                                 note.bill_id, note.refund_mode))
+                                 note.bill_id, payment_mode_label(note.refund_mode)))
     for bill in db.session.execute(select(Bill).where(*own, Bill.cancelled_at.is_not(None),
                                                       *_window(Bill.cancelled_at, start, end))).scalars():
         entries.append(Entry(bill.cancelled_at, "cancelled", bill.invoice_number, ZERO,
