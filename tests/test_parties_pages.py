@@ -67,7 +67,10 @@ def test_the_customers_list_shows_balance_and_last_bill_and_searches(as_role, sh
     assert fragment.headers["HX-Push-Url"] == "/parties/customers?q=bharat"
 
 
-def test_the_list_makes_the_same_number_of_queries_for_3_or_20_customers(as_role, shop):
+@pytest.mark.parametrize("kind", ["customers", "suppliers"])
+def test_the_list_makes_the_same_number_of_queries_for_few_or_many_parties(as_role, shop, kind):
+    from services.parties.parties import SupplierInput, create_supplier
+
     client = as_role("manager")
 
     def statements() -> int:
@@ -75,18 +78,23 @@ def test_the_list_makes_the_same_number_of_queries_for_3_or_20_customers(as_role
         listener = lambda *args: seen.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            assert client.get("/parties/customers").status_code == 200
+            assert client.get(f"/parties/{kind}").status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
+    def add(name: str) -> None:
+        if kind == "customers":
+            sell(shop, qty=1, party=create_customer(shop.store, None, CustomerInput.of(name=name)))
+        else:
+            party = create_supplier(shop.store, None, SupplierInput.of(name=name, code=name))
+            sell(shop, qty=1, party=party, kind="purchase")
+
     for n in range(2):
-        party = create_customer(shop.store, None, CustomerInput.of(name=f"Few {n}"))
-        sell(shop, qty=1, party=party)
+        add(f"Few{n}")
     few = statements()
     for n in range(17):
-        party = create_customer(shop.store, None, CustomerInput.of(name=f"More {n:02d}"))
-        sell(shop, qty=1, party=party)
+        add(f"More{n:02d}")
     assert statements() == few
 
 

@@ -128,7 +128,9 @@ LABELS = {"bill": "Bill", "payment": "Payment", "credit_note": "Credit note", "r
 
 def opening_field(party: Party) -> Decimal:
     """The opening balance the party was given (customers only)."""
-    return money(party.customer.open_balance) if party.customer is not None else ZERO
+    if party.Category_type != "Customer" or party.customer is None:  # a supplier's customer is never loaded
+        return ZERO
+    return money(party.customer.open_balance)
 
 
 def _window(column, start: Optional[datetime], end: Optional[datetime]) -> list:
