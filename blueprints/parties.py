@@ -323,7 +323,11 @@ def statement(kind: str, party_id: int):
     pdf = render_pdf(html, g.store, "statement", party.display_name)
     response = make_response(pdf.data)
     response.mimetype = "application/pdf"
-    name = document_filename(f"statement-{party.display_name}", "statement")
+    # ASCII only (a header): the party's code or id, and the range
+    code = (party.customer.Customer_code if party.customer is not None else party.supplier.code) or str(party.id)
+    days = "-".join(str(day) for day in (span.start, span.end) if day)
+    name = document_filename("statement-" + "".join(ch for ch in f"{code}-{days}".strip("-") if ch.isascii()),
+                             "statement")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

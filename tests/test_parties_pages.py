@@ -259,6 +259,10 @@ def test_the_statement_pdf_and_the_whatsapp_reminder(as_role, shop):
     response = client.get(url(shop, what="/statement.pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="statement-C-1.pdf"'
+    named = client.get(url(shop, what="/statement.pdf"), query_string={"from": "2026-01-01", "to": "2026-12-31"})
+    assert named.headers["Content-Disposition"] == 'attachment; filename="statement-C-1-2026-01-01-2026-12-31.pdf"'
+
     content = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Asha Rao" in content and bill.invoice_number in content and "₹250.00" in content
 
@@ -351,3 +355,12 @@ def test_the_role_matrix(as_role, shop, role, allowed):
 def test_signed_out_is_sent_to_log_in(client, shop):
     assert client.get("/parties/customers").status_code in (302, 401)
     assert client.get("/parties").status_code in (302, 401)
+
+
+def test_a_statement_for_a_name_in_devanagari_without_a_code(as_role, shop):
+    party = create_customer(shop.store, None, CustomerInput.of(name="राम कुमार"))
+    db.session.commit()
+    sell(shop, qty=1, party=party)
+    response = as_role("cashier").get(url(shop, party=party, what="/statement.pdf"))
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"] == f'attachment; filename="statement-{party.id}.pdf"'
