@@ -302,3 +302,26 @@ def test_the_ledger_invariants_hold_for_any_sequence(shop, rng, steps, opening):
     party = create_customer(shop.store, None, CustomerInput.of(name=f"P {rng.random()}", open_balance=opening))
     db.session.commit()
     _run(shop, party, rng, steps)
+
+
+def test_a_bill_saved_with_its_paid_amount_and_no_payment_rows_shows_that_payment(shop):
+    """NamastePMS bills carry the client's totals: paid_amount with no Payment rows."""
+    when = days_ago(6)
+    draft = billing.BillDraft(
+        lines=[billing.DraftLine(product=shop.rice, qty=10, unit_price=D("50.00"), cgst_rate=D(0), sgst_rate=D(0))],
+        customer=shop.asha, source="namaste", invoice_number="NPMS-1",
+        client_totals=billing.ClientTotals(sub_total=D("500.00"), total_amount=D("500.00"), paid_amount=D("200.00"),
+                                           due_amount=D("300.00")))
+    bill = billing.save_bill(shop.store, shop.manager, draft, now=when)
+    db.session.commit()
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("50.00"), "cash", now=days_ago(2))
+    db.session.commit()
+    book = ledger.ledger(shop.store, shop.asha)
+    assert kinds(book) == [("bill", D("500.00"), D(0), D("600.00")), ("payment", D(0), D("200.00"), D("400.00")),
+                           ("payment", D(0), D("50.00"), D("350.00"))]
+    assert book.totals["payment"] == D("250.00")
+    assert book.closing == ledger.balance_of(shop.store, shop.asha) == D("100.00") + db.session.get(
+        Bill, bill.id).due_amount
+    _check_invariants(shop, shop.asha, random.Random(0))
+    later = ledger.ledger(shop.store, shop.asha, ledger.DateRange(local_day(shop, days_ago(3)), None))
+    assert later.opening == D("400.00") and later.closing == D("350.00")

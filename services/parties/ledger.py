@@ -6,7 +6,9 @@ The ledger of a customer (sales) or a supplier (purchases) over a date range of 
     opening = the customer's opening balance (Customer.open_balance; suppliers have none) + every entry before the range
     entries, in time order, each moving the balance (what the party owes us; for a supplier, what we owe them):
         bill        + total_amount            at the bill's billing_timestamp
-        payment     - Payment.amount          at the payment's timestamp (payments always belong to a bill)
+        payment     - Payment.amount          at the payment's timestamp (payments always belong to a bill);
+                    - (paid_amount - its Payment rows) at the billing time of a bill saved with a paid amount and
+                      no payment rows (NamastePMS client totals): paid as recorded on the bill
         credit note - CreditNote.total_amount at the note's created_at
         refund      + CreditNote.refund_amount (the part of a credit note paid back in money), same moment
         cancelled   - (total_amount - credited_amount) at cancelled_at: the bill's worth left, reversed
@@ -121,6 +123,7 @@ class Ledger:
         return self.entries[-1].balance if self.entries else self.opening
 
 
+CREDITS = frozenset({"payment", "credit_note", "cancelled"})
 ORDER = {"bill": 0, "payment": 1, "credit_note": 2, "refund": 3, "cancelled": 4}
 LABELS = {"bill": "Bill", "payment": "Payment", "credit_note": "Credit note", "refund": "Refund paid",
           "cancelled": "Bill cancelled"}
@@ -158,7 +161,11 @@ def _sums(party: Party, start: Optional[datetime], end: Optional[datetime]) -> d
     return {
         "bill": total(select(func.sum(Bill.total_amount)).where(*own, *_window(Bill.billing_timestamp, start, end))),
         "payment": total(select(func.sum(Payment.amount)).join(Bill, Payment.bill_id == Bill.id)
-                         .where(*own, *_window(Payment.timestamp, start, end))),
+                         .where(*own, *_window(Payment.timestamp, start, end)))
+        # and what bills billed in the window carry as paid beyond their payment rows (client totals)
+        + total(select(func.sum(Bill.paid_amount)).where(*own, *_window(Bill.billing_timestamp, start, end)))
+        - total(select(func.sum(Payment.amount)).join(Bill, Payment.bill_id == Bill.id)
+                .where(*own, *_window(Bill.billing_timestamp, start, end))),
         "credit_note": money(notes[0]),
         "refund": money(notes[1]),
         "cancelled": total(select(func.sum(Bill.total_amount - Bill.credited_amount))
@@ -170,14 +177,29 @@ def _net(sums: dict[str, Decimal]) -> Decimal:
     return sums["bill"] + sums["refund"] - sums["payment"] - sums["credit_note"] - sums["cancelled"]
 
 
+def _rows_paid(bill_ids: list[int]) -> dict[int, Decimal]:
+    """The Payment rows of these bills summed per bill."""
+    if not bill_ids:
+        return {}
+    return {bill_id: money(total) for bill_id, total in db.session.execute(
+        select(Payment.bill_id, func.sum(Payment.amount)).where(Payment.bill_id.in_(bill_ids))
+        .group_by(Payment.bill_id))}
+
+
 def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -> list[Entry]:
     kind = kind_of(party)
     own = (Bill.store_id == party.store_id, Bill.party_id == party.id, Bill.kind == kind)
     entries: list[Entry] = []
-    for bill in db.session.execute(select(Bill).where(*own, *_window(Bill.billing_timestamp, start, end))).scalars():
+    billed = list(db.session.execute(select(Bill).where(*own, *_window(Bill.billing_timestamp, start, end))).scalars())
+    rows_paid = _rows_paid([bill.id for bill in billed])
+    for bill in billed:
         note = f"supplier's invoice {bill.supplier_invoice_no}" if bill.supplier_invoice_no else ""
         entries.append(Entry(bill.billing_timestamp, "bill", bill.invoice_number, money(bill.total_amount), ZERO,
                              bill.id, note))
+        as_sent = money(bill.paid_amount) - rows_paid.get(bill.id, ZERO)
+        if as_sent:  # a bill saved with its paid amount and no payment rows (NamastePMS client totals)
+            entries.append(Entry(bill.billing_timestamp, "payment", bill.invoice_number, max(-as_sent, ZERO),
+                                 max(as_sent, ZERO), bill.id, "paid as recorded on the bill"))
     for payment, number in db.session.execute(
             select(Payment, Bill.invoice_number).join(Bill, Payment.bill_id == Bill.id)
             .where(*own, *_window(Payment.timestamp, start, end))):
@@ -211,7 +233,8 @@ def ledger(store: Store, party: Party, span: DateRange = DateRange()) -> Ledger:
     for entry in _entries(party, start, end):
         balance += entry.debit - entry.credit
         entry.balance = balance
-        book.totals[entry.kind] += entry.debit + entry.credit
+        sign = -1 if entry.kind in CREDITS else 1  # each kind's total in its own direction
+        book.totals[entry.kind] += sign * (entry.debit - entry.credit)
         book.entries.append(entry)
     return book
 
@@ -229,15 +252,14 @@ class Standing:
 
 
 def balances(store: Store, parties: list[Party]) -> dict[int, Standing]:
-    """Each party's all-time balance and last bill, for a page of a list: one aggregate query for the page
-    (payments summed per bill in a subquery), opening balances from the parties already loaded."""
+    """Each party's all-time balance and last bill, for a page of a list: one aggregate query for the page over the
+    bills' own columns (paid_amount is the payment rows plus any paid amount the bill was saved with), opening
+    balances from the parties already loaded."""
     ids = [party.id for party in parties]
     if not ids:
         return {}
     kind = kind_of(parties[0])
     own = (Bill.store_id == store.id, Bill.party_id.in_(ids), Bill.kind == kind)
-    paid = (select(Payment.bill_id.label("bill_id"), func.sum(Payment.amount).label("paid"))
-            .join(Bill, Payment.bill_id == Bill.id).where(*own).group_by(Payment.bill_id).subquery())
     worth = case((Bill.cancelled_at.is_(None), Bill.total_amount - Bill.credited_amount), else_=0)
     other = aliased(Bill)
     last_number = (select(other.invoice_number)
@@ -245,9 +267,8 @@ def balances(store: Store, parties: list[Party]) -> dict[int, Standing]:
                    .order_by(other.billing_timestamp.desc(), other.id.desc()).limit(1)
                    .correlate(Bill).scalar_subquery())
     rows = db.session.execute(
-        select(Bill.party_id, func.sum(worth + Bill.refunded_amount - func.coalesce(paid.c.paid, 0)),
+        select(Bill.party_id, func.sum(worth + Bill.refunded_amount - Bill.paid_amount),
                func.max(Bill.billing_timestamp), last_number)
-        .select_from(Bill).outerjoin(paid, paid.c.bill_id == Bill.id)
         .where(*own).group_by(Bill.party_id)
     ).all()
     found = {party_id: (money(total or ZERO), at, number) for party_id, total, at, number in rows}
