@@ -98,7 +98,7 @@ def test_the_ledger_lists_bills_payments_credit_notes_refunds_and_cancelling_wit
         ("cancelled", D(0), D("100.00"), D("100.00")),
     ]
     assert book.closing == D("100.00") == ledger.balance_of(shop.store, shop.asha)
-    assert book.totals == {"bill": D("300.00"), "payment": D("200.00"), "credit_note": D("50.00"),
+    assert book.totals == {"bill": D("300.00"), "interest": D(0), "payment": D("200.00"), "credit_note": D("50.00"),
                            "refund": D("50.00"), "cancelled": D("100.00")}
 
 
@@ -234,8 +234,8 @@ def _check_invariants(shop, party: Party, rng: random.Random) -> None:
     party = db.session.get(Party, party.id)
     whole = ledger.ledger(shop.store, party)
     t = whole.totals
-    assert whole.closing == (whole.opening + t["bill"] + t["refund"] - t["payment"] - t["credit_note"]
-                             - t["cancelled"])
+    assert whole.closing == (whole.opening + t["bill"] + t["interest"] + t["refund"] - t["payment"]
+                             - t["credit_note"] - t["cancelled"])
     assert whole.closing == ledger.balance_of(shop.store, party)
     # the billing core's dues agree: live bills' dues, less what was paid (and not refunded) on cancelled bills
     bills = list(db.session.execute(select(Bill).where(Bill.party_id == party.id)).scalars())
@@ -325,3 +325,27 @@ def test_a_bill_saved_with_its_paid_amount_and_no_payment_rows_shows_that_paymen
     _check_invariants(shop, shop.asha, random.Random(0))
     later = ledger.ledger(shop.store, shop.asha, ledger.DateRange(local_day(shop, days_ago(3)), None))
     assert later.opening == D("400.00") and later.closing == D("350.00")
+
+
+def test_interest_paid_on_a_credit_bill_is_a_debit_so_the_balance_stays_the_principal_left(shop):
+    """A bill with interest on credit (jewellery terms): 1000.00 at 2 % a month flat from 60 days ago; a payment of
+    100.00 thirty days in pays the 20.00 of interest first and 80.00 of principal."""
+    start = days_ago(60)
+    terms = {"interest_enabled": True, "interest_type": "1", "interest_rate": "2",
+             "interest_start_date": local_day(shop, start).isoformat()}
+    draft = billing.BillDraft(lines=[billing.DraftLine(product=shop.rice, qty=20)], customer=shop.asha,
+                              columns={"interest_terms": terms})
+    bill = billing.save_bill(shop.store, shop.manager, draft, now=start)
+    db.session.commit()
+    billing.record_payment(shop.store, shop.manager, bill, billing.DraftPayment("cash", D("100.00"),
+                                                                                timestamp=days_ago(30)))
+    db.session.commit()
+    bill = db.session.get(Bill, bill.id)
+    assert bill.due_amount == D("920.00")
+    book = ledger.ledger(shop.store, shop.asha)
+    assert kinds(book) == [("bill", D("1000.00"), D(0), D("1100.00")), ("interest", D("20.00"), D(0), D("1120.00")),
+                           ("payment", D(0), D("100.00"), D("1020.00"))]
+    assert book.closing == ledger.balance_of(shop.store, shop.asha) == D("100.00") + bill.due_amount
+    later = ledger.ledger(shop.store, shop.asha, ledger.DateRange(local_day(shop, days_ago(10)), None))
+    assert later.opening == D("1020.00") and later.entries == []
+    _check_invariants(shop, shop.asha, random.Random(0))

@@ -12,7 +12,8 @@ The ledger of a customer (sales) or a supplier (purchases) over a date range of 
         credit note - CreditNote.total_amount at the note's created_at
         refund      + CreditNote.refund_amount (the part of a credit note paid back in money), same moment
         cancelled   - (total_amount - credited_amount) at cancelled_at: the bill's worth left, reversed
-    closing = opening + bills + refunds - payments - credit notes - cancellations
+        interest    + the interest a payment paid first, on a credit bill with interest terms (jewellery)
+    closing = opening + bills + interest + refunds - payments - credit notes - cancellations
 
 Payments on a bill later cancelled stay in the ledger (nothing pays them back), so the party is then in credit.
 The balance of a party over all time (`balances`) is the same sum made by one query per page of a list.
@@ -41,6 +42,7 @@ from services.billing.fields import to_date
 from services.billing.pricing import ZERO, money
 from services.bounds import money_problem
 from services.errors import FieldErrors, ValidationError
+from services.jewellery import interest
 from services.vocabulary import PAYMENT_MODES, payment_mode_label
 
 SALE, PURCHASE = "sale", "purchase"
@@ -124,9 +126,13 @@ class Ledger:
 
 
 CREDITS = frozenset({"payment", "credit_note", "cancelled"})
-ORDER = {"bill": 0, "payment": 1, "credit_note": 2, "refund": 3, "cancelled": 4}
-LABELS = {"bill": "Bill", "payment": "Payment", "credit_note": "Credit note", "refund": "Refund paid",
-          "cancelled": "Bill cancelled"}
+ORDER = {"bill": 0, "interest": 1, "payment": 2, "credit_note": 3, "refund": 4, "cancelled": 5}
+LABELS = {"bill": "Bill", "interest": "Interest", "payment": "Payment", "credit_note": "Credit note",
+          "refund": "Refund paid", "cancelled": "Bill cancelled"}
+
+
+def party_store(party: Party) -> Store:
+    return db.session.get(Store, party.store_id)
 
 
 def opening_field(party: Party) -> Decimal:
@@ -166,6 +172,7 @@ def _sums(party: Party, start: Optional[datetime], end: Optional[datetime]) -> d
         + total(select(func.sum(Bill.paid_amount)).where(*own, *_window(Bill.billing_timestamp, start, end)))
         - total(select(func.sum(Payment.amount)).join(Bill, Payment.bill_id == Bill.id)
                 .where(*own, *_window(Bill.billing_timestamp, start, end))),
+        "interest": _interest_between(party_store(party), party, start, end) if kind == SALE else ZERO,
         "credit_note": money(notes[0]),
         "refund": money(notes[1]),
         "cancelled": total(select(func.sum(Bill.total_amount - Bill.credited_amount))
@@ -174,7 +181,8 @@ def _sums(party: Party, start: Optional[datetime], end: Optional[datetime]) -> d
 
 
 def _net(sums: dict[str, Decimal]) -> Decimal:
-    return sums["bill"] + sums["refund"] - sums["payment"] - sums["credit_note"] - sums["cancelled"]
+    return (sums["bill"] + sums["interest"] + sums["refund"] - sums["payment"] - sums["credit_note"]
+            - sums["cancelled"])
 
 
 def _rows_paid(bill_ids: list[int]) -> dict[int, Decimal]:
@@ -184,6 +192,43 @@ def _rows_paid(bill_ids: list[int]) -> dict[int, Decimal]:
     return {bill_id: money(total) for bill_id, total in db.session.execute(
         select(Payment.bill_id, func.sum(Payment.amount)).where(Payment.bill_id.in_(bill_ids))
         .group_by(Payment.bill_id))}
+
+
+def interest_entries(store: Store, bills: list[Bill]) -> list[Entry]:
+    """Interest on credit (jewellery bills with interest terms): the interest each payment paid first, as a debit
+    at the payment's moment (services.jewellery.interest.statement; the bill's dues are the principal left, so the
+    balance stays the bills' dues). Payment rows and credit notes of the bills are read with one query each."""
+    bearing = [bill for bill in bills if interest.terms_from_json(bill.interest_terms, bill.invoice_date)]
+    if not bearing:
+        return []
+    ids = [bill.id for bill in bearing]
+    payments: dict[int, list[Payment]] = {}
+    for row in db.session.execute(select(Payment).where(Payment.bill_id.in_(ids)).order_by(Payment.id)).scalars():
+        payments.setdefault(row.bill_id, []).append(row)
+    notes: dict[int, list] = {}
+    for bill_id, day, total_amount in db.session.execute(
+            select(CreditNote.bill_id, CreditNote.note_date, CreditNote.total_amount)
+            .where(CreditNote.bill_id.in_(ids))):
+        notes.setdefault(bill_id, []).append((day, total_amount))
+    entries = []
+    for bill in bearing:
+        terms = interest.terms_from_json(bill.interest_terms, bill.invoice_date)
+        # the statement's rows follow the payments by their day (stable), as bill_statement orders them
+        rows_of = sorted(payments.get(bill.id, []), key=lambda p: p.timestamp.astimezone(store.zone).date())
+        paid = [(p.timestamp.astimezone(store.zone).date(), p.amount) for p in rows_of]
+        result = interest.statement(bill.total_amount, terms, paid, store.local_today(), notes.get(bill.id, []))
+        for payment, row in zip(rows_of, result.rows):
+            if row.interest_paid > 0:
+                entries.append(Entry(payment.timestamp, "interest", bill.invoice_number, money(row.interest_paid),
+                                     ZERO, bill.id, "paid first from this payment"))
+    return entries
+
+
+def _interest_between(store: Store, party: Party, start: Optional[datetime], end: Optional[datetime]) -> Decimal:
+    bills = list(db.session.execute(select(Bill).where(
+        Bill.store_id == store.id, Bill.party_id == party.id, Bill.kind == SALE)).scalars())
+    return sum((e.debit for e in interest_entries(store, bills)
+                if (start is None or e.when >= start) and (end is None or e.when < end)), ZERO)
 
 
 def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -> list[Entry]:
@@ -217,6 +262,10 @@ def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -
                                                       *_window(Bill.cancelled_at, start, end))).scalars():
         entries.append(Entry(bill.cancelled_at, "cancelled", bill.invoice_number, ZERO,
                              money(bill.total_amount - bill.credited_amount), bill.id, bill.cancel_reason or ""))
+    if kind == SALE:
+        bills = list(db.session.execute(select(Bill).where(*own)).scalars())
+        entries += [e for e in interest_entries(bills[0].store, bills)
+                    if (start is None or e.when >= start) and (end is None or e.when < end)] if bills else []
     entries.sort(key=lambda e: (e.when, ORDER[e.kind], e.bill_id or 0))
     return entries
 
@@ -272,6 +321,13 @@ def balances(store: Store, parties: list[Party]) -> dict[int, Standing]:
         .where(*own).group_by(Bill.party_id)
     ).all()
     found = {party_id: (money(total or ZERO), at, number) for party_id, total, at, number in rows}
+    if kind == SALE:  # interest paid on credit bills (jewellery): only bills with interest terms are read
+        bearing = list(db.session.execute(select(Bill).where(
+            *own, Bill.interest_terms.is_not(None))).scalars())
+        for entry in interest_entries(store, bearing):
+            party_id = next(b.party_id for b in bearing if b.id == entry.bill_id)
+            total, at, number = found[party_id]
+            found[party_id] = (total + entry.debit, at, number)
     result = {}
     for party in parties:
         total, at, number = found.get(party.id, (ZERO, None, None))
