@@ -28,7 +28,7 @@ from services.billing.fields import to_decimal
 from services.documents.invoices import document_filename, render_pdf
 from services.errors import FieldErrors, ValidationError
 from services.paging import paginate
-from services.parties import ledger
+from services.parties import ledger, loyalty
 from services.parties.parties import (
     CustomerInput,
     SupplierInput,
@@ -264,7 +264,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    payment_modes=PAYMENT_MODES, errors=pay_errors or {}, typed=typed or {},
                    labels=ledger.LABELS, raw_from=request.args.get("from", "")[:10],
                    raw_to=request.args.get("to", "")[:10],
-                   range_args={key: str(day) for key, day in (("from", span.start), ("to", span.end)) if day})
+                   range_args={key: str(day) for key, day in (("from", span.start), ("to", span.end)) if day},
+                   points=loyalty.entries(g.store, party.id) if party.customer is not None else None)
     if fragment:
         return render_page_or_fragment("parties/detail.html", fragment, status, **context)
     return make_response(render_template("parties/detail.html", **context), 422 if range_errors else status)

@@ -71,6 +71,7 @@ from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
 from services.paging import Page, paginate
+from services.parties import loyalty
 from services.parties.parties import (
     CustomerInput,
     create_customer,
@@ -211,6 +212,7 @@ class BillDraft:
     additional_charges: Decimal = ZERO  # bill-level, untaxed, added to the grand total (jewellery add-invoice)
     # Payment modes taken beyond PAYMENT_MODES: the jewellery till's old-gold "exchange" (its voucher as reference).
     extra_payment_modes: tuple[str, ...] = ()
+    loyalty_points: int = 0  # the customer's points redeemed on this bill: a discount (services.parties.loyalty)
 
 
 # --------------------------------------------------------------------------- validation and pricing
@@ -494,7 +496,7 @@ def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
     day = bill_day(store, draft)
     return price_bill(
         [_effective(line, store, day) for line in draft.lines],
-        discount=draft.discount,
+        discount=draft.discount + loyalty.value_of(store, draft.loyalty_points),
         payments=[p.amount for p in draft.payments],
         coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
         inter_state=is_inter_state(store, supply),
@@ -513,6 +515,12 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
     _check_bounds(draft, errors)
     if draft.discount is None or draft.discount < 0:
         errors.add("discount", "Must be at least 0")
+    if draft.loyalty_points:
+        customer = draft.customer.customer if isinstance(draft.customer, Party) else None
+        if draft.kind != "sale":
+            errors.add("loyalty_points", "Points are redeemed on sales only.")
+        elif problem := loyalty.redeem_problem(store, customer, draft.loyalty_points):
+            errors.add("loyalty_points", problem)
     if draft.additional_charges is None or draft.additional_charges < 0:
         errors.add("additional_charges", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
@@ -749,6 +757,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
                               for line, amounts in zip(draft.lines, priced.lines))
     _use_coupons(coupons)
     coupon_rules.record_uses(store, bill, coupons, party, totals.coupon_discount, totals.sub_total)
+    loyalty.after_sale(store, user, bill, draft.loyalty_points)
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
         after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),
@@ -841,6 +850,7 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
     bill.cancelled_by_id = user.id
     bill.cancel_reason = reason
     settle(bill)
+    loyalty.after_cancel(store, user, bill)
     audit.record("cancel", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("status", "cancelled_at", "due_amount")), meta={"reason": reason})
     db.session.flush()

@@ -22,6 +22,7 @@ from services.accounts.gstin import normalise as normalise_gstin
 from services.catalog.categories import payment_method_exists
 from services.errors import Duplicate, FieldErrors, RuleBroken, ValidationError
 from services.inputs import Given
+from services.parties import loyalty
 from services.scoping import find_in_store
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -244,6 +245,7 @@ def create_customer(store: Store, user: Optional[User], data: CustomerInput) -> 
     party = Party(store_id=store.id, Category_type="Customer", is_active=values.pop("is_active", True))
     party.customer = Customer(store_id=store.id, **values)
     _flush_new(store, party, values)
+    loyalty.adjust(store, user, party.id, 0, party.customer.loyalty_points or 0)  # an opening balance of points
     if user is not None:
         audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
     return party
@@ -294,10 +296,13 @@ def update_party(store: Store, user: User, party: Party, data: PartyInput) -> Pa
         values = supplier_values(data, creating=False)
         check_supplier_unique(store, values, exclude_party_id=party.id)
     before = party_snapshot(party)
+    points = record.loyalty_points if party.Category_type == "Customer" else None
     if "is_active" in values:
         party.is_active = values.pop("is_active")
     for name, value in values.items():
         setattr(record, name, value)
+    if points is not None and "loyalty_points" in values:  # a balance written directly: its entry
+        loyalty.adjust(store, user, party.id, points, record.loyalty_points)
     # Strictly later than before, even for two updates inside one clock tick.
     party.is_updated_at = max(utcnow(), party.is_updated_at + timedelta(microseconds=1))
     _flush_new(store, party, values, exclude_party_id=party.id)

@@ -41,6 +41,7 @@ from extensions import db
 from models import Bill, Estimate, HeldBill, Party, Product, Staff, Store, TillSession, User, utcnow
 from services import bounds, vocabulary
 from services.accounts.access import has_role, require_role
+from services.accounts.billing_options import billing_options
 from services.accounts.gstin import STATE_CODES
 from services.billing import bills as billing
 from services.billing import coupons as coupon_rules
@@ -53,7 +54,7 @@ from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.formatting import inr
 from services.jewellery import exchange
 from services.paging import paginate
-from services.parties import credit
+from services.parties import credit, loyalty
 from services.parties.parties import find_customer_by_phone
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
@@ -75,7 +76,7 @@ def new_state() -> dict[str, Any]:
         "key": uuid.uuid4().hex, "lines": [], "customer_id": None, "new_customer": None, "discount": "0",
         "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "", "place_of_supply": "",
         "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
-        "old_gold": None, "estimate_id": None,
+        "old_gold": None, "estimate_id": None, "loyalty_points": "0",
     }
 
 
@@ -391,6 +392,9 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
     discount = _amount(form.get("discount", state["discount"]), "discount", errors)
     if discount is not None and discount < 0:
         errors.add("discount", "Must be at least 0")
+    points = _text(form.get("loyalty_points", state.get("loyalty_points", "0")), 9) or "0"
+    if not points.isdigit():
+        errors.add("loyalty_points", "Enter whole points, 0 or more.")
     supply = _text(form.get("place_of_supply", state.get("place_of_supply", "")), 2)
     if supply and supply not in STATE_CODES:
         errors.add("place_of_supply", "Choose a state from the list")
@@ -412,6 +416,7 @@ def set_payment(state: dict[str, Any], form: Mapping[str, Any], split_rows: list
     state["discount"] = _plain(discount)
     state["place_of_supply"] = supply
     state["coupon"] = _text(form.get("coupon", state["coupon"]), 50).upper()
+    state["loyalty_points"] = str(int(points))
     if split_rows:
         state["split"] = rows
 
@@ -510,6 +515,9 @@ class TillView:
     old_gold_value: Any = None  # its OldGoldValue
     to_pay: Decimal = ZERO  # the total less the old gold taken in exchange
     fine_gold_rate: Decimal | None = None  # today's gold 24K rate: the old-gold rate's suggestion
+    loyalty_on: bool = False  # the store takes points as payment (a point is worth something)
+    loyalty_balance: int | None = None  # the chosen customer's points (None: no stored customer)
+    loyalty_error: str | None = None  # why the points typed cannot be redeemed
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -599,6 +607,12 @@ def draft_lines(store: Store, state: dict[str, Any]) -> list[tuple[int, billing.
     return result
 
 
+def redeemed_points(state: dict[str, Any]) -> int:
+    """The loyalty points typed to redeem on this bill (checked whole by set_payment)."""
+    raw = str(state.get("loyalty_points") or "0")
+    return int(raw) if raw.isdigit() else 0
+
+
 def _customer(store: Store, state: dict[str, Any]):
     if state.get("customer_id"):
         party = db.session.get(Party, state["customer_id"])
@@ -625,8 +639,13 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
         errors = FieldErrors()
         coupons = billing.load_coupons(store, [state["coupon"]], datetime.now(UTC), errors)
         coupon_error = next(iter(errors.values()))[0] if errors else None
+    customer = _customer(store, state)
+    stored = customer.customer if isinstance(customer, Party) else None
+    points = redeemed_points(state)
+    loyalty_error = loyalty.redeem_problem(store, stored, points)
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]),
-                              customer=_customer(store, state), place_of_supply=state.get("place_of_supply") or None)
+                              customer=customer, place_of_supply=state.get("place_of_supply") or None,
+                              loyalty_points=0 if loyalty_error else points)
     priced = billing.price_draft(store, draft, coupons)
     if coupons and priced_pairs:  # the coupon's minimum bill value, said at the till before Save refuses it
         errors = FieldErrors()
@@ -656,7 +675,7 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
         staff = list(db.session.execute(
             select(Staff).where(Staff.store_id == store.id, Staff.active.is_(True)).order_by(Staff.name)).scalars())
     has_customer = bool(state.get("customer_id") or state.get("new_customer"))
-    can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and (
+    can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and not loyalty_error and (
         mode != "split" or split_total == total) and (has_customer or store.allow_walk_in) and total >= 0
     return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
                     coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
@@ -665,7 +684,10 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                     store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
                     if store.state_code else None,
                     states=STATE_CODES, jewellery=store.business_kind == "jewellery", old_gold=old,
-                    old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store))
+                    old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store),
+                    loyalty_on=bool(billing_options(store).loyalty_point_value),
+                    loyalty_balance=stored.loyalty_points if stored is not None else None,
+                    loyalty_error=loyalty_error)
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
@@ -678,6 +700,7 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
         lines=[line for _, line in pairs], customer=customer, discount=Decimal(state["discount"]),
         coupon_codes=[state["coupon"]] if state.get("coupon") else [], source="pos",
         billing_timestamp=datetime.now(UTC), place_of_supply=state.get("place_of_supply") or None,
+        loyalty_points=redeemed_points(state),
     )
     if with_payments:
         coupons: list = []
@@ -688,7 +711,7 @@ def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = Tru
         # With the customer: a buyer from another state pays IGST, which can round a paisa away from CGST + SGST.
         total = billing.price_draft(store, billing.BillDraft(
             lines=[line for line in draft.lines if line.product is not None], discount=draft.discount,
-            customer=customer, place_of_supply=draft.place_of_supply), coupons
+            customer=customer, place_of_supply=draft.place_of_supply, loyalty_points=draft.loyalty_points), coupons
         ).totals.grand_total
         old = exchange.from_state(state.get("old_gold"))
         if old is not None:
