@@ -1,4 +1,9 @@
-"""The audit trail: who did what to which record, with the record before and after."""
+"""The audit trail: who did what to which record, with the record before and after.
+
+Always on: there is no setting that turns it off. Rows are append-only and hash-chained per store
+(services.audit_chain, installed here), so a row changed or deleted in the database is found by
+`flask audit-verify` and the owner's audit page.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,7 +15,11 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditLog
+from services import audit_chain
+from services.audit_chain import ChainReport
 from services.paging import Page, paginate
+
+audit_chain.install()
 
 
 def snapshot(obj: Any, fields: Optional[Iterable[str]] = None) -> dict[str, Any]:
@@ -39,7 +48,8 @@ def record(
     after: Optional[dict] = None,
     meta: Optional[dict] = None,
 ) -> AuditLog:
-    """Add one audit row (flushes with the caller's transaction, so it commits or rolls back with it)."""
+    """Add one audit row (flushes with the caller's transaction, so it commits or rolls back with it; it is
+    numbered and hashed into its store's chain when it flushes)."""
     entry = AuditLog(
         store_id=store_id,
         user_id=user_id,
@@ -76,3 +86,8 @@ def store_vocabulary(store_id: int) -> tuple[list[str], list[str]]:
                                        .order_by(column)).scalars())
 
     return distinct(AuditLog.entity), distinct(AuditLog.action)
+
+
+def verify(store_id: Optional[int]) -> ChainReport:
+    """Check a store's audit chain (None: the account-level rows): see services.audit_chain.verify."""
+    return audit_chain.verify(store_id)
