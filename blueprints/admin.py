@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from blueprints.auth import safe_next
 from blueprints.decorators import role_required
 from blueprints.forms import EmptyForm, InviteForm, RoleForm, StoreSettingsForm, apply_errors
-from blueprints.htmx import render_page_or_fragment
+from blueprints.htmx import render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
 from services import audit
@@ -191,9 +191,37 @@ def audit_log():
     entities, actions = audit.store_vocabulary(g.store.id)
     names = {m.user_id: m.user.username for m in members}
     args = {k: v for k, v in typed.items() if v}
+    links = _audit_links(audit.targets(g.store.id, found.items))
+    # The chain is checked on the whole page only (a filter or page swap keeps the verdict already shown).
+    chain = None if wants_fragment() else audit.verify(g.store.id)
     return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", found=found, typed=typed,
                                    args=args, errors=errors, entities=entities, actions=actions, members=members,
-                                   names=names, store=g.store)
+                                   names=names, store=g.store, links=links, chain=chain)
+
+
+AUDIT_LINKS = {  # what an audit row is about -> (its page, the link's words)
+    "bill": ("bills.detail", "bill_id", "open bill"),
+    "purchase": ("purchases.detail", "bill_id", "open purchase"),
+    "credit_note": ("bills.credit_note", "note_id", "open credit note"),
+    "product": ("inventory.edit", "product_id", "open product"),
+    "stock": ("stock.history", "product_id", "stock history"),
+}
+
+
+def _audit_links(targets: dict[int, list[tuple[str, int]]]) -> dict[int, list[tuple[str, str]]]:
+    """Audit row id -> [(url, words)] for the records it is about that still exist (jewellery pieces open their
+    own form)."""
+    jewellery = g.store.business_kind == "jewellery"
+    links: dict[int, list[tuple[str, str]]] = {}
+    for entry_id, found in targets.items():
+        for kind, record_id in found:
+            if kind == "product" and jewellery:
+                url, words = url_for("jewellery_web.edit_piece", piece_id=record_id), "open piece"
+            else:
+                endpoint, arg, words = AUDIT_LINKS[kind]
+                url = url_for(endpoint, **{arg: record_id})
+            links.setdefault(entry_id, []).append((url, words))
+    return links
 
 
 @bp.get("/stores")
