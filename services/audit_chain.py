@@ -7,11 +7,15 @@ Rules:
   the hash of the row before it in the chain (GENESIS for seq 1). Changing any hashed field of a row breaks its own
   hash; deleting a row leaves a seq gap and a prev_hash that no longer matches; deleting the newest rows leaves the
   chain head (audit_chain_head) ahead of the last row.
-- Rows are appended at flush time (a before_flush listener), whoever adds them: services.audit.record or a plain
-  AuditLog. The listener takes the chain head row with one UPDATE ... RETURNING (PostgreSQL row lock, held to the
-  end of the transaction; SQLite's write lock), numbers and hashes the new rows, and writes the new head: two small
-  statements per chain per flush that adds audit rows, whatever the number of rows. A unique (chain, seq) refuses
-  a fork should the lock ever be bypassed.
+- Rows are appended when their transaction commits, whoever adds them (services.audit.record or a plain AuditLog):
+  a flush before the commit holds new audit rows back (takes them out of the session, a savepoint rolled back
+  drops those added in it), and the commit's flush numbers and hashes them. So the chain's lock is the last lock
+  a transaction takes and is held only for the commit: it cannot deadlock with the row locks (products, counters)
+  taken before it. Appending takes the chain's head row with one UPDATE ... RETURNING (a PostgreSQL row lock;
+  SQLite's write lock) and writes the new head: two small statements per chain per commit, whatever the number of
+  rows. A unique (chain, seq) refuses a fork should the lock ever be bypassed.
+- Consequence: within the transaction that records them, audit rows are not in the database (a query does not
+  see them) until it commits.
 - Rows are append-only: the ORM refuses to flush a change to, or the deletion of, an audit row.
 
 The migration that added the chain (migrations/versions/c7a1d9e3b5f2_audit_hash_chain.py) holds its own copy of
@@ -96,7 +100,7 @@ def _take_head(session: Session, chain: int, count: int) -> tuple[int, str]:
 
 def _append(session: Session, rows: list[AuditLog]) -> None:
     by_chain: dict[int, list[AuditLog]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: sa_inspect(r).insert_order):
+    for row in rows:
         by_chain[chain_key(row.store_id)].append(row)
     for chain in sorted(by_chain):  # one order for every writer: no deadlock between two chains
         seq, prev = _take_head(session, chain, len(by_chain[chain]))
@@ -113,6 +117,18 @@ class AuditRowChanged(RuntimeError):
     """Raised when code tries to change or delete an audit row (they are append-only)."""
 
 
+_HELD = "audit_chain.held"  # session.info: [(row, the transactions open when it was held back, innermost first)]
+_COMMITTING = "audit_chain.committing"
+
+
+def _open_transactions(session: Session) -> tuple:
+    found, transaction = [], session.get_nested_transaction() or session.get_transaction()
+    while transaction is not None:
+        found.append(transaction)
+        transaction = transaction.parent
+    return tuple(found)
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     for row in session.deleted:
         if isinstance(row, AuditLog):
@@ -120,19 +136,53 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     for row in session.dirty:
         if isinstance(row, AuditLog) and session.is_modified(row):
             raise AuditRowChanged(f"audit row {row.id} cannot be changed: the audit trail is append-only")
-    new = [row for row in session.new if isinstance(row, AuditLog)]
-    if new:
+    new = sorted((row for row in session.new if isinstance(row, AuditLog)), key=lambda r: sa_inspect(r).insert_order)
+    if not new:
+        return
+    if session.info.get(_COMMITTING):
         _append(session, new)
+        return
+    held, open_now = session.info.setdefault(_HELD, []), _open_transactions(session)
+    for row in new:
+        session.expunge(row)
+        held.append((row, open_now))
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: its rows wait for the real commit
+        return
+    session.info[_COMMITTING] = True
+    held = session.info.pop(_HELD, None)
+    if held:  # in the order they were recorded: those held back first, then those added since the last flush
+        later = sorted((r for r in session.new if isinstance(r, AuditLog)), key=lambda r: sa_inspect(r).insert_order)
+        for row in later:
+            session.expunge(row)
+        session.add_all([row for row, _ in held] + later)
+
+
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    held = session.info.get(_HELD)
+    if held:
+        session.info[_HELD] = [(row, open_then) for row, open_then in held if previous_transaction not in open_then]
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # committed, rolled back or closed: nothing is held over
+        session.info.pop(_HELD, None)
+        session.info.pop(_COMMITTING, None)
 
 
 _installed = False
 
 
 def install() -> None:
-    """Chain every AuditLog the app's sessions flush (called once from services.audit's import)."""
+    """Chain every AuditLog the app's sessions commit (called once from services.audit's import)."""
     global _installed
     if not _installed:
-        event.listen(db.session, "before_flush", _before_flush)
+        for name, listener in (("before_flush", _before_flush), ("before_commit", _before_commit),
+                               ("after_soft_rollback", _after_soft_rollback),
+                               ("after_transaction_end", _after_transaction_end)):
+            event.listen(db.session, name, listener)
         _installed = True
 
 

@@ -96,6 +96,27 @@ def test_a_rolled_back_transaction_leaves_no_gap(store_and_owner):
     assert audit.verify(store.id).ok
 
 
+def test_rows_wait_for_the_commit_in_the_order_recorded_and_a_rolled_back_savepoint_drops_its_own(
+        store_and_owner):
+    store, owner = store_and_owner
+    db.session.commit()
+    audit.record("update", "note", "a", store_id=store.id, user_id=owner.id)
+    db.session.flush()  # held back: not numbered, not in the database, no lock taken
+    assert db.session.execute(select(func.count()).select_from(AuditLog).filter_by(entity_id="a")).scalar_one() == 0
+    with db.session.begin_nested() as savepoint:
+        audit.record("update", "note", "dropped", store_id=store.id, user_id=owner.id)
+        db.session.flush()
+        savepoint.rollback()
+    with db.session.begin_nested():
+        audit.record("update", "note", "b", store_id=store.id, user_id=owner.id)
+        db.session.flush()
+    audit.record("update", "note", "c", store_id=store.id, user_id=owner.id)
+    db.session.commit()
+    rows = chain_rows(store.id)
+    assert [r.entity_id for r in rows][-3:] == ["a", "b", "c"]
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1)) and audit.verify(store.id).ok
+
+
 # --------------------------------------------------------------------------- tampering is found
 
 
@@ -223,8 +244,7 @@ def test_concurrent_appends_to_one_store_make_one_unbroken_chain(app, store_and_
 def test_a_second_writer_waits_for_the_first_to_commit(app, store_and_owner):
     store, owner = store_and_owner
     add_rows(store, owner, 1)
-    audit.record("update", "note", "first", store_id=store.id, user_id=owner.id)
-    db.session.flush()  # holds the chain head until commit
+    audit_chain._take_head(db.session, store.id, 0)  # what a commit does first: lock the chain's head
     done = threading.Event()
     seen: list = []
 
@@ -239,9 +259,10 @@ def test_a_second_writer_waits_for_the_first_to_commit(app, store_and_owner):
     worker = threading.Thread(target=second)
     worker.start()
     assert not done.wait(1.0)  # blocked on the head row
-    first_seq = db.session.execute(select(AuditLog.seq).filter_by(entity_id="first")).scalar_one()
+    audit.record("update", "note", "first", store_id=store.id, user_id=owner.id)
     db.session.commit()
     worker.join(30)
+    first_seq = db.session.execute(select(AuditLog.seq).filter_by(entity_id="first")).scalar_one()
     assert seen == [first_seq + 1]
     assert audit.verify(store.id).ok
 
