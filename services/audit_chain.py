@@ -63,22 +63,25 @@ def _as_stored(value: Any) -> Any:
 
 
 def row_hash(*, chain: int, seq: int, prev_hash: str, store_id: Optional[int], user_id: Optional[int], action: str,
-             entity: str, entity_id: Optional[str], before: Any, after: Any, meta: Any, at: datetime) -> str:
-    """SHA-256 (hex) of a row's canonical JSON: sorted keys, no spaces, UTF-8. Pure: the migration keeps a copy."""
+             entity: str, entity_id: Optional[str], before: Any, after: Any, meta: Any, at: datetime,
+             stored: bool = False) -> str:
+    """SHA-256 (hex) of a row's canonical JSON: sorted keys, no spaces, UTF-8. Pure: the migration keeps a copy.
+    `stored`: before/after/meta were read from the database (already in their stored form)."""
+    shape = (lambda value: value) if stored else _as_stored
     payload = {
         "v": HASH_VERSION, "chain": chain, "seq": seq, "prev_hash": prev_hash, "store_id": store_id,
         "user_id": user_id, "action": action, "entity": entity, "entity_id": entity_id,
-        "before": _as_stored(before), "after": _as_stored(after), "meta": _as_stored(meta), "at": _stamp(at),
+        "before": shape(before), "after": shape(after), "meta": shape(meta), "at": _stamp(at),
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def hash_of(row: Any) -> str:
+def hash_of(row: Any, stored: bool = False) -> str:
     """The hash a row's present content gives (an AuditLog, or a result row with the same names)."""
     return row_hash(chain=row.chain, seq=row.seq, prev_hash=row.prev_hash, store_id=row.store_id,
                     user_id=row.user_id, action=row.action, entity=row.entity, entity_id=row.entity_id,
-                    before=row.before, after=row.after, meta=row.meta, at=row.at)
+                    before=row.before, after=row.after, meta=row.meta, at=row.at, stored=stored)
 
 
 # --------------------------------------------------------------------------- appending
@@ -214,10 +217,6 @@ class ChainReport:
         else:
             self.more_problems += 1
 
-    @property
-    def problem_seqs(self) -> set[int]:
-        return {p.seq for p in self.problems if p.seq is not None}
-
 
 def verify(store_id: Optional[int]) -> ChainReport:
     """Walk a store's chain (None: the account-level chain) in seq order: recompute each hash, check the seqs run
@@ -241,7 +240,7 @@ def verify(store_id: Optional[int]) -> ChainReport:
         elif row.prev_hash != last_hash:
             report.add(Problem(row.seq, row.id, "relinked", f"Row seq {row.seq} (id {row.id}) does not follow the "
                                                               f"row before it: a row was replaced."))
-        if hash_of(row) != row.hash:
+        if hash_of(row, stored=True) != row.hash:
             report.add(Problem(row.seq, row.id, "changed", f"Row seq {row.seq} (id {row.id}) was changed after it "
                                                              f"was written."))
         last_seq, last_hash = row.seq, row.hash

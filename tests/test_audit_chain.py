@@ -144,9 +144,13 @@ def test_a_row_changed_in_the_database_is_reported_by_verify_the_cli_and_the_pag
 
     sign_in(client, owner)
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert 'data-ok="false"' in page and "has been tampered with" in page
-    assert f"Row seq {victim.seq} (id {victim.id}) was changed" in page
-    assert f'audit-row audit-row-tampered" data-entity="note" data-action="update" data-seq="{victim.seq}"' in page
+    assert 'hx-get="/admin/audit/chain" hx-trigger="load"' in page  # the verdict loads after the list
+    assert f'data-entity="note" data-action="update" data-seq="{victim.seq}"' in page
+    for verdict in (client.hx_get("/admin/audit/chain"), client.get("/admin/audit/chain")):  # HTMX, no JavaScript
+        text_ = verdict.get_data(as_text=True)
+        assert verdict.status_code == 200 and 'data-ok="false"' in text_ and "has been tampered with" in text_
+        assert f"Row seq {victim.seq} (id {victim.id}) was changed" in text_
+    assert client.hx_get("/admin/audit/chain").get_data(as_text=True).lstrip().startswith('<div id="audit-chain"')
 
 
 def test_a_row_deleted_in_the_middle_or_at_the_end_is_reported(client, runner, store_and_owner):
@@ -168,7 +172,7 @@ def test_a_row_deleted_in_the_middle_or_at_the_end_is_reported(client, runner, s
     result = _cli(runner, "--store", str(store.id))
     assert result.exit_code == 1 and "deleted" in result.output
     sign_in(client, owner)
-    assert "Rows deleted at the end of the trail" in client.get("/admin/audit").get_data(as_text=True)
+    assert "Rows deleted at the end of the trail" in client.get("/admin/audit/chain").get_data(as_text=True)
 
 
 def test_a_row_rehashed_after_a_change_breaks_the_link_to_the_next(store_and_owner):
@@ -188,11 +192,18 @@ def test_a_row_rehashed_after_a_change_breaks_the_link_to_the_next(store_and_own
     assert [(p.kind, p.seq) for p in problems] == [("relinked", rows[-1].seq)]
 
 
+@pytest.mark.parametrize("role", ["manager", "cashier"])
+def test_only_owners_check_the_trail(client, store_and_owner, make_user, role):
+    store, _ = store_and_owner
+    sign_in(client, make_user(f"staff_{role}", store=store, role=role))
+    assert client.get("/admin/audit/chain").status_code == 403
+
+
 def test_a_clean_trail_says_so_on_the_page_and_in_the_cli(client, runner, store_and_owner):
     store, owner = store_and_owner
     add_rows(store, owner, 2)
     sign_in(client, owner)
-    page = client.get("/admin/audit").get_data(as_text=True)
+    page = client.hx_get("/admin/audit/chain").get_data(as_text=True)
     assert 'data-ok="true"' in page and "Trail intact." in page
     result = _cli(runner)
     assert result.exit_code == 0 and f"store {store.id}: OK" in result.output
@@ -380,7 +391,7 @@ def test_the_audit_page_links_each_row_to_its_record(client, store_and_owner, ma
     assert f'<a class="audit-link" href="/inventory/{soap.id}/edit">open product</a>' in page
     assert f'<a class="audit-link" href="/inventory/{soap.id}/history">stock history</a>' in page
     fragment = client.hx_get("/admin/audit?entity=bill").get_data(as_text=True)
-    assert f'href="/bills/{bill.id}"' in fragment and "Trail intact" not in fragment
+    assert f'href="/bills/{bill.id}"' in fragment and "audit-chain" not in fragment
 
 
 # --------------------------------------------------------------------------- the migration chains old rows
