@@ -196,7 +196,7 @@ def install() -> None:
 class Problem:
     seq: Optional[int]
     row_id: Optional[int]
-    kind: str  # changed | deleted | relinked | head
+    kind: str  # changed | deleted | relinked | added | head
     message: str
 
 
@@ -244,13 +244,15 @@ def verify(store_id: Optional[int]) -> ChainReport:
             report.add(Problem(row.seq, row.id, "changed", f"Row seq {row.seq} (id {row.id}) was changed after it "
                                                              f"was written."))
         last_seq, last_hash = row.seq, row.hash
-    head = db.session.get(AuditChainHead, chain)
+    head = db.session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == chain)).first()  # fresh
     if head is not None:
         if head.seq > last_seq:
             gone = f"seq {head.seq}" if head.seq == last_seq + 1 else f"seq {last_seq + 1} to {head.seq}"
             report.add(Problem(last_seq + 1, None, "deleted", f"Rows deleted at the end of the trail: {gone}."))
         elif head.seq == last_seq and head.hash != last_hash:
             report.add(Problem(last_seq, None, "changed", f"The newest row (seq {last_seq}) was replaced."))
+        elif head.seq < last_seq:
+            report.add(Problem(head.seq + 1, None, "added", f"Rows after seq {head.seq} were added outside the app."))
     elif report.rows:
         report.add(Problem(None, None, "head", "The trail's head record is missing."))
     return report

@@ -199,6 +199,20 @@ def test_only_owners_check_the_trail(client, store_and_owner, make_user, role):
     assert client.get("/admin/audit/chain").status_code == 403
 
 
+def test_a_row_added_behind_the_apps_back_is_reported(store_and_owner):
+    store, owner = store_and_owner
+    add_rows(store, owner, 2)
+    last = chain_rows(store.id)[-1]
+    forged = dict(chain=store.id, seq=last.seq + 1, prev_hash=last.hash, store_id=store.id, user_id=owner.id,
+                  action="delete", entity="bill", entity_id="x", before=None, after=None, meta=None, at=last.at)
+    db.session.execute(text("INSERT INTO audit_log (store_id, user_id, action, entity, entity_id, at, chain, seq, "
+                            "prev_hash, hash) VALUES (:store_id, :user_id, :action, :entity, :entity_id, :at, "
+                            ":chain, :seq, :prev_hash, :hash)"),
+                       {**forged, "at": last.at.replace(tzinfo=None), "hash": audit_chain.row_hash(**forged)})
+    db.session.commit()
+    assert [(p.kind, p.seq) for p in audit.verify(store.id).problems] == [("added", last.seq + 1)]
+
+
 def test_a_clean_trail_says_so_on_the_page_and_in_the_cli(client, runner, store_and_owner):
     store, owner = store_and_owner
     add_rows(store, owner, 2)
