@@ -15,6 +15,7 @@ from models import AuditChainHead, AuditLog
 from services import audit, audit_chain
 from services.audit_chain import GENESIS, AuditRowChanged
 from tests.fixtures_pos import sign_in
+from tests.test_migrations import empty_database_url  # noqa: F401 - a fixture
 
 D = Decimal
 
@@ -411,16 +412,13 @@ def test_the_audit_page_links_each_row_to_its_record(client, store_and_owner, ma
 # --------------------------------------------------------------------------- the migration chains old rows
 
 
-def test_the_migration_chains_the_rows_already_there(backend, tmp_path):
+def test_the_migration_chains_the_rows_already_there(backend, tmp_path, empty_database_url):
     from flask_migrate import downgrade, upgrade
 
     from services.accounts.stores import create_owner
     from tests.test_migrations import migration_app
 
-    if backend == "postgresql":
-        pytest.skip("SQLite covers the backfill; test_migrations covers PostgreSQL's DDL")
-    url = f"sqlite:///{tmp_path / 'chain.db'}"
-    application = migration_app(backend, tmp_path, url)
+    application = migration_app(backend, tmp_path, empty_database_url)
     with application.app_context():
         upgrade()
         owner, store = create_owner(username="old", email="old@example.com", password="Password123!",
