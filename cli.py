@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask seed-demo`, `flask purge-idempotency-keys`, `flask create-admin`."""
+"""Flask CLI commands: `flask seed-demo`, `flask purge-idempotency-keys`, `flask create-admin`, `flask audit-verify`."""
 from __future__ import annotations
 
 import click
@@ -51,3 +51,28 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created owner {user.username} <{user.email}> (id {user.id}) "
                    f"of store {store.name!r} (id {store.id}).")
+
+    @app.cli.command("audit-verify")
+    @click.option("--store", "store_id", type=int, default=None,
+                  help="Only this store's trail (0: the account-level rows). Default: every trail.")
+    def audit_verify_command(store_id: int | None) -> None:
+        """Check the audit trail's hash chains: prints OK or each row changed or deleted; exit code 1 on a problem."""
+        from services.audit_chain import store_of, verify_all
+
+        reports = verify_all(None if store_id is None else [store_of(store_id)])
+        broken = 0
+        for report in reports:
+            name = "account rows" if report.chain == 0 else f"store {report.chain}"
+            if report.ok:
+                click.echo(f"{name}: OK ({report.rows} rows)")
+                continue
+            broken += 1
+            click.echo(f"{name}: {len(report.problems) + report.more_problems} problem(s) in {report.rows} rows")
+            for problem in report.problems:
+                click.echo(f"  {problem.kind}: {problem.message}")
+            if report.more_problems:
+                click.echo(f"  ... and {report.more_problems} more")
+        if not reports:
+            click.echo("OK (no audit rows)")
+        if broken:
+            raise SystemExit(1)

@@ -927,8 +927,12 @@ class MetalRate(db.Model):
 
 
 class AuditLog(db.Model):
+    """One audit row. Rows are append-only and hash-chained per store (services.audit_chain): `chain` is the
+    store's id (0 for account-level rows without a store), `seq` counts 1, 2, 3... within the chain, `prev_hash`
+    is the previous row's `hash` (64 zeros for the first) and `hash` is SHA-256 of the row's canonical content."""
+
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_store_at", "store_id", "at"),)
+    __table_args__ = (Index("ix_audit_log_store_at", "store_id", "at"), UniqueConstraint("chain", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[Optional[int]] = mapped_column(ForeignKey("store.id", ondelete="CASCADE"))
@@ -940,6 +944,22 @@ class AuditLog(db.Model):
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     meta: Mapped[Optional[dict[str, Any]]] = mapped_column("metadata", JSON)
     at: Mapped[datetime] = created_column()
+    chain: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditChainHead(db.Model):
+    """The newest row of each audit chain (its seq and hash). Appending locks this row (UPDATE), so concurrent
+    writers to one store queue here instead of forking the chain; verify compares it with the last row, so rows
+    deleted from the end of a chain are noticed too. No foreign key: chain 0 is the account-level chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class TillSession(db.Model):

@@ -193,9 +193,44 @@ def audit_log():
     entities, actions = audit.store_vocabulary(g.store.id)
     names = {m.user_id: m.user.username for m in members}
     args = {k: v for k, v in typed.items() if v}
+    links = _audit_links(audit.targets(g.store.id, found.items))
     return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", found=found, typed=typed,
                                    args=args, errors=errors, entities=entities, actions=actions, members=members,
-                                   names=names, store=g.store)
+                                   names=names, store=g.store, links=links)
+
+
+@bp.get("/audit/chain")
+@role_required("owner")
+def audit_chain():
+    """Whether the store's audit trail verifies (no row changed or deleted), naming the rows that do not. The audit
+    page loads it after the list (HTMX), since it reads the whole trail; without JavaScript it is a page of its own."""
+    return render_page_or_fragment("admin/audit_chain.html", "admin/_audit_chain.html", chain=audit.verify(g.store.id),
+                                   store=g.store)
+
+
+AUDIT_LINKS = {  # what an audit row is about -> (its page, the link's words)
+    "bill": ("bills.detail", "bill_id", "open bill"),
+    "purchase": ("purchases.detail", "bill_id", "open purchase"),
+    "credit_note": ("bills.credit_note", "note_id", "open credit note"),
+    "product": ("inventory.edit", "product_id", "open product"),
+    "stock": ("stock.history", "product_id", "stock history"),
+}
+
+
+def _audit_links(targets: dict[int, list[tuple[str, int]]]) -> dict[int, list[tuple[str, str]]]:
+    """Audit row id -> [(url, words)] for the records it is about that still exist (jewellery pieces open their
+    own form)."""
+    jewellery = g.store.business_kind == "jewellery"
+    links: dict[int, list[tuple[str, str]]] = {}
+    for entry_id, found in targets.items():
+        for kind, record_id in found:
+            if kind == "product" and jewellery:
+                url, words = url_for("jewellery_web.edit_piece", piece_id=record_id), "open piece"
+            else:
+                endpoint, arg, words = AUDIT_LINKS[kind]
+                url = url_for(endpoint, **{arg: record_id})
+            links.setdefault(entry_id, []).append((url, words))
+    return links
 
 
 @bp.get("/stores")

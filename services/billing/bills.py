@@ -761,6 +761,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
         after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),
+        meta={"coupons": [c.code for c in coupons]} if coupons else None,  # a use is a change of the coupon
     )
     db.session.flush()
     return bill

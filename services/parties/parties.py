@@ -236,8 +236,8 @@ def supplier_values(data: SupplierInput, creating: bool) -> dict[str, Any]:
 
 
 def create_customer(store: Store, user: Optional[User], data: CustomerInput) -> Party:
-    """A new Customer party of the store (flushes). With a user: any role may add one, and it is audited;
-    without (a bill saving its new customer, demo data): neither."""
+    """A new Customer party of the store (flushes). With a user: any role may add one; without (a bill saving its
+    new customer, demo data): no role check. Audited either way (the audit trail cannot be switched off)."""
     if user is not None:
         require_role(user, store, "cashier")
     values = customer_values(data, creating=True)
@@ -246,8 +246,8 @@ def create_customer(store: Store, user: Optional[User], data: CustomerInput) -> 
     party.customer = Customer(store_id=store.id, **values)
     _flush_new(store, party, values)
     loyalty.adjust(store, user, party.id, 0, party.customer.loyalty_points or 0)  # an opening balance of points
-    if user is not None:
-        audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
+    audit.record("create", "party", party.id, store_id=store.id, user_id=None if user is None else user.id,
+                 after=party_snapshot(party))
     return party
 
 
@@ -260,8 +260,8 @@ def create_supplier(store: Store, user: Optional[User], data: SupplierInput) -> 
     party = Party(store_id=store.id, Category_type="Supplier", is_active=values.pop("is_active", True))
     party.supplier = Supplier(store_id=store.id, **values)
     _flush_new(store, party, values)
-    if user is not None:
-        audit.record("create", "party", party.id, store_id=store.id, user_id=user.id, after=party_snapshot(party))
+    audit.record("create", "party", party.id, store_id=store.id, user_id=None if user is None else user.id,
+                 after=party_snapshot(party))
     return party
 
 
