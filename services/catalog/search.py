@@ -98,8 +98,7 @@ def _page_by_ids(ids: Select, order: Sequence[Any], page: int, limit: int) -> Pa
     """paginate_uncounted for a query of ids (in `order`, columns of product): sorting thousands of hits moves ids,
     not whole rows; only the page's rows are read whole, in the same statement."""
     chosen = ids.order_by(*order).limit(limit + 1).offset((page - 1) * limit).subquery()
-    rows = db.session.execute(select(Product).join(chosen, Product.id == chosen.c.id).order_by(*order)).scalars()
-    rows = rows.all()
+    rows = db.session.execute(select(Product).join(chosen, Product.id == chosen.c.id).order_by(*order)).scalars().all()
     return Page(rows[:limit], page, limit, None, len(rows) > limit)
 
 
