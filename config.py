@@ -64,6 +64,9 @@ class Config:
         self.SHARE_LINK_DAYS = 7
         self.WTF_CSRF_TIME_LIMIT = None
         self.PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's method for new password hashes
+        # Freeze the objects create_app leaves (app.py _freeze_startup_objects): no full garbage collection walks
+        # them again, a pause of tens of milliseconds on some request otherwise. Off for tests (an app per test).
+        self.GC_FREEZE = _bool("GC_FREEZE", True)
 
 
 class TestConfig(Config):
@@ -86,6 +89,7 @@ class TestConfig(Config):
         self.PUBLIC_BASE_URL = None
         # One PBKDF2 round instead of scrypt: tests make hundreds of users; production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+        self.GC_FREEZE = False
 
 
 def engine_options(url: str) -> dict:

@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from extensions import limiter
-from services.accounts.access import current_store_for, has_role, membership_for
+from services.accounts.access import current_membership_for, has_role
 
 # --------------------------------------------------------------------------- roles
 
@@ -30,11 +30,10 @@ def role_required(minimum: str) -> Callable:
         @functools.wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            store = current_store_for(current_user)
-            membership = membership_for(current_user, store) if store else None
+            membership = current_membership_for(current_user)
             if membership is None or not has_role(membership.role, minimum):
                 abort(403, description="Your role in this store does not allow this page.")
-            g.store, g.membership = store, membership
+            g.store, g.membership = membership.store, membership
             return view(*args, **kwargs)
 
         return wrapped

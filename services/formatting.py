@@ -19,10 +19,20 @@ PAISA = Decimal("0.01")
 
 
 def inr(value) -> str:
-    """₹12,34,567.50 (Babel, en_IN)."""
+    """₹12,34,567.50: rounded half-up to the paisa, the last three digits of the rupees grouped, then twos (Indian
+    numbering), a minus before the sign ("-₹50.25"). This is Babel's en_IN currency format, written out: Babel takes
+    some 20 µs a call, which a page of products or bill lines adds up (tests/test_documents.py holds the two equal)."""
     if value is None or value == "":
         return ""
-    return format_currency(money(value), "INR", locale="en_IN")
+    amount = money(value)
+    if not amount.is_finite():
+        return format_currency(amount, "INR", locale="en_IN")
+    rupees, paise = f"{abs(amount):f}".split(".")
+    head, groups = rupees[:-3], [rupees[-3:]]
+    while head:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    return ("-₹" if amount.is_signed() else "₹") + ",".join(groups) + "." + paise
 
 
 def _words(number: int) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, text
 
 from extensions import db
 from models import Product, Store
-from services.catalog import search
+from services.catalog import listing, search
 from services.catalog.search import fts_phrase, quick_search, search_catalog
 from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (a fixture and its helper)
 
@@ -75,6 +75,29 @@ def test_a_window_too_small_for_the_page_falls_back_to_the_index(shop, monkeypat
     monkeypatch.setattr(search, "WINDOW", window)
     for term in ("tata", "tea", "दाल", "1kg"):
         assert till_pages(shop, term, 2) == plain(shop, term, exact_first=False)
+
+
+@pytest.mark.parametrize("window", [1, 3, 500])
+def test_the_inventory_list_gives_the_contains_match_in_every_order_whatever_the_window(shop, monkeypatch, window):
+    """The products page looks among the first WINDOW rows of its order before the index: the same pages."""
+    monkeypatch.setattr(search, "WINDOW", window)
+    for sort in listing.SORTS:
+        for stock in (None, "out"):
+            for term in ("tata", "tea", "दाल", "1kg", "salt-1", "xyzzy"):
+                where = [Product.store_id == shop.id, Product.archived.is_(False), search._contains_term(term)]
+                if stock:
+                    where.append(listing.out_of_stock_condition())
+                expected = db.session.execute(select(Product.id).where(*where).order_by(
+                    *listing._order(sort))).scalars().all()
+                filters = listing.ProductFilters(q=term, sort=sort, stock=stock)
+                found, page = [], 1
+                while True:
+                    result = listing.list_products(shop, filters, page=page, limit=2)
+                    found += [p.id for p in result.items]
+                    if not result.has_more:
+                        break
+                    page += 1
+                assert found == expected, (sort, stock, term)
 
 
 def test_archived_and_other_stores_items_are_never_found(shop):
@@ -209,4 +232,38 @@ def test_the_migration_indexes_the_products_already_there(backend, tmp_path, emp
             rows = db.session.execute(text("SELECT rowid FROM product_search ORDER BY rowid")).scalars().all()
             assert rows == [1, 2]
         db.session.remove()
+        db.engine.dispose()
+
+
+def _trigram_index_options(engine) -> dict[str, list | None]:
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql(
+            "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'i' AND c.relname LIKE '%%_trgm'").all())
+
+
+@pytest.mark.postgres_only
+def test_the_trigram_indexes_keep_a_short_pending_list(shop):
+    """Built by db.create_all: a search reads the whole pending list, so it is kept short (search_index)."""
+    from services.catalog.search_index import PENDING_LIST_KB, TRGM_INDEXES
+
+    db.session.commit()
+    expected = {name: [f"gin_pending_list_limit={PENDING_LIST_KB}"] for name in TRGM_INDEXES}
+    assert _trigram_index_options(db.engine) == expected
+
+
+@pytest.mark.postgres_only
+def test_the_migration_shortens_the_trigram_indexes_pending_lists_and_puts_them_back(backend, tmp_path,
+                                                                                     empty_database_url):
+    from flask_migrate import downgrade, upgrade
+
+    from services.catalog.search_index import PENDING_LIST_KB, TRGM_INDEXES
+
+    application = migration_app(backend, tmp_path, empty_database_url)
+    with application.app_context():
+        upgrade()
+        assert _trigram_index_options(db.engine) == {
+            name: [f"gin_pending_list_limit={PENDING_LIST_KB}"] for name in TRGM_INDEXES}
+        downgrade(revision="b3e8d1c5f7a2")
+        assert _trigram_index_options(db.engine) == {name: None for name in TRGM_INDEXES}
         db.engine.dispose()

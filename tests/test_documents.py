@@ -363,6 +363,22 @@ def test_inr_groups_in_lakhs_and_crores(value, expected):
     assert inr(value) == expected
 
 
+def test_inr_writes_exactly_what_babels_en_in_currency_format_writes():
+    import random
+
+    from babel.numbers import format_currency
+
+    from services.billing.pricing import money
+
+    rng = random.Random(7)
+    values = ["0", "-0.00", "0.004", "-0.005", "0.005", "999.995", "-100000", "1E+3", "-1E+10", 1.1, 2.675, -7]
+    for digits in range(2, 18):
+        values += [Decimal(rng.randrange(-10 ** digits, 10 ** digits)) / 100 for _ in range(50)]
+        values += [Decimal(rng.randrange(-10 ** digits, 10 ** digits)) / 1000 for _ in range(50)]
+    for value in values:
+        assert inr(value) == format_currency(money(value), "INR", locale="en_IN"), value
+
+
 @pytest.mark.parametrize("value, expected", [
     ("1012.00", "One Thousand and Twelve Rupees Only"),
     ("120000.50", "One Lakh Twenty Thousand Rupees and Fifty Paise Only"),

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from sqlalchemy import case
+from sqlalchemy.orm import joinedload
+
 from extensions import db
 from models import Membership, Store, User
 from services.errors import PermissionDenied
@@ -29,14 +32,19 @@ def require_role(user: User, store: Store | int, minimum: str) -> Membership:
     return membership
 
 
+def current_membership_for(user: User) -> Optional[Membership]:
+    """The user's membership of the store they are working in: their chosen store's while they are still a member
+    there, else their first. One query, the store loaded with it (every page asks)."""
+    query = db.select(Membership).options(joinedload(Membership.store)).filter_by(user_id=user.id)
+    if user.current_store_id is not None:
+        query = query.order_by(case((Membership.store_id == user.current_store_id, 0), else_=1))
+    return db.session.execute(query.order_by(Membership.id).limit(1)).scalar_one_or_none()
+
+
 def current_store_for(user: User) -> Optional[Store]:
     """The store a user is working in: their chosen one if still a member, else their first."""
-    if user.current_store_id is not None and membership_for(user, user.current_store_id) is not None:
-        return db.session.get(Store, user.current_store_id)
-    first = db.session.execute(
-        db.select(Membership).filter_by(user_id=user.id).order_by(Membership.id).limit(1)
-    ).scalar_one_or_none()
-    return first.store if first else None
+    membership = current_membership_for(user)
+    return membership.store if membership else None
 
 
 def stores_of(user: User) -> list[tuple[Store, str]]:

@@ -18,7 +18,6 @@ from models import Product, Store
 from services.catalog import search
 from services.paging import Page, paginate_uncounted
 
-WINDOW = search.WINDOW
 SORTS: dict[str, str] = {"name": "Name", "stock": "Stock, least first", "price": "Price, lowest first",
                          "updated": "Recently changed"}
 DEFAULT_SORT = "name"
@@ -52,22 +51,25 @@ class ProductFilters:
     sort: str = DEFAULT_SORT
 
 
+SORT_KEYS: dict[str, tuple[tuple[Any, bool], ...]] = {  # each sort's columns, each with whether it descends
+    "name": ((Product.product_name, False), (Product.id, False)),
+    "stock": ((Product.quantity, False), (Product.id, False)),
+    "price": ((Product.unit_price, False), (Product.id, False)),
+    "updated": ((Product.updated_at, True), (Product.id, True)),
+}
+
+
 def _order(sort: str, stock_filter: bool = False) -> tuple:
     """The sort's columns, each the order of an index (models.py). With a stock filter on SQLite the first is
     written `+column`: SQLite's planner would otherwise walk that order's index to skip sorting, reading most of the
     catalogue when few items are low or out; this way it reads the few from the stock index and sorts them.
     (PostgreSQL's statistics choose well by themselves.)"""
     plain = stock_filter and db.session.get_bind().dialect.name == "sqlite"
-
-    def key(column):
-        return literal_column(f"+product.{column.key}") if plain else column
-
-    return {
-        "name": (key(Product.product_name), Product.id),
-        "stock": (key(Product.quantity), Product.id),
-        "price": (key(Product.unit_price), Product.id),
-        "updated": (key(Product.updated_at).desc(), Product.id.desc()),
-    }[sort]
+    order = []
+    for n, (column, descending) in enumerate(SORT_KEYS[sort]):
+        key = literal_column(f"+product.{column.key}") if plain and n == 0 else column
+        order.append(key.desc() if descending else key)
+    return tuple(order)
 
 
 def _conditions(store: Store, filters: ProductFilters, indexed: bool = False) -> list:
@@ -113,15 +115,12 @@ def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: i
         return paginate_uncounted(query.where(search._contains_term(term)).order_by(*order), page, limit)
     if len(term) < search.TRIGRAM:
         return paginate_uncounted(query.where(search.catalogue_match(term)).order_by(*order), page, limit)
-    window = select(Product.id).where(*where).order_by(*order).limit(WINDOW)
-    found = paginate_uncounted(query.where(Product.id.in_(window), search._contains_term(term)).order_by(*order),
-                               page, limit)
+    found = search.window_page(where, order, SORT_KEYS[filters.sort], term, page, limit)
     if found.has_more:  # a full page and one more among the first WINDOW rows: the same rows a full search gives
         return found
     with search._trigram_plan():
-        ids = select(Product.id).where(*_conditions(store, filters, indexed=True),
-                                                search.catalogue_match(term))
-        return search._page_by_ids(ids.order_by(*order), page, limit)
+        ids = select(Product.id).where(*_conditions(store, filters, indexed=True), search.catalogue_match(term))
+        return search._page_by_ids(ids, order, page, limit)
 
 
 def low_stock(store: Store, page: int = 1, limit: int = 20) -> Page:

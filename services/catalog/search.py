@@ -6,7 +6,7 @@ contains-match, made fast at 100,000 items by a trigram index (services/catalog/
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from sqlalchemy import Select, and_, case, literal_column, or_, select, table, text
 
@@ -76,13 +76,30 @@ def _by_trigrams(store: Store, term: str) -> Any:
                                     catalogue_match(term))
 
 
-def _page_by_ids(query: Select, page: int, limit: int) -> Page:
-    """paginate_uncounted for a query of ids: sorting thousands of hits by name moves ids, not whole rows; only
-    the page's items are loaded."""
-    ids = db.session.execute(query.limit(limit + 1).offset((page - 1) * limit)).scalars().all()
-    shown = ids[:limit]
-    loaded = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(shown))).scalars()}
-    return Page([loaded[i] for i in shown], page, limit, None, len(ids) > limit)
+def window_page(where: list, order: Sequence[Any], keys: Sequence[tuple[Any, bool]], term: str, page: int,
+                limit: int) -> Page:
+    """The page of the items among the first WINDOW rows of `order` (under `where`) that contain the term, in that
+    order; `keys` are the order's columns, each with whether it descends.
+
+    The window is a subquery with its own LIMIT, which the database reads as it is: those rows in order, each
+    tested. Written as `id IN (window)` beside the contains test, PostgreSQL's planner could instead read every
+    match of the catalogue through the trigram indexes and keep those in the window, doing the next step's work
+    (when the window does not fill the page) twice."""
+    names = ["id", "product_name", "sku", "barcode"]
+    names += [column.key for column, _ in keys if column.key not in names]
+    window = select(*(getattr(Product, name) for name in names)).where(*where).order_by(*order).limit(WINDOW).subquery()
+    query = select(Product).join(window, Product.id == window.c.id).where(
+        _contains(term, window.c.product_name, window.c.sku, window.c.barcode))
+    outer = [window.c[column.key].desc() if descending else window.c[column.key] for column, descending in keys]
+    return paginate_uncounted(query.order_by(*outer), page, limit)
+
+
+def _page_by_ids(ids: Select, order: Sequence[Any], page: int, limit: int) -> Page:
+    """paginate_uncounted for a query of ids (in `order`, columns of product): sorting thousands of hits moves ids,
+    not whole rows; only the page's rows are read whole, in the same statement."""
+    chosen = ids.order_by(*order).limit(limit + 1).offset((page - 1) * limit).subquery()
+    rows = db.session.execute(select(Product).join(chosen, Product.id == chosen.c.id).order_by(*order)).scalars().all()
+    return Page(rows[:limit], page, limit, None, len(rows) > limit)
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -137,15 +154,12 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     if exact is not None:
         return Page([exact], 1, limit, None, False)
     term = (q or "").strip()
-    live = select(Product).where(Product.store_id == store.id, Product.archived.is_(False))
+    where = [Product.store_id == store.id, Product.archived.is_(False)]
     order = (Product.product_name, Product.id)
     if len(term) < TRIGRAM:
-        return paginate_uncounted(live.where(_contains_term(term)).order_by(*order), page, limit)
-    window = select(Product.id).where(Product.store_id == store.id, Product.archived.is_(False)).order_by(
-        *order).limit(WINDOW)
-    found = paginate_uncounted(live.where(Product.id.in_(window), _contains_term(term)).order_by(*order),
-                               page, limit)
+        return paginate_uncounted(select(Product).where(*where, _contains_term(term)).order_by(*order), page, limit)
+    found = window_page(where, order, ((Product.product_name, False), (Product.id, False)), term, page, limit)
     if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
         return found
     with _trigram_plan():
-        return _page_by_ids(_by_trigrams(store, term).order_by(*order), page, limit)
+        return _page_by_ids(_by_trigrams(store, term), order, page, limit)

@@ -1,11 +1,12 @@
 """The trigram index behind catalogue search (name, SKU, barcode contains a term).
 
-PostgreSQL: pg_trgm GIN indexes on the three columns, which ILIKE '%term%' uses as it is.
+PostgreSQL: pg_trgm GIN indexes on the three columns, which ILIKE '%term%' uses as it is, each with a short pending
+list (PENDING_LIST_KB).
 SQLite: an FTS5 table with the trigram tokenizer (case-insensitive) holding the live products (rowid = product.id),
 kept in step with `product` by triggers, and an index that covers what the search reads of its candidates.
 db.create_all builds either through the product table's DDL events (models.py); migration b7e3f1a2c9d4 builds
-the same for `flask db upgrade`. Neither is in the models' metadata, so migrations/env.py leaves them out of
-`flask db check`.
+the same for `flask db upgrade` (and d6a4c2e8f1b3 shortens the pending lists). Neither is in the models' metadata,
+so migrations/env.py leaves them out of `flask db check`.
 
 A later migration that rebuilds `product` on SQLite (batch_alter_table copies the table) drops its triggers:
 such a migration must call create_sqlite() again.
@@ -21,6 +22,10 @@ TRGM_INDEXES = {
     "ix_product_sku_trgm": "sku",
     "ix_product_barcode_trgm": "barcode",
 }
+# A GIN index queues new entries in a pending list that every search reads in full until it is merged (by a
+# vacuum, or when it outgrows this limit, in kB; PostgreSQL's default is 4 MB, some 25,000 entries of these indexes
+# after a bulk change, milliseconds of every search). Migration d6a4c2e8f1b3 sets it on existing databases.
+PENDING_LIST_KB = 256
 SQLITE_TRIGGERS = ("product_search_insert", "product_search_update", "product_search_delete")
 # The FTS table names the candidates by id; this index answers the store, archived and contains tests and the
 # name order for them without reading the (wide) product rows.
@@ -70,7 +75,8 @@ def trgm_opclass(connection: Connection) -> str:
 def create_postgresql(connection: Connection) -> None:
     opclass = trgm_opclass(connection)
     for name, column in TRGM_INDEXES.items():
-        connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON product USING gin ({column} {opclass})"))
+        connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON product USING gin ({column} {opclass}) "
+                                f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})"))
 
 
 def create_sqlite(connection: Connection) -> None:
