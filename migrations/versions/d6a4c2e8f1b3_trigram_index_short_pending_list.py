@@ -7,13 +7,13 @@ term. With a 256 kB limit an insert that fills the list merges it at once (a few
 search reads at most a few hundred queued entries. PostgreSQL only; SQLite's FTS table has no such list.
 
 Revision ID: d6a4c2e8f1b3
-Revises: b3e8d1c5f7a2
+Revises: c7a1d9e3b5f2
 Create Date: 2026-11-27 06:20:00
 """
 from alembic import op
 
 revision = "d6a4c2e8f1b3"
-down_revision = "b3e8d1c5f7a2"
+down_revision = "c7a1d9e3b5f2"
 branch_labels = None
 depends_on = None
 
