@@ -1,7 +1,8 @@
 """The report pages (issue 15; owners and managers, cashiers 403): the sales and purchase registers, the day book,
 the stock summary, top products and sales by staff member. Each is a page with a date range, its table(s) with
 the total row in the table's foot, and downloads (`?download=csv` the first table, `?download=xlsx` every table,
-each with its totals on a sheet of its own). The figures are services.reports.registers's.
+each with its totals on a sheet of its own). Long tables (the registers, stock by product) show 200 rows a page
+with the whole period's total; a download has every row. The figures are services.reports.registers's.
 
 A date that is not a date, or a range whose end is before its start, is a 422 with the message beside the field
 and no table, never a list that looks filtered.
@@ -18,6 +19,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_login import current_user
 
 from blueprints.decorators import role_required
+from blueprints.paging import page_arg
 from extensions import db
 from services.accounts.access import has_role
 from services.billing.fields import to_date, to_decimal
@@ -78,8 +80,8 @@ def report(name: str):
     if errors:
         return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
                                shown=shown, errors=errors, parts=None, reports=REPORTS), 422
-    parts = build(g.store, current_user, first, last)
     download = request.args.get("download")
+    parts = build(g.store, current_user, first, last, None if download else page_arg())
     if download in ("csv", "xlsx"):
         stem = f"{name}-{first.isoformat()}-to-{last.isoformat()}" if dated else f"{name}-{last.isoformat()}"
         if download == "csv":

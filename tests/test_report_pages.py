@@ -211,3 +211,16 @@ def test_a_sale_keeps_the_unit_cost_its_product_carried_then(client, till_shop):
     assert save(client).status_code == 200
     costs = dict(db.session.execute(db.select(BillItem.name, BillItem.unit_cost)).all())
     assert costs == {"Amul Butter 500g": Decimal("230.1234"), "Tata Salt 1kg": None}
+
+
+def test_long_registers_are_paged_with_the_whole_periods_total_on_every_page(owner, shop, monkeypatch):
+    from services.reports import registers
+
+    monkeypatch.setattr(registers, "PAGE_ROWS", 2)
+    first = get(owner, "sales-register").get_data(as_text=True)
+    second = get(owner, "sales-register", page=2).get_data(as_text=True)
+    assert len(body_rows(first)) == 2 and 'id="page-next"' in first and 'id="page-previous"' not in first
+    assert len(body_rows(second)) == 1 and 'id="page-previous"' in second and 'id="page-next"' not in second
+    assert foot(first) == foot(second) and foot(first)[9] == "₹260.00"
+    rows = list(csv.reader(io.StringIO(get(owner, "sales-register", download="csv").get_data().decode("utf-8-sig"))))
+    assert len(rows) == 4  # the download has every row

@@ -35,20 +35,39 @@ def bounds(store: Store, first: date, last: date) -> tuple[datetime, datetime]:
             datetime.combine(last + timedelta(days=1), time.min, tzinfo=store.zone))
 
 
-def _taxable():
-    """Each bill's taxable value: the sum of its lines'."""
-    return (select(BillItem.bill_id, func.sum(BillItem.taxable_amount).label("taxable"))
-            .group_by(BillItem.bill_id).subquery())
+PAGE_ROWS = 200  # rows of a long table on one page (a download has them all)
 
 
-def _register(store: Store, first: date, last: date, kind: str) -> Table:
+def _limit(query, page: Optional[int]):
+    """The page of `query` (one row more says another page follows), or every row when `page` is None."""
+    return query if page is None else query.limit(PAGE_ROWS + 1).offset((page - 1) * PAGE_ROWS)
+
+
+def _paged(table: Table, page: Optional[int]) -> Table:
+    """Keep the page's rows; the extra one read says whether another page follows."""
+    if page is not None:
+        table.page, table.paged = page, True
+        table.has_more = len(table.rows) > PAGE_ROWS
+        del table.rows[PAGE_ROWS:], table.links[PAGE_ROWS:]
+    return table
+
+
+def _register(store: Store, first: date, last: date, kind: str, page: Optional[int]) -> Table:
     start, end = bounds(store, first, last)
-    taxable = _taxable()
-    rows = db.session.execute(
-        select(Bill, taxable.c.taxable).outerjoin(taxable, taxable.c.bill_id == Bill.id)
-        .where(Bill.store_id == store.id, Bill.kind == kind, Bill.billing_timestamp >= start,
-               Bill.billing_timestamp < end)
-        .order_by(Bill.billing_timestamp, Bill.id)).all()
+    where = [Bill.store_id == store.id, Bill.kind == kind, Bill.billing_timestamp >= start,
+             Bill.billing_timestamp < end]
+    bills = db.session.execute(_limit(
+        select(Bill.id, Bill.invoice_date, Bill.billing_timestamp, Bill.invoice_number, Bill.customer_name,
+               Bill.VAt_number, Bill.place_of_supply, Bill.supplier_invoice_no, Bill.supplier_invoice_date,
+               Bill.cgst_amount, Bill.sgst_amount, Bill.igst_amount, Bill.total_amount, Bill.paid_amount,
+               Bill.due_amount, Bill.status, Bill.cancelled_at)
+        .where(*where).order_by(Bill.billing_timestamp, Bill.id), page)).all()
+    taxable: dict[int, Any] = {}
+    ids = [bill.id for bill in bills]
+    for offset in range(0, len(ids), 5000):  # the lines of these bills only, a bounded IN list at a time
+        taxable.update(db.session.execute(
+            select(BillItem.bill_id, func.sum(BillItem.taxable_amount))
+            .where(BillItem.bill_id.in_(ids[offset:offset + 5000])).group_by(BillItem.bill_id)).all())
     sale = kind == "sale"
     columns = [Column("date", "Date", DATE), Column("number", "Invoice" if sale else "Purchase no.")]
     columns += ([Column("party", "Customer"), Column("gstin", "GSTIN"), Column("pos", "Place of supply")] if sale
@@ -58,7 +77,7 @@ def _register(store: Store, first: date, last: date, kind: str) -> Table:
                 Column("sgst", "SGST", MONEY), Column("igst", "IGST", MONEY), Column("total", "Total", MONEY),
                 Column("paid", "Paid", MONEY), Column("due", "Due", MONEY), Column("status", "Status")]
     table = Table("Sales register" if sale else "Purchase register", columns)
-    for bill, value in rows:
+    for bill in bills:
         day = bill.invoice_date or bill.billing_timestamp.astimezone(store.zone).date()
         head = [day, bill.invoice_number, bill.customer_name]
         head += ([bill.VAt_number, bill.place_of_supply] if sale
@@ -66,25 +85,32 @@ def _register(store: Store, first: date, last: date, kind: str) -> Table:
         if bill.cancelled_at is not None:
             table.rows.append(head + [None] * 7 + ["cancelled"])
         else:
-            table.rows.append(head + [money(value), money(bill.cgst_amount), money(bill.sgst_amount),
+            table.rows.append(head + [money(taxable.get(bill.id)), money(bill.cgst_amount), money(bill.sgst_amount),
                                       money(bill.igst_amount), money(bill.total_amount), money(bill.paid_amount),
                                       money(bill.due_amount), bill.status])
         table.links.append(f"/bills/{bill.id}" if sale else f"/purchases/{bill.id}")
-    table.sum_of("taxable", "cgst", "sgst", "igst", "total", "paid", "due")
-    return table
+    # The totals are the whole period's (every page), bills that stand only: summed by the database.
+    live = where + [Bill.cancelled_at.is_(None)]
+    sums = db.session.execute(select(
+        func.sum(Bill.cgst_amount), func.sum(Bill.sgst_amount), func.sum(Bill.igst_amount),
+        func.sum(Bill.total_amount), func.sum(Bill.paid_amount), func.sum(Bill.due_amount)).where(*live)).one()
+    lines = db.session.execute(select(func.sum(BillItem.taxable_amount)).join(Bill, Bill.id == BillItem.bill_id)
+                               .where(*live)).scalar_one()
+    table.total = ["Total"] + [None] * (len(columns) - 9) + [money(lines)] + [money(v) for v in sums] + [None]
+    return _paged(table, page)
 
 
-def sales_register(store: Store, user: User, first: date, last: date) -> list[Table]:
+def sales_register(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     require_role(user, store, "manager")
-    return [_register(store, first, last, "sale")]
+    return [_register(store, first, last, "sale", page)]
 
 
-def purchase_register(store: Store, user: User, first: date, last: date) -> list[Table]:
+def purchase_register(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     require_role(user, store, "manager")
-    return [_register(store, first, last, "purchase")]
+    return [_register(store, first, last, "purchase", page)]
 
 
-def day_book(store: Store, user: User, first: date, last: date) -> list[Table]:
+def day_book(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     """Every voucher of the period in time order: sales and purchases (their totals), credit notes, money received
     and paid on bills, refunds and expenses, with money in and out totalled."""
     require_role(user, store, "manager")
@@ -130,35 +156,39 @@ def day_book(store: Store, user: User, first: date, last: date) -> list[Table]:
     return [table]
 
 
-def stock_summary(store: Store, user: User, first: date, last: date) -> list[Table]:
+def stock_summary(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     """Stock on hand now, per product and per category: quantity and value at weighted average cost (a product
-    never purchased has no cost yet: its value is blank and counts as nothing)."""
+    never purchased has no cost yet: its value is blank and counts as nothing). The totals are the database's."""
     require_role(user, store, "manager")
-    rows = db.session.execute(
-        select(Product, Category.name).outerjoin(Category, Category.id == Product.category_id)
-        .where(Product.store_id == store.id, Product.archived.is_(False), Product.type == "product")
-        .order_by(func.coalesce(Category.name, ""), Product.product_name)).all()
+    stocked = [Product.store_id == store.id, Product.archived.is_(False), Product.type == "product"]
+    rows = db.session.execute(_limit(
+        select(Product.id, Product.product_name, Product.quantity, Product.unit, Product.average_cost, Category.name)
+        .outerjoin(Category, Category.id == Product.category_id).where(*stocked)
+        .order_by(func.coalesce(Category.name, ""), Product.product_name, Product.id), page)).all()
     products = Table("Stock by product", [Column("product", "Product"), Column("category", "Category"),
                                           Column("qty", "Quantity", NUMBER), Column("unit", "Unit"),
                                           Column("cost", "Average cost", MONEY), Column("value", "Value", MONEY)])
-    per_category: dict[str, list[Decimal]] = {}
-    for product, category in rows:
-        quantity = Decimal(str(product.quantity))
-        cost = Decimal(str(product.average_cost)) if product.average_cost is not None else None
-        value = money(quantity * cost) if cost is not None else None
-        products.rows.append([product.product_name, category or "", qty_out(quantity), product.unit,
-                              cost.quantize(CENT) if cost is not None else None, value])
-        products.links.append(f"/inventory/{product.id}/history")
-        group = per_category.setdefault(category or "No category", [Decimal(0), Decimal(0)])
-        group[0] += 1
-        group[1] += value or 0
-    products.sum_of("value")
+    for pid, name, quantity, unit, average, category in rows:
+        quantity = Decimal(str(quantity))
+        cost = Decimal(str(average)) if average is not None else None
+        products.rows.append([name, category or "", qty_out(quantity), unit,
+                              cost.quantize(CENT) if cost is not None else None,
+                              money(quantity * cost) if cost is not None else None])
+        products.links.append(f"/inventory/{pid}/history")
+    value = func.round(Product.quantity * Product.average_cost, 2)  # each row as shown, to the paisa
+    groups = db.session.execute(
+        select(func.coalesce(Category.name, "No category"), func.count(Product.id), func.sum(value))
+        .outerjoin(Category, Category.id == Product.category_id).where(*stocked)
+        .group_by(func.coalesce(Category.name, "No category")).order_by(func.coalesce(Category.name, "No category"))
+    ).all()
     categories = Table("Stock by category", [Column("category", "Category"), Column("products", "Products", NUMBER),
                                              Column("value", "Value", MONEY)])
-    for name, (count, value) in per_category.items():
-        categories.rows.append([name, int(count), money(value)])
-    categories.sum_of("value")
-    return [products, categories]
+    for name, count, amount in groups:
+        categories.rows.append([name, count, money(amount)])
+    whole = sum((row[2] for row in categories.rows), Decimal("0.00"))
+    categories.total = ["Total", sum(row[1] for row in categories.rows), whole]
+    products.total = ["Total", None, None, None, None, whole]
+    return [_paged(products, page), categories]
 
 
 def _net_sales(store: Store, first: date, last: date):
@@ -172,7 +202,8 @@ def _net_sales(store: Store, first: date, last: date):
     return kept, value, where
 
 
-def top_products(store: Store, user: User, first: date, last: date, limit: int = 100) -> list[Table]:
+def top_products(store: Store, user: User, first: date, last: date, page: Optional[int] = None,
+                 limit: int = 100) -> list[Table]:
     """The best sellers of the period by value (taxable, net of returns), with quantity and bills."""
     require_role(user, store, "manager")
     kept, value, where = _net_sales(store, first, last)
@@ -189,7 +220,7 @@ def top_products(store: Store, user: User, first: date, last: date, limit: int =
     return [table]
 
 
-def sales_by_staff(store: Store, user: User, first: date, last: date) -> list[Table]:
+def sales_by_staff(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     """Each staff member's lines of the period (the stylist or salesperson chosen on the line): lines, quantity
     and value (taxable, net of returns); lines with nobody chosen together."""
     require_role(user, store, "manager")
@@ -209,7 +240,7 @@ def sales_by_staff(store: Store, user: User, first: date, last: date) -> list[Ta
 
 
 
-def profit_and_loss(store: Store, user: User, first: date, last: date) -> list[Table]:
+def profit_and_loss(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
     """Sales (taxable, net of returns) less the cost of the goods sold (each line's unit cost when it was sold,
     times the quantity kept) is the gross profit; less the period's expenses by category, the net profit. A stocked
     line sold before its product was ever purchased has no known cost: its sales are in, its cost is not, and the

@@ -36,6 +36,9 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     total: Optional[list[Any]] = None  # one cell per column (None where a total means nothing)
     links: list[Optional[str]] = field(default_factory=list)  # per row: the page of what the row is, if any
+    paged: bool = False  # the rows are one page of many (the total is still the whole table's)
+    page: int = 1
+    has_more: bool = False
 
     def sum_of(self, *keys: str, label: str = "Total") -> None:
         """A total row: `label` in the first column, the sum of each named column, nothing elsewhere."""
