@@ -639,6 +639,7 @@ class Payment(db.Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(_in("mode", STORED_PAYMENT_MODES), name="mode"),
+        Index("ix_payment_timestamp", "timestamp"),  # money of a day: dues collected, the day book, the day close
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from extensions import db
 from models import Bill, Payment, Store, User
 from services.accounts.access import current_store_for, has_role, membership_for
 from services.catalog.listing import low_stock_count
+from services.vocabulary import PARTIAL, UNPAID
 
 CHART_DAYS = 30
 ZERO = Decimal("0.00")
@@ -85,8 +86,9 @@ def _figures(store: Store, days: list[date]) -> Figures:
 
 def dues_outstanding(store: Store) -> Decimal:
     """What customers owe on all the store's sale bills today."""
-    owed = db.session.execute(select(func.coalesce(func.sum(Bill.due_amount), 0))
-                              .where(Bill.store_id == store.id, *_sales(), Bill.due_amount > 0)).scalar_one()
+    owed = db.session.execute(select(func.coalesce(func.sum(Bill.due_amount), 0))  # ix_bill_store_status
+                              .where(Bill.store_id == store.id, Bill.status.in_((PARTIAL, UNPAID)), *_sales(),
+                                     Bill.due_amount > 0)).scalar_one()
     return Decimal(owed).quantize(ZERO)
 
 
