@@ -177,10 +177,10 @@ def stock_summary(store: Store, user: User, first: date, last: date, page: Optio
         products.links.append(f"/inventory/{pid}/history")
     value = func.round(Product.quantity * Product.average_cost, 2)  # each row as shown, to the paisa
     groups = db.session.execute(
-        select(func.coalesce(Category.name, "No category"), func.count(Product.id), func.sum(value))
-        .outerjoin(Category, Category.id == Product.category_id).where(*stocked)
-        .group_by(func.coalesce(Category.name, "No category")).order_by(func.coalesce(Category.name, "No category"))
-    ).all()
+        select(Category.name, func.count(Product.id), func.sum(value))
+        .outerjoin(Category, Category.id == Product.category_id).where(*stocked).group_by(Category.name)).all()
+    groups = sorted(((name or "No category", count, amount) for name, count, amount in groups),
+                    key=lambda group: group[0])
     categories = Table("Stock by category", [Column("category", "Category"), Column("products", "Products", NUMBER),
                                              Column("value", "Value", MONEY)])
     for name, count, amount in groups:
