@@ -25,6 +25,7 @@ from services.accounts.access import has_role
 from services.billing.fields import to_date, to_decimal
 from services.errors import ValidationError
 from services.formatting import inr
+from services.periods import INVERTED, parse_range
 from services.reports import day_close, registers, tables
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
@@ -51,23 +52,22 @@ REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
 
 
 def _period(default_days: int) -> tuple[date | None, date | None, dict, dict]:
-    """The range asked for (from/to, the store's days; default the last `default_days` days to today)."""
+    """The range asked for (services.periods' rule; the store's days; default the last `default_days` days to
+    today), at most MAX_DAYS long."""
     today = g.store.local_today()
-    typed = {"from": request.args.get("from", "").strip(), "to": request.args.get("to", "").strip()}
+    typed = {"from": request.args.get("from", "").strip()[:10], "to": request.args.get("to", "").strip()[:10]}
+    try:
+        span = parse_range(typed["from"], typed["to"])
+    except ValidationError as exc:
+        return None, None, typed, exc.errors or {"from": [exc.message]}
+    last = span.end or today
+    first = span.start or min(last, today) - timedelta(days=default_days - 1)
     errors: dict[str, list[str]] = {}
-    first = to_date(typed["from"]) if typed["from"] else today - timedelta(days=default_days - 1)
-    last = to_date(typed["to"]) if typed["to"] else today
-    if first is None:
-        errors["from"] = ["Enter a date as YYYY-MM-DD."]
-    if last is None:
-        errors["to"] = ["Enter a date as YYYY-MM-DD."]
-    if first and last and last < first:
-        errors["to"] = ["The end of the period must not be before its start."]
-    elif first and last and (last - first).days >= MAX_DAYS:
+    if first > last:
+        errors["from"] = [INVERTED]
+    elif (last - first).days >= MAX_DAYS:
         errors["to"] = [f"A report covers at most {MAX_DAYS} days."]
-    shown = {"from": typed["from"] or (first.isoformat() if first else ""),
-             "to": typed["to"] or (last.isoformat() if last else "")}
-    return first, last, shown, errors
+    return first, last, {"from": typed["from"] or first.isoformat(), "to": typed["to"] or last.isoformat()}, errors
 
 
 @bp.get("/<name>")

@@ -38,16 +38,14 @@ from models import Bill, CreditNote, Party, Payment, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.billing.bills import DraftPayment, record_payment
-from services.billing.fields import to_date
 from services.billing.pricing import ZERO, money
 from services.bounds import money_problem
 from services.errors import FieldErrors, ValidationError
 from services.jewellery import interest
+from services.periods import DATE_FORMAT, INVERTED, DateRange, parse_range  # noqa: F401 (the ledger's period)
 from services.vocabulary import PAYMENT_MODES, payment_mode_label
 
 SALE, PURCHASE = "sale", "purchase"
-DATE_FORMAT = "Enter a date as YYYY-MM-DD"
-INVERTED = "The start date is after the end date."
 NO_DUES = "Nothing is due from this party."
 
 
@@ -57,32 +55,6 @@ def kind_of(party: Party) -> str:
 
 
 # --------------------------------------------------------------------------- date ranges
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """Calendar days of the store, both ends included; None = from the first entry / up to today."""
-
-    start: Optional[date] = None
-    end: Optional[date] = None
-
-
-def parse_range(raw_start: Optional[str], raw_end: Optional[str]) -> DateRange:
-    """A range from the form's `from` and `to` (YYYY-MM-DD, each optional); ValidationError on a bad date or a
-    start after the end (the page then shows no ledger as if it were filtered)."""
-    errors = FieldErrors()
-    days = []
-    for key, raw in (("from", raw_start), ("to", raw_end)):
-        text = (raw or "").strip()
-        day = to_date(text) if text else None
-        if text and day is None:
-            errors.add(key, DATE_FORMAT)
-        days.append(day)
-    errors.raise_if()
-    start, end = days
-    if start is not None and end is not None and start > end:
-        raise ValidationError.field("from", INVERTED)
-    return DateRange(start, end)
 
 
 def _moment(store: Store, day: date) -> datetime:
@@ -270,8 +242,10 @@ def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -
     return entries
 
 
-def ledger(store: Store, party: Party, span: DateRange = DateRange()) -> Ledger:
-    """The party's ledger over `span`: opening, the entries with a running balance, totals per kind, closing."""
+def ledger(store: Store, party: Party, span: Optional[DateRange] = None) -> Ledger:
+    """The party's ledger over `span` (None: all of it): opening, the entries with a running balance, totals per
+    kind, closing."""
+    span = span or DateRange()
     if party.store_id != store.id:
         raise ValidationError.field("party", "Not a party of this store")
     start, end = _bounds(store, span)

@@ -44,7 +44,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import and_, case, false, func, or_, select
@@ -54,6 +54,7 @@ from models import Bill, BillItem, CreditNote, CreditNoteItem, Customer, Store
 from services.accounts.gstin import STATE_NAMES
 from services.catalog.exports import neutralise
 from services.errors import ValidationError
+from services.reports.registers import money
 
 ZERO = Decimal("0.00")
 PAISA = Decimal("0.01")
@@ -67,13 +68,6 @@ UQC = {"pcs": "NOS", "kg": "KGS", "g": "GMS", "l": "LTR", "ml": "MLT", "m": "MTR
 DESCRIPTION_LENGTH = 30  # the portal's HSN description limit
 OUTWARD_INVOICES, CREDIT_NOTES = 1, 5  # Table 13 document numbers
 TAX_KEYS = ("txval", "iamt", "camt", "samt", "csamt")
-
-
-def money(value: Any) -> Decimal:
-    """Half-up to the paisa (SQLite hands NUMERIC back through a float: the quantize removes its noise)."""
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value if value is not None else 0))
-    return value.quantize(PAISA, rounding=ROUND_HALF_UP)
 
 
 def gst_date(day: date) -> str:

@@ -9,7 +9,7 @@ the bill's lines' taxable values (after discounts, before GST); quantities and v
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -18,21 +18,22 @@ from sqlalchemy import case, func, select
 from extensions import db
 from models import Bill, BillItem, Category, CreditNote, Expense, Payment, Product, Staff, Store, User
 from services.accounts.access import require_role
+from services.billing.pricing import money as to_paisa
 from services.catalog.units import qty_out
+from services.reports.dashboard import day_bounds
 from services.reports.tables import DATE, MONEY, NUMBER, Column, Table
 
 CENT = Decimal("0.01")
 
 
 def money(value: Any) -> Decimal:
-    """A sum from the database as Decimal to the paisa (SQLite sums NUMERIC as binary floats: via str, rounded)."""
-    return Decimal(str(value or 0)).quantize(CENT)
+    """A sum from the database to the paisa (services.billing.pricing.money; an empty sum is 0)."""
+    return to_paisa(value if value is not None else 0)
 
 
 def bounds(store: Store, first: date, last: date) -> tuple[datetime, datetime]:
     """From the store's midnight of `first` to the midnight after `last` (aware)."""
-    return (datetime.combine(first, time.min, tzinfo=store.zone),
-            datetime.combine(last + timedelta(days=1), time.min, tzinfo=store.zone))
+    return day_bounds(store, first)[0], day_bounds(store, last)[1]
 
 
 PAGE_ROWS = 200  # rows of a long table on one page (a download has them all)
