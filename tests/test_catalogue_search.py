@@ -181,22 +181,97 @@ def test_postgresql_reads_a_rare_term_through_the_trigram_index(shop):
     assert [p.product_name for p in quick_search(shop, "em 0142").items] == [f"Bulk item 0142{n}" for n in range(8)]
 
 
+def _words_rows(product_id: int) -> list[tuple]:
+    return db.session.execute(text("SELECT store_id, product_name, words FROM product_search WHERE id = :id"),
+                              {"id": product_id}).all()
+
+
+@pytest.mark.postgres_only
+def test_the_narrow_search_table_holds_exactly_the_live_items(shop, make_product):
+    """PostgreSQL's product_search: one row per live product, its words the lower-cased name, SKU and barcode."""
+    item = make_product(shop, "Haldi Powder", sku="HALDI", barcode=None, quantity=0)
+    assert _words_rows(item.id) == [(shop.id, "Haldi Powder", "haldi powder\x1fhaldi\x1f")]
+    item.product_name, item.barcode = "Haldi Powder 200G", "8901111"
+    db.session.commit()
+    assert _words_rows(item.id) == [(shop.id, "Haldi Powder 200G", "haldi powder 200g\x1fhaldi\x1f8901111")]
+    item.archived = True
+    db.session.commit()
+    assert _words_rows(item.id) == []
+    item.archived = False
+    db.session.commit()
+    assert len(_words_rows(item.id)) == 1
+    item_id = item.id
+    db.session.delete(item)
+    db.session.commit()
+    assert _words_rows(item_id) == []
+    live = db.session.execute(select(Product.id).where(Product.archived.is_(False))).scalars().all()
+    indexed = db.session.execute(text("SELECT id FROM product_search")).scalars().all()
+    assert sorted(indexed) == sorted(live)
+
+
+@pytest.mark.postgres_only
+def test_postgresql_reads_a_name_order_search_from_the_narrow_table(shop):
+    rows = [{"uid": f"00000000-0000-0000-0000-{n:012d}", "store_id": shop.id, "product_name": f"Bulk item {n:05d}",
+             "sku": f"BULK-{n:05d}", "barcode": f"77{n:011d}", "type": "service", "unit": "pcs",
+             "unit_price": 1, "cgst_rate": 0, "sgst_rate": 0, "quantity": 0, "archived": False}
+            for n in range(3000)]
+    db.session.execute(insert(Product), rows)
+    db.session.execute(text("ANALYZE product; ANALYZE product_search"))
+    seen = []
+    from sqlalchemy import event
+
+    def remember(conn, cursor, statement, params, context, many):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        found = quick_search(shop, "ITEM 0142", limit=5)
+        listed = listing.list_products(shop, listing.ProductFilters(q="ITEM 0142"), page=2, limit=5)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert [p.product_name for p in found.items] == [f"Bulk item 0142{n}" for n in range(5)] and found.has_more
+    assert [p.product_name for p in listed.items] == [f"Bulk item 0142{n}" for n in range(5, 10)]
+    assert not listed.has_more
+    assert sum("FROM product_search" in statement for statement in seen) == 2, seen
+    with search._trigram_plan():
+        plan = "\n".join(row[0] for row in db.session.execute(text(
+            "EXPLAIN SELECT id FROM product_search WHERE store_id = :s AND words LIKE '%' || lower(:t) || '%' "
+            "ESCAPE '/' ORDER BY product_name, id LIMIT 6"), {"s": shop.id, "t": "ITEM 0142"}))
+    assert "ix_product_search_words" in plan, plan
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("term", ["100%", "a_b", "a/b", "/", "tea\x1fgold", "TATA", "Éclair"])
+def test_the_narrow_table_match_treats_every_character_literally(shop, make_product, term):
+    make_product(shop, "a/b masala", sku=None, barcode=None, quantity=0)
+    assert till_pages(shop, term, 1) == plain(shop, term, exact_first=False)
+    found = listing.list_products(shop, listing.ProductFilters(q=term), limit=100)
+    assert [p.product_name for p in found.items] == plain(shop, term, exact_first=False)
+
+
 def _search_objects(engine, backend: str) -> set[str]:
     with engine.connect() as connection:
         if backend == "sqlite":
             sql = ("SELECT name FROM sqlite_master WHERE name = 'ix_product_search_cover' "
                    "OR (name LIKE 'product_search%' AND type IN ('table', 'trigger'))")
         else:
-            sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE '%%_trgm'"
+            sql = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                   "AND (indexname LIKE '%%_trgm' OR tablename = 'product_search') "
+                   "UNION SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   "WHERE n.nspname = current_schema() AND t.tgname = 'product_search_sync' "
+                   "UNION SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                   "AND table_name = 'product_search'")
         return set(connection.exec_driver_sql(sql).scalars())
 
 
 def test_the_migration_builds_the_search_index_and_takes_it_away(backend, tmp_path, empty_database_url):
     from flask_migrate import downgrade, upgrade
 
-    from services.catalog.search_index import SQLITE_COVER, SQLITE_TRIGGERS, TRGM_INDEXES
+    from services.catalog.search_index import PG_FUNCTION, PG_WORDS_INDEX, SQLITE_COVER, SQLITE_TRIGGERS, TRGM_INDEXES
 
-    expected = {"product_search", SQLITE_COVER, *SQLITE_TRIGGERS} if backend == "sqlite" else set(TRGM_INDEXES)
+    expected = ({"product_search", SQLITE_COVER, *SQLITE_TRIGGERS} if backend == "sqlite"
+                else {*TRGM_INDEXES, "product_search", "product_search_pkey", PG_WORDS_INDEX, PG_FUNCTION})
     application = migration_app(backend, tmp_path, empty_database_url)
     with application.app_context():
         upgrade()
@@ -228,9 +303,10 @@ def test_the_migration_indexes_the_products_already_there(backend, tmp_path, emp
         assert [p.product_name for p in search_catalog(store, q="butter").items] == ["Amul Butter 500g"]
         assert [p.product_name for p in quick_search(store, "salt 1k").items] == ["Tata Salt 1kg"]
         assert quick_search(store, "masala").items == []  # archived items are not searchable
-        if backend == "sqlite":  # the FTS table holds the live products that were there
-            rows = db.session.execute(text("SELECT rowid FROM product_search ORDER BY rowid")).scalars().all()
-            assert rows == [1, 2]
+        # the search table (SQLite's FTS, PostgreSQL's narrow table) holds the live products that were there
+        key = "rowid" if backend == "sqlite" else "id"
+        rows = db.session.execute(text(f"SELECT {key} FROM product_search ORDER BY {key}")).scalars().all()
+        assert rows == [1, 2]
         db.session.remove()
         db.engine.dispose()
 

@@ -109,7 +109,7 @@ def test_search_matches_name_sku_and_barcode_through_the_one_rule(as_user, shop,
     assert "No product matches “xyzzy”" in client.hx_get("/inventory?q=xyzzy").get_data(as_text=True)
     called = []
     rule = search.catalogue_match
-    monkeypatch.setattr(search, "catalogue_match", lambda term: called.append(term) or rule(term))
+    monkeypatch.setattr(search, "catalogue_match", lambda term, **kw: called.append(term) or rule(term, **kw))
     client.hx_get("/inventory?q=lux")
     assert called == ["lux"]
 

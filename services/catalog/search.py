@@ -8,11 +8,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import Select, and_, case, literal_column, or_, select, table, text
+from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table, text
 
 from extensions import db
 from models import Customer, Party, Product, Store
-from services.catalog.search_index import FTS_TABLE
+from services.catalog.search_index import FTS_TABLE, SEPARATOR
 from services.paging import Page, paginate, paginate_uncounted
 from services.parties.parties import e164_phone
 
@@ -34,12 +34,17 @@ def _contains_term(term: str) -> Any:
     return _contains(term, Product.product_name, Product.sku, Product.barcode)
 
 
-def catalogue_match(term: str) -> Any:
+def catalogue_match(term: str, words: bool = False) -> Any:
     """Name, SKU or barcode contains the term, case aside (% and _ match themselves): the one search rule.
+
+    With `words`, the same test written on PostgreSQL's narrow product_search table (see _words_match), for a
+    query that reads that table (page_by_words).
 
     PostgreSQL's pg_trgm GIN indexes serve the ILIKE as it is. On SQLite the FTS5 trigram table first names the
     candidates; the contains test still applies to them, so the index makes the answer faster, never different
     (the FTS folds case more widely than SQLite's ASCII-only LIKE, so its candidates are a superset)."""
+    if words:
+        return _words_match(term)
     contains = _contains_term(term)
     if len(term) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
         return contains
@@ -94,12 +99,43 @@ def window_page(where: list, order: Sequence[Any], keys: Sequence[tuple[Any, boo
     return paginate_uncounted(query.order_by(*outer), page, limit)
 
 
-def _page_by_ids(ids: Select, order: Sequence[Any], page: int, limit: int) -> Page:
-    """paginate_uncounted for a query of ids (in `order`, columns of product): sorting thousands of hits moves ids,
-    not whole rows; only the page's rows are read whole, in the same statement."""
+def _page_by_ids(ids: Select, order: Sequence[Any], page: int, limit: int,
+                 rows_order: Optional[Sequence[Any]] = None) -> Page:
+    """paginate_uncounted for a query of ids (in `order`; `rows_order` is the same order in product's columns, when
+    the ids come from another table): sorting thousands of hits moves ids, not whole rows; only the page's rows are
+    read whole, in the same statement."""
     chosen = ids.order_by(*order).limit(limit + 1).offset((page - 1) * limit).subquery()
-    rows = db.session.execute(select(Product).join(chosen, Product.id == chosen.c.id).order_by(*order)).scalars().all()
+    rows = db.session.execute(select(Product).join(chosen, Product.id == chosen.c.id)
+                              .order_by(*(rows_order or order))).scalars().all()
     return Page(rows[:limit], page, limit, None, len(rows) > limit)
+
+
+_WORDS = table(FTS_TABLE, column("id"), column("store_id"), column("product_name"), column("words"))
+
+
+def _words_match(term: str) -> Any:
+    """product_search.words (PostgreSQL) contains the term, case aside: the same rows as _contains_term, as
+    `a ILIKE b` is `lower(a) LIKE lower(b)` and words is the lower-cased columns joined by a separator the term
+    lacks (callers check has_words_path)."""
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    pattern = literal_column("'%'").concat(func.lower(escaped)).concat(literal_column("'%'"))
+    return _WORDS.c.words.like(pattern, escape="/")
+
+
+def has_words_path(term: str) -> bool:
+    """A term the narrow search table answers: PostgreSQL's, long enough for a trigram, without the separator."""
+    return (len(term) >= TRIGRAM and SEPARATOR not in term
+            and db.session.get_bind().dialect.name == "postgresql")
+
+
+def page_by_words(store: Store, term: str, page: int, limit: int) -> Page:
+    """Live items of the store containing the term, in name order, read from product_search (PostgreSQL): its
+    trigram index names the candidates, which are re-checked and sorted there, and only the page's rows are read
+    from product."""
+    ids = select(_WORDS.c.id).where(_WORDS.c.store_id == store.id, catalogue_match(term, words=True))
+    with _trigram_plan():
+        return _page_by_ids(ids, (_WORDS.c.product_name, _WORDS.c.id), page, limit,
+                            rows_order=(Product.product_name, Product.id))
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -161,5 +197,7 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     found = window_page(where, order, ((Product.product_name, False), (Product.id, False)), term, page, limit)
     if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
         return found
+    if has_words_path(term):
+        return page_by_words(store, term, page, limit)
     with _trigram_plan():
         return _page_by_ids(_by_trigrams(store, term), order, page, limit)

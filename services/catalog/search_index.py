@@ -1,7 +1,10 @@
 """The trigram index behind catalogue search (name, SKU, barcode contains a term).
 
 PostgreSQL: pg_trgm GIN indexes on the three columns, which ILIKE '%term%' uses as it is, each with a short pending
-list (PENDING_LIST_KB).
+list (PENDING_LIST_KB). Beside them a narrow table, `product_search` (id, store, name and `words`: the lower-cased
+name, SKU and barcode joined by a unit separator, chr(31)), holds the live products, kept by a trigger, with a
+trigram index on `words`. A search in name order reads its candidates there: a common term ("tata", 10,000 items of
+100,000) is re-checked and sorted over rows a tenth as wide as product's, in one index instead of three.
 SQLite: an FTS5 table with the trigram tokenizer (case-insensitive) holding the live products (rowid = product.id),
 kept in step with `product` by triggers, and an index that covers what the search reads of its candidates.
 db.create_all builds either through the product table's DDL events (models.py); migration b7e3f1a2c9d4 builds
@@ -16,7 +19,10 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-FTS_TABLE = "product_search"
+FTS_TABLE = "product_search"  # SQLite's FTS5 table; on PostgreSQL the narrow table of the same name
+SEPARATOR = "\x1f"  # joins name, SKU and barcode in product_search.words (PostgreSQL); no term containing it uses them
+PG_WORDS_INDEX = "ix_product_search_words"
+PG_FUNCTION = "product_search_sync"
 TRGM_INDEXES = {
     "ix_product_name_trgm": "product_name",
     "ix_product_sku_trgm": "sku",
@@ -59,7 +65,7 @@ def is_search_object(name: str | None, type_: str) -> bool:
         return False
     if type_ == "table":
         return name.startswith(FTS_TABLE)
-    return type_ == "index" and (name in TRGM_INDEXES or name == SQLITE_COVER)
+    return type_ == "index" and (name in TRGM_INDEXES or name in (SQLITE_COVER, PG_WORDS_INDEX))
 
 
 def trgm_opclass(connection: Connection) -> str:
@@ -72,11 +78,51 @@ def trgm_opclass(connection: Connection) -> str:
     return f'"{schema}".gin_trgm_ops'
 
 
+WORDS_SQL = "lower({p}.product_name || chr(31) || coalesce({p}.sku, '') || chr(31) || coalesce({p}.barcode, ''))"
+
+PG_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {FTS_TABLE} (
+        id integer PRIMARY KEY REFERENCES product (id) ON DELETE CASCADE,
+        store_id integer NOT NULL,
+        product_name varchar(255) NOT NULL,
+        words text NOT NULL)""",
+    f"""CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.archived THEN
+            DELETE FROM {FTS_TABLE} WHERE id = NEW.id;
+        ELSE
+            INSERT INTO {FTS_TABLE} (id, store_id, product_name, words)
+            VALUES (NEW.id, NEW.store_id, NEW.product_name, {WORDS_SQL.format(p="NEW")})
+            ON CONFLICT (id) DO UPDATE SET store_id = EXCLUDED.store_id, product_name = EXCLUDED.product_name,
+                                           words = EXCLUDED.words;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    f"DROP TRIGGER IF EXISTS {PG_FUNCTION} ON product",
+    f"""CREATE TRIGGER {PG_FUNCTION} AFTER INSERT OR UPDATE OF store_id, product_name, sku, barcode, archived
+        ON product FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()""",
+    f"""INSERT INTO {FTS_TABLE} (id, store_id, product_name, words)
+        SELECT id, store_id, product_name, {WORDS_SQL.format(p="product")} FROM product WHERE NOT archived
+        ON CONFLICT (id) DO NOTHING""",
+)
+
+
 def create_postgresql(connection: Connection) -> None:
+    """The three column indexes, and the narrow table with its trigger and index (filled from product)."""
     opclass = trgm_opclass(connection)
     for name, column in TRGM_INDEXES.items():
         connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON product USING gin ({column} {opclass}) "
                                 f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})"))
+    for statement in PG_DDL:
+        connection.execute(text(statement))
+    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_WORDS_INDEX} ON {FTS_TABLE} USING gin (words {opclass}) "
+                            f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})"))
+
+
+def drop_postgresql(connection: Connection) -> None:
+    connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {PG_FUNCTION} ON product"))
+    connection.execute(text(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"))
 
 
 def create_sqlite(connection: Connection) -> None:
@@ -93,6 +139,8 @@ def create(target, connection: Connection, **kw) -> None:
 
 
 def drop(target, connection: Connection, **kw) -> None:
-    """before_drop of the product table: the FTS table goes with it (indexes and triggers go by themselves)."""
+    """before_drop of the product table: the search table goes with it (indexes and triggers go by themselves)."""
     if connection.dialect.name == "sqlite":
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    elif connection.dialect.name == "postgresql":
+        drop_postgresql(connection)
