@@ -277,28 +277,28 @@ def commission_lines(store: Store, first: date, last: date) -> list[CommissionLi
     """Every served line of the period's paid sales, net of returns, in time order (see the module docstring)."""
     start, end = bounds(store, first, last)
     rows = db.session.execute(
-        select(BillItem, Bill.id, Bill.invoice_date, Bill.billing_timestamp, Bill.invoice_number, Bill.discount,
-               Bill.sub_total, Staff.name)
+        select(BillItem.staff_id, BillItem.name, BillItem.qty, BillItem.returned_qty, BillItem.taxable_amount,
+               BillItem.commission_amount, Bill.id, Bill.invoice_date, Bill.billing_timestamp, Bill.invoice_number,
+               Bill.discount, Bill.sub_total, Staff.name.label("staff_name"))
         .join(Bill, Bill.id == BillItem.bill_id).join(Staff, Staff.id == BillItem.staff_id)
         .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.status == PAID, Bill.cancelled_at.is_(None),
                Bill.billing_timestamp >= start, Bill.billing_timestamp < end)
         .order_by(Bill.billing_timestamp, Bill.id, BillItem.line_no)).all()
     shared = set()  # bills whose discount was spread over the lines before tax
-    ids = sorted({row[1] for row in rows})
+    ids = sorted({row.id for row in rows})
     for offset in range(0, len(ids), 5000):
         shared.update(db.session.execute(
             select(BillItem.bill_id).where(BillItem.bill_id.in_(ids[offset:offset + 5000]),
                                            BillItem.bill_discount_amount > 0).distinct()).scalars())
     lines = []
-    for item, bill_id, invoice_date, billed, number, discount, sub_total, staff in rows:
-        value = line_value(item.taxable_amount, discount, sub_total, bill_id in shared)
-        earned = item.commission_amount if item.commission_amount is not None else ZERO
+    for row in rows:  # each line in Decimal, rounded per line as the bill was (exact on both databases)
+        value = line_value(Decimal(row.taxable_amount), Decimal(row.discount), Decimal(row.sub_total), row.id in shared)
+        earned = Decimal(row.commission_amount) if row.commission_amount is not None else ZERO
         lines.append(CommissionLine(
-            bill_id=bill_id, day=invoice_date or billed.astimezone(store.zone).date(), invoice_number=number,
-            staff_id=item.staff_id, staff=staff, service=item.name,
-            qty=Decimal(item.qty) - Decimal(item.returned_qty or 0),
-            value=kept_share(value, item.qty, item.returned_qty),
-            commission=kept_share(earned, item.qty, item.returned_qty)))
+            bill_id=row.id, day=row.invoice_date or row.billing_timestamp.astimezone(store.zone).date(),
+            invoice_number=row.invoice_number, staff_id=row.staff_id, staff=row.staff_name, service=row.name,
+            qty=Decimal(row.qty) - Decimal(row.returned_qty or 0), value=kept_share(value, row.qty, row.returned_qty),
+            commission=kept_share(earned, row.qty, row.returned_qty)))
     return lines
 
 
