@@ -614,6 +614,9 @@ class BillItem(db.Model):
     line_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     # A sale line's cost per unit when it was sold: the product's average_cost then (None: not known), for profit.
     unit_cost: Mapped[Optional[Decimal]] = mapped_column(COST)
+    # The staff member's commission on the whole line, by the rule in force when the bill was saved (issue 16,
+    # services/salon/commissions.py): a later rule change does not rewrite it; a return takes back its share.
+    commission_amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
     # Jewellery line fields.
     huid: Mapped[Optional[str]] = mapped_column(String(16))
     size: Mapped[Optional[str]] = mapped_column(String(50))
@@ -808,6 +811,45 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_column()
+
+
+class CommissionRule(db.Model):
+    """A staff member's commission (issue 16, services/salon/commissions.py): the default (no product, no category),
+    or an override for one category or one product; a percent of the line's value after discounts and before tax,
+    or a flat amount per unit. Most specific wins: product, then category, then the default."""
+
+    __tablename__ = "commission_rule"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DISCOUNT_TYPES), name="kind"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint("kind <> 'percent' OR value <= 100", name="percent_at_most_100"),
+        CheckConstraint("product_id IS NULL OR category_id IS NULL", name="one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    value: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+    staff: Mapped[Staff] = relationship()
+    product: Mapped[Optional[Product]] = relationship()
+    category: Mapped[Optional[Category]] = relationship()
+
+
+# One rule per staff member and target: the default, each product, each category (NULLs are distinct in a plain
+# unique constraint, so each target has a partial unique index). The page checks first and words it; these guard.
+_DEFAULT = CommissionRule.product_id.is_(None) & CommissionRule.category_id.is_(None)
+Index("ux_commission_rule_default", CommissionRule.staff_id, unique=True,
+      postgresql_where=_DEFAULT, sqlite_where=_DEFAULT)
+Index("ux_commission_rule_product", CommissionRule.staff_id, CommissionRule.product_id, unique=True,
+      postgresql_where=CommissionRule.product_id.isnot(None), sqlite_where=CommissionRule.product_id.isnot(None))
+Index("ux_commission_rule_category", CommissionRule.staff_id, CommissionRule.category_id, unique=True,
+      postgresql_where=CommissionRule.category_id.isnot(None), sqlite_where=CommissionRule.category_id.isnot(None))
 
 
 class Coupon(db.Model):

@@ -27,6 +27,7 @@ from services.errors import ValidationError
 from services.formatting import inr
 from services.periods import INVERTED, parse_range
 from services.reports import day_close, registers, tables
+from services.salon import commissions
 
 bp = Blueprint("report_pages", __name__, url_prefix="/reports")
 
@@ -48,6 +49,8 @@ REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
     "top-products": ("Top products", "The period's best sellers, net of returns.", registers.top_products, True),
     "sales-by-staff": ("Sales by staff member", "What each staff member sold in the period, net of returns.",
                        registers.sales_by_staff, True),
+    "commissions": ("Commissions", "Each staff member's services on paid bills, their value after discounts and "
+                    "before tax, and the commission, net of returns.", commissions.commission_report, True),
 }
 
 

@@ -80,6 +80,7 @@ from services.parties.parties import (
     register_gstin,
 )
 from services.purchases import costs, purchases
+from services.salon import commissions
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -732,6 +733,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         for item, line in zip(bill.items, draft.lines):
             if line.product is not None and line.product.average_cost is not None:
                 item.unit_cost = line.product.average_cost
+        commissions.stamp(store, bill, [line.product for line in draft.lines])  # the rules in force now
     bill.payments = [
         Payment(mode=p.mode, amount=money(p.amount), reference=p.reference, timestamp=p.timestamp or now,
                 user_id=user.id if user is not None else None)

@@ -1,0 +1,1 @@
+"""The salon (issue 16): staff, memberships, the wallet, commissions and the appointment book."""
