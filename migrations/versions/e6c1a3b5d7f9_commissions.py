@@ -2,7 +2,7 @@
 bill line's commission, fixed by the rule in force when the bill was saved
 
 Revision ID: e6c1a3b5d7f9
-Revises: a8b0c2d4e6f7
+Revises: e9b1d3f5a7c2
 Create Date: 2026-11-27 09:20:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import models
 
 revision = "e6c1a3b5d7f9"
-down_revision = "a8b0c2d4e6f7"
+down_revision = "e9b1d3f5a7c2"
 branch_labels = None
 depends_on = None
 
