@@ -49,6 +49,10 @@ from services.vocabulary import (
 )
 
 LOYALTY_KINDS = ("earn", "redeem", "return", "cancel", "adjust")
+# A wallet entry (services/parties/wallet.py): money put in (topup, membership_credit, refund), taken by a bill
+# (payment), given back when that bill is cancelled (cancel), or set right by hand (adjustment).
+WALLET_KINDS = ("topup", "membership_credit", "payment", "refund", "cancel", "adjustment")
+STAFF_ROLES = ("stylist", "therapist", "beautician", "barber", "receptionist", "manager", "other")
 MONEY = Numeric(12, 2)
 WEIGHT = Numeric(12, 3)
 QTY = Numeric(12, 3)  # stock and line quantities: whole for pcs, three decimals for kg, g, l, ml, m
@@ -424,6 +428,7 @@ class Customer(db.Model):
         UniqueConstraint("store_id", "customer_code"),
         CheckConstraint("gender IS NULL OR " + _in("gender", GENDERS), name="gender"),
         CheckConstraint("loyalty_points >= 0", name="loyalty_points"),
+        CheckConstraint("wallet_balance >= 0", name="wallet_balance"),
         Index("ix_customer_store_name", "store_id", "name"),
     )
 
@@ -443,6 +448,9 @@ class Customer(db.Model):
     credit_limmit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
     payment_method_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment_method.id", ondelete="SET NULL"))
     loyalty_points: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The wallet's balance (services/parties/wallet.py): the sum of the customer's WalletEntry rows.
+    wallet_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
+                                                    nullable=False)
     referred_by: Mapped[Optional[str]] = mapped_column(String(255))
     notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
@@ -801,7 +809,11 @@ class InvoiceCounter(db.Model):
 
 
 class Staff(db.Model):
+    """A member of the store's staff who serves bill lines (a salon's stylist); not necessarily a login
+    (services/salon/staff.py)."""
+
     __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = uid_column()
@@ -811,6 +823,9 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_column()
+    role: Mapped[str] = mapped_column(String(20), default="stylist", server_default="stylist", nullable=False)
+
+    user: Mapped[Optional["User"]] = relationship()
 
 
 class CommissionRule(db.Model):
@@ -949,6 +964,41 @@ class LoyaltyEntry(db.Model):
     created_at: Mapped[datetime] = created_column()
 
     bill: Mapped[Optional["Bill"]] = relationship()
+
+
+class WalletEntry(db.Model):
+    """One change of a customer's wallet (a top-up, a membership's credit, a bill's payment, a credit note's
+    refund, a cancelled bill's payment given back, an adjustment); Customer.wallet_balance is their sum
+    (services/parties/wallet.py)."""
+
+    __tablename__ = "wallet_entry"
+    __table_args__ = (
+        CheckConstraint(_in("kind", WALLET_KINDS), name="kind"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("pay_mode IS NULL OR " + _in("pay_mode", STORED_PAYMENT_MODES), name="pay_mode"),
+        Index("ix_wallet_entry_store_party", "store_id", "party_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)  # + into the wallet, - out of it
+    balance: Mapped[Decimal] = mapped_column(MONEY, nullable=False)  # the customer's balance after it
+    # A top-up's money received (cash, card, upi): it is that day's money in (day close, day book).
+    pay_mode: Mapped[Optional[str]] = mapped_column(String(10))
+    reference: Mapped[Optional[str]] = mapped_column(String(100))
+    bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"), index=True)
+    credit_note_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credit_note.id", ondelete="SET NULL"))
+    note: Mapped[Optional[str]] = mapped_column(String(255))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    party: Mapped["Party"] = relationship()
+    bill: Mapped[Optional["Bill"]] = relationship()
+    credit_note: Mapped[Optional["CreditNote"]] = relationship()
+    user: Mapped[Optional["User"]] = relationship()
 
 
 class MetalRate(db.Model):

@@ -29,12 +29,13 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.purchases import bp as purchases_bp
     from blueprints.report_pages import bp as report_pages_bp
     from blueprints.reports import bp as reports_bp
+    from blueprints.staff import bp as staff_bp
     from blueprints.stock import bp as stock_bp
     from blueprints.uploads import bp as uploads_bp
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
                       purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp, reports_bp, report_pages_bp,
-                      expenses_bp, coupons_bp, parties_bp, commissions_bp):
+                      expenses_bp, coupons_bp, parties_bp, commissions_bp, staff_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)

@@ -28,7 +28,7 @@ from services.billing.fields import to_decimal
 from services.documents.invoices import document_filename, render_pdf
 from services.errors import FieldErrors, ValidationError
 from services.paging import paginate
-from services.parties import ledger, loyalty
+from services.parties import ledger, loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
     SupplierInput,
@@ -252,7 +252,8 @@ def _span() -> tuple[ledger.DateRange, dict]:
         return ledger.DateRange(), exc.errors or {"from": [exc.message]}
 
 
-def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=None, fragment: str = ""):
+def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=None, fragment: str = "",
+            wallet_errors=None, wallet_typed=None):
     span, range_errors = _span()
     book = None if range_errors else ledger.ledger(g.store, party, span)
     balance = ledger.balance_of(g.store, party)
@@ -265,7 +266,10 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    labels=ledger.LABELS, raw_from=request.args.get("from", "")[:10],
                    raw_to=request.args.get("to", "")[:10],
                    range_args={key: str(day) for key, day in (("from", span.start), ("to", span.end)) if day},
-                   points=loyalty.entries(g.store, party.id) if party.customer is not None else None)
+                   points=loyalty.entries(g.store, party.id) if party.customer is not None else None,
+                   wallet_entries=wallet.entries(g.store, party.id) if party.customer else None,
+                   wallet_labels=wallet.KIND_LABELS, top_up_modes=wallet.TOP_UP_MODES,
+                   wallet_errors=wallet_errors or {}, wallet_typed=wallet_typed or {})
     if fragment:
         return render_page_or_fragment("parties/detail.html", fragment, status, **context)
     return make_response(render_template("parties/detail.html", **context), 422 if range_errors else status)
@@ -302,6 +306,29 @@ def record_payment(kind: str, party_id: int):
     flash(f"Payment of {sum(row.amount for row in rows):.2f} recorded over {len(rows)} bill"
           f"{'' if len(rows) == 1 else 's'}.", "success")
     url = url_for("parties.detail", kind=kind, party_id=party.id)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+@bp.post("/customers/<int:party_id>/wallet")
+@role_required("cashier")
+def top_up(party_id: int):
+    """Money received from the customer into their wallet (cash, card or UPI): that day's money in."""
+    party = _party("customers", party_id)
+    raw = (request.form.get("amount") or "").strip()[:30]
+    try:
+        entry = wallet.top_up(g.store, current_user, party, to_decimal(raw) if raw else None,
+                              request.form.get("pay_mode"), (request.form.get("reference") or "").strip()[:100])
+    except ValidationError as exc:
+        db.session.rollback()
+        return _detail("customers", _party("customers", party_id), 422, wallet_errors=exc.errors or
+                       {"amount": [exc.message]}, wallet_typed=request.form, fragment="parties/_wallet_form.html")
+    db.session.commit()
+    flash(f"{entry.amount:.2f} added to the wallet; balance {entry.balance:.2f}.", "success")
+    url = url_for("parties.detail", kind="customers", party_id=party.id)
     if wants_fragment():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url

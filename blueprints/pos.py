@@ -318,13 +318,16 @@ def remove_line(index: int):
 
 # --------------------------------------------------------------------------- customer
 
+# The payment form shows the chosen customer's wallet balance beside the modes: it follows the customer.
+WALLET_SHOWN = ("pos/_payment.html",)
+
 
 @bp.post("/customer")
 @role_required("cashier")
 def choose_customer():
     """Put an existing customer on the bill."""
     return _edit(lambda state: till_service.choose_customer(g.store, state, request.form.get("party_id")),
-                 "pos/_customer.html")
+                 "pos/_customer.html", extra=WALLET_SHOWN)
 
 
 @bp.post("/customer/new")
@@ -336,14 +339,14 @@ def new_customer():
         existing = till_service.set_new_customer(g.store, state, request.form)
         return f"{existing.customer.name} already shops here: picked them." if existing else None
 
-    return _edit(change, "pos/_customer.html", refused_context={"show_new": True})
+    return _edit(change, "pos/_customer.html", extra=WALLET_SHOWN, refused_context={"show_new": True})
 
 
 @bp.post("/customer/clear")
 @role_required("cashier")
 def clear_customer():
     """Take the customer off the bill (walk-in)."""
-    return _edit(till_service.clear_customer, "pos/_customer.html")
+    return _edit(till_service.clear_customer, "pos/_customer.html", extra=WALLET_SHOWN)
 
 
 # --------------------------------------------------------------------------- payment

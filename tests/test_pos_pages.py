@@ -477,8 +477,8 @@ def test_clear_starts_a_new_bill_with_a_new_key(till, till_shop):
 # --------------------------------------------------------------------------- payment modes and salons
 
 
-@pytest.mark.parametrize("mode, status, paid_share", [("card", "paid", 1), ("wallet", "paid", 1),
-                                                      ("none", "unpaid", 0)])
+# The wallet mode draws from the customer's balance: tests/test_wallet.py.
+@pytest.mark.parametrize("mode, status, paid_share", [("card", "paid", 1), ("none", "unpaid", 0)])
 def test_card_wallet_and_credit_bills(till, till_shop, make_customer, mode, status, paid_share):
     scan(till, till_shop.soap.barcode)
     if not paid_share:  # a bill that leaves dues needs the customer who owes them (tests/test_pos_fixes.py)

@@ -71,7 +71,7 @@ from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
 from services.paging import Page, paginate
-from services.parties import loyalty
+from services.parties import loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
     create_customer,
@@ -81,6 +81,7 @@ from services.parties.parties import (
 )
 from services.purchases import costs, purchases
 from services.salon import commissions
+from services.salon import staff as staff_rules
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -96,6 +97,7 @@ from services.vocabulary import (
     PAYMENT_MODES,
     PURITIES,
     UNPAID,
+    WALLET,
 )
 
 PURCHASE_SERIES = "PUR"
@@ -355,8 +357,8 @@ def _check_lines(store: Store, draft: BillDraft, errors: FieldErrors) -> None:
                 errors.add(f"{where}.{name}", "Tax rate must be from 0 to 100")
         if line.unit_price is not None and line.unit_price < 0:
             errors.add(f"{where}.rate", "Must be at least 0")
-        if line.staff is not None and (line.staff.store_id != store.id or not line.staff.active):
-            errors.add(f"{where}.staff_id", "Staff member not found in this store")
+        if line.staff is not None and (problem := staff_rules.line_staff_problem(store, line.staff)):
+            errors.add(f"{where}.staff_id", problem)
         if line.jewellery is not None:
             _check_jewellery(store, line, where, bill_day(store, draft), errors)
             if draft.kind == "sale" and product is not None:
@@ -507,6 +509,13 @@ def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
     )
 
 
+def _wallet_draws(draft: BillDraft) -> list[wallet.Draw]:
+    """What the draft's payments take from the customer's wallet (services.parties.wallet)."""
+    client = draft.client_totals
+    return wallet.draws(draft.payments, client_paid=client.paid_amount if client else None,
+                        payment_method_id=draft.columns.get("payment_method_id"))
+
+
 def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
                    supply: Optional[str] | object = UNSET) -> tuple[PricedBill, list[Coupon]]:
     """Every rule a bill must meet before anything is written; returns the priced bill and its coupons."""
@@ -522,6 +531,9 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
             errors.add("loyalty_points", "Points are redeemed on sales only.")
         elif problem := loyalty.redeem_problem(store, customer, draft.loyalty_points):
             errors.add("loyalty_points", problem)
+    if draft.kind == "sale" and draft.customer is None and (
+            problem := wallet.customer_problem(None, _wallet_draws(draft))):
+        errors.add(*problem)
     if draft.additional_charges is None or draft.additional_charges < 0:
         errors.add("additional_charges", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
@@ -760,6 +772,8 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     _use_coupons(coupons)
     coupon_rules.record_uses(store, bill, coupons, party, totals.coupon_discount, totals.sub_total)
     loyalty.after_sale(store, user, bill, draft.loyalty_points)
+    if bill.kind == "sale":  # the wallet's conditional UPDATE: a balance that no longer holds it refuses the bill
+        wallet.take(store, user, bill, _wallet_draws(draft))
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
         after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),
@@ -854,6 +868,7 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
     bill.cancel_reason = reason
     settle(bill)
     loyalty.after_cancel(store, user, bill)
+    wallet.after_cancel(store, user, bill)
     audit.record("cancel", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("status", "cancelled_at", "due_amount")), meta={"reason": reason})
     db.session.flush()
@@ -912,6 +927,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
     db.session.add(row)
     bill.paid_amount = bill.paid_amount + row.amount
     db.session.flush()
+    if bill.kind == "sale" and row.mode == WALLET:  # from the bill customer's wallet, refused beyond its balance
+        wallet.take(store, user, bill, [wallet.Draw(row.amount, "amount")])
     db.session.expire(bill, ["payments"])  # the statement settle reads includes this payment
     settle(bill)
     audit.record("payment", "bill", bill.uid, store_id=store.id, user_id=row.user_id, before=before,

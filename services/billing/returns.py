@@ -38,7 +38,7 @@ from services.billing.bills import lock_bill, settle
 from services.billing.pricing import ZERO, BillForReturn, PricedReturn, ReturnedLine, price_return
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
-from services.parties import loyalty
+from services.parties import loyalty, wallet
 from services.vocabulary import NO_PAYMENT, REFUND_MODES
 
 SERIES = "CN"
@@ -231,6 +231,7 @@ def create_return(store: Store, user: User, bill: Bill, draft: ReturnDraft, *,
                                 if items[line.line_no].product is not None)
     stock.add(returned, reason="return", bill=bill, user_id=user.id, note=taken.number)
     loyalty.after_return(store, user, bill, note.total_amount)
+    wallet.after_return(store, user, bill, note)
     audit.record("return", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("credited_amount", "refunded_amount", "due_amount", "status")),
                  meta={"credit_note": note.number, "total": f"{note.total_amount:f}", "refund": f"{refund:f}",

@@ -3,7 +3,8 @@ cashier counted and the difference, saved once per day.
 
 Expected per mode = money received that day on sale bills that stand (payments by their time, whatever the bill's
 day), less money paid that day to suppliers on purchases that stand, less refunds paid out on that day's credit
-notes (by their refund mode). The cash drawer is then expected to hold the cash figure; counted - expected is the
+notes (by their refund mode), plus wallet top-ups received that day (by how the money came: cash, card, UPI;
+services.parties.wallet). The cash drawer is then expected to hold the cash figure; counted - expected is the
 difference (below zero: short). Expenses carry no payment mode, so they are not in the drawer's figure (an expense
 paid from the drawer shows as a shortfall; the note says so).
 
@@ -28,6 +29,7 @@ from services.accounts.access import require_role
 from services.bounds import money_problem
 from services.errors import FieldErrors, ValidationError
 from services.formatting import local_time
+from services.parties import wallet
 from services.reports.registers import bounds, money
 from services.vocabulary import CASH
 
@@ -50,6 +52,8 @@ def expected(store: Store, day: date) -> dict[str, Decimal]:
                CreditNote.refund_amount > 0).group_by(CreditNote.refund_mode)).all()
     for mode, amount in refunds:
         net[mode] = net.get(mode, Decimal(0)) - money(amount)
+    for entry in wallet.top_ups(store, start, end):  # money received into customers' wallets, by how it came
+        net[entry.pay_mode] = net.get(entry.pay_mode, Decimal(0)) + money(entry.amount)
     net.setdefault(CASH, Decimal("0.00"))
     return dict(sorted(net.items(), key=lambda pair: (pair[0] != CASH, pair[0])))
 

@@ -20,8 +20,10 @@ from models import Bill, BillItem, Category, CreditNote, Expense, Payment, Produ
 from services.accounts.access import require_role
 from services.billing.pricing import money as to_paisa
 from services.catalog.units import qty_out
+from services.parties import wallet
 from services.reports.dashboard import day_bounds
 from services.reports.tables import DATE, MONEY, NUMBER, Column, Table
+from services.vocabulary import WALLET, payment_mode_label
 
 CENT = Decimal("0.01")
 
@@ -129,14 +131,24 @@ def day_book(store: Store, user: User, first: date, last: date, page: Optional[i
     for payment, bill in payments:
         sale = bill.kind == "sale"
         amount = money(payment.amount)
+        if sale and payment.mode == WALLET:  # the money came in with the top-up; this only spends the balance
+            entries.append((payment.timestamp, ["Receipt (wallet)", bill.invoice_number, bill.customer_name, amount,
+                                                None, None], None))
+            continue
         entries.append((payment.timestamp, ["Receipt" if sale else "Payment", bill.invoice_number,
                                             bill.customer_name, amount, amount if sale else None,
                                             None if sale else amount], None))
+    for entry in wallet.top_ups(store, start, end):
+        name = entry.party.customer.name if entry.party.customer else ""
+        amount = money(entry.amount)
+        entries.append((entry.created_at, ["Wallet top-up", payment_mode_label(entry.pay_mode), name, amount, amount,
+                                           None], f"/parties/customers/{entry.party_id}"))
     notes = db.session.execute(select(CreditNote, Bill).join(Bill, Bill.id == CreditNote.bill_id)
                                .where(CreditNote.store_id == store.id, CreditNote.created_at >= start,
                                       CreditNote.created_at < end)).all()
     for note, bill in notes:
-        refund = money(note.refund_amount) or None
+        refund = money(note.refund_amount) if note.refund_mode != WALLET else None  # a wallet refund stays here
+        refund = refund or None
         entries.append((note.created_at, ["Credit note", note.number, bill.customer_name,
                                           money(note.total_amount), None, refund], None))
     for expense in db.session.execute(select(Expense).where(Expense.store_id == store.id, Expense.date >= first,

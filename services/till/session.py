@@ -54,8 +54,9 @@ from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.formatting import inr
 from services.jewellery import exchange
 from services.paging import paginate
-from services.parties import credit, loyalty
+from services.parties import credit, loyalty, wallet
 from services.parties.parties import find_customer_by_phone
+from services.salon import staff as staff_rules
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
 
@@ -315,8 +316,11 @@ def parse_line(store: Store, state: dict[str, Any], index: int, form: Mapping[st
     staff_raw = form.get("staff_id", current.get("staff_id"))
     if staff_raw not in (None, ""):
         staff = find_in_store(Staff, store, id=bounds.row_id(staff_raw))
-        if staff is None or not staff.active:
+        if staff is None:
             errors.add(f"{where}.staff_id", "Staff member not found in this store")
+        elif problem := staff_rules.line_staff_problem(store, staff):
+            errors.add(f"{where}.staff_id", problem)
+            staff = None
     errors.raise_if()
     product = db.session.get(Product, current["product_id"])
     candidate = billing.DraftLine(product=product, qty=qty, discount_type=discount_type, discount_value=value,
@@ -506,8 +510,9 @@ class TillView:
     can_save: bool
     upi_qr: str | None
     upi_link: str | None
-    staff: list[Staff]
+    staff: list[Staff]  # the active staff a line may be given
     allow_walk_in: bool
+    show_staff: bool = False  # the staff column: a salon, or a line already has a staff member
     store_state: str | None = None  # "27 Maharashtra": the default place of supply (None: the store set no state)
     states: dict[str, str] | None = None
     jewellery: bool = False  # a jewellery store's till: old-gold exchange and estimates
@@ -518,6 +523,8 @@ class TillView:
     loyalty_on: bool = False  # the store takes points as payment (a point is worth something)
     loyalty_balance: int | None = None  # the chosen customer's points (None: no stored customer)
     loyalty_error: str | None = None  # why the points typed cannot be redeemed
+    wallet_balance: Decimal | None = None  # the chosen customer's wallet (None: no stored customer)
+    wallet_note: str | None = None  # why the wallet cannot pay what the wallet mode asks of it (Save refuses)
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -671,23 +678,37 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
         upi_link = upi_uri(Bill(kind="sale", store=store, due_amount=total, invoice_number=numbering.peek_next(store)))
         upi_qr = qr_png_data_uri(upi_link, scale=4) if upi_link else None
     staff = []
-    if store.business_kind == "salon" or any(line.get("staff_id") for line in state["lines"]):
-        staff = list(db.session.execute(
-            select(Staff).where(Staff.store_id == store.id, Staff.active.is_(True)).order_by(Staff.name)).scalars())
+    show_staff = store.business_kind == "salon" or any(line.get("staff_id") for line in state["lines"])
+    if show_staff:
+        staff = staff_rules.list_staff(store, active_only=True)
     has_customer = bool(state.get("customer_id") or state.get("new_customer"))
     can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and not loyalty_error and (
         mode != "split" or split_total == total) and (has_customer or store.allow_walk_in) and total >= 0
     return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
                     coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
                     split_remaining=total - split_total, can_save=can_save, upi_qr=upi_qr, upi_link=upi_link,
-                    staff=staff, allow_walk_in=store.allow_walk_in,
+                    staff=staff, show_staff=show_staff, allow_walk_in=store.allow_walk_in,
                     store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
                     if store.state_code else None,
                     states=STATE_CODES, jewellery=store.business_kind == "jewellery", old_gold=old,
                     old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store),
                     loyalty_on=bool(billing_options(store).loyalty_point_value),
                     loyalty_balance=stored.loyalty_points if stored is not None else None,
-                    loyalty_error=loyalty_error)
+                    loyalty_error=loyalty_error,
+                    wallet_balance=stored.wallet_balance if stored is not None else None,
+                    wallet_note=_wallet_note(stored, payments))
+
+
+def _wallet_note(stored, payments) -> str | None:
+    """Said beside the payment mode before Save: the wallet mode with no customer, or more than the balance."""
+    wanted = sum((p.amount for p in payments if p.mode == vocabulary.WALLET and p.amount), ZERO)
+    if not wanted:
+        return None
+    if stored is None:
+        return "A wallet payment needs the bill's customer: choose the customer first."
+    if wanted > stored.wallet_balance:
+        return wallet.balance_message(stored.wallet_balance)
+    return None
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:

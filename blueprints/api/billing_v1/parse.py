@@ -71,7 +71,7 @@ def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
     staff_uids = {e.get("staff_id") for e in raw if isinstance(e, dict) and isinstance(e.get("staff_id"), str)}
     staff = {
         s.uid: s for s in db.session.execute(
-            select(Staff).where(Staff.store_id == store.id, Staff.uid.in_(staff_uids), Staff.active.is_(True))
+            select(Staff).where(Staff.store_id == store.id, Staff.uid.in_(staff_uids))
         ).scalars()
     } if staff_uids else {}
     lines = []

@@ -1,0 +1,205 @@
+"""The customer's wallet: money a customer holds with the store and spends with the `wallet` payment mode.
+
+Modelled on services.parties.loyalty: Customer.wallet_balance is the balance; every change is a WalletEntry with the
+balance after it, so the balance always equals the sum of the entries.
+
+- Put in: a top-up (money received at the counter by cash, card or UPI: that day's money in, see
+  services.reports.day_close and the day book), a membership's prepaid value (credit_wallet, kind
+  membership_credit), a credit note's refund in the wallet mode (after_return), a cancelled bill's wallet payments
+  given back (after_cancel).
+- Taken: a bill's payments in the wallet mode, on every surface, inside save_bill's transaction (after_sale), and a
+  later payment against a bill's dues (after_payment). Each take is ONE conditional UPDATE
+  (`wallet_balance >= amount`), so two tills paying from the same wallet at once cannot both have the money; the
+  CHECK (wallet_balance >= 0) on the column is the backstop. A refusal names the balance ("Wallet balance is
+  ₹500.00") and, raised inside the transaction, rolls the whole bill back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import func, select, update
+
+from extensions import db
+from models import Bill, CreditNote, Customer, Party, PaymentMethod, Store, User, WalletEntry
+from services.accounts.access import require_role
+from services.bounds import money_problem
+from services.errors import ValidationError
+from services.formatting import inr
+from services.paging import Page, paginate
+from services.vocabulary import CARD, CASH, UPI, WALLET
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+TOP_UP_MODES = (CASH, CARD, UPI)  # how the money of a top-up is received
+KIND_LABELS = {"topup": "Top-up", "membership_credit": "Membership credit", "payment": "Paid a bill",
+               "refund": "Refund (credit note)", "cancel": "Bill cancelled: payment given back",
+               "adjustment": "Adjustment"}
+
+
+@dataclass
+class Draw:
+    """Money a bill takes from the wallet, and the request path to blame when the balance does not hold it."""
+
+    amount: Decimal
+    field: str
+
+
+def balance_message(balance: Decimal) -> str:
+    """The refusal every surface shows: "Wallet balance is ₹500.00"."""
+    return f"Wallet balance is {inr(balance)}"
+
+
+def balance_of(store: Store, party_id: Optional[int]) -> Optional[Decimal]:
+    """The customer's wallet balance now (None: not a customer of the store)."""
+    if party_id is None:
+        return None
+    return db.session.execute(select(Customer.wallet_balance).where(
+        Customer.party_id == party_id, Customer.store_id == store.id)).scalar_one_or_none()
+
+
+def _change(store: Store, party_id: int, amount: Decimal, kind: str, *, user: Optional[User],
+            bill: Optional[Bill] = None, credit_note: Optional[CreditNote] = None, pay_mode: Optional[str] = None,
+            reference: Optional[str] = None, note: Optional[str] = None) -> Optional[WalletEntry]:
+    """Add `amount` (below zero: take) to the customer's balance in one conditional UPDATE and write the entry.
+    Taking more than the balance changes nothing and answers None."""
+    amount = Decimal(amount).quantize(CENT)
+    statement = update(Customer).where(Customer.party_id == party_id, Customer.store_id == store.id)
+    if amount < 0:
+        # The guard: the row's balance as it is when this UPDATE runs (after any other till's commit).
+        statement = statement.where(Customer.wallet_balance >= -amount)
+    balance = db.session.execute(statement.values(wallet_balance=Customer.wallet_balance + amount)
+                                 .returning(Customer.wallet_balance)).scalar_one_or_none()
+    if balance is None:
+        return None
+    entry = WalletEntry(store_id=store.id, party_id=party_id, kind=kind, amount=amount, balance=balance,
+                        bill_id=bill.id if bill is not None else None,
+                        credit_note_id=credit_note.id if credit_note is not None else None,
+                        pay_mode=pay_mode, reference=reference, note=note,
+                        user_id=user.id if user is not None else None)
+    db.session.add(entry)
+    customer = db.session.execute(select(Customer).where(Customer.party_id == party_id)).scalar_one_or_none()
+    if customer is not None:
+        db.session.expire(customer, ["wallet_balance"])  # the UPDATE changed it under the ORM
+    return entry
+
+
+def _amount_problem(amount: object) -> Optional[str]:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return "Enter the amount as a number, e.g. 500 or 499.50."
+    if amount <= 0:
+        return "Must be greater than 0"
+    if amount != amount.quantize(CENT):
+        return "At most two decimals (paise)."
+    return money_problem(amount)
+
+
+def _customer_party(store: Store, party: Party) -> Party:
+    if party is None or party.store_id != store.id or party.Category_type != "Customer":
+        raise ValidationError.field("customer", "Customer not found in this store")
+    return party
+
+
+def credit_wallet(store: Store, user: Optional[User], party: Party, amount: Decimal, *,
+                  kind: str = "membership_credit", bill: Optional[Bill] = None, pay_mode: Optional[str] = None,
+                  reference: Optional[str] = None, note: Optional[str] = None) -> WalletEntry:
+    """Put `amount` (> 0) into the customer's wallet: a membership plan's prepaid value (the default kind), a top-up
+    or an adjustment. Flushes nothing itself beyond the UPDATE; the caller commits."""
+    _customer_party(store, party)
+    if kind not in ("topup", "membership_credit", "adjustment"):
+        raise ValueError(f"credit_wallet does not write {kind!r} entries")
+    if problem := _amount_problem(amount):
+        raise ValidationError.field("amount", problem)
+    entry = _change(store, party.id, amount, kind, user=user, bill=bill, pay_mode=pay_mode, reference=reference,
+                    note=note)
+    if entry is None:  # not a row of customer (a party without its customer record)
+        raise ValidationError.field("customer", "Customer not found in this store")
+    db.session.flush()
+    return entry
+
+
+def top_up(store: Store, user: User, party: Party, amount: object, pay_mode: object,
+           reference: Optional[str] = None) -> WalletEntry:
+    """Money received from the customer into their wallet (cashier and up), by cash, card or UPI."""
+    require_role(user, store, "cashier")
+    errors: dict[str, list[str]] = {}
+    if problem := _amount_problem(amount):
+        errors["amount"] = [problem]
+    if pay_mode not in TOP_UP_MODES:
+        errors["pay_mode"] = ["Choose how the money was received: " + ", ".join(TOP_UP_MODES)]
+    if reference is not None and len(reference) > 100:
+        errors["reference"] = ["At most 100 characters"]
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], errors)
+    return credit_wallet(store, user, party, amount, kind="topup", pay_mode=pay_mode, reference=reference or None)
+
+
+def wallet_method_ids() -> set[int]:
+    """The PaymentMethod row(s) named Wallet (NamastePMS bills name their mode by this id)."""
+    return set(db.session.execute(select(PaymentMethod.id).where(PaymentMethod.name == "Wallet")).scalars())
+
+
+def draws(payments, *, client_paid: Optional[Decimal] = None, payment_method_id: Optional[int] = None,
+          field: str = "payment_amount") -> list[Draw]:
+    """What a bill's payments take from the wallet: each payment in the wallet mode (blamed on
+    payments[i].amount), or a NamastePMS bill's paid_amount when its payment_method is the Wallet."""
+    found = [Draw(Decimal(p.amount), f"payments[{index}].amount") for index, p in enumerate(payments)
+             if p.mode == WALLET and p.amount is not None]
+    if not found and client_paid and payment_method_id is not None and payment_method_id in wallet_method_ids():
+        found.append(Draw(Decimal(client_paid), "paid_amount"))
+    return found
+
+
+def customer_problem(party_id: Optional[int], wanted: list[Draw]) -> Optional[tuple[str, str]]:
+    """(field, message) when a bill pays from a wallet but has no customer to take it from."""
+    if wanted and party_id is None:
+        return wanted[0].field, "A wallet payment needs the bill's customer: choose the customer first."
+    return None
+
+
+def take(store: Store, user: Optional[User], bill: Bill, wanted: list[Draw]) -> None:
+    """Take a bill's wallet payments from its customer's balance (one entry a bill), refused naming the balance."""
+    if not wanted:
+        return
+    if problem := customer_problem(bill.party_id, wanted):
+        raise ValidationError.field(*problem)
+    total = sum((draw.amount for draw in wanted), ZERO)
+    if _change(store, bill.party_id, -total, "payment", user=user, bill=bill) is None:
+        held = balance_of(store, bill.party_id) or ZERO
+        message = balance_message(held)
+        raise ValidationError(message, {draw.field: [message] for draw in wanted})
+
+
+def after_return(store: Store, user: Optional[User], bill: Bill, note: CreditNote) -> None:
+    """A credit note refunded in the wallet mode: the refund goes into the bill customer's wallet."""
+    if note.refund_mode != WALLET or not note.refund_amount:
+        return
+    if bill.party_id is None or _change(store, bill.party_id, note.refund_amount, "refund", user=user, bill=bill,
+                                        credit_note=note) is None:
+        raise ValidationError.field("refund_mode", "A refund to the wallet needs the bill's customer; this bill "
+                                                   "has none: refund by cash, card or UPI.")
+
+
+def after_cancel(store: Store, user: Optional[User], bill: Bill) -> None:
+    """A cancelled bill gives back what it took from the wallet (as the cash of a cancelled bill is handed back)."""
+    if bill.party_id is None:
+        return
+    taken = -db.session.execute(select(func.coalesce(func.sum(WalletEntry.amount), 0)).where(
+        WalletEntry.bill_id == bill.id, WalletEntry.kind == "payment")).scalar_one()
+    if taken > 0:
+        _change(store, bill.party_id, taken, "cancel", user=user, bill=bill)
+
+
+def entries(store: Store, party_id: int, page: int = 1, limit: int = 20) -> Page:
+    """A customer's wallet, newest first."""
+    query = (select(WalletEntry).where(WalletEntry.store_id == store.id, WalletEntry.party_id == party_id)
+             .order_by(WalletEntry.id.desc()))
+    return paginate(query, page, limit)
+
+
+def top_ups(store: Store, start, end) -> list[WalletEntry]:
+    """The top-ups received in [start, end): money in of those days (day close, day book)."""
+    return list(db.session.execute(select(WalletEntry).where(
+        WalletEntry.store_id == store.id, WalletEntry.kind == "topup", WalletEntry.created_at >= start,
+        WalletEntry.created_at < end).order_by(WalletEntry.created_at, WalletEntry.id)).scalars())
