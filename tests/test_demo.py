@@ -142,7 +142,6 @@ def test_purge_idempotency_keys_removes_only_expired_keys(runner, make_store):
 
 
 def test_the_demo_general_store_prices_at_mrp_and_sells_loose_goods_by_weight(runner):
-
     from models import BillItem
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
