@@ -129,10 +129,15 @@ def _piece(piece_id: int) -> Product:
 @bp.get("/pieces")
 @jewellery_page("cashier")
 def pieces():
-    """The store's pieces, newest first, searched by name, tag or HUID (live with HTMX), paged."""
+    """The store's pieces, newest first, searched by name, tag or HUID (live with HTMX), paged; `needs_huid=1`
+    keeps those that cannot be sold until their HUID is entered (hallmark_problem, the sale's own rule)."""
     q = request.args.get("q", "").strip()[:100]
-    found = piece_service.list_pieces(g.store, q, page_arg(), PAGE_SIZE)
+    needs_huid = request.args.get("needs_huid") == "1"
+    found = piece_service.list_pieces(g.store, q, page_arg(), PAGE_SIZE, awaiting=needs_huid)
+    args = {key: value for key, value in (("q", q), ("needs_huid", "1" if needs_huid else "")) if value}
     return render_page_or_fragment("jewellery/pieces.html", "jewellery/_pieces.html", found=found, q=q,
+                                   needs_huid=needs_huid, args=args,
+                                   awaiting=len(piece_service.awaiting_huid(g.store)),
                                    status_of=piece_service.piece_status,
                                    hallmark_of=functools.partial(piece_service.hallmark_problem, g.store),
                                    can_edit=has_role(g.membership.role, "manager"))
@@ -178,7 +183,8 @@ def _piece_form(piece: Product | None):
             flash(f"{saved.product_name} saved: net {saved.net_weight} g, fine {saved.fine_weight} g.", "success")
             return redirect(url_for(".pieces", q=saved.huid or saved.sku or saved.product_name), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("jewellery/piece_form.html", form=form, piece=piece), status
+    hallmark = piece_service.hallmark_problem(g.store, piece) if piece is not None else None
+    return render_template("jewellery/piece_form.html", form=form, piece=piece, hallmark=hallmark), status
 
 
 def _piece_given(form: PieceForm, piece: Product | None = None) -> dict[str, Any]:

@@ -362,6 +362,7 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
             for line_no, product in enumerate(rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 5))), 1):
                 if product.gross_weight is not None:  # a jewellery piece: one of its kind, priced by the engine
                     left = sum(1 for p in catalogue if p.product_name == product.product_name and p.quantity >= 1)
+                    left -= sum(1 for line in lines if line.product.product_name == product.product_name)
                     if product.quantity < 1 or left < 2 or len(lines) >= 2:
                         continue  # one of each design stays in the showcase
                     lines.append(DraftLine(product=product, qty=1, line_no=line_no, jewellery=JewelleryTerms()))

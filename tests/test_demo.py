@@ -1,6 +1,8 @@
 """`flask seed-demo` makes three real shops and is safe to run twice; `flask create-admin` makes an owner."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from extensions import db
@@ -71,10 +73,27 @@ def test_jewellery_pieces_carry_weights_purity_and_todays_rates(runner):
 
     items = db.session.execute(select(BillItem).join(Bill).where(Bill.store_id == store.id)).scalars().all()
     assert items and all(i.metal_rate and i.extra and i.extra["metal_value"] for i in items)
+    by_id = {p.id: p for p in pieces}
+    for item in items:  # a real jewellery line: the piece's weights, purity, HUID and making, at that day's rate
+        piece = by_id[item.product_id]
+        assert item.qty == 1 and (item.huid, item.gross_weight, item.net_weight) == (
+            piece.huid, piece.gross_weight, piece.net_weight)
+        assert item.extra["purity"] == piece.attributes["purity"] and item.making_charge == piece.making_charge
+        assert Decimal(item.extra["making_amount"]) > 0 and item.tounch == piece.tounch
+        assert item.taxable_amount > Decimal(item.extra["metal_value"]) > 0
+    assert any(item.huid for item in items)
     sold = [p.id for p in pieces if p.quantity == 0]
     assert sold and sorted(i.product_id for i in items) == sorted(sold)
+    left = {p.product_name for p in pieces if p.quantity == 1}
+    assert left == {p.product_name for p in pieces}  # each design keeps a piece in the showcase
     assert any(b.interest_terms for b in db.session.execute(
         select(Bill).where(Bill.store_id == store.id)).scalars())
+
+
+def test_the_seeded_demo_passes_audit_verify(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 0 and result.output.count(": OK (") >= 3, result.output
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
@@ -123,8 +142,6 @@ def test_purge_idempotency_keys_removes_only_expired_keys(runner, make_store):
 
 
 def test_the_demo_general_store_prices_at_mrp_and_sells_loose_goods_by_weight(runner):
-    from decimal import Decimal
-
     from models import BillItem
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

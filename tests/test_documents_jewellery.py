@@ -274,6 +274,34 @@ def test_the_bill_page_and_the_a4_view_show_the_bis_table_the_pdf_prints(jewelle
     assert "jewellery-details" not in client.get(f"/bills/{plain.id}").get_data(as_text=True)
 
 
+def bis_table(page: str) -> str:
+    start = page.index('id="jewellery-details"')
+    return page[start:page.index("</table>", start)]
+
+
+def test_the_bill_page_honours_each_pieces_display_settings_as_the_a4_view_does(jeweller, make_piece, client):
+    hidden = make_piece(jeweller.store, "Quiet ring", bill_display_settings={
+        "showHuidInBill": False, "showRateInBill": False, "showMakingChargeInBill": False})
+    shown = make_piece(jeweller.store, "Plain ring", huid="PL0001")
+    draft = BillDraft(lines=[DraftLine(product=hidden, qty=1, line_no=1, jewellery=JewelleryTerms()),
+                             DraftLine(product=shown, qty=1, line_no=2, jewellery=JewelleryTerms())],
+                      source="jewellery")
+    bill = billing.save_bill(jeweller.store, jeweller.owner, draft)
+    db.session.commit()
+    login(client, jeweller.owner)
+    page = bis_table(client.get(f"/bills/{bill.id}").get_data(as_text=True))
+    assert page == bis_table(client.get(f"/documents/bills/{bill.id}/invoice").get_data(as_text=True))
+    quiet, plain = page.split("<tr>")[2:4]  # after the heading row: the lines in bill order
+    assert "Quiet ring" in quiet and "Plain ring" in plain
+    assert hidden.huid not in quiet and "/g" not in quiet  # no HUID, rate or making per gram
+    assert "PL0001" in plain and str(escape("₹7,150.00/g")) in plain and str(escape("₹450.00/g")) in plain
+    for cell in ("22K (916)", "10.500", "10.000", "0.250 ct", "₹2,500.00", "₹45.00"):  # BIS fields on both
+        assert str(escape(cell)) in quiet and str(escape(cell)) in plain, cell
+    cells = {line.line_no: line.jewellery for line in documents.invoice_document(bill).lines}
+    page_rows = documents.jewellery_details(bill)[1]
+    assert {row.line_no: row.jewellery for row in page_rows} == cells  # one helper: the same cells
+
+
 def test_a_return_on_a_credit_bill_with_interest_comes_off_the_principal(credit_bill, jeweller):
     from services.billing.returns import ReturnDraft, ReturnLine, create_return
 

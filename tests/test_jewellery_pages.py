@@ -3,6 +3,7 @@ edit with photos, the same derived weights and HUID rules as the API) and the ow
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -384,12 +385,75 @@ def test_only_the_open_jewellery_page_is_marked_current_in_the_nav(client, shop)
     assert '<a href="/jewellery/rates" aria-current="page">' not in page
 
 
-def test_the_list_marks_gold_in_stock_that_needs_a_huid_to_be_sold(client, shop):
-    add_piece(shop, "Plain bangle")  # 10.000 g net of 22K gold, no HUID
-    add_piece(shop, "Nose stud", gross_weight=D("1.500"), less_weight=D("0.000"))  # under 2 g: exempt
-    add_piece(shop, "Hallmarked ring", huid="HM0001")
+AWAITING = "cannot be sold until its HUID is entered"
+
+
+def awaiting_shop(shop) -> dict[str, Product]:
+    """Gold that needs its HUID, beside pieces the hallmark rule lets through."""
+    return {"bangle": add_piece(shop, "Plain bangle"),  # 10.000 g net of 22K gold, no HUID
+            "stud": add_piece(shop, "Nose stud", gross_weight=D("1.500"), less_weight=D("0.000")),  # under 2 g
+            "fine": add_piece(shop, "Nose pin", gross_weight=D("2.400"), less_weight=D("0.500")),  # 1.900 g net
+            "silver": add_piece(shop, "Silver anklet", metal="silver", purity="925"),
+            "ring": add_piece(shop, "Hallmarked ring", huid="HM0001"),
+            "chain": add_piece(shop, "Heavy chain", gross_weight=D("20.000"))}
+
+
+def rows(page: str) -> dict[str, str]:
+    """Each row of the pieces table by the piece's name."""
+    found = re.findall(r'<tr id="piece-\d+">(.*?)</tr>', page, re.S)
+    return {re.search(r"<td>(?:<a [^>]*>)?([^<]+)", row).group(1): row for row in found}
+
+
+def test_the_list_warns_on_gold_that_cannot_be_sold_until_its_huid_is_entered(client, shop):
+    awaiting_shop(shop)
     sign_in(client, shop["owner"])
     page = client.get("/jewellery/pieces").get_data(as_text=True)
-    assert page.count("needs a HUID to be sold") == 1
-    row = page[page.index("Plain bangle"):]
-    assert row.index("needs a HUID to be sold") < row.index("</tr>")
+    assert 'id="hallmark-warning"' in page and "2 gold pieces cannot be sold until their HUID is entered" in page
+    flagged = {name for name, row in rows(page).items() if AWAITING in row}
+    assert flagged == {"Plain bangle", "Heavy chain"}  # not under 2 g net, silver or hallmarked
+
+
+def test_the_list_filters_to_the_pieces_awaiting_their_huid_page_and_fragment(client, shop):
+    made = awaiting_shop(shop)
+    sign_in(client, shop["owner"])
+    page = client.get("/jewellery/pieces?needs_huid=1").get_data(as_text=True)
+    assert set(rows(page)) == {"Heavy chain", "Plain bangle"} and "2 pieces" in page
+    assert 'id="pieces-needs-huid" type="checkbox" name="needs_huid" value="1" checked' in page
+    fragment = client.hx_get("/jewellery/pieces?needs_huid=1&q=chain")
+    text = fragment.get_data(as_text=True)
+    assert text.lstrip().startswith('<div id="pieces-results">') and set(rows(text)) == {"Heavy chain"}
+    # Entering the HUID (or selling the piece) takes it off the list: the filter is the sale's own rule.
+    piece_service.save_piece(shop["store"], shop["owner"], made["chain"], {"huid": "HC0001"})
+    db.session.commit()
+    page = client.get("/jewellery/pieces?needs_huid=1").get_data(as_text=True)
+    assert set(rows(page)) == {"Plain bangle"} and "1 gold piece cannot be sold until its HUID is entered" in page
+
+
+def test_where_hallmarking_is_not_mandatory_nothing_is_flagged_or_filtered(client, shop):
+    awaiting_shop(shop)
+    shop["store"].settings = {**(shop["store"].settings or {}), "hallmark_mandatory": False}
+    db.session.commit()
+    sign_in(client, shop["owner"])
+    assert AWAITING not in client.get("/jewellery/pieces").get_data(as_text=True)
+    page = client.get("/jewellery/pieces?needs_huid=1").get_data(as_text=True)
+    assert "No piece is waiting for its HUID." in page and 'id="hallmark-warning"' not in page
+
+
+def test_the_filter_and_the_sale_ask_the_same_rule(app, shop, monkeypatch):
+    made = awaiting_shop(shop)
+    assert sorted(piece_service.awaiting_huid(shop["store"])) == sorted([made["bangle"].id, made["chain"].id])
+    monkeypatch.setattr(piece_service, "hallmark_problem", lambda store, piece: None)
+    assert piece_service.awaiting_huid(shop["store"]) == []
+
+
+def test_the_edit_page_warns_on_gold_without_its_huid_and_not_once_it_is_entered(client, shop):
+    made = awaiting_shop(shop)
+    sign_in(client, shop["manager"])
+    page = client.get(f"/jewellery/pieces/{made['bangle'].id}").get_data(as_text=True)
+    assert 'id="hallmark-warning"' in page and "This piece cannot be sold until its HUID is entered" in page
+    for name in ("stud", "silver", "ring"):
+        assert 'id="hallmark-warning"' not in client.get(f"/jewellery/pieces/{made[name].id}").get_data(as_text=True)
+    response = client.post_form(f"/jewellery/pieces/{made['bangle'].id}",
+                                piece_form(name="Plain bangle", sku="", huid="pb0001"))
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    assert 'id="hallmark-warning"' not in client.get(f"/jewellery/pieces/{made['bangle'].id}").get_data(as_text=True)

@@ -321,21 +321,27 @@ def _duplicates_in_file(rows: list[Row]) -> None:
 
 
 class _StoreIndex:
-    """The store's products by SKU, barcode and name, loaded once (matching and uniqueness without a query a row)."""
+    """The store's products by SKU, barcode and name, loaded once (matching and uniqueness without a query a row).
+    Names are those of catalogue items only: jewellery pieces share names (services.catalog.products._check_unique)."""
 
     def __init__(self, store: Store):
         result = db.session.execute(db.select(Product.id, Product.sku, Product.barcode, Product.product_name,
-                                              Product.archived).where(Product.store_id == store.id))
+                                              Product.archived, Product.gross_weight.is_not(None))
+                                    .where(Product.store_id == store.id))
         self.sku: dict[str, int] = {}
         self.barcode: dict[str, int] = {}
         self.name: dict[str, int] = {}
         self.live: set[int] = set()
-        for pid, sku, barcode, name, archived in result:
+        self.pieces: set[int] = set()
+        for pid, sku, barcode, name, archived, piece in result:
             if sku:
                 self.sku[sku] = pid
             if barcode:
                 self.barcode[barcode] = pid
-            self.name[name.lower()] = pid
+            if piece:
+                self.pieces.add(pid)
+            else:
+                self.name[name.lower()] = pid
             if not archived:
                 self.live.add(pid)
 
@@ -374,6 +380,8 @@ def check_rows(store: Store, table: Table, mapping: list[str], mode: str, match_
         row.product_id = found
         for name, taken in (("sku", index.sku), ("barcode", index.barcode), ("product_name", index.name)):
             value = row.values.get(name)
+            if name == "product_name" and found in index.pieces:
+                continue  # a piece keeps or takes any name
             holder = taken.get(value.lower() if name == "product_name" else value) if value else None
             if holder is not None and holder != found:
                 row.problems.append(f"{LABELS[name]} {value!r} belongs to another product in this store.")

@@ -5,7 +5,8 @@ through the catalogue service, with the derived weights worked out here and the 
     piece_bill(piece) -> Bill | None                                    the latest live bill naming the piece
     huid_problem(store, huid, exclude_id) -> str | None                 shape and uniqueness of a HUID
     hallmark_problem(store, piece) -> str | None                        why it may not be sold without a HUID
-    list_pieces(store, q, page, limit) -> Page                          the store's pieces, newest first, searchable
+    awaiting_huid(store) -> list[int]                                   in-stock pieces hallmark_problem holds back
+    list_pieces(store, q, page, limit, awaiting) -> Page                the store's pieces, newest first, searchable
     piece_status(piece) -> str                                          "in stock", "sold" or "not in stock"
 
 Derived values are the server's (client values for them are ignored):
@@ -72,15 +73,28 @@ def hallmark_problem(store: Store, piece: Product) -> Optional[str]:
             "(pieces under 2 g net are exempt)")
 
 
-def list_pieces(store: Store, q: str = "", page: int = 1, limit: int = 20) -> Page:
+def awaiting_huid(store: Store) -> list[int]:
+    """The ids of the store's in-stock pieces that cannot be sold until their HUID is entered: hallmark_problem
+    (the rule save_bill applies) asked of each in-stock gold piece without a HUID, the few it could refuse."""
+    candidates = db.session.execute(
+        select(Product).where(Product.store_id == store.id, Product.archived.is_(False),
+                              Product.gross_weight.is_not(None), Product.huid.is_(None), Product.quantity > 0,
+                              Product.attributes["metal"].as_string() == "gold")
+    ).scalars()
+    return [piece.id for piece in candidates if hallmark_problem(store, piece)]
+
+
+def list_pieces(store: Store, q: str = "", page: int = 1, limit: int = 20, awaiting: bool = False) -> Page:
     """The store's live pieces (products with a gross weight), newest first; `q` matches the name, tag (SKU or
-    barcode) or HUID, ignoring case."""
+    barcode) or HUID, ignoring case; `awaiting` keeps only those that cannot be sold until their HUID is entered."""
     query = select(Product).where(Product.store_id == store.id, Product.archived.is_(False),
                                   Product.gross_weight.is_not(None))
     if q:
         like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(*(db.func.lower(column).like(like, escape="\\") for column in
                                   (Product.product_name, Product.sku, Product.barcode, Product.huid))))
+    if awaiting:
+        query = query.where(Product.id.in_(awaiting_huid(store)))
     return paginate(query.order_by(Product.id.desc()), page, limit)
 
 
