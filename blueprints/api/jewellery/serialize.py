@@ -114,6 +114,13 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
     }
 
 
+def remaining(bill: Bill) -> str:
+    """The contract's `total`, the remaining balance: the bill's dues, and with interest on credit the balance of
+    principal and interest due today (the figure product-detail-by-id and record_payment's limit use)."""
+    owing = interest.owed(bill) if bill.cancelled_at is None else None
+    return money_str(owing.balance if owing is not None else bill.due_amount)
+
+
 def _item_json(item: BillItem) -> dict:
     piece = item.product
     return {
@@ -142,7 +149,7 @@ def invoice_json(bill: Bill) -> dict:
         "created_at": _iso(bill.created_at), "updated_at": _iso(bill.updated_at),
         "invoice_number": bill.invoice_number, "status": "cancelled" if bill.cancelled_at else bill.status,
         "tax": money_str(bill.tax), "additional_charges": money_str(bill.additional_charges),
-        "total": money_str(bill.due_amount), "interest_terms": bill.interest_terms,
+        "total": remaining(bill), "interest_terms": bill.interest_terms,
     }
 
 
@@ -152,5 +159,5 @@ def history_json(bill: Bill) -> dict:
         "id": str(bill.id), "invoice_type": INVOICE_TYPES.get(bill.kind, "1"),
         "payment_date": _iso(bill.payment_timestamp), "bill_total": money_str(bill.total_amount),
         "amount_paid": money_str(bill.paid_amount), "created_at": _iso(bill.created_at),
-        "invoice_number": bill.invoice_number, "total": money_str(bill.due_amount),
+        "invoice_number": bill.invoice_number, "total": remaining(bill),
     }
