@@ -98,7 +98,8 @@ def test_selling_the_same_piece_twice_is_refused(client, jeweller, ring, buyer):
     before = counts()
     response = add(client, jeweller.headers, invoice_form(ring, buyer))
     assert response.status_code == 400
-    assert "Insufficient stock for Kundan Ring: 0 available, 1 requested" in response.get_json()["message"]
+    assert response.get_json()["message"] == (
+        "Failed to add invoice: item[0].product_id: Insufficient stock for Kundan Ring: 0 available, 1 requested")
     assert counts() == before
 
 
