@@ -151,7 +151,7 @@ BAD_INVOICES = [
     ({"item": json.dumps([{"product_id": 999999}])}, "item[0].product_id: Piece not found in this store"),
     ({"item": json.dumps([{"product_id": "x"}])}, "item[0].product_id must be a record id"),
     ({"item": json.dumps([{"product_id": 1, "net_price": "1.001"}])}, "item[0].net_price: At most 2 decimal"),
-    ({"payment_mode": "Cheque"}, "payment_mode is required: one of Cash, Card, UPI, Wallet"),
+    ({"payment_mode": "Cheque"}, "payment_mode must be one of Cash, Card, UPI, Wallet, not 'Cheque'"),
     ({"payment_date": "26-11-2026"}, "payment_date must be an ISO 8601 date or timestamp"),
     ({"bill_total": None}, "bill_total is required"),
     ({"amount_paid": "1.001"}, "amount_paid: At most 2 decimal places"),

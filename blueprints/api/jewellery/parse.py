@@ -19,6 +19,7 @@ from services.documents.uploads import read_image
 from services.jewellery.invoices import InvoiceItem, InvoiceRequest
 from services.jewellery.logs import ACTIONS, ENTITY_TYPES, ClientLog
 from services.jewellery.rates import RateEntry, metal_problem, purity_problem
+from services.vocabulary import EXCHANGE_TILL_ONLY, PAYMENT_MODES, is_exchange, payment_mode_label
 
 MAX_HISTORY_DAYS = 366
 DEFAULT_HISTORY_DAYS = 30
@@ -126,7 +127,8 @@ DISPLAY_FLAGS = ("showSizeInBill", "showGrossWeightInBill", "showLessWeightInBil
                  "showWastageInBill", "showTounchInBill", "showFineWeightInBill", "showRateInBill",
                  "showMakingChargeInBill", "showHuidInBill", "showHsnInBill", "showPriceInBill", "showTaxInBill",
                  "showChargesInBill", "showCommentInBill")
-MODES = {"cash": "cash", "card": "card", "upi": "upi", "wallet": "wallet"}
+MODES = {mode: mode for mode in PAYMENT_MODES}  # the contract writes them "Cash", "Card": any case is taken
+MODE_NAMES = ", ".join(payment_mode_label(mode) for mode in PAYMENT_MODES)  # Cash, Card, UPI, Wallet
 MAX_LIST = 200
 
 
@@ -411,8 +413,12 @@ def invoice_request(form) -> InvoiceRequest:
     if contact is None:
         raise bad("user_contact_id is required")
     mode = (form.get("payment_mode") or "").strip().lower()
+    if not mode:
+        raise bad(f"payment_mode is required: one of {MODE_NAMES}")
+    if is_exchange(mode):
+        raise bad(f"payment_mode: {EXCHANGE_TILL_ONLY}; one of {MODE_NAMES}")
     if mode not in MODES:
-        raise bad("payment_mode is required: one of Cash, Card, UPI, Wallet")
+        raise bad(f"payment_mode must be one of {MODE_NAMES}, not {form.get('payment_mode').strip()[:40]!r}")
     day = iso_timestamp(form.get("payment_date"), "payment_date")
     if day is None:
         raise bad("payment_date is required (ISO date)")
