@@ -383,6 +383,20 @@ def test_interest_terms_sent_for_a_sold_piece_change_its_bill(client, jeweller, 
     assert entry.after["interest_terms"]["interest_rate"] == "1.00"
 
 
+def test_interest_terms_waiting_on_a_piece_reach_its_invoice_though_add_invoice_sends_a_payment_date(
+        client, jeweller, ring, buyer):
+    response = client.post("/update-product", headers=jeweller.headers, content_type="multipart/form-data",
+                           data={"id": str(ring.id), "interest_enabled": "true", "interest_rate": "1.25",
+                                 "grace_period_enabled": "true", "grace_period_days": "15"})
+    assert response.status_code == 200, response.get_json()
+    form = invoice_form(ring, buyer)
+    assert form["payment_date"]  # the invoice's own required field, not an interest term
+    invoice = add(client, jeweller.headers, form).get_json()["data"]
+    terms = db.session.get(Bill, int(invoice["id"])).interest_terms
+    assert (terms["interest_enabled"], terms["interest_rate"], terms["grace_period_days"]) == (True, "1.25", 15)
+    assert invoice["interest_terms"] == terms
+
+
 def test_hallmarking_is_a_store_setting_the_owner_changes(jeweller):
     from services.accounts.billing_options import billing_options
     from services.accounts.store_settings import update_store_settings

@@ -278,10 +278,11 @@ def hsn(raw: Any, name: str) -> str:
     return value
 
 
-def interest(form) -> Optional[dict[str, Any]]:
+def interest(form, *, own_fields: tuple[str, ...] = ()) -> Optional[dict[str, Any]]:
     """The interest fields, when any is given, as Bill.interest_terms keeps them (interest_amount is the server's
-    and ignored)."""
-    if not any(key in form for key in INTEREST_KEYS):
+    and ignored). `own_fields` are the caller's own fields that share an interest field's name (add-invoice's
+    required payment_date): alone they do not mean terms were sent, so terms waiting on a piece still apply."""
+    if not any(key in form for key in INTEREST_KEYS if key not in own_fields):
         return None
     enabled = flag(form.get("interest_enabled", "false"), "interest_enabled")
     kind = _optional(form, "interest_type")
@@ -437,7 +438,7 @@ def invoice_request(form) -> InvoiceRequest:
         payment_date=day, bill_total=_money(form, "bill_total"), amount_paid=_money(form, "amount_paid"),
         items=[_invoice_item(row, i) for i, row in enumerate(rows)], tax=tax,
         additional_charges=_money(form, "additional_charges", required=False) or Decimal("0.00"),
-        interest_terms=interest(form),
+        interest_terms=interest(form, own_fields=("payment_date",)),
     )
 
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Optional
 
 from blueprints.api.common import money_str
+from blueprints.api.jewellery.parse import DISPLAY_FLAGS
 from models import Bill, BillItem, MetalRate, Product
+from services.documents.invoices import piece_display_settings
 from services.jewellery import interest
 from services.jewellery.rates import RateBoardRow
 
@@ -104,7 +106,8 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
         "grace_period_days": str(terms.get("grace_period_days") or 0),
         "interest_notes": terms.get("interest_notes"),
         "charges_json": piece.charges_json or [], "tax_json": piece.tax_json or [],
-        "custom_fields": piece.custom_fields or [], "bill_display_settings": piece.bill_display_settings or {},
+        "custom_fields": piece.custom_fields or [],
+        "bill_display_settings": piece_display_settings(piece, DISPLAY_FLAGS),
         "payment_history": history,
         "metal": attrs.get("metal"), "purity": attrs.get("purity"),
         "stones": attrs.get("stones") or [], "hallmark_fee": attrs.get("hallmark_fee") or "0.00",
