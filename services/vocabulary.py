@@ -25,6 +25,13 @@ PAYMENT_METHOD_NAMES = tuple(name for name in PAYMENT_MODE_NAMES.values() if nam
 # (services.jewellery.exchange). Only the jewellery till pays with it; the API surfaces do not take it.
 EXCHANGE = "exchange"
 MODE_LABELS = {EXCHANGE: "Old gold exchange"}
+# Why the API surfaces refuse it: each says so in its own envelope, followed by the modes it does take.
+EXCHANGE_TILL_ONLY = "Old gold exchange is taken at the jewellery till only, not over the API"
+
+
+def is_exchange(raw: object) -> bool:
+    """Whether a client sent the old-gold exchange mode (any case), so its surface can say why it is refused."""
+    return isinstance(raw, str) and raw.strip().lower() == EXCHANGE
 
 
 def payment_mode_label(mode: str) -> str:

@@ -98,7 +98,8 @@ def test_selling_the_same_piece_twice_is_refused(client, jeweller, ring, buyer):
     before = counts()
     response = add(client, jeweller.headers, invoice_form(ring, buyer))
     assert response.status_code == 400
-    assert "Insufficient stock for Kundan Ring: 0 available, 1 requested" in response.get_json()["message"]
+    assert response.get_json()["message"] == (
+        "Failed to add invoice: item[0].product_id: Insufficient stock for Kundan Ring: 0 available, 1 requested")
     assert counts() == before
 
 
@@ -150,7 +151,7 @@ BAD_INVOICES = [
     ({"item": json.dumps([{"product_id": 999999}])}, "item[0].product_id: Piece not found in this store"),
     ({"item": json.dumps([{"product_id": "x"}])}, "item[0].product_id must be a record id"),
     ({"item": json.dumps([{"product_id": 1, "net_price": "1.001"}])}, "item[0].net_price: At most 2 decimal"),
-    ({"payment_mode": "Cheque"}, "payment_mode is required: one of Cash, Card, UPI, Wallet"),
+    ({"payment_mode": "Cheque"}, "payment_mode must be one of Cash, Card, UPI, Wallet, not 'Cheque'"),
     ({"payment_date": "26-11-2026"}, "payment_date must be an ISO 8601 date or timestamp"),
     ({"bill_total": None}, "bill_total is required"),
     ({"amount_paid": "1.001"}, "amount_paid: At most 2 decimal places"),
@@ -380,6 +381,20 @@ def test_interest_terms_sent_for_a_sold_piece_change_its_bill(client, jeweller, 
     assert response.get_json()["data"]["invoice_id"] == invoice["id"]
     entry = db.session.execute(select(AuditLog).filter_by(entity="bill", action="update")).scalars().one()
     assert entry.after["interest_terms"]["interest_rate"] == "1.00"
+
+
+def test_interest_terms_waiting_on_a_piece_reach_its_invoice_though_add_invoice_sends_a_payment_date(
+        client, jeweller, ring, buyer):
+    response = client.post("/update-product", headers=jeweller.headers, content_type="multipart/form-data",
+                           data={"id": str(ring.id), "interest_enabled": "true", "interest_rate": "1.25",
+                                 "grace_period_enabled": "true", "grace_period_days": "15"})
+    assert response.status_code == 200, response.get_json()
+    form = invoice_form(ring, buyer)
+    assert form["payment_date"]  # the invoice's own required field, not an interest term
+    invoice = add(client, jeweller.headers, form).get_json()["data"]
+    terms = db.session.get(Bill, int(invoice["id"])).interest_terms
+    assert (terms["interest_enabled"], terms["interest_rate"], terms["grace_period_days"]) == (True, "1.25", 15)
+    assert invoice["interest_terms"] == terms
 
 
 def test_hallmarking_is_a_store_setting_the_owner_changes(jeweller):

@@ -12,12 +12,13 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from blueprints.api.jewellery.parse import DISPLAY_FLAGS
 from extensions import db
 from models import AuditLog, Bill, Product, StockMove
 
 D = Decimal
 UPDATE, DETAIL = "/update-product", "/product-detail-by-id"
-DISPLAY = {"showSizeInBill": True, "showGrossWeightInBill": True, "showHuidInBill": True}
+DISPLAY = {"showSizeInBill": True, "showGrossWeightInBill": False, "showHuidInBill": True}
 
 
 def counts() -> tuple[int, ...]:
@@ -113,7 +114,9 @@ def test_detail_shows_the_piece_in_the_contracts_shape(client, jeweller):
     assert (data["gross_weight"], data["less_weight"], data["wastage"], data["tounch"]) == (
         "10.500", "0.500", "2.00", "91.60")
     assert data["charges_json"] == [{"name": "Polish", "amount": "150.00"}]
-    assert data["bill_display_settings"] == DISPLAY and data["custom_fields"][0]["label"] == "Design"
+    # the contract's 15 flags as the invoice applies them: the piece's own, the rest on (no store setting)
+    assert data["bill_display_settings"] == {**dict.fromkeys(DISPLAY_FLAGS, True), **DISPLAY}
+    assert data["custom_fields"][0]["label"] == "Design"
     assert data["interest_enabled"] is False and data["interest_type"] == {"label": "Flat", "value": "1"}
 
 

@@ -249,6 +249,19 @@ def _store_flags(bill: Bill) -> dict[str, Any]:
     return (bill.store.settings or {}).get("bill_display_settings") or {}
 
 
+def display_flag(flag: str, own: dict[str, Any], store_flags: dict[str, Any], default: bool) -> bool:
+    """One bill_display_settings flag as the invoice applies it: the piece's own, else the store's, else `default`."""
+    return bool(own.get(flag, store_flags.get(flag, default)))
+
+
+def piece_display_settings(piece, flags) -> dict[str, bool]:
+    """Each of `flags` as a jewellery piece's invoice line applies it (its own, else the store's, else on): what the
+    contract's product-detail shows as the piece's bill_display_settings."""
+    store = db.session.get(Store, piece.store_id)
+    store_flags = (store.settings or {}).get("bill_display_settings") or {}
+    return {flag: display_flag(flag, piece.bill_display_settings or {}, store_flags, True) for flag in flags}
+
+
 def _is_jewellery_line(item) -> bool:
     """A line the jewellery engine priced (it keeps the rate and the breakdown)."""
     return item.metal_rate is not None or bool((item.extra or {}).get("metal"))
@@ -347,7 +360,7 @@ def _jewellery_cells(bill: Bill) -> tuple[list[tuple[str, str]], dict[int, dict[
             continue
 
         def show(flag: str, own=own, default=default) -> bool:
-            return bool(own.get(flag, store_flags.get(flag, default)))
+            return display_flag(flag, own, store_flags, default)
 
         values = _jewellery_values(item, show)
         if values:

@@ -12,6 +12,8 @@ more than TOLERANCE away from the server's.
 """
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime, timezone
@@ -31,6 +33,7 @@ from services.scoping import find_in_store
 
 TOLERANCE = Decimal("1.00")  # rupees a client's bill_total may differ from the server's (its own rounding)
 KINDS = {"1": "sale", "2": "purchase"}
+_QTY = re.compile(r"^(item\[\d+\])\.qty$")
 
 
 @dataclass
@@ -125,7 +128,8 @@ def add_invoice(store: Store, user: User, request: InvoiceRequest, *, now: Optio
     if request.interest_terms is None:  # terms set on a piece before it was billed (update-product)
         request.interest_terms = next(((p.attributes or {}).get("interest_terms") for p in pieces
                                        if (p.attributes or {}).get("interest_terms")), None)
-    priced, _ = bills.validate_draft(store, _draft(store, request, party, pieces, now, paid=False), now)
+    with _naming_the_piece():
+        priced, _ = bills.validate_draft(store, _draft(store, request, party, pieces, now, paid=False), now)
     total = priced.totals.grand_total
     if request.amount_paid > total:
         errors.add("amount_paid", f"Amount paid ({request.amount_paid:.2f}) is more than the bill total ({total})")
@@ -133,7 +137,19 @@ def add_invoice(store: Store, user: User, request: InvoiceRequest, *, now: Optio
         errors.add("bill_total", f"The bill total sent ({request.bill_total:.2f}) differs from the server's "
                                  f"({total}) by more than {TOLERANCE}")
     errors.raise_if()
-    return bills.save_bill(store, user, _draft(store, request, party, pieces, now, paid=True), now=now)
+    with _naming_the_piece():  # the stock check runs again under the row lock: a concurrent sale may have won
+        return bills.save_bill(store, user, _draft(store, request, party, pieces, now, paid=True), now=now)
+
+
+@contextmanager
+def _naming_the_piece():
+    """The engine blames a line's quantity (`item[0].qty`: out of stock); the contract's items have no qty, so the
+    error names the item's piece (`item[0].product_id`)."""
+    try:
+        yield
+    except ValidationError as exc:
+        exc.errors = {_QTY.sub(r"\1.product_id", field): messages for field, messages in (exc.errors or {}).items()}
+        raise
 
 
 def _bills_query(store: Store):

@@ -15,6 +15,7 @@ from models import PRODUCT_TYPES, Party, Product, Staff, Store
 from services.billing.bills import BILL_PAYMENT_MODES, DISCOUNT_TYPES, PAYMENT_MODES, BillDraft, DraftLine, DraftPayment
 from services.billing.fields import MISSING, new_customer, parse_decimal, parse_int, parse_string, parse_timestamp
 from services.errors import FieldErrors
+from services.vocabulary import EXCHANGE_TILL_ONLY, is_exchange
 
 QTY_PLACES = 3  # a measured unit (kg, g, l, ml, m) takes three decimals; services.catalog.units decides per unit
 
@@ -115,6 +116,12 @@ def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
     return lines
 
 
+def _mode_problem(mode, allowed) -> str:
+    """A payment mode this contract does not take; old-gold exchange (the till's) says so first."""
+    choices = "Must be one of: " + ", ".join(allowed)
+    return f"{EXCHANGE_TILL_ONLY}. {choices}" if is_exchange(mode) else choices
+
+
 def _payments(payload: dict, errors: FieldErrors, *, hold: bool) -> list[DraftPayment]:
     raw = payload.get("payments", MISSING)
     if raw is MISSING or raw is None:
@@ -133,7 +140,7 @@ def _payments(payload: dict, errors: FieldErrors, *, hold: bool) -> list[DraftPa
         before = len(errors)
         mode = entry.get("mode")
         if mode not in PAYMENT_MODES:
-            errors.add(f"{where}.mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+            errors.add(f"{where}.mode", _mode_problem(mode, PAYMENT_MODES))
         amount = parse_decimal(entry.get("amount", MISSING), f"{where}.amount", errors)
         if amount is not None and amount <= 0:
             errors.add(f"{where}.amount", "Must be greater than 0")
@@ -179,7 +186,7 @@ def parse_bill_payload(store: Store, payload: dict, *, hold: bool = False, sourc
             errors.add("payment_mode", "This field is required")
             mode = None
     elif mode not in BILL_PAYMENT_MODES:
-        errors.add("payment_mode", "Must be one of: " + ", ".join(BILL_PAYMENT_MODES))
+        errors.add("payment_mode", _mode_problem(mode, BILL_PAYMENT_MODES))
         mode = None
     amount_raw = payload.get("payment_amount", MISSING)
     if hold and amount_raw in (MISSING, None):

@@ -19,6 +19,7 @@ from services.documents.uploads import read_image
 from services.jewellery.invoices import InvoiceItem, InvoiceRequest
 from services.jewellery.logs import ACTIONS, ENTITY_TYPES, ClientLog
 from services.jewellery.rates import RateEntry, metal_problem, purity_problem
+from services.vocabulary import EXCHANGE_TILL_ONLY, PAYMENT_MODES, is_exchange, payment_mode_label
 
 MAX_HISTORY_DAYS = 366
 DEFAULT_HISTORY_DAYS = 30
@@ -126,7 +127,8 @@ DISPLAY_FLAGS = ("showSizeInBill", "showGrossWeightInBill", "showLessWeightInBil
                  "showWastageInBill", "showTounchInBill", "showFineWeightInBill", "showRateInBill",
                  "showMakingChargeInBill", "showHuidInBill", "showHsnInBill", "showPriceInBill", "showTaxInBill",
                  "showChargesInBill", "showCommentInBill")
-MODES = {"cash": "cash", "card": "card", "upi": "upi", "wallet": "wallet"}
+MODES = {mode: mode for mode in PAYMENT_MODES}  # the contract writes them "Cash", "Card": any case is taken
+MODE_NAMES = ", ".join(payment_mode_label(mode) for mode in PAYMENT_MODES)  # Cash, Card, UPI, Wallet
 MAX_LIST = 200
 
 
@@ -276,10 +278,11 @@ def hsn(raw: Any, name: str) -> str:
     return value
 
 
-def interest(form) -> Optional[dict[str, Any]]:
+def interest(form, *, own_fields: tuple[str, ...] = ()) -> Optional[dict[str, Any]]:
     """The interest fields, when any is given, as Bill.interest_terms keeps them (interest_amount is the server's
-    and ignored)."""
-    if not any(key in form for key in INTEREST_KEYS):
+    and ignored). `own_fields` are the caller's own fields that share an interest field's name (add-invoice's
+    required payment_date): alone they do not mean terms were sent, so terms waiting on a piece still apply."""
+    if not any(key in form for key in INTEREST_KEYS if key not in own_fields):
         return None
     enabled = flag(form.get("interest_enabled", "false"), "interest_enabled")
     kind = _optional(form, "interest_type")
@@ -411,8 +414,12 @@ def invoice_request(form) -> InvoiceRequest:
     if contact is None:
         raise bad("user_contact_id is required")
     mode = (form.get("payment_mode") or "").strip().lower()
+    if not mode:
+        raise bad(f"payment_mode is required: one of {MODE_NAMES}")
+    if is_exchange(mode):
+        raise bad(f"payment_mode: {EXCHANGE_TILL_ONLY}; one of {MODE_NAMES}")
     if mode not in MODES:
-        raise bad("payment_mode is required: one of Cash, Card, UPI, Wallet")
+        raise bad(f"payment_mode must be one of {MODE_NAMES}, not {form.get('payment_mode').strip()[:40]!r}")
     day = iso_timestamp(form.get("payment_date"), "payment_date")
     if day is None:
         raise bad("payment_date is required (ISO date)")
@@ -431,7 +438,7 @@ def invoice_request(form) -> InvoiceRequest:
         payment_date=day, bill_total=_money(form, "bill_total"), amount_paid=_money(form, "amount_paid"),
         items=[_invoice_item(row, i) for i, row in enumerate(rows)], tax=tax,
         additional_charges=_money(form, "additional_charges", required=False) or Decimal("0.00"),
-        interest_terms=interest(form),
+        interest_terms=interest(form, own_fields=("payment_date",)),
     )
 
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Optional
 
 from blueprints.api.common import money_str
+from blueprints.api.jewellery.parse import DISPLAY_FLAGS
 from models import Bill, BillItem, MetalRate, Product
+from services.documents.invoices import piece_display_settings
 from services.jewellery import interest
 from services.jewellery.rates import RateBoardRow
 
@@ -104,7 +106,8 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
         "grace_period_days": str(terms.get("grace_period_days") or 0),
         "interest_notes": terms.get("interest_notes"),
         "charges_json": piece.charges_json or [], "tax_json": piece.tax_json or [],
-        "custom_fields": piece.custom_fields or [], "bill_display_settings": piece.bill_display_settings or {},
+        "custom_fields": piece.custom_fields or [],
+        "bill_display_settings": piece_display_settings(piece, DISPLAY_FLAGS),
         "payment_history": history,
         "metal": attrs.get("metal"), "purity": attrs.get("purity"),
         "stones": attrs.get("stones") or [], "hallmark_fee": attrs.get("hallmark_fee") or "0.00",
@@ -112,6 +115,13 @@ def piece_json(piece: Product, bill: Optional[Bill], today: date) -> dict:
         "invoice_id": str(bill.id) if bill is not None else None,
         "remaining_balance": money_str(statement.balance) if statement is not None else None,
     }
+
+
+def remaining(bill: Bill) -> str:
+    """The contract's `total`, the remaining balance: the bill's dues, and with interest on credit the balance of
+    principal and interest due today (the figure product-detail-by-id and record_payment's limit use)."""
+    owing = interest.owed(bill) if bill.cancelled_at is None else None
+    return money_str(owing.balance if owing is not None else bill.due_amount)
 
 
 def _item_json(item: BillItem) -> dict:
@@ -142,7 +152,7 @@ def invoice_json(bill: Bill) -> dict:
         "created_at": _iso(bill.created_at), "updated_at": _iso(bill.updated_at),
         "invoice_number": bill.invoice_number, "status": "cancelled" if bill.cancelled_at else bill.status,
         "tax": money_str(bill.tax), "additional_charges": money_str(bill.additional_charges),
-        "total": money_str(bill.due_amount), "interest_terms": bill.interest_terms,
+        "total": remaining(bill), "interest_terms": bill.interest_terms,
     }
 
 
@@ -152,5 +162,5 @@ def history_json(bill: Bill) -> dict:
         "id": str(bill.id), "invoice_type": INVOICE_TYPES.get(bill.kind, "1"),
         "payment_date": _iso(bill.payment_timestamp), "bill_total": money_str(bill.total_amount),
         "amount_paid": money_str(bill.paid_amount), "created_at": _iso(bill.created_at),
-        "invoice_number": bill.invoice_number, "total": money_str(bill.due_amount),
+        "invoice_number": bill.invoice_number, "total": remaining(bill),
     }

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Optional, Union
 
 from blueprints.api.namaste.fields import Fields, RuleError
-from blueprints.api.namaste.parse import line_quantity
+from blueprints.api.namaste.parse import line_quantity, refuse_exchange
 from extensions import db
 from models import INVOICE_STATUSES, Bill, Party, Product, Store, User
 from services import audit
@@ -58,6 +58,7 @@ def _parse_header(store: Store, data: dict[str, Any], partial: bool) -> Fields:
     fields.date("invoice_date", allow_null=True)
     fields.date("due_date", allow_null=True)
     fields.primary_key("payment_method", payment_method_exists)
+    refuse_exchange(fields, data, ("payment_method",))
     fields.choice("invoice_status", INVOICE_STATUSES)
     fields.primary_key("party", lambda pk: customer_party_exists(store, pk))
     fields.string("phone", max_length=20, allow_null=True)

@@ -12,14 +12,16 @@ from decimal import Decimal
 from typing import Any, Iterator, Optional
 
 from blueprints.api.namaste.fields import REQUIRED, Fields, RuleError, _shown
+from extensions import db
 from models import EXPENSE_CATEGORIES, GENDERS, PARTY_TYPES, PRODUCT_TYPES, Product, Store
 from services.bounds import MAX_QTY, MAX_STOCK
-from services.catalog import products, units
+from services.catalog import categories, products, units
 from services.catalog.products import ProductInput
 from services.errors import RuleBroken, ValidationError
 from services.parties import parties
 from services.parties.expenses import ExpenseInput
 from services.parties.parties import CustomerInput, SupplierInput
+from services.vocabulary import EXCHANGE_TILL_ONLY, is_exchange
 
 INVALID_TYPE = "Invalid Category. Must be 'Customer' or 'Supplier'"
 PAYMENT_METHOD_KEYS = ("preferred_payment_method", "payment_method", "payment_method_id")
@@ -165,6 +167,7 @@ def customer(body: dict[str, Any], partial: bool) -> CustomerInput:
     if "payment_method_id" in fields.errors:  # name the field the client actually sent
         key = next(k for k in PAYMENT_METHOD_KEYS if k in body)
         fields.errors[key] = fields.errors.pop("payment_method_id")
+        refuse_exchange(fields, body, (key,))
     method = fields.values.get("payment_method_id")
     if method is not None and not parties.payment_method_exists(method):
         _merge(fields, {"payment_method_id": ["Payment method not found."]})
@@ -175,6 +178,16 @@ def customer(body: dict[str, Any], partial: bool) -> CustomerInput:
     if "notes" in values and values["notes"] is None:
         values["notes"] = ""
     return CustomerInput.of(**values)
+
+
+def refuse_exchange(fields: Fields, body: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """A payment method sent as "exchange": old gold is the jewellery till's, so say that, and which methods (by
+    their ids) this API takes, instead of DRF's bare "Expected pk value"."""
+    for key in keys:
+        if is_exchange(body.get(key)):
+            methods = ", ".join(f"{method.id} ({method.name})"
+                                for method in db.session.execute(categories.payment_methods_query()).scalars())
+            fields.errors[key] = [f"{EXCHANGE_TILL_ONLY}. Expected the pk of a payment method: {methods}."]
 
 
 def supplier(body: dict[str, Any], partial: bool) -> SupplierInput:
