@@ -1,0 +1,1 @@
+"""The salon (issue 16): the appointment book."""
