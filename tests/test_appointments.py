@@ -2,6 +2,7 @@
 reminders, bad inputs (each a clear error with nothing written), another store's ids, and the race for one slot."""
 from __future__ import annotations
 
+import re
 import threading
 import time as clock
 from datetime import date, timedelta
@@ -446,3 +447,26 @@ def test_sqlite_schema_has_no_postgres_only_guard(app, backend):
     if backend != "sqlite":
         assert db.session.execute(text(
             "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_appointment_line_overlap'")).scalar_one() == 1
+
+
+# --------------------------------------------------------------------------- a service's length on the product form
+
+
+def test_the_product_form_edits_a_services_length_and_refuses_zero(salon, client):
+    sign_in(client, salon.owner)
+    page = client.get(f"/inventory/{salon.colour.id}/edit").get_data(as_text=True)
+    assert 'name="duration" type="text" value="45"' in page or ('name="duration"' in page and 'value="45"' in page)
+    form = {"name": "Hair colour", "type": "service", "unit": "pcs", "price": "1200", "gst_rate": "18",
+            "category": "", "duration": "90"}
+    saved = client.post_form(f"/inventory/{salon.colour.id}/edit", form)
+    assert saved.status_code == 303, re.findall(r'class="field-error"[^>]*>([^<]+)<', saved.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(type(salon.colour), salon.colour.id).duration_minutes == 90
+    refused = client.post_form(f"/inventory/{salon.colour.id}/edit", {**form, "duration": "0"})
+    assert refused.status_code == 422 and "The length must be from 1 to 1440 minutes." in refused.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(salon.colour), salon.colour.id).duration_minutes == 90
+    book(salon, (salon.colour, salon.asha, "10:00"))  # the booking takes the new length
+    (line,) = db.session.execute(select(AppointmentLine)).scalars()
+    assert hhmm(salon, line.ends_at) == "11:30"

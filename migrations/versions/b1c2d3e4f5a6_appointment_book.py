@@ -17,9 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("product") as batch:
-        batch.add_column(sa.Column("duration_minutes", sa.Integer(), server_default="30", nullable=False))
-        batch.create_check_constraint(op.f("ck_product_duration_minutes"), "duration_minutes > 0 AND duration_minutes <= 1440")
+    # Plain ADD COLUMN (no batch): on SQLite a rebuilt product table would lose the search index's triggers and the
+    # expression indexes. The range check is PostgreSQL's only here (SQLite cannot add one without a rebuild; the
+    # product form and services.catalog.products refuse a length outside 1-1440 on both).
+    op.add_column("product", sa.Column("duration_minutes", sa.Integer(), server_default="30", nullable=False))
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.create_check_constraint(op.f("ck_product_duration_minutes"), "product",
+                                   "duration_minutes > 0 AND duration_minutes <= 1440")
     op.create_table(
         "appointment",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -52,7 +57,6 @@ def upgrade():
     op.create_index("ix_appointment_line_appointment_id", "appointment_line", ["appointment_id"])
     op.create_index("ix_appointment_line_store_starts", "appointment_line", ["store_id", "starts_at"])
     op.create_index("ix_appointment_line_staff_starts", "appointment_line", ["staff_id", "starts_at"])
-    bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         from services.salon.appointments import create_overlap_constraint
 
@@ -62,6 +66,6 @@ def upgrade():
 def downgrade():
     op.drop_table("appointment_line")
     op.drop_table("appointment")
-    with op.batch_alter_table("product") as batch:
-        batch.drop_constraint(op.f("ck_product_duration_minutes"), type_="check")
-        batch.drop_column("duration_minutes")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f("ck_product_duration_minutes"), "product", type_="check")
+    op.drop_column("product", "duration_minutes")  # DROP COLUMN in place (SQLite 3.35+), no rebuild
