@@ -470,3 +470,26 @@ def test_the_product_form_edits_a_services_length_and_refuses_zero(salon, client
     book(salon, (salon.colour, salon.asha, "10:00"))  # the booking takes the new length
     (line,) = db.session.execute(select(AppointmentLine)).scalars()
     assert hhmm(salon, line.ends_at) == "11:30"
+
+
+def test_the_pages_move_and_change_status_and_a_refused_move_keeps_what_was_typed(salon, client):
+    book(salon, (salon.haircut, salon.ravi, "12:00"))
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"))
+    sign_in(client, salon.cashier)
+    url = f"/appointments/{appointment.id}"
+    moved = client.post_form(f"{url}/move", {"day": DAY.isoformat(), "staff_id": str(salon.ravi.id),
+                                             "start": "11:00", "end": "11:45"})
+    assert moved.status_code == 303 and moved.headers["Location"].endswith(url)
+    refused = client.post_form(f"{url}/move", {"day": DAY.isoformat(), "staff_id": str(salon.ravi.id),
+                                               "start": "12:15", "end": "12:00"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "The end must be after the start" in html and 'value="12:15"' in html
+    assert client.post_form(f"{url}/status", {"status": "arrived"}).status_code == 303
+    wrong = client.post_form(f"{url}/status", {"status": "done"})
+    assert wrong.status_code == 422 and "An arrived appointment cannot be marked done" in wrong.get_data(as_text=True)
+    db.session.expire_all()
+    stored = db.session.get(Appointment, appointment.id)
+    assert stored.status == "arrived"
+    assert [(line.staff_id, hhmm(salon, line.starts_at), hhmm(salon, line.ends_at)) for line in stored.lines] == [
+        (salon.ravi.id, "11:00", "11:45")]
+    assert "Arrived" in client.get(url).get_data(as_text=True)

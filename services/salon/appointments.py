@@ -401,8 +401,10 @@ def set_status(store: Store, user: User, appointment: Appointment, status: str) 
     if status not in STATUS_LABELS:
         raise ValidationError.field("status", "Choose booked, arrived, no-show or cancelled")
     if status not in allowed:
-        raise ValidationError.field("status", f"A {STATUS_LABELS[appointment.status].lower()} appointment cannot "
-                                              f"be marked {STATUS_LABELS[status].lower()}")
+        now = STATUS_LABELS[appointment.status].lower()
+        article = "An" if now[0] in "aeiou" else "A"
+        raise ValidationError.field("status", f"{article} {now} appointment cannot be marked "
+                                              f"{STATUS_LABELS[status].lower()}")
     before = appointment.status
     appointment.status = status
     if status == "cancelled":
