@@ -493,3 +493,20 @@ def test_the_pages_move_and_change_status_and_a_refused_move_keeps_what_was_type
     assert [(line.staff_id, hhmm(salon, line.starts_at), hhmm(salon, line.ends_at)) for line in stored.lines] == [
         (salon.ravi.id, "11:00", "11:45")]
     assert "Arrived" in client.get(url).get_data(as_text=True)
+
+
+def test_billing_an_appointment_holds_the_bill_already_on_the_till(salon):
+    from models import HeldBill
+    from services.salon import appointments
+    from services.till import session as till
+
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"))
+    till_session = till.load(salon.store, salon.cashier, for_update=True)
+    state = till.state_of(till_session)
+    till.add_product(salon.store, state, salon.shampoo)
+    till.keep(till_session, state)
+    appointments.open_in_till(salon.store, salon.cashier, till_session, appointment)
+    db.session.commit()
+    held = db.session.execute(select(HeldBill)).scalar_one()
+    assert [item["id"] for item in held.payload["items"]] == [salon.shampoo.uid]
+    assert [line["product_id"] for line in till.state_of(till_session)["lines"]] == [salon.haircut.id]
