@@ -275,6 +275,7 @@ class Product(db.Model):
         CheckConstraint("sgst_rate >= 0 AND sgst_rate <= 100", name="sgst_rate"),
         CheckConstraint("making_type IS NULL OR " + _in("making_type", MAKING_TYPES), name="making_type"),
         CheckConstraint(_in("unit", UNITS), name="unit"),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 1440", name="duration_minutes"),
         Index("ix_product_store_archived_name", "store_id", "archived", "product_name"),
     )
 
@@ -304,6 +305,8 @@ class Product(db.Model):
     product_Img: Mapped[Optional[str]] = mapped_column("product_img", String(500))
     description: Mapped[Optional[str]] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # A service's usual length (salon appointment book, issue 16): the default of a booking line's duration.
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30", nullable=False)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -865,6 +868,72 @@ Index("ux_commission_rule_product", CommissionRule.staff_id, CommissionRule.prod
       postgresql_where=CommissionRule.product_id.isnot(None), sqlite_where=CommissionRule.product_id.isnot(None))
 Index("ux_commission_rule_category", CommissionRule.staff_id, CommissionRule.category_id, unique=True,
       postgresql_where=CommissionRule.category_id.isnot(None), sqlite_where=CommissionRule.category_id.isnot(None))
+
+
+APPOINTMENT_STATUSES = ("booked", "arrived", "done", "no-show", "cancelled")
+
+
+class Appointment(db.Model):
+    """A customer's booking at a salon (services/salon/appointments.py): one or more service lines, each with its
+    staff member and time. `bill_id` is the bill that "Bill this appointment" saved (status done)."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = uid_column()
+    store_id: Mapped[int] = store_fk()
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="booked", nullable=False)
+    notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    bill_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill.id", ondelete="SET NULL"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+    party: Mapped[Party] = relationship()
+    bill: Mapped[Optional["Bill"]] = relationship()
+    lines: Mapped[list["AppointmentLine"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan",
+        order_by="(AppointmentLine.starts_at, AppointmentLine.id)")
+
+
+class AppointmentLine(db.Model):
+    """One service of an appointment: who does it and when. `cancelled` mirrors the appointment's status, so the
+    PostgreSQL exclusion constraint (no two live lines of one staff member overlap) can say which lines count."""
+
+    __tablename__ = "appointment_line"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_appointment_line_store_starts", "store_id", "starts_at"),
+        Index("ix_appointment_line_staff_starts", "staff_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), nullable=False,
+                                                index=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), nullable=False)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="lines")
+    staff: Mapped["Staff"] = relationship()
+    product: Mapped[Product] = relationship()
+
+
+def _appointment_overlap_guard(target, connection, **kw) -> None:
+    """after_create of appointment_line on PostgreSQL: the database refuses two live lines of one staff member whose
+    times overlap (half-open ranges, so back-to-back slots are fine)."""
+    if connection.dialect.name == "postgresql":
+        from services.salon.appointments import create_overlap_constraint
+
+        create_overlap_constraint(connection)
+
+
+event.listen(AppointmentLine.__table__, "after_create", _appointment_overlap_guard)
 
 
 class Coupon(db.Model):

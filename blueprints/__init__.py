@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.api.docs import bp as api_docs_bp
     from blueprints.api.jewellery import bp as jewellery_bp
     from blueprints.api.namaste import bp as namaste_bp
+    from blueprints.appointments import bp as appointments_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.bills import bp as bills_bp
     from blueprints.commissions import bp as commissions_bp
@@ -35,7 +36,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
                       purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp, reports_bp, report_pages_bp,
-                      expenses_bp, coupons_bp, parties_bp, commissions_bp, staff_bp):
+                      expenses_bp, coupons_bp, parties_bp, commissions_bp, staff_bp, appointments_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)

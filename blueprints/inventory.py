@@ -33,7 +33,7 @@ bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 PAGE_SIZE = 20
 INLINE_FIELDS = ("price", "gst_rate", "low_stock", "category")
 FORM_FIELDS = ("name", "type", "unit", "price", "price_includes_tax", "gst_rate", "hsn", "barcode", "sku",
-               "category", "low_stock", "description")
+               "category", "low_stock", "duration", "description")
 
 
 def _can_edit() -> bool:
@@ -203,6 +203,7 @@ def _fill(form: ProductForm, product: Product) -> None:
     form.hsn.data, form.barcode.data, form.sku.data = product.hsn_code, product.barcode, product.sku
     form.category.data = "" if product.category_id is None else str(product.category_id)
     form.low_stock.data = "" if product.low_stock_threshold is None else str(product.low_stock_threshold)
+    form.duration.data = str(product.duration_minutes)
     form.description.data = product.description
 
 

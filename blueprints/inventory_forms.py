@@ -27,7 +27,8 @@ UNIT_LABELS = {"pcs": "Pieces", "kg": "Kilograms", "g": "Grams", "l": "Litres", 
 UNIT_CHOICES = [SelectChoice(unit, f"{UNIT_LABELS.get(unit, unit)} ({unit})") for unit in UNITS]
 # form field -> ProductInput field, where they differ (gst_rate is split into cgst_rate and sgst_rate)
 SERVICE_NAMES = {"name": "product_name", "price": "unit_price", "category": "category_id", "image": "product_Img",
-                 "opening_stock": "quantity", "low_stock": "low_stock_threshold", "hsn": "hsn_code"}
+                 "opening_stock": "quantity", "low_stock": "low_stock_threshold", "hsn": "hsn_code",
+                 "duration": "duration_minutes"}
 FORM_NAMES = {v: k for k, v in SERVICE_NAMES.items()} | {"cgst_rate": "gst_rate", "sgst_rate": "gst_rate"}
 
 
@@ -45,6 +46,8 @@ class ProductForm(FlaskForm):
     sku = StringField("SKU", render_kw={"maxlength": 50, "autocomplete": "off"})
     category = SelectField("Category", choices=[])
     low_stock = StringField("Low-stock level (blank: no alert)", render_kw={"inputmode": "numeric"})
+    duration = StringField("Service length (minutes; the appointment book's default)",
+                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
     description = TextAreaField("Description", render_kw={"rows": 2})
     opening_stock = StringField("Opening stock", render_kw=DECIMAL)
     image = FileField("Photo (JPEG, PNG or WebP, at most 5 MB)", render_kw=IMAGE_KW)
@@ -92,6 +95,10 @@ def read_fields(raw: dict[str, Any], names: tuple[str, ...]) -> tuple[dict[str, 
             number = _number(value, name, errors, whole=True)
             if name not in errors:
                 values["low_stock_threshold"] = number
+        elif name == "duration":  # blank keeps the length it has (30 minutes for a new item)
+            number = _number(value, name, errors, whole=True)
+            if number is not None:
+                values["duration_minutes"] = number
         elif name == "category":
             text = _text(value)
             if text is not None and not (text.isdigit() and len(text) < 10):

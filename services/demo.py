@@ -178,6 +178,7 @@ USERS = [
     ("cashier@demo.shop", "demo_cashier", {"general": "cashier"}),
     ("jeweller@demo.shop", "demo_jeweller", {"jewellery": "owner"}),
     ("salon@demo.shop", "demo_salon", {"salon": "owner"}),
+    ("reception@demo.shop", "demo_reception", {"salon": "cashier"}),  # the salon's front desk: the appointment book
 ]
 
 

@@ -37,6 +37,7 @@ DETAIL_COLUMNS = frozenset({
     "attributes",
 })
 PRICE_AND_STOCK_FIELDS = ("unit_price", "quantity", "cgst_rate", "sgst_rate", "type", "unit", "price_includes_tax")
+MAX_DURATION = 1440  # a service's length in minutes (the product table's check)
 _HSN = re.compile(r"^\d{4}(\d{2}){0,2}$")
 
 
@@ -66,6 +67,7 @@ class ProductInput(Given):
     cgst_rate: Optional[Decimal] = None
     sgst_rate: Optional[Decimal] = None
     low_stock_threshold: Optional[int] = None
+    duration_minutes: Optional[int] = None  # a service's usual length (the appointment book's default)
     unit: Optional[str] = None
     price_includes_tax: Optional[bool] = None  # None on create: the store's prices_include_tax option
     details: dict[str, Any] = field(default_factory=dict)  # jewellery columns (DETAIL_COLUMNS), as given
@@ -96,6 +98,8 @@ def product_problems(store: Store, data: ProductInput, product: Optional[Product
         errors.add("unit_price", f"A price can be at most {MAX_MONEY}.")
     if data.low_stock_threshold is not None and not 0 <= data.low_stock_threshold <= MAX_STOCK:
         errors.add("low_stock_threshold", f"The low-stock level must be from 0 to {MAX_STOCK}.")
+    if data.duration_minutes is not None and not 0 < data.duration_minutes <= MAX_DURATION:
+        errors.add("duration_minutes", f"The length must be from 1 to {MAX_DURATION} minutes.")
     for name in ("cgst_rate", "sgst_rate"):
         rate = getattr(data, name)
         if rate is not None and not 0 <= rate <= 100:

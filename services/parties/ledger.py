@@ -402,14 +402,19 @@ def reminder_message(store: Store, party: Party, amount: Decimal) -> str:
     return f"{text} Pay by UPI: {link}" if link else text
 
 
+def whatsapp_url(phone: Optional[str], message: str) -> Optional[str]:
+    """https://wa.me/<phone digits>?text=<message, URL-encoded>; None without a phone. Only a link for the browser
+    to open: the server makes no call. (Also the salon's appointment reminders.)"""
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    return f"https://wa.me/{digits}?text={quote(message, safe='')}" if digits else None
+
+
 def whatsapp_link(store: Store, party: Party, amount: Decimal) -> Optional[str]:
-    """https://wa.me/<phone digits>?text=<the reminder, URL-encoded>; None without a phone or an amount due.
-    Only a link for the browser to open: the server makes no call."""
+    """The balance reminder's WhatsApp link; None without a phone or an amount due."""
     record = party.customer or party.supplier
-    digits = "".join(ch for ch in (record.phone_no or "") if ch.isdigit()) if record else ""
-    if not digits or amount <= 0:
+    if record is None or amount <= 0:
         return None
-    return f"https://wa.me/{digits}?text={quote(reminder_message(store, party, amount), safe='')}"
+    return whatsapp_url(record.phone_no, reminder_message(store, party, amount))
 
 
 # --------------------------------------------------------------------------- ageing

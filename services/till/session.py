@@ -16,6 +16,8 @@ The till session's state (TillSession.payload; amounts kept as strings, so no fl
                   purchase voucher at Save and set against the bill as an "exchange" payment (services.jewellery.
                   exchange); the payment fields then settle what is left
     estimate_id   the Estimate this bill was turned from (marked converted when the bill is saved)
+    appointment_id  the salon Appointment this bill is for ("Bill this appointment"; marked done, with the bill,
+                  when the bill is saved: services.salon.appointments.mark_billed)
 
 A jewellery piece's line (store.business_kind "jewellery", a piece with a metal) also keeps "jewellery": True,
 "making_type", "making_charge" and "rate" ("" = the rate in force today; another rate is for owners only); its qty is
@@ -78,6 +80,7 @@ def new_state() -> dict[str, Any]:
         "coupon": "", "payment_mode": CASH, "tendered": "", "reference": "", "place_of_supply": "",
         "split": [{"mode": CASH, "amount": "", "reference": ""}, {"mode": UPI, "amount": "", "reference": ""}],
         "old_gold": None, "estimate_id": None, "loyalty_points": "0",
+        "appointment_id": None,
     }
 
 
@@ -783,6 +786,10 @@ def save(store: Store, user: User, state: dict[str, Any], *, allow_over_limit: b
         exchange.settle_voucher(voucher, bill, user, bill.created_at)
     if state.get("estimate_id"):
         _mark_converted(store, state["estimate_id"], bill)
+    if state.get("appointment_id"):
+        from services.salon.appointments import mark_billed
+
+        mark_billed(store, state["appointment_id"], bill)
     return bill
 
 
@@ -909,6 +916,8 @@ def v1_payload(store: Store, state: dict[str, Any]) -> dict[str, Any]:
     if state.get("place_of_supply"):
         payload["place_of_supply"] = state["place_of_supply"]
     payload["pos"] = {k: state[k] for k in ("payment_mode", "tendered", "reference", "split", "old_gold")}
+    if state.get("appointment_id"):  # a held appointment's bill still marks it done when it is saved
+        payload["pos"]["appointment_id"] = state["appointment_id"]
     return payload
 
 
@@ -963,6 +972,8 @@ def from_v1_payload(store: Store, payload: dict[str, Any]) -> tuple[dict[str, An
             state["old_gold"] = exchange.as_state(exchange.parse(extra["old_gold"]))
         except ValidationError:
             state["old_gold"] = None
+    if isinstance(extra.get("appointment_id"), int):
+        state["appointment_id"] = extra["appointment_id"]
     mode = extra.get("payment_mode") or payload.get("payment_mode")
     state["payment_mode"] = mode if mode in MODES else CASH
     return state, skipped
