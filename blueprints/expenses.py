@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Optional
 
-import simplejson
 from flask import Blueprint, Response, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -225,8 +224,8 @@ def delete(expense_id: int):
     db.session.commit()
     flash("Expense deleted.", "success")
     url = url_for("expenses.index")
-    if wants_fragment():
+    if wants_fragment():  # a full load: the list answers HTMX with its results fragment only
         response = make_response("", 200)
-        response.headers["HX-Location"] = simplejson.dumps({"path": url, "target": "body"})
+        response.headers["HX-Redirect"] = url
         return response
     return redirect(url, 303)
