@@ -473,8 +473,35 @@ class Supplier(db.Model):
     email: Mapped[Optional[str]] = mapped_column(String(254))
     gstin: Mapped[Optional[str]] = mapped_column(String(15))
     address: Mapped[Optional[str]] = mapped_column(Text)
+    # What we owed the supplier when they were entered (dues brought forward from before this system).
+    open_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0", nullable=False)
 
     party: Mapped[Party] = relationship(back_populates="supplier")
+
+
+class OpeningPayment(db.Model):
+    """The part of a payment received from a customer (or made to a supplier) that settled the party's opening
+    balance, which has no bill to carry a Payment row (services/parties/ledger.py); never more than that balance."""
+
+    __tablename__ = "opening_payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(_in("mode", STORED_PAYMENT_MODES), name="mode"),
+        Index("ix_opening_payment_store_timestamp", "store_id", "timestamp"),  # the day close, the day book
+        Index("ix_opening_payment_party", "party_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), nullable=False)
+    mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    reference: Mapped[Optional[str]] = mapped_column(String(100))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_column()
+
+    party: Mapped[Party] = relationship()
 
 
 # --------------------------------------------------------------------------- money out
@@ -542,6 +569,10 @@ class Bill(db.Model):
     VAt_number: Mapped[Optional[str]] = mapped_column("vat_number", String(50))
     address: Mapped[Optional[str]] = mapped_column(Text)
     place_of_supply: Mapped[Optional[str]] = mapped_column(String(2))
+    # The buyer's GSTIN and state as they were when the bill was saved (GSTR-1 reads these, never the customer's
+    # record today, so a later change of the customer cannot move an old invoice between B2B and B2C).
+    buyer_gstin: Mapped[Optional[str]] = mapped_column(String(15))
+    buyer_state: Mapped[Optional[str]] = mapped_column(String(2))
     notes: Mapped[Optional[str]] = mapped_column(Text)
     payment_method_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment_method.id", ondelete="SET NULL"))
     payment_mode: Mapped[Optional[str]] = mapped_column(String(10))

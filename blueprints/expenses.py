@@ -13,7 +13,7 @@ from flask import Blueprint, Response, flash, g, make_response, redirect, render
 from flask_login import current_user
 
 from blueprints.decorators import role_required
-from blueprints.htmx import push_clean_url, render_page_or_fragment
+from blueprints.htmx import push_clean_url, render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
 from models import EXPENSE_CATEGORIES, Expense
@@ -211,12 +211,21 @@ def update(expense_id: int):
     return redirect(url_for("expenses.index"), 303)
 
 
-@bp.post("/<int:expense_id>/delete")
+@bp.route("/<int:expense_id>/delete", methods=["GET", "POST"])
 @role_required("manager")
 def delete(expense_id: int):
-    """Delete an expense; the audit row keeps what it was."""
+    """Delete an expense after a confirm step: the edit page's button asks with hx-confirm and sends confirm=yes;
+    without JavaScript (or a bare GET/POST) the server renders the confirm page first. The audit row keeps what it
+    was."""
     expense = _expense(expense_id)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_template("expenses/confirm_delete.html", expense=expense)
     service.delete_expense(g.store, current_user, expense)
     db.session.commit()
     flash("Expense deleted.", "success")
-    return redirect(url_for("expenses.index"), 303)
+    url = url_for("expenses.index")
+    if wants_fragment():  # a full load: the list answers HTMX with its results fragment only
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

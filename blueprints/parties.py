@@ -21,7 +21,7 @@ from blueprints.decorators import role_required
 from blueprints.htmx import push_clean_url, render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
-from models import GENDERS, Customer, Party, PaymentMethod, Supplier
+from models import GENDERS, Customer, OpeningPayment, Party, PaymentMethod, Supplier
 from services.accounts.access import has_role
 from services.accounts.gstin import STATE_CODES
 from services.billing.fields import to_decimal
@@ -170,6 +170,7 @@ def _supplier_input() -> SupplierInput:
     errors = FieldErrors()
     values: dict[str, Any] = {name: _text(name, limit, errors) for name, limit in SUPPLIER_TEXT.items()}
     values["name"], values["code"] = values["name"] or "", values["code"] or ""
+    values["open_balance"] = _amount("open_balance", errors)
     values["is_active"] = request.form.get("is_active") == "on"
     errors.raise_if()
     return SupplierInput.of(**values)
@@ -181,6 +182,7 @@ def _form_values(party: Optional[Party]) -> dict[str, Any]:
         return {"is_active": True}
     names = CUSTOMER_TEXT if party.customer is not None else SUPPLIER_TEXT
     values = {name: getattr(record, name) or "" for name in names}
+    values["open_balance"] = str(record.open_balance)
     if party.customer is not None:
         for name in ("open_balance", "credit_limmit", "loyalty_points", "state_code", "gender", "payment_method_id"):
             value = getattr(record, name)
@@ -261,7 +263,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
     reminder = ledger.whatsapp_link(g.store, party, balance) if kind == "customers" else None
     context = dict(kind=kind, party=party, record=party.customer or party.supplier, book=book, span=span,
                    range_errors=range_errors, balance=balance, dues=dues, reminder=reminder,
-                   open_bills=ledger.open_bills(g.store, party), can_manage=_may_manage(),
+                   open_bills=ledger.open_bills(g.store, party), opening_due=ledger.opening_due(party),
+                   can_manage=_may_manage(),
                    payment_modes=PAYMENT_MODES, errors=pay_errors or {}, typed=typed or {},
                    labels=ledger.LABELS, raw_from=request.args.get("from", "")[:10],
                    raw_to=request.args.get("to", "")[:10],
@@ -303,8 +306,7 @@ def record_payment(kind: str, party_id: int):
         return _detail(kind, party, 422, exc.errors or {"amount": [exc.message]}, request.form,
                        fragment="parties/_payment.html")
     db.session.commit()
-    flash(f"Payment of {sum(row.amount for row in rows):.2f} recorded over {len(rows)} bill"
-          f"{'' if len(rows) == 1 else 's'}.", "success")
+    flash(_paid_message(rows), "success")
     url = url_for("parties.detail", kind=kind, party_id=party.id)
     if wants_fragment():
         response = make_response("", 200)
@@ -334,6 +336,16 @@ def top_up(party_id: int):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, 303)
+
+
+def _paid_message(rows: list) -> str:
+    """"Payment of 250.00 recorded: 100.00 to the opening balance, 150.00 over 2 bills." """
+    opening = sum((row.amount for row in rows if isinstance(row, OpeningPayment)), Decimal(0))
+    bills = [row for row in rows if not isinstance(row, OpeningPayment)]
+    parts = [f"{opening:.2f} to the opening balance"] if opening else []
+    if bills:
+        parts.append(f"{sum(row.amount for row in bills):.2f} over {len(bills)} bill{'' if len(bills) == 1 else 's'}")
+    return f"Payment of {sum(row.amount for row in rows):.2f} recorded: {', '.join(parts)}."
 
 
 @bp.get("/<kind>/<int:party_id>/statement.pdf")

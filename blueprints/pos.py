@@ -318,16 +318,17 @@ def remove_line(index: int):
 
 # --------------------------------------------------------------------------- customer
 
-# The payment form shows the chosen customer's wallet balance beside the modes: it follows the customer.
-WALLET_SHOWN = ("pos/_payment.html",)
+# The payment form depends on the customer (the wallet balance, loyalty points to redeem, the default place of
+# supply): swapped with it.
+CUSTOMER_EXTRA = ("pos/_payment.html",)
 
 
 @bp.post("/customer")
 @role_required("cashier")
 def choose_customer():
-    """Put an existing customer on the bill."""
+    """Put an existing customer on the bill (the payment form again: their points to redeem, their state)."""
     return _edit(lambda state: till_service.choose_customer(g.store, state, request.form.get("party_id")),
-                 "pos/_customer.html", extra=WALLET_SHOWN)
+                 "pos/_customer.html", extra=CUSTOMER_EXTRA)
 
 
 @bp.post("/customer/new")
@@ -339,14 +340,14 @@ def new_customer():
         existing = till_service.set_new_customer(g.store, state, request.form)
         return f"{existing.customer.name} already shops here: picked them." if existing else None
 
-    return _edit(change, "pos/_customer.html", extra=WALLET_SHOWN, refused_context={"show_new": True})
+    return _edit(change, "pos/_customer.html", refused_context={"show_new": True}, extra=CUSTOMER_EXTRA)
 
 
 @bp.post("/customer/clear")
 @role_required("cashier")
 def clear_customer():
     """Take the customer off the bill (walk-in)."""
-    return _edit(till_service.clear_customer, "pos/_customer.html", extra=WALLET_SHOWN)
+    return _edit(till_service.clear_customer, "pos/_customer.html", extra=CUSTOMER_EXTRA)
 
 
 # --------------------------------------------------------------------------- payment
@@ -384,7 +385,8 @@ def payment():
     # A split row filled with what is left: the page puts it in the row (posSplitFilled) without swapping the form.
     trigger = None if filled is None else simplejson.dumps(
         {"posSplitFilled": {"index": filled, "amount": state["split"][filled]["amount"]}})
-    response = _changed(state, main="pos/_payment.html", extra=() if reshaped else ("pos/_coupon_note.html",),
+    response = _changed(state, main="pos/_payment.html",
+                        extra=() if reshaped else ("pos/_coupon_note.html", "pos/_loyalty_note.html"),
                         trigger=trigger)
     if wants_fragment() and not reshaped:
         # Only the totals change: leave the form (and whatever is being typed in it) alone.

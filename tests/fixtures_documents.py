@@ -61,6 +61,9 @@ def make_bill(app):
             billing_timestamp=datetime(2025, 9, 26, 6, 0, tzinfo=timezone.utc),
             party_id=party.id if party is not None else None, **fields,
         )
+        if kind == "sale" and party is not None and party.customer is not None:  # as save_bill snapshots the buyer
+            bill.buyer_gstin = fields.get("buyer_gstin", party.customer.gstin)
+            bill.buyer_state = fields.get("buyer_state", party.customer.state_code)
         sub_total = cgst_total = sgst_total = Decimal("0.00")
         for number, spec in enumerate(lines, start=1):
             spec = dict(spec)

@@ -209,9 +209,29 @@ def test_edit_an_expense_audits_before_and_after(manager, booked):
     assert row.before["is_necessary"] is False and row.after["description"] == "Tea and snacks"
 
 
+def test_delete_asks_on_a_server_rendered_confirm_page_first(manager, booked):
+    expense_id = booked.rent_oct.id
+    edit = manager.get(f"/expenses/{expense_id}/edit").get_data(as_text=True)
+    assert 'hx-confirm="Delete this expense of ₹15,000.00' in edit or "hx-confirm=\"Delete this expense of" in edit
+    assert "onsubmit" not in edit and "confirm(" not in edit and """hx-vals='{"confirm": "yes"}'""" in edit
+    for answer in (manager.get(f"/expenses/{expense_id}/delete"), manager.post_form(f"/expenses/{expense_id}/delete")):
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "Delete this expense?" in page
+        assert 'name="confirm" value="yes"' in page and f'href="/expenses/{expense_id}/edit"' in page
+    db.session.expire_all()
+    assert db.session.get(Expense, expense_id) is not None and count() == 4 and audits("delete") == []
+
+
+def test_an_htmx_delete_sent_after_hx_confirm_goes_back_to_the_list(manager, booked):
+    expense_id = booked.tea_oct.id
+    answer = manager.post_form(f"/expenses/{expense_id}/delete", {"confirm": "yes"}, htmx=True)
+    assert answer.status_code == 200 and answer.headers["HX-Redirect"] == "/expenses"
+    assert db.session.get(Expense, expense_id) is None and count() == 3
+
+
 def test_delete_an_expense_audits_what_it_was(manager, booked):
     expense_id = booked.rent_oct.id
-    answer = manager.post_form(f"/expenses/{expense_id}/delete")
+    answer = manager.post_form(f"/expenses/{expense_id}/delete", {"confirm": "yes"})
     assert answer.status_code == 303
     assert db.session.get(Expense, expense_id) is None and count() == 3
     row = audits("delete")[-1]
@@ -226,7 +246,8 @@ def test_another_stores_expense_is_404(manager, booked, make_user):
     assert manager.get(f"/expenses/{other.id}/edit").status_code == 404
     form = {"amount": "1.00", "date": "2026-11-02", "category": "Rent"}
     assert manager.post_form(f"/expenses/{other.id}/edit", form).status_code == 404
-    assert manager.post_form(f"/expenses/{other.id}/delete").status_code == 404
+    assert manager.post_form(f"/expenses/{other.id}/delete", {"confirm": "yes"}).status_code == 404
+    assert manager.get(f"/expenses/{other.id}/delete").status_code == 404
     assert manager.get("/expenses/99999999999/edit").status_code == 404
     db.session.expire_all()
     assert other.amount == D("999.00") and count() == 5
@@ -246,7 +267,8 @@ def test_a_cashier_is_refused_every_page_and_write(client, booked):
     for url in ("/expenses", "/expenses/new", "/expenses/totals", f"/expenses/{booked.rent_oct.id}/edit",
                 "/expenses/download.csv", "/expenses/download.xlsx"):
         assert client.get(url).status_code == 403, url
-    form = {"amount": "1.00", "date": "2026-11-02", "category": "Rent"}
+    form = {"amount": "1.00", "date": "2026-11-02", "category": "Rent", "confirm": "yes"}
+    assert client.get(f"/expenses/{booked.rent_oct.id}/delete").status_code == 403
     for url in ("/expenses/new", f"/expenses/{booked.rent_oct.id}/edit", f"/expenses/{booked.rent_oct.id}/delete"):
         assert client.post_form(url, form).status_code == 403, url
     assert 'href="/expenses"' not in client.get("/").get_data(as_text=True)

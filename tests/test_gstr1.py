@@ -331,3 +331,83 @@ def test_b2c_large_limit_by_invoice_date_and_a_store_without_gstin(app, make_use
         {"pos": "29", "inv": [{"inum": "INV202400002", "idt": "10-08-2024", "val": D("177000.00"),
                                "itms": [igst_item(1, "18", "150000", "27000")]}]}]
     assert july.portal["gstin"] == "" and any("no GSTIN" in w for w in july.warnings)
+
+
+# --------------------------------------------------------------------------- the buyer as the bill saw them
+
+
+def test_a_customers_later_gstin_change_moves_no_old_invoice(gst_month):
+    """The bill keeps the buyer's GSTIN and state as they were when it was saved (Rule 46 invoice particulars are
+    fixed at issue): registering the walk-in customer or dropping Sharma's GSTIN later changes no October table."""
+    from models import Bill, Customer
+    from services.parties.parties import CustomerInput, update_party
+    from services.reports.gst import gstr1, portal_json
+
+    store, owner = gst_month
+    first = db.session.execute(db.select(Bill).filter_by(invoice_number="INV202600001")).scalar_one()
+    assert (first.buyer_gstin, first.buyer_state) == (INTRA_GSTIN, "27")
+    large = db.session.execute(db.select(Bill).filter_by(invoice_number="INV202600003")).scalar_one()
+    assert (large.buyer_gstin, large.buyer_state) == (None, None)
+    for name, gstin in (("Sharma Stores", ""), ("Meena", INTER_GSTIN), ("Rao Traders", INTRA_GSTIN)):
+        party = db.session.execute(db.select(Customer).filter_by(store_id=store.id, name=name)).scalar_one().party
+        update_party(store, owner, party, CustomerInput.of(gstin=gstin))
+    db.session.commit()
+    assert portal_json(gstr1(store, 10, 2026)) == EXPECTED
+
+
+def bill_for(store, owner, product, customer=None, place=None):
+    from services.billing.bills import BillDraft, DraftLine, save_bill
+
+    bill = save_bill(store, owner, BillDraft(lines=[DraftLine(product=product, qty=1)], customer=customer,
+                                             place_of_supply=place), now=at(12))
+    db.session.commit()
+    return bill
+
+
+def test_a_customer_with_a_state_and_no_gstin_is_supplied_in_their_state(app, make_user, make_product,
+                                                                          make_customer):
+    """IGST Act s.10: an unregistered customer's own state is the place of supply unless the bill names one; the
+    till, Billing v1 and every surface price through services.billing.bills.place_of_supply."""
+    from services.accounts.access import current_store_for
+    from services.billing.bills import BillDraft, NewCustomer, buyer_of, place_of_supply, supply_state
+    from services.reports.gst import gstr1
+
+    owner = make_user("stateowner", gstin=STORE_GSTIN, state_code="27")
+    store = current_store_for(owner)
+    speaker = make_product(store, "Speaker", unit_price="1000.00", quantity=10, hsn_code="8518")
+    karnataka = make_customer(store, "Kiran", phone_no="9845012345", state_code="29")
+    local = make_customer(store, "Lata", state_code="27")
+    away = bill_for(store, owner, speaker, karnataka)
+    assert (away.place_of_supply, away.buyer_state, away.igst_amount, away.cgst_amount) == (
+        "29", "29", D("180.00"), D(0))
+    home = bill_for(store, owner, speaker, local)
+    assert (home.place_of_supply, home.igst_amount, home.cgst_amount) == ("27", D(0), D("90.00"))
+    chosen = bill_for(store, owner, speaker, karnataka, place="33")  # the state named on the bill wins
+    assert (chosen.place_of_supply, chosen.igst_amount) == ("33", D("180.00"))
+    # a customer named by phone at the till or in Billing v1 is the stored one, with their state
+    typed = NewCustomer(name="Kiran", phone_no="98450 12345")
+    assert supply_state(store, BillDraft(lines=[], customer=typed)) == "29"
+    assert place_of_supply(store, buyer_of(store, None)) == "27"
+    doc = gstr1(store, 10, 2026).portal
+    assert sorted((row["sply_ty"], row["pos"], row["txval"]) for row in doc["b2cs"]) == [
+        ("INTER", "29", D("1000.00")), ("INTER", "33", D("1000.00")), ("INTRA", "27", D("1000.00"))]
+
+
+def test_a_store_with_a_gstin_and_no_state_code_takes_its_state_from_the_gstin(app, make_user, make_product):
+    """A registered person's state is the one in its GSTIN: inter-state supplies from it are IGST even when the
+    store's state_code was never filled in."""
+    from services.accounts.access import current_store_for
+    from services.billing.bills import store_state
+    from services.reports.gst import gstr1
+
+    owner = make_user("gstinonly", gstin=STORE_GSTIN, state_code=None)
+    store = current_store_for(owner)
+    assert store.state_code is None and store_state(store) == "27"
+    speaker = make_product(store, "Speaker", unit_price="1000.00", quantity=10, hsn_code="8518")
+    inter = bill_for(store, owner, speaker, place="29")
+    intra = bill_for(store, owner, speaker)
+    assert (inter.igst_amount, inter.cgst_amount) == (D("180.00"), D(0))
+    assert (intra.place_of_supply, intra.igst_amount, intra.cgst_amount) == ("27", D(0), D("90.00"))
+    doc = gstr1(store, 10, 2026).portal
+    assert sorted((row["sply_ty"], row["pos"], row["iamt"], row["camt"]) for row in doc["b2cs"]) == [
+        ("INTER", "29", D("180.00"), D(0)), ("INTRA", "27", D(0), D("90.00"))]

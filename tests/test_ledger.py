@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditLog, Bill, Party, Payment
+from models import AuditLog, Bill, OpeningPayment, Party, Payment
 from services.billing import bills as billing
 from services.billing import returns
 from services.errors import PermissionDenied, ValidationError
@@ -138,6 +138,7 @@ def test_a_suppliers_ledger_is_made_of_purchases_and_payments_made(shop):
 
 
 def test_a_payment_is_applied_to_the_oldest_dues_first_never_above_a_bills_dues(shop):
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("100.00"), "cash")  # the opening balance first
     old = sell(shop, qty=2, when=days_ago(30))  # 100
     mid = sell(shop, qty=3, paid="50.00", when=days_ago(20))  # 150, 50 paid: 100 due
     new = sell(shop, qty=4, when=days_ago(10))  # 200
@@ -149,12 +150,119 @@ def test_a_payment_is_applied_to_the_oldest_dues_first_never_above_a_bills_dues(
                                                                     (old, mid, new))}
     assert dues == {old.id: (D(0), "paid"), mid.id: (D(0), "paid"), new.id: (D("150.00"), "partial")}
     assert ledger.total_dues(shop.store, shop.asha) == D("150.00")
-    trail = db.session.execute(select(AuditLog).where(AuditLog.entity == "party", AuditLog.action == "payment"))
-    assert trail.scalar_one().after["amount"] == "250.00"
+    trail = db.session.execute(select(AuditLog).where(AuditLog.entity == "party", AuditLog.action == "payment")
+                               .order_by(AuditLog.id))
+    assert [(row.after["amount"], row.after["opening"]) for row in trail.scalars()] == [("100.00", "100.00"),
+                                                                                      ("250.00", "0.00")]
+
+
+# --------------------------------------------------------------------------- opening balances
+
+
+def opening_rows(party: Party) -> list[tuple[Decimal, str]]:
+    return [(row.amount, row.mode) for row in db.session.execute(
+        select(OpeningPayment).where(OpeningPayment.party_id == party.id).order_by(OpeningPayment.id)).scalars()]
+
+
+def test_the_opening_balance_is_the_oldest_due_and_is_paid_first(shop):
+    bill = sell(shop, qty=2, when=days_ago(10))  # 100 on credit, after the opening balance of 100
+    rows = ledger.receive_payment(shop.store, shop.manager, shop.asha, D("150.00"), "upi", "UTR-7", now=days_ago(2))
+    db.session.commit()
+    assert [(type(row).__name__, row.amount) for row in rows] == [("OpeningPayment", D("100.00")),
+                                                                  ("Payment", D("50.00"))]
+    assert opening_rows(shop.asha) == [(D("100.00"), "upi")]
+    assert db.session.get(Bill, bill.id).due_amount == D("50.00")
+    assert ledger.opening_due(shop.asha) == D(0) and ledger.total_dues(shop.store, shop.asha) == D("50.00")
+    book = ledger.ledger(shop.store, shop.asha)
+    assert kinds(book) == [("bill", D("100.00"), D(0), D("200.00")), ("payment", D(0), D("100.00"), D("100.00")),
+                           ("payment", D(0), D("50.00"), D("50.00"))]
+    assert [(e.reference, e.note) for e in book.entries[1:]] == [(ledger.OPENING, "UPI UTR-7"),
+                                                                 (bill.invoice_number, "UPI UTR-7")]
+    assert book.closing == book.opening + book.totals["bill"] - book.totals["payment"] == D("50.00")
+    assert book.closing == ledger.balance_of(shop.store, shop.asha)
+    # the range after the payment opens at the balance the payment left
+    later = ledger.ledger(shop.store, shop.asha, ledger.DateRange(local_day(shop, days_ago(1)), None))
+    assert later.opening == later.closing == D("50.00")
+
+
+def test_a_customer_who_owes_only_the_opening_balance_pays_it_in_parts_and_no_more(shop):
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("60.00"), "cash")
+    db.session.commit()
+    with pytest.raises(ValidationError) as over:
+        ledger.receive_payment(shop.store, shop.manager, shop.asha, D("40.01"), "cash")
+    assert over.value.errors == {"amount": ["Amount is more than the dues (40.00); take at most 40.00."]}
+    db.session.rollback()
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("40.00"), "card")
+    db.session.commit()
+    assert opening_rows(shop.asha) == [(D("60.00"), "cash"), (D("40.00"), "card")]
+    assert ledger.balance_of(shop.store, shop.asha) == D(0) == ledger.ledger(shop.store, shop.asha).closing
+    with pytest.raises(ValidationError) as nothing:
+        ledger.receive_payment(shop.store, shop.manager, shop.asha, D("1"), "cash")
+    assert nothing.value.errors == {"amount": [ledger.NO_DUES]}
+
+
+def test_a_suppliers_opening_balance_is_paid_first_too(shop):
+    wholesaler = create_supplier(shop.store, None, SupplierInput.of(name="Old Mill", code="MILL",
+                                                                    open_balance=D("300.00")))
+    db.session.commit()
+    purchase = sell(shop, qty=4, when=days_ago(3), kind="purchase", party=wholesaler)  # 200 owed
+    assert ledger.total_dues(shop.store, wholesaler) == D("500.00")
+    ledger.receive_payment(shop.store, shop.owner, wholesaler, D("350.00"), "cash")
+    db.session.commit()
+    assert opening_rows(wholesaler) == [(D("300.00"), "cash")]
+    assert db.session.get(Bill, purchase.id).due_amount == D("150.00")
+    book = ledger.ledger(shop.store, wholesaler)
+    assert book.opening == D("300.00") and book.closing == D("150.00") == ledger.balance_of(shop.store, wholesaler)
+    assert ledger.ageing(shop.store, "purchase").rows[0].total == D("150.00")
+
+
+def test_an_opening_balance_cannot_be_edited_below_what_was_paid_of_it(shop):
+    from services.parties.parties import update_party
+
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("70.00"), "cash")
+    db.session.commit()
+    with pytest.raises(ValidationError) as below:
+        update_party(shop.store, shop.manager, shop.asha, CustomerInput.of(open_balance=D("69.99")))
+    assert "already settled 70.00" in below.value.errors["open_balance"][0]
+    db.session.rollback()
+    update_party(shop.store, shop.manager, shop.asha, CustomerInput.of(open_balance=D("70.00")))
+    db.session.commit()
+    assert ledger.opening_due(shop.asha) == D(0) and ledger.balance_of(shop.store, shop.asha) == D(0)
+
+
+def test_ageing_counts_the_opening_balance_from_the_day_the_party_was_entered(shop):
+    sell(shop, qty=1, when=days_ago(5))
+    shop.asha.created_at = days_ago(100)
+    db.session.commit()
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("30.00"), "cash")
+    db.session.commit()
+    report = ledger.ageing(shop.store, "sale")
+    assert [(row.name, row.buckets) for row in report.rows] == [
+        ("Asha Rao", {"0-30": D("50.00"), "31-60": D(0), "61-90": D(0), "90+": D("70.00")})]
+    shop.asha.created_at = days_ago(3)
+    db.session.commit()
+    assert ledger.ageing(shop.store, "sale").totals["0-30"] == D("120.00")
+
+
+def test_opening_balance_payments_are_in_the_day_close_the_day_book_and_the_dashboard(shop):
+    from services.reports import dashboard, day_close, registers
+
+    wholesaler = create_supplier(shop.store, None, SupplierInput.of(name="Old Mill", code="MILL",
+                                                                    open_balance=D("30.00")))
+    db.session.commit()
+    ledger.receive_payment(shop.store, shop.manager, shop.asha, D("100.00"), "cash")
+    ledger.receive_payment(shop.store, shop.manager, wholesaler, D("30.00"), "cash")
+    db.session.commit()
+    today = shop.store.local_today()
+    assert day_close.expected(shop.store, today)["cash"] == D("70.00")
+    book = registers.day_book(shop.store, shop.owner, today, today)[0]
+    assert [row[1:4] for row in book.rows] == [["Receipt", "Opening balance", "Asha Rao"],
+                                               ["Payment", "Opening balance", "Old Mill"]]
+    assert dashboard.dues_outstanding(shop.store) == D(0)
 
 
 @pytest.mark.parametrize("amount, mode, errors", [
-    (D("300.01"), "cash", {"amount": ["Amount is more than the dues (300.00); take at most 300.00."]}),
+    (D("400.01"), "cash", {"amount": ["Amount is more than the dues (400.00); take at most 400.00."]}),
     (D("0"), "cash", {"amount": ["Must be greater than 0"]}),
     (D("-5"), "cash", {"amount": ["Must be greater than 0"]}),
     (D("1.005"), "cash", {"amount": ["At most 2 decimal places"]}),
@@ -169,11 +277,14 @@ def test_a_bad_payment_is_refused_and_writes_nothing(shop, amount, mode, errors)
     db.session.rollback()
     assert refused.value.errors == errors
     assert db.session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(OpeningPayment)).scalar_one() == 0
 
 
 def test_nothing_due_cashiers_and_another_stores_party_are_refused(shop, make_store):
+    clear = create_customer(shop.store, None, CustomerInput.of(name="No dues"))
+    db.session.commit()
     with pytest.raises(ValidationError) as nothing:
-        ledger.receive_payment(shop.store, shop.manager, shop.asha, D("1"), "cash")
+        ledger.receive_payment(shop.store, shop.manager, clear, D("1"), "cash")
     assert nothing.value.errors == {"amount": [ledger.NO_DUES]}
     db.session.rollback()
     sell(shop)
@@ -216,9 +327,9 @@ def test_ageing_puts_dues_in_buckets_by_bill_age_with_the_total_row_apart(shop):
     sell(shop, qty=4, paid="50.00", when=days_ago(120))
     sell(shop, qty=1, when=days_ago(1), kind="purchase")
     report = ledger.ageing(shop.store, "sale")
-    assert [(row.name, row.buckets) for row in report.rows] == [
-        ("Asha Rao", {"0-30": D("50.00"), "31-60": D("100.00"), "61-90": D("150.00"), "90+": D("150.00")})]
-    assert report.totals == report.rows[0].buckets and report.total == D("450.00")
+    assert [(row.name, row.buckets) for row in report.rows] == [  # with the opening 100, Asha entered today
+        ("Asha Rao", {"0-30": D("150.00"), "31-60": D("100.00"), "61-90": D("150.00"), "90+": D("150.00")})]
+    assert report.totals == report.rows[0].buckets and report.total == D("550.00")
     assert ledger.ageing(shop.store, "purchase").total == D("50.00")
 
 
@@ -241,7 +352,8 @@ def _check_invariants(shop, party: Party, rng: random.Random) -> None:
     bills = list(db.session.execute(select(Bill).where(Bill.party_id == party.id)).scalars())
     live = sum((b.due_amount for b in bills if b.cancelled_at is None), D(0))
     stranded = sum((b.paid_amount - b.refunded_amount for b in bills if b.cancelled_at is not None), D(0))
-    assert whole.closing == whole.opening_balance + live - stranded
+    assert whole.closing == whole.opening_balance - ledger.opening_paid(party) + live - stranded
+    assert ledger.opening_paid(party) <= whole.opening_balance
     # any split of the days: one range's closing is the next one's opening
     if not whole.entries:
         return
@@ -255,12 +367,17 @@ def _check_invariants(shop, party: Party, rng: random.Random) -> None:
 
 def _step(shop, party: Party, bills: list[Bill], rng: random.Random, when: datetime) -> None:
     """One random thing done to the party's account through the real services, committed (or refused whole)."""
-    action = rng.choice(["bill", "bill", "pay", "pay", "return", "return", "cancel"]) if bills else "bill"
+    if party.Category_type == "Supplier":  # purchases: bought and paid for (returns are to the supplier)
+        action = rng.choice(["bill", "pay", "pay"]) if bills else rng.choice(["bill", "pay"])
+    else:
+        action = rng.choice(["bill", "bill", "pay", "pay", "return", "return", "cancel"]) if bills else \
+            rng.choice(["bill", "pay"])
     try:
         if action == "bill":
             qty = rng.randint(1, 5)
             paid = rng.choice(["0", "0", str(qty * 25), str(qty * 50)])
-            bills.append(sell(shop, qty=qty, paid=paid, when=when, party=party))
+            bills.append(sell(shop, qty=qty, paid=paid, when=when, party=party,
+                              kind="purchase" if party.Category_type == "Supplier" else "sale"))
         elif action == "pay":
             dues = ledger.total_dues(shop.store, party)
             if dues > 0:
@@ -292,14 +409,35 @@ def test_closing_is_opening_plus_bills_less_payments_and_credit_notes_after_rand
     _run(shop, shop.asha, random.Random(seed), 24)
     done = ledger.ledger(shop.store, shop.asha).totals
     assert all(done[kind] > 0 for kind in ("bill", "payment", "credit_note", "cancelled")), done
+    assert ledger.opening_paid(shop.asha) > 0  # the oldest dues were paid by the first payment
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_suppliers_closing_is_opening_plus_purchases_less_payments_after_random_sequences(shop, seed):
+    mill = create_supplier(shop.store, None, SupplierInput.of(name="Old Mill", code="MILL", open_balance=D("250")))
+    db.session.commit()
+    _run(shop, mill, random.Random(seed), 16)
+    assert ledger.opening_paid(mill) > 0 and ledger.ledger(shop.store, mill).totals["bill"] > 0
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rng=st.randoms(use_true_random=False), steps=st.integers(1, 12),
        opening=st.decimals(min_value=0, max_value=1000, places=2))
 def test_the_ledger_invariants_hold_for_any_sequence(shop, rng, steps, opening):
-    """Property test: each example a new customer (the store's other customers are untouched by it)."""
+    """Property test: each example a new customer (the store's other customers are untouched by it), whose opening
+    balance is paid first by the payments among the steps."""
     party = create_customer(shop.store, None, CustomerInput.of(name=f"P {rng.random()}", open_balance=opening))
+    db.session.commit()
+    _run(shop, party, rng, steps)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rng=st.randoms(use_true_random=False), steps=st.integers(1, 10),
+       opening=st.decimals(min_value=0, max_value=1000, places=2))
+def test_a_suppliers_ledger_invariants_hold_for_any_sequence(shop, rng, steps, opening):
+    """Property test: each example a new supplier with an opening balance, purchases and payments made."""
+    code = f"S{rng.randrange(10 ** 9)}"
+    party = create_supplier(shop.store, None, SupplierInput.of(name=f"S {code}", code=code, open_balance=opening))
     db.session.commit()
     _run(shop, party, rng, steps)
 
@@ -320,7 +458,8 @@ def test_a_bill_saved_with_its_paid_amount_and_no_payment_rows_shows_that_paymen
     assert kinds(book) == [("bill", D("500.00"), D(0), D("600.00")), ("payment", D(0), D("200.00"), D("400.00")),
                            ("payment", D(0), D("50.00"), D("350.00"))]
     assert book.totals["payment"] == D("250.00")
-    assert book.closing == ledger.balance_of(shop.store, shop.asha) == D("100.00") + db.session.get(
+    assert ledger.opening_due(shop.asha) == D("50.00")  # the 50 paid the opening balance, the oldest due
+    assert book.closing == ledger.balance_of(shop.store, shop.asha) == D("50.00") + db.session.get(
         Bill, bill.id).due_amount
     _check_invariants(shop, shop.asha, random.Random(0))
     later = ledger.ledger(shop.store, shop.asha, ledger.DateRange(local_day(shop, days_ago(3)), None))

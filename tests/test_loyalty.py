@@ -3,6 +3,7 @@ saved, taken back by returns and cancellations, redeemed at the till as a discou
 than the balance is refused, also under concurrency (PostgreSQL)."""
 from __future__ import annotations
 
+import re
 import threading
 from decimal import Decimal
 
@@ -194,3 +195,20 @@ def test_the_customers_page_shows_the_points_ledger(client, till_shop, customer)
     entries = page[page.index('id="loyalty-entries"'):]
     assert "Redeemed (₹10.00 off)" in entries and f">{bill.invoice_number}</a>" in entries and ">-10<" in entries
     assert "Earned" in entries and ">+6<" in entries and "Set by hand" in entries  # the opening 100
+
+
+def test_the_till_shows_the_points_field_with_the_customer_and_the_refusal_out_of_band(client, till_shop, customer):
+    """Choosing a customer swaps the payment form too (their points to redeem); a points figure over the balance is
+    answered with the note beside the field out of band, as the payment form itself is left alone while typing."""
+    scheme(till_shop)
+    sign_in(client, till_shop.cashier)
+    scan(client, till_shop.butter.barcode)
+    chosen = client.post_form("/pos/customer", {"party_id": customer.id}, htmx=True).get_data(as_text=True)
+    assert re.search(r'<form id="pos-payment"[^>]*hx-swap-oob="true"', chosen) and 'id="pos-loyalty"' in chosen
+    answer = client.post_form("/pos/payment", {"payment_mode": "cash", "loyalty_points": "150"}, htmx=True)
+    assert answer.headers.get("HX-Reswap") == "none"
+    notes = re.findall(r'<small[^>]*id="pos-loyalty-error"[^>]*hx-swap-oob="true"[^>]*>([^<]*)</small>',
+                       answer.get_data(as_text=True))
+    assert notes == ["Ravi Kumar has 100 points; redeem at most that."]
+    cleared = client.post_form("/pos/payment", {"payment_mode": "cash", "loyalty_points": "10"}, htmx=True)
+    assert re.search(r'id="pos-loyalty-error"[^>]*hx-swap-oob="true"[^>]*></small>', cleared.get_data(as_text=True))

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from extensions import db
-from models import Bill, Customer, Payment
+from models import Bill, Customer, OpeningPayment, Party, Payment
 from services.parties.parties import CustomerInput, create_customer
 from tests.fixtures_pos import sign_in
 from tests.test_ledger import days_ago, sell
@@ -211,16 +211,32 @@ def test_a_manager_records_a_payment_over_the_oldest_dues(as_role, shop):
     new = sell(shop, qty=2, when=days_ago(3))
     client = as_role("manager")
     assert 'id="party-payment"' in client.get(url(shop)).get_data(as_text=True)
-    response = client.post_form(url(shop, what="/payments"), data={"amount": "150", "mode": "upi", "reference": "UTR9"})
+    page = client.get(url(shop)).get_data(as_text=True)
+    assert re.search(r'id="party-dues">₹300.00<', page) and 'id="opening-due"' in page
+    response = client.post_form(url(shop, what="/payments"), data={"amount": "250", "mode": "upi", "reference": "UTR9"})
     assert response.status_code == 303
+    # the opening balance of 100 is the oldest due: paid first, then the bills oldest first
+    assert db.session.execute(select(OpeningPayment.amount, OpeningPayment.reference)).all() == [(D("100.00"), "UTR9")]
     rows = db.session.execute(select(Payment.bill_id, Payment.amount, Payment.reference).order_by(Payment.id)).all()
     assert rows == [(old.id, D("100.00"), "UTR9"), (new.id, D("50.00"), "UTR9")]
     page = client.get(url(shop)).get_data(as_text=True)
-    assert re.search(r'id="party-dues">₹50.00<', page)
+    assert "Payment of 250.00 recorded: 100.00 to the opening balance, 150.00 over 2 bills." in page
+    assert re.search(r'id="party-dues">₹50.00<', page) and 'id="opening-due"' not in page
+
+
+def test_a_customer_whose_dues_are_only_the_opening_balance_pays_it_from_the_page(as_role, shop):
+    client = as_role("manager")
+    response = client.post_form(url(shop, what="/payments"), data={"amount": "100.01", "mode": "cash"})
+    assert response.status_code == 422
+    assert "Amount is more than the dues (100.00); take at most 100.00." in response.get_data(as_text=True)
+    assert client.post_form(url(shop, what="/payments"), data={"amount": "100", "mode": "cash"}).status_code == 303
+    page = client.get(url(shop)).get_data(as_text=True)
+    assert "Payment of 100.00 recorded: 100.00 to the opening balance." in page
+    assert re.search(r'id="party-balance">₹0.00<', page) and re.search(r'id="ledger-closing">₹0.00<', page)
 
 
 @pytest.mark.parametrize("amount, message", [
-    ("100.01", "Amount is more than the dues (100.00); take at most 100.00."),
+    ("200.01", "Amount is more than the dues (200.00); take at most 200.00."),
     ("0", "Must be greater than 0"),
     ("-10", "Must be greater than 0"),
     ("", "Enter an amount"),
@@ -237,6 +253,7 @@ def test_a_bad_payment_is_422_beside_the_amount_and_writes_nothing(as_role, shop
         assert f'<small class="field-error" role="alert" data-field="amount">{message}</small>' in page
     assert page.startswith('<form id="party-payment"')  # HTMX: only the form, swapped in place
     assert db.session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(OpeningPayment)).scalar_one() == 0
 
 
 def test_a_cashier_cannot_record_a_payment(as_role, shop):
@@ -288,8 +305,36 @@ def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
     from tests.conftest import ShopClient
     from tests.test_billing_v1_races import race
 
-    sell(shop, qty=2, when=days_ago(3))  # 100 due
+    sell(shop, qty=2, when=days_ago(3))  # 100 due on the bill, after the opening balance of 100
     path = url(shop, what="/payments")
+    manager_id = shop.manager.get_id()
+
+    def post(body, headers):
+        with ShopClient(app, app.response_class) as own:
+            with own.session_transaction() as session:
+                session["_user_id"], session["_fresh"] = manager_id, True
+            answer = own.post_form(path, body)
+            return answer.status_code, answer.get_data(as_text=True)
+
+    results = race(post, 2, lambda i: {"amount": "120", "mode": "cash"})
+    assert sorted(status for status, _ in results) == [303, 422], [s for s, _ in results]
+    refused = next(body for status, body in results if status == 422)
+    assert "Amount is more than the dues (80.00)" in refused
+    db.session.expire_all()
+    assert db.session.execute(select(func.sum(OpeningPayment.amount))).scalar_one() == D("100.00")
+    assert db.session.execute(select(func.sum(Payment.amount))).scalar_one() == D("20.00")
+    assert db.session.execute(select(Bill.due_amount)).scalar_one() == D("80.00")
+    assert timedelta  # (imported for helpers above)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_postgres_two_concurrent_payments_cannot_overpay_an_opening_balance(app, shop):
+    """No bill to lock: only the party's row lock keeps the second payment from reading the same opening due."""
+    from tests.conftest import ShopClient
+    from tests.test_billing_v1_races import race
+
+    path = url(shop, what="/payments")  # Asha owes only her opening balance of 100
     manager_id = shop.manager.get_id()
 
     def post(body, headers):
@@ -301,12 +346,9 @@ def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
 
     results = race(post, 2, lambda i: {"amount": "60", "mode": "cash"})
     assert sorted(status for status, _ in results) == [303, 422], [s for s, _ in results]
-    refused = next(body for status, body in results if status == 422)
-    assert "Amount is more than the dues (40.00)" in refused
+    assert "Amount is more than the dues (40.00)" in next(body for status, body in results if status == 422)
     db.session.expire_all()
-    assert db.session.execute(select(func.sum(Payment.amount))).scalar_one() == D("60.00")
-    assert db.session.execute(select(Bill.due_amount)).scalar_one() == D("40.00")
-    assert timedelta  # (imported for helpers above)
+    assert db.session.execute(select(func.sum(OpeningPayment.amount))).scalar_one() == D("60.00")
 
 
 # --------------------------------------------------------------------------- suppliers and the role matrix
@@ -315,7 +357,7 @@ def test_postgres_two_concurrent_payments_cannot_over_apply(app, shop):
 def test_a_manager_adds_edits_and_pays_a_supplier(as_role, shop):
     client = as_role("manager")
     form = {"name": "Deccan Foods", "code": "DECCAN", "phone_no": "9822000111", "email": "", "gstin": "",
-            "address": "Pune", "is_active": "on"}
+            "address": "Pune", "open_balance": "75.50", "is_active": "on"}
     response = client.post_form("/parties/suppliers/new", form)
     assert response.status_code == 303
     party_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
@@ -323,6 +365,13 @@ def test_a_manager_adds_edits_and_pays_a_supplier(as_role, shop):
     assert client.post_form(f"/parties/suppliers/{party_id}/edit", {**form, "name": "Deccan Foods Pvt"}
                             ).status_code == 303
     assert "Deccan Foods Pvt" in client.get("/parties/suppliers").get_data(as_text=True)
+    deccan = db.session.get(Party, party_id)
+    assert deccan.supplier.open_balance == D("75.50")
+    assert 'value="75.50"' in client.get(f"/parties/suppliers/{party_id}/edit").get_data(as_text=True)
+    assert client.post_form(f"/parties/suppliers/{party_id}/payments", {"amount": "75.50", "mode": "cash"}
+                            ).status_code == 303
+    assert db.session.execute(select(OpeningPayment.amount).where(OpeningPayment.party_id == party_id)
+                              ).scalar_one() == D("75.50")
     purchase = sell(shop, qty=2, when=days_ago(1), kind="purchase")  # from Acme: 100 owed
     assert client.post_form(url(shop, "suppliers", what="/payments"), {"amount": "100", "mode": "cash"}
                             ).status_code == 303

@@ -463,29 +463,56 @@ def load_coupons(store: Store, codes: list[str], now: datetime, errors: FieldErr
     return coupons
 
 
-def _buyer_gstin(store: Store, customer: Union[Party, NewCustomer, None]) -> Optional[str]:
+@dataclass(frozen=True)
+class Buyer:
+    """A sale's buyer for GST: their GSTIN (registered: B2B) and state, as the bill snapshots them when saved."""
+
+    gstin: Optional[str] = None
+    state: Optional[str] = None
+
+
+def buyer_of(store: Store, customer: Union[Party, NewCustomer, None]) -> Buyer:
+    """The GSTIN and state of the customer a bill is for (a supplier of a purchase is not a buyer: empty)."""
     if isinstance(customer, Party):
-        return customer.customer.gstin if customer.customer is not None else None
+        record = customer.customer
+        return Buyer(record.gstin or None, record.state_code or None) if record is not None else Buyer()
     if isinstance(customer, NewCustomer):
         # The customer this bill will be for (see _resolve_customer): a stored GSTIN wins over the one sent.
-        stored = db.session.execute(select(Customer.gstin).where(
-            Customer.store_id == store.id, Customer.phone_no == e164_phone(customer.phone_no))).scalar_one_or_none()
-        return stored or customer.gstin
-    return None
+        stored = db.session.execute(select(Customer.gstin, Customer.state_code).where(
+            Customer.store_id == store.id, Customer.phone_no == e164_phone(customer.phone_no))).first()
+        gstin = (stored.gstin if stored is not None else None) or customer.gstin or None
+        state = (stored.state_code if stored is not None else None) or (gstin[:2] if gstin else None)
+        return Buyer(gstin, state)
+    return Buyer()
+
+
+def store_state(store: Store) -> Optional[str]:
+    """The store's GST state: its GSTIN's first two digits (the state it is registered in), else its state code;
+    None when it has neither."""
+    gstin = (store.gstin or "").strip()
+    if gstin[:2] in STATE_CODES:
+        return gstin[:2]
+    return store.state_code or None
+
+
+def place_of_supply(store: Store, buyer: Buyer, chosen: Optional[str] = None) -> Optional[str]:
+    """THE place-of-supply rule (GST state code), for every surface: the buyer's GSTIN state when the buyer is
+    registered; else the state chosen on the bill; else the buyer's own state (a customer with a state); else the
+    store's state (None when the store has none)."""
+    if buyer.gstin:
+        return buyer.gstin[:2]
+    return chosen or buyer.state or store_state(store)
 
 
 def supply_state(store: Store, draft: BillDraft) -> Optional[str]:
-    """The bill's place of supply (GST state code): the buyer's GSTIN state when the buyer has a GSTIN, else the
-    state chosen on the bill, else the store's own state (None when the store has not set one)."""
-    gstin = _buyer_gstin(store, draft.customer)
-    if gstin:
-        return gstin[:2]
-    return draft.place_of_supply or store.state_code
+    """A draft's place of supply (`place_of_supply` over its customer and its chosen state)."""
+    return place_of_supply(store, buyer_of(store, draft.customer), draft.place_of_supply)
 
 
-def is_inter_state(store: Store, place_of_supply: Optional[str]) -> bool:
+def is_inter_state(store: Store, place: Optional[str]) -> bool:
     """IGST applies when the place of supply is another state than the store's (CGST/SGST otherwise)."""
-    return bool(place_of_supply and store.state_code and place_of_supply != store.state_code)
+    home = store_state(store)
+    return bool(place and home and place != home)
 
 
 def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
@@ -699,6 +726,8 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         party = _resolve_customer(store, draft.customer)
         customer = party.customer if party is not None else None
     coupon_rules.check_customer_limits(coupons, party, draft.coupon_codes)  # under the counter lock
+    # The buyer as of now (GSTR-1 reads the bill's copy): the stored customer, after any GSTIN this bill registered.
+    buyer = buyer_of(store, party) if customer is not None and draft.kind == "sale" else Buyer()
     totals = priced.totals
     client = draft.client_totals
     bill = Bill(
@@ -725,6 +754,8 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         round_off=ZERO if client else totals.round_off,
         additional_charges=ZERO if client else money(draft.additional_charges),
         place_of_supply=supply,
+        buyer_gstin=buyer.gstin,
+        buyer_state=buyer.state,
         total_amount=client.total_amount if client else totals.grand_total,
         paid_amount=client.paid_amount if client else totals.paid,
         due_amount=client.due_amount if client else totals.dues,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from models import CreditNote
+from services.billing.bills import store_state
 from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents.invoices import (
@@ -87,7 +88,7 @@ def credit_note_document(note: CreditNote) -> CreditNoteDocument:
         )
         for item in note.items
     ]
-    pos_code = bill.place_of_supply or store.state_code
+    pos_code = bill.place_of_supply or store_state(store)
     invoice_day = bill.invoice_date.strftime("%d %b %Y") if bill.invoice_date else local_time(
         bill.billing_timestamp or bill.created_at, store.zone.key, "%d %b %Y")
     return CreditNoteDocument(

@@ -27,7 +27,7 @@ from extensions import db
 from models import Bill, Store
 from services.accounts.access import has_role
 from services.accounts.gstin import STATE_NAMES
-from services.billing.bills import is_inter_state
+from services.billing.bills import is_inter_state, store_state
 from services.billing.pricing import money
 from services.catalog.units import qty_out
 from services.documents import uploads
@@ -230,8 +230,12 @@ def _counterparty_block(bill: Bill) -> PartyBlock:
     record = (party.customer or party.supplier) if party is not None else None
     name = bill.customer_name or (record.name if record else "") or (
         "Walk-in customer" if bill.kind == "sale" else "Supplier")
-    gstin = (getattr(record, "gstin", None) if record else None) or bill.VAt_number or ""
-    state_code = getattr(record, "state_code", None) or (gstin[:2] if gstin[:2] in STATE_NAMES else "")
+    if bill.kind == "sale":  # the buyer as the bill snapshotted them when saved (a later change moves no invoice)
+        gstin = bill.buyer_gstin or bill.VAt_number or ""
+        state_code = bill.buyer_state or (gstin[:2] if gstin[:2] in STATE_NAMES else "")
+    else:
+        gstin = (getattr(record, "gstin", None) if record else None) or bill.VAt_number or ""
+        state_code = (gstin[:2] if gstin[:2] in STATE_NAMES else "")
     legal_name = (getattr(record, "legal_name", None) if record else None) or ""
     return PartyBlock(
         name=name,
@@ -458,8 +462,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     ]
     store_block, other = _store_block(store), _counterparty_block(bill)
     seller, buyer = (store_block, other) if bill.kind == "sale" else (other, store_block)
-    pos_code = bill.place_of_supply or (
-        (bill.party.customer.state_code if bill.party and bill.party.customer else None) or store.state_code)
+    pos_code = bill.place_of_supply or bill.buyer_state or store_state(store)
     if bill.kind == "purchase":
         title = "Purchase Invoice"
     else:

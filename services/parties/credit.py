@@ -1,9 +1,10 @@
 """Credit limits: how much a customer may owe the store (Customer.credit_limmit, the NamastePMS contract's spelling;
 0 means no limit is set).
 
-What a customer owes is their opening balance plus the dues of their sale bills that are not cancelled (a bill's
-dues are already net of its payments and credit notes). The till refuses a bill that leaves dues when they would
-take the customer past their limit, unless an owner or manager allows it; allowing it is written to the audit log.
+What a customer owes is their opening balance (less what payments settled of it) plus the dues of their sale bills
+that are not cancelled (a bill's dues are already net of its payments and credit notes). The till refuses a bill that
+leaves dues when they would take the customer past their limit, unless an owner or manager allows it; allowing it is
+written to the audit log.
 A bill paid in full is never refused, whatever the customer already owes. The check runs after the bill is
 written, under a lock on the customer's row, so two tills billing the same customer at once cannot both slip
 under the limit (the second waits, then counts the first's bill).
@@ -16,7 +17,7 @@ from typing import Optional
 from sqlalchemy import func, select
 
 from extensions import db
-from models import Bill, Customer, Store, User
+from models import Bill, Customer, OpeningPayment, Store, User
 from services import audit
 from services.accounts.access import has_role, membership_for
 from services.errors import PermissionDenied, ValidationError
@@ -28,11 +29,14 @@ NOT_ALLOWED = "Only a manager or the owner can allow a bill over a customer's cr
 
 
 def owed_by(store: Store, party_id: int, opening: Decimal) -> Decimal:
-    """What the customer owes now: `opening` (their opening balance) and the dues of their live sale bills."""
+    """What the customer owes now: `opening` (their opening balance) less what payments settled of it, and the dues
+    of their live sale bills."""
     dues = db.session.execute(select(func.coalesce(func.sum(Bill.due_amount), 0)).where(
         Bill.store_id == store.id, Bill.party_id == party_id, Bill.kind == "sale", Bill.cancelled_at.is_(None),
         Bill.due_amount > 0)).scalar_one()
-    return (Decimal(opening or 0) + Decimal(dues)).quantize(Decimal("0.01"))
+    settled = db.session.execute(select(func.coalesce(func.sum(OpeningPayment.amount), 0))
+                                 .where(OpeningPayment.party_id == party_id)).scalar_one()
+    return (Decimal(opening or 0) - Decimal(settled) + Decimal(dues)).quantize(Decimal("0.01"))
 
 
 def check_limit(store: Store, user: User, bill: Bill, *, allow: bool = False) -> Optional[dict]:

@@ -3,10 +3,11 @@ the oldest dues first.
 
 The ledger of a customer (sales) or a supplier (purchases) over a date range of the store's calendar days:
 
-    opening = the customer's opening balance (Customer.open_balance; suppliers have none) + every entry before the range
+    opening = the party's opening balance (Customer.open_balance, Supplier.open_balance) + every entry before the range
     entries, in time order, each moving the balance (what the party owes us; for a supplier, what we owe them):
         bill        + total_amount            at the bill's billing_timestamp
-        payment     - Payment.amount          at the payment's timestamp (payments always belong to a bill);
+        payment     - Payment.amount          at the payment's timestamp (a payment on a bill);
+                    - OpeningPayment.amount   at its timestamp: the part of a payment that settled the opening balance
                     - (paid_amount - its Payment rows) at the billing time of a bill saved with a paid amount and
                       no payment rows (NamastePMS client totals): paid as recorded on the bill
         credit note - CreditNote.total_amount at the note's created_at
@@ -18,23 +19,28 @@ The ledger of a customer (sales) or a supplier (purchases) over a date range of 
 Payments on a bill later cancelled stay in the ledger (nothing pays them back), so the party is then in credit.
 The balance of a party over all time (`balances`) is the same sum made by one query per page of a list.
 
-Dues are per bill (Bill.due_amount, kept by services.billing.bills.settle): what a payment can still be applied to.
-`receive_payment` takes the party's row lock, then applies the amount to its bills' dues oldest first through
-services.billing.bills.record_payment (the one rule for a payment on a bill), never more than the total dues.
+Dues are the opening balance not yet paid (the oldest dues: they were owed before any bill here) and each bill's
+(Bill.due_amount, kept by services.billing.bills.settle): what a payment can still be applied to. `receive_payment`
+takes the party's row lock, then applies the amount to the opening balance first (an OpeningPayment row), then to the
+bills' dues oldest first through services.billing.bills.record_payment (the one rule for a payment on a bill),
+never more than the total dues (an advance beyond them is refused: the issue lists it as bad input).
+
+Ageing counts the opening balance still due as old as the party's record (its created_at): the dues were brought
+forward when the party was entered, so that is the one date known for them, and they age from it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Optional
+from typing import Optional, Union
 from urllib.parse import quote
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import aliased
 
 from extensions import db
-from models import Bill, CreditNote, Party, Payment, Store, User
+from models import Bill, CreditNote, Customer, OpeningPayment, Party, Payment, Store, Supplier, User, utcnow
 from services import audit
 from services.accounts.access import require_role
 from services.billing.bills import DraftPayment, record_payment
@@ -47,6 +53,7 @@ from services.vocabulary import PAYMENT_MODES, payment_mode_label
 
 SALE, PURCHASE = "sale", "purchase"
 NO_DUES = "Nothing is due from this party."
+OPENING = "Opening balance"
 
 
 def kind_of(party: Party) -> str:
@@ -108,10 +115,22 @@ def party_store(party: Party) -> Store:
 
 
 def opening_field(party: Party) -> Decimal:
-    """The opening balance the party was given (customers only)."""
-    if party.Category_type != "Customer" or party.customer is None:  # a supplier's customer is never loaded
-        return ZERO
-    return money(party.customer.open_balance)
+    """The opening balance the party was given (what a customer owed us, or we owed a supplier, when entered)."""
+    record = party.customer if party.Category_type == "Customer" else party.supplier
+    return money(record.open_balance) if record is not None else ZERO
+
+
+def opening_paid(party: Party, start: Optional[datetime] = None, end: Optional[datetime] = None) -> Decimal:
+    """What payments settled of the party's opening balance (between two moments; None: open-ended)."""
+    return money(db.session.execute(
+        select(func.sum(OpeningPayment.amount)).where(OpeningPayment.party_id == party.id,
+                                                      *_window(OpeningPayment.timestamp, start, end))
+    ).scalar() or ZERO)
+
+
+def opening_due(party: Party) -> Decimal:
+    """The opening balance still to be paid: the party's oldest dues."""
+    return max(opening_field(party) - opening_paid(party), ZERO)
 
 
 def _window(column, start: Optional[datetime], end: Optional[datetime]) -> list:
@@ -143,7 +162,8 @@ def _sums(party: Party, start: Optional[datetime], end: Optional[datetime]) -> d
         # and what bills billed in the window carry as paid beyond their payment rows (client totals)
         + total(select(func.sum(Bill.paid_amount)).where(*own, *_window(Bill.billing_timestamp, start, end)))
         - total(select(func.sum(Payment.amount)).join(Bill, Payment.bill_id == Bill.id)
-                .where(*own, *_window(Bill.billing_timestamp, start, end))),
+                .where(*own, *_window(Bill.billing_timestamp, start, end)))
+        + opening_paid(party, start, end),
         "interest": _interest_between(party_store(party), party, start, end) if kind == SALE else ZERO,
         "credit_note": money(notes[0]),
         "refund": money(notes[1]),
@@ -222,6 +242,10 @@ def _entries(party: Party, start: Optional[datetime], end: Optional[datetime]) -
             .where(*own, *_window(Payment.timestamp, start, end))):
         entries.append(Entry(payment.timestamp, "payment", number, ZERO, money(payment.amount), payment.bill_id,
                              " ".join(filter(None, (payment_mode_label(payment.mode), payment.reference)))))
+    for row in db.session.execute(select(OpeningPayment).where(
+            OpeningPayment.party_id == party.id, *_window(OpeningPayment.timestamp, start, end))).scalars():
+        entries.append(Entry(row.timestamp, "payment", OPENING, ZERO, money(row.amount), None,
+                             " ".join(filter(None, (payment_mode_label(row.mode), row.reference)))))
     for note, number in db.session.execute(
             select(CreditNote, Bill.invoice_number).join(Bill, CreditNote.bill_id == Bill.id)
             .where(*own, *_window(CreditNote.created_at, start, end))):
@@ -302,10 +326,14 @@ def balances(store: Store, parties: list[Party]) -> dict[int, Standing]:
             party_id = next(b.party_id for b in bearing if b.id == entry.bill_id)
             total, at, number = found[party_id]
             found[party_id] = (total + entry.debit, at, number)
+    settled = {party_id: money(total) for party_id, total in db.session.execute(
+        select(OpeningPayment.party_id, func.sum(OpeningPayment.amount))
+        .where(OpeningPayment.store_id == store.id, OpeningPayment.party_id.in_(ids))
+        .group_by(OpeningPayment.party_id))}
     result = {}
     for party in parties:
         total, at, number = found.get(party.id, (ZERO, None, None))
-        result[party.id] = Standing(opening_field(party) + total, at, number)
+        result[party.id] = Standing(opening_field(party) - settled.get(party.id, ZERO) + total, at, number)
     return result
 
 
@@ -323,8 +351,8 @@ def open_bills(store: Store, party: Party) -> list[Bill]:
 
 
 def total_dues(store: Store, party: Party) -> Decimal:
-    """What payments can still be applied to: the dues of the party's bills (never the opening balance)."""
-    return money(sum((bill.due_amount for bill in open_bills(store, party)), ZERO))
+    """What payments can still be applied to: the opening balance not yet paid and the dues of the party's bills."""
+    return opening_due(party) + money(sum((bill.due_amount for bill in open_bills(store, party)), ZERO))
 
 
 # --------------------------------------------------------------------------- payments
@@ -352,25 +380,35 @@ def check_amount(amount: Optional[Decimal], mode: Optional[str]) -> FieldErrors:
 
 
 def receive_payment(store: Store, user: User, party: Party, amount: Optional[Decimal], mode: Optional[str],
-                    reference: Optional[str] = None, *, now: Optional[datetime] = None) -> list[Payment]:
-    """A payment from a customer (or to a supplier), applied to its bills' dues oldest first: one Payment row per
-    bill, each at most that bill's dues (bills.record_payment checks it again under the bill's lock). More than
-    the total dues, zero or a negative amount is refused and nothing is written. Managers and owners (flushes;
-    the caller commits)."""
+                    reference: Optional[str] = None, *, now: Optional[datetime] = None
+                    ) -> list[Union[OpeningPayment, Payment]]:
+    """A payment from a customer (or to a supplier), applied to the oldest dues first: the opening balance not yet
+    paid (one OpeningPayment row), then its bills' dues oldest first (one Payment row per bill, each at most that
+    bill's dues; bills.record_payment checks it again under the bill's lock). More than the total dues, zero or a
+    negative amount is refused and nothing is written. Managers and owners (flushes; the caller commits)."""
     require_role(user, store, "manager")
     if party.store_id != store.id:
         raise ValidationError.field("party", "Not a party of this store")
     errors = check_amount(amount, mode)
     errors.raise_if()
-    lock_party(party)
+    lock_party(party)  # before reading the dues: the opening balance has no other row to lock
     bills = open_bills(store, party)
-    dues = money(sum((bill.due_amount for bill in bills), ZERO))
+    opening = opening_due(party)
+    dues = opening + money(sum((bill.due_amount for bill in bills), ZERO))
     if dues <= 0:
         raise ValidationError.field("amount", NO_DUES)
     if amount > dues:
         raise ValidationError.field("amount", f"Amount is more than the dues ({dues:f}); take at most {dues:f}.")
     left = money(amount)
-    rows = []
+    rows: list[Union[OpeningPayment, Payment]] = []
+    if opening > 0:
+        part = min(left, opening)
+        row = OpeningPayment(store_id=store.id, party_id=party.id, mode=mode, amount=part, reference=reference,
+                             timestamp=now or utcnow(), user_id=user.id)
+        db.session.add(row)
+        db.session.flush()
+        rows.append(row)
+        left -= part
     for bill in bills:
         if left <= 0:
             break
@@ -380,7 +418,9 @@ def receive_payment(store: Store, user: User, party: Party, amount: Optional[Dec
         left -= part
     audit.record("payment", "party", party.id, store_id=store.id, user_id=user.id,
                  after={"amount": f"{money(amount):f}", "mode": mode,
-                        "bills": [{"bill_id": row.bill_id, "amount": f"{row.amount:f}"} for row in rows]})
+                        "opening": f"{sum((r.amount for r in rows if isinstance(r, OpeningPayment)), ZERO):f}",
+                        "bills": [{"bill_id": row.bill_id, "amount": f"{row.amount:f}"} for row in rows
+                                  if isinstance(row, Payment)]})
     return rows
 
 
@@ -452,9 +492,22 @@ class Ageing:
         return sum(self.totals.values(), ZERO)
 
 
+def _opening_dues(store: Store, kind: str) -> list[tuple[int, str, datetime, Decimal]]:
+    """Each party's opening balance not yet paid (party id, name, the party's created_at, amount), one query."""
+    record = Customer if kind == SALE else Supplier
+    paid = (select(OpeningPayment.party_id, func.sum(OpeningPayment.amount).label("paid"))
+            .where(OpeningPayment.store_id == store.id).group_by(OpeningPayment.party_id).subquery())
+    rows = db.session.execute(
+        select(Party.id, record.name, Party.created_at, record.open_balance - func.coalesce(paid.c.paid, 0))
+        .join(record, record.party_id == Party.id).outerjoin(paid, paid.c.party_id == Party.id)
+        .where(Party.store_id == store.id, record.open_balance > 0)).all()
+    return [(party_id, name, created, money(due)) for party_id, name, created, due in rows if due > 0]
+
+
 def ageing(store: Store, kind: str, today: Optional[date] = None) -> Ageing:
     """Dues of the store's live bills of `kind` (sale: receivables; purchase: payables) per party, in buckets by
-    the bill's age in days (its invoice date, else its billing day, to `today`): 0-30, 31-60, 61-90, 90+."""
+    the bill's age in days (its invoice date, else its billing day, to `today`): 0-30, 31-60, 61-90, 90+; a party's
+    opening balance still due ages from the day the party was entered (its created_at)."""
     today = today or store.local_today()
     rows = db.session.execute(
         select(Bill.party_id, Bill.customer_name, Bill.invoice_date, Bill.billing_timestamp, Bill.due_amount)
@@ -463,6 +516,7 @@ def ageing(store: Store, kind: str, today: Optional[date] = None) -> Ageing:
     ).all()
     parties: dict[object, AgeRow] = {}
     totals = dict.fromkeys(BUCKETS, ZERO)
+    rows = [(party_id, name, None, created, due) for party_id, name, created, due in _opening_dues(store, kind)] + rows
     for party_id, name, invoice_day, billed, due in rows:
         day = invoice_day or billed.astimezone(store.zone).date()
         bucket = bucket_of(max((today - day).days, 0))

@@ -11,10 +11,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Optional, Union
 
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import GENDERS, Customer, Party, Store, Supplier, User, utcnow
+from models import GENDERS, Customer, OpeningPayment, Party, Store, Supplier, User, utcnow
 from services import audit
 from services.accounts.access import require_role
 from services.accounts.gstin import STATE_CODES, gstin_error
@@ -38,7 +39,7 @@ BAD_PHONE = "Enter a valid phone number."
 CUSTOMER_FIELDS = ("name", "email", "phone_no", "Customer_code", "address", "gstin", "legal_name", "state_code",
                    "gender", "open_balance", "credit_limmit", "payment_method_id", "loyalty_points", "referred_by",
                    "notes")
-SUPPLIER_FIELDS = ("name", "code", "phone_no", "email", "gstin", "address")
+SUPPLIER_FIELDS = ("name", "code", "phone_no", "email", "gstin", "address", "open_balance")
 
 
 def e164_phone(raw: Optional[str]) -> Optional[str]:
@@ -99,6 +100,7 @@ class SupplierInput(Given):
     email: Optional[str] = None
     gstin: Optional[str] = None
     address: Optional[str] = None
+    open_balance: Optional[Decimal] = None
     is_active: bool = True
     fields_set: frozenset[str] = frozenset()
 
@@ -228,6 +230,8 @@ def supplier_values(data: SupplierInput, creating: bool) -> dict[str, Any]:
         if (creating or name in values) and not (values.get(name) or "").strip():
             errors.add(name, f"A supplier needs a {name}.")
     _identity(values, errors)
+    if values.get("open_balance") is not None and values["open_balance"] < 0:
+        errors.add("open_balance", "Must be at least 0.")
     errors.raise_if()
     return values
 
@@ -295,6 +299,8 @@ def update_party(store: Store, user: User, party: Party, data: PartyInput) -> Pa
             raise ValidationError.field("Category_type", "The party type cannot be changed.")
         values = supplier_values(data, creating=False)
         check_supplier_unique(store, values, exclude_party_id=party.id)
+    if values.get("open_balance") is not None and values["open_balance"] != record.open_balance:
+        _check_opening_paid(party, values["open_balance"])
     before = party_snapshot(party)
     points = record.loyalty_points if party.Category_type == "Customer" else None
     if "is_active" in values:
@@ -309,6 +315,17 @@ def update_party(store: Store, user: User, party: Party, data: PartyInput) -> Pa
     audit.record("update", "party", party.id, store_id=store.id, user_id=user.id,
                  before=before, after=party_snapshot(party))
     return party
+
+
+def _check_opening_paid(party: Party, opening: Decimal) -> None:
+    """An opening balance cannot go below what payments have already settled of it (read under the party's row
+    lock, as services.parties.ledger.receive_payment takes it before paying)."""
+    db.session.execute(update(Party).where(Party.id == party.id).values(is_updated_at=Party.is_updated_at))
+    paid = db.session.execute(select(func.coalesce(func.sum(OpeningPayment.amount), 0))
+                              .where(OpeningPayment.party_id == party.id)).scalar_one()
+    if opening < paid:
+        raise ValidationError.field("open_balance", f"Payments have already settled {Decimal(paid):.2f} of the "
+                                                    f"opening balance; it cannot be less than that.")
 
 
 def register_gstin(party: Party, gstin: str, legal_name: Optional[str] = None) -> None:

@@ -3,8 +3,9 @@ payment mode.
 
 Sales are the store's sale bills that are not cancelled, by their billing time, at their total (GST included);
 purchases are not sales. "Dues collected" is money taken against dues: payments recorded on a later day than the
-bill they pay (a payment taken with the bill at the till is part of the sale, not a collection). "Dues
-outstanding" is what customers owe today on every sale bill (its due amount, after payments and returns).
+bill they pay (a payment taken with the bill at the till is part of the sale, not a collection), and payments that
+settled a customer's opening balance. "Dues outstanding" is what customers owe today on every sale bill (its due
+amount, after payments and returns) and on their opening balances not yet paid.
 Days are the store's days (its time zone), each bounded in Python and summed in one statement with CASE per day,
 so the same SQL runs on SQLite and PostgreSQL. Cashiers see no money (DESIGN.md): only their own bill counts.
 """
@@ -18,7 +19,7 @@ from typing import Optional
 from sqlalchemy import and_, case, func, or_, select
 
 from extensions import db
-from models import Bill, Payment, Store, User
+from models import Bill, Customer, OpeningPayment, Party, Payment, Store, User
 from services.accounts.access import current_store_for, has_role, membership_for
 from services.catalog.listing import low_stock_count
 from services.vocabulary import PARTIAL, UNPAID
@@ -81,6 +82,10 @@ def _figures(store: Store, days: list[date]) -> Figures:
         select(func.coalesce(func.sum(Payment.amount), 0)).join(Bill, Bill.id == Payment.bill_id)
         .where(Bill.store_id == store.id, *_sales(), Payment.timestamp >= start, Payment.timestamp < end, or_(*later))
     ).scalar_one()
+    collected += db.session.execute(
+        select(func.coalesce(func.sum(OpeningPayment.amount), 0)).join(Party, Party.id == OpeningPayment.party_id)
+        .where(OpeningPayment.store_id == store.id, Party.Category_type == "Customer",
+               OpeningPayment.timestamp >= start, OpeningPayment.timestamp < end)).scalar_one()
     return Figures(sales=Decimal(total).quantize(ZERO), bills=count, collected=Decimal(collected).quantize(ZERO))
 
 
@@ -89,7 +94,12 @@ def dues_outstanding(store: Store) -> Decimal:
     owed = db.session.execute(select(func.coalesce(func.sum(Bill.due_amount), 0))  # ix_bill_store_status
                               .where(Bill.store_id == store.id, Bill.status.in_((PARTIAL, UNPAID)), *_sales(),
                                      Bill.due_amount > 0)).scalar_one()
-    return Decimal(owed).quantize(ZERO)
+    opening = db.session.execute(select(func.coalesce(func.sum(Customer.open_balance), 0))
+                                 .where(Customer.store_id == store.id, Customer.open_balance > 0)).scalar_one()
+    settled = db.session.execute(
+        select(func.coalesce(func.sum(OpeningPayment.amount), 0)).join(Party, Party.id == OpeningPayment.party_id)
+        .where(OpeningPayment.store_id == store.id, Party.Category_type == "Customer")).scalar_one()
+    return (Decimal(owed) + Decimal(opening) - Decimal(settled)).quantize(ZERO)
 
 
 def daily_sales(store: Store, today: date, days: int = CHART_DAYS) -> list[Day]:

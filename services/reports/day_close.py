@@ -4,7 +4,8 @@ cashier counted and the difference, saved once per day.
 Expected per mode = money received that day on sale bills that stand (payments by their time, whatever the bill's
 day), less money paid that day to suppliers on purchases that stand, less refunds paid out on that day's credit
 notes (by their refund mode), plus wallet top-ups received that day (by how the money came: cash, card, UPI;
-services.parties.wallet). The cash drawer is then expected to hold the cash figure; counted - expected is the
+services.parties.wallet); payments that settled a party's opening balance count the same way (in from a
+customer, out to a supplier). The cash drawer is then expected to hold the cash figure; counted - expected is the
 difference (below zero: short). Expenses carry no payment mode, so they are not in the drawer's figure (an expense
 paid from the drawer shows as a shortfall; the note says so).
 
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, CreditNote, DayClose, Payment, Store, User
+from models import Bill, CreditNote, DayClose, OpeningPayment, Party, Payment, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.bounds import money_problem
@@ -44,6 +45,13 @@ def expected(store: Store, day: date) -> dict[str, Decimal]:
         select(Payment.mode, Bill.kind, func.sum(Payment.amount)).join(Bill, Bill.id == Payment.bill_id)
         .where(Bill.store_id == store.id, Bill.cancelled_at.is_(None), Payment.timestamp >= start,
                Payment.timestamp < end).group_by(Payment.mode, Bill.kind)).all()
+    opening = db.session.execute(
+        select(OpeningPayment.mode, Party.Category_type, func.sum(OpeningPayment.amount))
+        .join(Party, Party.id == OpeningPayment.party_id)
+        .where(OpeningPayment.store_id == store.id, OpeningPayment.timestamp >= start, OpeningPayment.timestamp < end)
+        .group_by(OpeningPayment.mode, Party.Category_type)).all()
+    moves = list(moves) + [(mode, "sale" if category == "Customer" else "purchase", amount)
+                           for mode, category, amount in opening]
     for mode, kind, amount in moves:
         net[mode] = net.get(mode, Decimal(0)) + (money(amount) if kind == "sale" else -money(amount))
     refunds = db.session.execute(

@@ -14,8 +14,9 @@ Which documents a month holds:
   cancelled after the return (cancelling keeps the bill's credit notes, and the supply they reduced is gone).
 
 How a document is classified (GSTR-1):
-- the recipient is registered when the customer has a GSTIN (else the GSTIN recorded on the bill, VAt_number): the
-  bill goes to B2B under that GSTIN (`ctin`), its credit notes to CDNR;
+- the recipient is registered when the bill's snapshot of the buyer has a GSTIN (Bill.buyer_gstin, taken when the bill
+  was saved, so a later change of the customer moves no invoice; else the GSTIN recorded on the bill, VAt_number):
+  the bill goes to B2B under that GSTIN (`ctin`), its credit notes to CDNR;
 - otherwise an INTER-state bill (place of supply not the store's state) whose invoice value is above the B2C large
   limit (Rs 1,00,000 for invoices from 1 August 2024, Rs 2,50,000 before) goes to B2CL by place of supply, and its
   credit notes to CDNUR (typ "B2CL");
@@ -50,8 +51,9 @@ from typing import Any, Optional
 from sqlalchemy import and_, case, false, func, or_, select
 
 from extensions import db
-from models import Bill, BillItem, CreditNote, CreditNoteItem, Customer, Store
+from models import Bill, BillItem, CreditNote, CreditNoteItem, Store
 from services.accounts.gstin import STATE_NAMES
+from services.billing.bills import store_state
 from services.catalog.exports import neutralise
 from services.errors import ValidationError
 from services.reports.registers import money
@@ -130,15 +132,16 @@ class Document:
 
 
 def _store_state(store: Store) -> str:
-    """The store's GST state: its GSTIN's first two digits, else its state code ("" when neither is set)."""
-    return (store.gstin or "")[:2] or store.state_code or ""
+    """The store's GST state (services.billing.bills.store_state, the billing rule); "" when it has none."""
+    return store_state(store) or ""
 
 
 class _Terms:
-    """The classification as SQL expressions over Bill (and its Customer), so every query draws the same lines."""
+    """The classification as SQL expressions over Bill alone (its snapshot of the buyer, never the customer's record
+    today), so every query draws the same lines."""
 
     def __init__(self, home: str):
-        raw = func.upper(func.trim(func.coalesce(func.nullif(func.trim(Customer.gstin), ""), Bill.VAt_number, "")))
+        raw = func.upper(func.trim(func.coalesce(func.nullif(func.trim(Bill.buyer_gstin), ""), Bill.VAt_number, "")))
         self.ctin = case((func.length(raw) == 15, raw), else_="")
         self.pos = func.coalesce(func.nullif(Bill.place_of_supply, ""), home)
         inter = self.pos != home if home else false()
@@ -167,7 +170,6 @@ def _invoices(store: Store, start: date, end: date, terms: _Terms) -> list[Docum
                terms.ctin.label("ctin"), BillItem.type, *(item[name] for name in _LINE_COLUMNS))
         .select_from(Bill)
         .join(BillItem, BillItem.bill_id == Bill.id)
-        .outerjoin(Customer, Customer.party_id == Bill.party_id)
         .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.invoice_date >= start, Bill.invoice_date < end,
                Bill.cancelled_at.is_(None), terms.invoice_wise)
         .order_by(Bill.invoice_date, Bill.invoice_number, Bill.id, BillItem.line_no)
@@ -189,7 +191,6 @@ def _notes_query(store: Store, start: date, end: date, *columns):
         .join(Bill, Bill.id == CreditNote.bill_id)
         .join(CreditNoteItem, CreditNoteItem.credit_note_id == CreditNote.id)
         .outerjoin(BillItem, BillItem.id == CreditNoteItem.bill_item_id)
-        .outerjoin(Customer, Customer.party_id == Bill.party_id)
         .where(CreditNote.store_id == store.id, CreditNote.note_date >= start, CreditNote.note_date < end,
                Bill.cancelled_at.is_(None))  # a bill cancelled after its return took its credit notes with it
     )
@@ -226,7 +227,6 @@ def _small(store: Store, start: date, end: date, terms: _Terms, notes: bool) -> 
         rate = item.cgst_rate + item.sgst_rate + item.igst_rate
         keys = (terms.pos, item.hsn_code, item.unit, item.type, rate)
         query = (select().select_from(Bill).join(BillItem, BillItem.bill_id == Bill.id)
-                 .outerjoin(Customer, Customer.party_id == Bill.party_id)
                  .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.invoice_date >= start,
                         Bill.invoice_date < end, Bill.cancelled_at.is_(None)))
     query = query.add_columns(

@@ -16,7 +16,20 @@ from typing import Any, Optional
 from sqlalchemy import case, func, select
 
 from extensions import db
-from models import Bill, BillItem, Category, CreditNote, Expense, Payment, Product, Staff, Store, User
+from models import (
+    Bill,
+    BillItem,
+    Category,
+    CreditNote,
+    Expense,
+    OpeningPayment,
+    Party,
+    Payment,
+    Product,
+    Staff,
+    Store,
+    User,
+)
 from services.accounts.access import require_role
 from services.billing.pricing import money as to_paisa
 from services.catalog.units import qty_out
@@ -143,6 +156,14 @@ def day_book(store: Store, user: User, first: date, last: date, page: Optional[i
         amount = money(entry.amount)
         entries.append((entry.created_at, ["Wallet top-up", payment_mode_label(entry.pay_mode), name, amount, amount,
                                            None], f"/parties/customers/{entry.party_id}"))
+    for row, party in db.session.execute(  # payments that settled a party's opening balance
+            select(OpeningPayment, Party).join(Party, Party.id == OpeningPayment.party_id)
+            .where(OpeningPayment.store_id == store.id, OpeningPayment.timestamp >= start,
+                   OpeningPayment.timestamp < end)):
+        sale = party.Category_type == "Customer"
+        amount = money(row.amount)
+        entries.append((row.timestamp, ["Receipt" if sale else "Payment", "Opening balance", party.display_name,
+                                        amount, amount if sale else None, None if sale else amount], None))
     notes = db.session.execute(select(CreditNote, Bill).join(Bill, Bill.id == CreditNote.bill_id)
                                .where(CreditNote.store_id == store.id, CreditNote.created_at >= start,
                                       CreditNote.created_at < end)).all()

@@ -516,7 +516,9 @@ class TillView:
     staff: list[Staff]  # the active staff a line may be given
     allow_walk_in: bool
     show_staff: bool = False  # the staff column: a salon, or a line already has a staff member
-    store_state: str | None = None  # "27 Maharashtra": the default place of supply (None: the store set no state)
+    # "27 Maharashtra (this store's state)": the default place of supply, the customer's state when they have one
+    # (None: the store set no state)
+    store_state: str | None = None
     states: dict[str, str] | None = None
     jewellery: bool = False  # a jewellery store's till: old-gold exchange and estimates
     old_gold: Any = None  # services.jewellery.exchange.OldGold on the bill, or None
@@ -687,12 +689,17 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     has_customer = bool(state.get("customer_id") or state.get("new_customer"))
     can_save = bool(pairs) and len(priced_pairs) == len(pairs) and coupon_error is None and not loyalty_error and (
         mode != "split" or split_total == total) and (has_customer or store.allow_walk_in) and total >= 0
+    home = billing.store_state(store)
+    default = billing.place_of_supply(store, billing.buyer_of(store, customer))  # with nothing chosen on the bill
+    if default and default != home:
+        default_label = f"{default} {STATE_CODES.get(default, '')} (the customer's state)"
+    else:
+        default_label = f"{home} {STATE_CODES.get(home, '')} (this store's state)" if home else None
     return TillView(state=state, lines=lines, totals=priced.totals, customer=_customer(store, state),
                     coupon_error=coupon_error, paid=paid, change_due=change_due, split_total=split_total,
                     split_remaining=total - split_total, can_save=can_save, upi_qr=upi_qr, upi_link=upi_link,
                     staff=staff, show_staff=show_staff, allow_walk_in=store.allow_walk_in,
-                    store_state=f"{store.state_code} {STATE_CODES.get(store.state_code, '')}".strip()
-                    if store.state_code else None,
+                    store_state=default_label if home else None,
                     states=STATE_CODES, jewellery=store.business_kind == "jewellery", old_gold=old,
                     old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store),
                     loyalty_on=bool(billing_options(store).loyalty_point_value),
