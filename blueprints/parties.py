@@ -37,6 +37,7 @@ from services.parties.parties import (
     e164_phone,
     update_party,
 )
+from services.salon import memberships
 from services.scoping import find_in_store
 from services.vocabulary import PAYMENT_MODES
 
@@ -265,7 +266,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    labels=ledger.LABELS, raw_from=request.args.get("from", "")[:10],
                    raw_to=request.args.get("to", "")[:10],
                    range_args={key: str(day) for key, day in (("from", span.start), ("to", span.end)) if day},
-                   points=loyalty.entries(g.store, party.id) if party.customer is not None else None)
+                   points=loyalty.entries(g.store, party.id) if party.customer is not None else None,
+                   held_plans=memberships.plans_held(g.store, party) if party.customer is not None else [])
     if fragment:
         return render_page_or_fragment("parties/detail.html", fragment, status, **context)
     return make_response(render_template("parties/detail.html", **context), 422 if range_errors else status)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -56,6 +56,7 @@ from services.jewellery import exchange
 from services.paging import paginate
 from services.parties import credit, loyalty
 from services.parties.parties import find_customer_by_phone
+from services.salon import memberships
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
 
@@ -518,6 +519,7 @@ class TillView:
     loyalty_on: bool = False  # the store takes points as payment (a point is worth something)
     loyalty_balance: int | None = None  # the chosen customer's points (None: no stored customer)
     loyalty_error: str | None = None  # why the points typed cannot be redeemed
+    plans: list = field(default_factory=list)  # the chosen customer's memberships in force (memberships.plans_held)
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -687,7 +689,8 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                     old_gold_value=worth, to_pay=total, fine_gold_rate=_fine_gold_rate(store),
                     loyalty_on=bool(billing_options(store).loyalty_point_value),
                     loyalty_balance=stored.loyalty_points if stored is not None else None,
-                    loyalty_error=loyalty_error)
+                    loyalty_error=loyalty_error,
+                    plans=memberships.plans_held(store, customer) if isinstance(customer, Party) else [])
 
 
 def bill_draft(store: Store, state: dict[str, Any], *, with_payments: bool = True) -> billing.BillDraft:
