@@ -4,6 +4,7 @@ later bills until expiry or until used up; a membership line needs a customer (t
 bill that sold a plan ends it; the last session goes to one bill only (threads on PostgreSQL)."""
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -278,9 +279,10 @@ def test_the_till_refuses_a_membership_without_a_customer(client, salon):
     salon.store.allow_walk_in = True
     db.session.commit()
     sign_in(client, salon.cashier)
-    client.post("/pos/lines", data={"product_id": plan.product.id})
-    client.post("/pos/payment", data={"payment_mode": "cash"})
-    response = client.post("/pos/save", headers={"HX-Request": "true"})
+    client.post_form("/pos/lines", {"product_id": plan.product.id}, htmx=True)
+    client.post_form("/pos/payment", {"payment_mode": "cash"}, htmx=True)
+    key = re.search(r'"bill_key": "(\w+)"', client.get("/pos").get_data(as_text=True)).group(1)
+    response = client.post_form("/pos/save", {"idempotency_key": key}, htmx=True)
     assert response.status_code == 422
     assert "A bill with a membership needs a customer" in response.get_data(as_text=True)
     assert db.session.execute(select(CustomerMembership)).first() is None
@@ -319,11 +321,11 @@ def test_the_customer_page_shows_plans_sessions_and_expiry(client, salon):
 def test_the_plans_page_makes_a_plan_and_words_its_errors(client, salon):
     sign_in(client, salon.manager)
     assert client.get("/memberships/plans").status_code == 200
-    bad = client.post("/memberships/plans/new", data={"name": "", "price": "abc", "validity_days": "0"})
+    bad = client.post_form("/memberships/plans/new", {"name": "", "price": "abc", "validity_days": "0"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert "A plan needs a name" in text and "Must be a number" in text and "whole number from 1" in text
-    ok = client.post("/memberships/plans/new", data={
+    ok = client.post_form("/memberships/plans/new", {
         "name": "Silver", "price": "2999", "validity_days": "90", "gst_rate": "18", "service_discount": "10",
         "product_discount": "", "prepaid_value": "", "session_product_id": [str(salon.haircut.id), ""],
         "session_count": ["2", ""], "active": "1"})
@@ -333,3 +335,15 @@ def test_the_plans_page_makes_a_plan_and_words_its_errors(client, salon):
         "Silver", D("2999.00"), D("10.00"), [(salon.haircut.id, 2)])
     sign_in(client, salon.cashier)
     assert client.get("/memberships/plans").status_code == 403
+
+
+def test_the_database_refuses_more_sessions_used_than_held(salon):
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    plan = gold(salon, sessions=[(salon.haircut.id, 1)])
+    sell(salon, [(plan.product, 1)])
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(MembershipAllowance).values(used=MembershipAllowance.sessions + 1))
+        db.session.flush()
+    db.session.rollback()
