@@ -85,7 +85,7 @@ def test_a_plan_made_sold_at_the_till_and_used_on_the_next_bill(live_server, smt
 
     make_salon_cashier(db.path)
     till_context, till = cashier_page(browser, smtp_sink, page.server_url, viewport)
-    till.db = db
+    till.db, till.server_url = db, page.server_url
     choose_customer(till, customer)
     add_by_name(till, PLAN)
     till.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
