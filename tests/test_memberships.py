@@ -347,3 +347,17 @@ def test_the_database_refuses_more_sessions_used_than_held(salon):
         db.session.execute(update(MembershipAllowance).values(used=MembershipAllowance.sessions + 1))
         db.session.flush()
     db.session.rollback()
+
+
+def test_namaste_billing_refuses_a_membership_without_a_party_and_activates_one_with(client, salon, api_headers):
+    plan = gold(salon)
+    body = {"invoice_number": "NP-PLAN-1", "sub_total": "11800.00", "discount": "0", "tax": "1800.00",
+            "total_amount": "11800.00", "paid_amount": "11800.00", "invoice_status": "Paid",
+            "items": [{"item": plan.product.id, "quantity": "1", "rate": "10000.00"}]}
+    refused = client.post("/api/billing/", json=body, headers=api_headers(salon.owner))
+    assert refused.status_code == 400
+    assert memberships.NEEDS_CUSTOMER in str(refused.get_json())
+    assert db.session.execute(select(CustomerMembership)).first() is None
+    saved = client.post("/api/billing/", json=body | {"party": salon.customer.id}, headers=api_headers(salon.owner))
+    assert saved.status_code == 201, saved.get_json()
+    assert db.session.execute(select(CustomerMembership.party_id)).scalar_one() == salon.customer.id
