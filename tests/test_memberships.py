@@ -361,3 +361,31 @@ def test_namaste_billing_refuses_a_membership_without_a_party_and_activates_one_
     saved = client.post("/api/billing/", json=body | {"party": salon.customer.id}, headers=api_headers(salon.owner))
     assert saved.status_code == 201, saved.get_json()
     assert db.session.execute(select(CustomerMembership.party_id)).scalar_one() == salon.customer.id
+
+
+def test_the_engine_takes_the_membership_discount_after_the_line_discount_and_before_tax():
+    from services.billing.pricing import LineInput, price_line
+
+    mrp = price_line(LineInput(unit_price=D("1180.00"), qty=1, discount_value=D("0"), cgst_rate=D("9"),
+                               sgst_rate=D("9"), price_includes_tax=True, membership_percent=D("10")))
+    assert (mrp.base_amount, mrp.discount_amount, mrp.membership_discount, mrp.taxable_amount, mrp.cgst_amount,
+            mrp.line_total) == (D("1180.00"), D("118.00"), D("118.00"), D("900.00"), D("81.00"), D("1062.00"))
+    inter = price_line(LineInput(unit_price=D("333.33"), qty=3, discount_type="percent", discount_value=D("5"),
+                                 cgst_rate=D("9"), sgst_rate=D("9"), membership_percent=D("12.5")), inter_state=True)
+    # 999.99 - 50.00 (5 %) = 949.99; 12.5 % of it = 118.74875 -> 118.75; taxable 831.24; IGST 18 % = 149.62.
+    assert (inter.discount_amount, inter.membership_discount, inter.taxable_amount, inter.igst_amount,
+            inter.line_total) == (D("168.75"), D("118.75"), D("831.24"), D("149.62"), D("980.86"))
+
+
+def test_the_edit_page_shows_the_plan_and_another_stores_plan_is_404(client, salon, make_user):
+    plan = gold(salon)
+    sign_in(client, salon.owner)
+    page = client.get(f"/memberships/plans/{plan.id}/edit").get_data(as_text=True)
+    assert 'value="Gold"' in page and 'value="10000.00"' in page and 'value="18"' in page
+    changed = client.post_form(f"/memberships/plans/{plan.id}/edit", {
+        "name": "Gold", "price": "11000", "validity_days": "365", "gst_rate": "18", "service_discount": "12",
+        "session_product_id": [str(salon.haircut.id)], "session_count": ["3"], "active": "1"})
+    assert changed.status_code == 303
+    assert (plan.price, plan.product.unit_price, plan.services[0].sessions) == (D("11000.00"), D("11000.00"), 3)
+    sign_in(client, make_user("rivalowner"))
+    assert client.get(f"/memberships/plans/{plan.id}/edit").status_code == 404

@@ -359,7 +359,7 @@ def after_save(store: Store, user: Optional[User], bill: Bill, draft: Any, line_
 
 def _redeem(bill: Bill, line_perks: list[LinePerk]) -> None:
     table = MembershipAllowance.__table__
-    for item, perk in zip(bill.items, line_perks):
+    for index, (item, perk) in enumerate(zip(bill.items, line_perks)):
         if perk.allowance_id is None:
             continue
         # Conditional update, the guard against two bills taking the last session: only one can match.
@@ -368,7 +368,7 @@ def _redeem(bill: Bill, line_perks: list[LinePerk]) -> None:
         ).values(used=table.c.used + perk.sessions))
         if result.rowcount != 1:
             raise ValidationError.field(
-                f"items[{item.line_no - 1}].qty",
+                f"items[{index}].qty",
                 f"The membership sessions of {item.name} have just been used on another bill: add the line again")
         db.session.add(MembershipSession(allowance_id=perk.allowance_id, bill_id=bill.id, bill_item_id=item.id,
                                          qty=perk.sessions))

@@ -102,6 +102,7 @@ def test_a_plan_made_sold_at_the_till_and_used_on_the_next_bill(live_server, smt
     add_by_name(till, FREE)
     add_by_name(till, OTHER)
     assert "Membership discount" in till.inner_text("#pos-lines")
+    assert "Membership session" in till.inner_text("#pos-lines tr.pos-line >> nth=0")
     till.screenshot(path=str(artifacts_dir / f"membership-till-{viewport['width']}.png"), full_page=True)
     till.wait_for_function("() => !window.posPendingChanges || window.posPendingChanges() === 0")
     till.keyboard.press("F9")
