@@ -659,6 +659,9 @@ class BillItem(db.Model):
     # The staff member's commission on the whole line, by the rule in force when the bill was saved (issue 16,
     # services/salon/commissions.py): a later rule change does not rewrite it; a return takes back its share.
     commission_amount: Mapped[Optional[Decimal]] = mapped_column(MONEY)
+    # The part of discount_amount that is the customer's membership discount (issue 16, services/salon/memberships.py).
+    membership_discount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0",
+                                                         nullable=False)
     # Jewellery line fields.
     huid: Mapped[Optional[str]] = mapped_column(String(16))
     size: Mapped[Optional[str]] = mapped_column(String(50))
@@ -1202,3 +1205,125 @@ class ImportJob(db.Model):
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())  # a running job's last progress
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+
+MEMBERSHIP_STATUSES = ("active", "cancelled")
+
+
+class MembershipPlan(db.Model):
+    """A salon plan (issue 16, services/salon/memberships.py): sold through its own `membership` product (kept in step
+    with the plan), valid for validity_days from the day it is sold; its benefits are percentages off services and
+    products, sessions of given services (MembershipPlanService) and a prepaid value credited to the wallet."""
+
+    __tablename__ = "membership_plan"
+    __table_args__ = (
+        UniqueConstraint("store_id", "name"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("validity_days > 0", name="validity_positive"),
+        CheckConstraint("service_discount >= 0 AND service_discount <= 100", name="service_discount"),
+        CheckConstraint("product_discount >= 0 AND product_discount <= 100", name="product_discount"),
+        CheckConstraint("prepaid_value >= 0", name="prepaid_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    price: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    validity_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    service_discount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    product_discount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    prepaid_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="RESTRICT"), nullable=False,
+                                            unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    product: Mapped[Product] = relationship()
+    services: Mapped[list["MembershipPlanService"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="MembershipPlanService.id")
+
+
+class MembershipPlanService(db.Model):
+    """Sessions of one service a plan includes (6 haircuts)."""
+
+    __tablename__ = "membership_plan_service"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "product_id"),
+        CheckConstraint("sessions > 0", name="sessions_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("membership_plan.id", ondelete="CASCADE"), nullable=False)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    sessions: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    plan: Mapped[MembershipPlan] = relationship(back_populates="services")
+    product: Mapped[Product] = relationship()
+
+
+class CustomerMembership(db.Model):
+    """A plan sold to a customer on a bill: its terms as sold (a later plan edit does not change them), valid from
+    starts_on to ends_on inclusive; cancelled when the bill that sold it is cancelled."""
+
+    __tablename__ = "customer_membership"
+    __table_args__ = (
+        CheckConstraint(_in("status", MEMBERSHIP_STATUSES), name="status"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+        Index("ix_customer_membership_party", "party_id", "status", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = store_fk(index=False)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"), nullable=False)
+    plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("membership_plan.id", ondelete="SET NULL"))
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
+    service_discount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    product_discount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0.00"), nullable=False)
+    credit_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), default="active", nullable=False)
+    created_at: Mapped[datetime] = created_column()
+
+    allowances: Mapped[list["MembershipAllowance"]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan", order_by="MembershipAllowance.id")
+
+
+class MembershipAllowance(db.Model):
+    """Sessions of one service a customer's membership holds, and how many are used: redeeming one is a conditional
+    UPDATE (used < sessions), so two bills never both take the last session."""
+
+    __tablename__ = "membership_allowance"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "product_id"),
+        CheckConstraint("used >= 0 AND used <= sessions", name="used_within_sessions"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("customer_membership.id", ondelete="CASCADE"),
+                                               nullable=False)
+    product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    sessions: Mapped[int] = mapped_column(Integer, nullable=False)
+    used: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+    membership: Mapped[CustomerMembership] = relationship(back_populates="allowances")
+
+
+class MembershipSession(db.Model):
+    """The session ledger: one row per bill line that redeemed sessions (reversed_at set when that bill is
+    cancelled and the sessions go back)."""
+
+    __tablename__ = "membership_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allowance_id: Mapped[int] = mapped_column(ForeignKey("membership_allowance.id", ondelete="CASCADE"),
+                                              nullable=False, index=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), nullable=False, index=True)
+    bill_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bill_item.id", ondelete="SET NULL"))
+    qty: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = created_column()
+    reversed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    allowance: Mapped[MembershipAllowance] = relationship()

@@ -25,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.jewellery import bp as jewellery_web_bp
     from blueprints.labels import bp as labels_bp
     from blueprints.main import bp as main_bp
+    from blueprints.memberships import bp as memberships_bp
     from blueprints.parties import bp as parties_bp
     from blueprints.pos import bp as pos_bp
     from blueprints.purchases import bp as purchases_bp
@@ -36,7 +37,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, documents_bp, admin_bp, uploads_bp, pos_bp, bills_bp, jewellery_web_bp,
                       purchases_bp, inventory_bp, stock_bp, labels_bp, imports_bp, reports_bp, report_pages_bp,
-                      expenses_bp, coupons_bp, parties_bp, commissions_bp, staff_bp, appointments_bp):
+                      expenses_bp, coupons_bp, parties_bp, commissions_bp, staff_bp, appointments_bp,
+                      memberships_bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts_api_bp, billing_v1_bp, namaste_bp, jewellery_bp, api_docs_bp):
         csrf.exempt(blueprint)

@@ -37,6 +37,7 @@ from services.parties.parties import (
     e164_phone,
     update_party,
 )
+from services.salon import memberships
 from services.scoping import find_in_store
 from services.vocabulary import PAYMENT_MODES
 
@@ -272,7 +273,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    points=loyalty.entries(g.store, party.id) if party.customer is not None else None,
                    wallet_entries=wallet.entries(g.store, party.id) if party.customer else None,
                    wallet_labels=wallet.KIND_LABELS, top_up_modes=wallet.TOP_UP_MODES,
-                   wallet_errors=wallet_errors or {}, wallet_typed=wallet_typed or {})
+                   wallet_errors=wallet_errors or {}, wallet_typed=wallet_typed or {},
+                   held_plans=memberships.plans_held(g.store, party) if party.customer is not None else [])
     if fragment:
         return render_page_or_fragment("parties/detail.html", fragment, status, **context)
     return make_response(render_template("parties/detail.html", **context), 422 if range_errors else status)

@@ -387,6 +387,8 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
             if not lines:
                 continue
             customer = rng.choice(customers) if rng.random() < 0.6 else None
+            if customer is None and any(line.product.type == "membership" for line in lines):
+                customer = customers[len(lines) % len(customers)]  # a membership is sold to somebody
             draft = BillDraft(lines=lines, customer=customer, billing_timestamp=moment, source="pos")
             total = price_draft(store, draft).totals.grand_total
             mode = rng.choice(["cash", "cash", "upi", "upi", "card", "split", "credit"])

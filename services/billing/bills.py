@@ -80,8 +80,9 @@ from services.parties.parties import (
     register_gstin,
 )
 from services.purchases import costs, purchases
-from services.salon import commissions
+from services.salon import commissions, memberships
 from services.salon import staff as staff_rules
+from services.salon.memberships import NO_PERK, LinePerk
 from services.vocabulary import (
     BILL_PAYMENT_MODES,
     BILL_SORTS,
@@ -113,7 +114,7 @@ BILL_COLUMNS = frozenset({
 })
 LINE_AMOUNT_FIELDS = ("base_amount", "discount_amount", "taxable_amount", "cgst_amount", "sgst_amount", "line_total")
 ENGINE_LINE_FIELDS = LINE_AMOUNT_FIELDS + ("igst_amount", "cgst_rate", "sgst_rate", "igst_rate",
-                                           "bill_discount_amount")
+                                           "bill_discount_amount", "membership_discount")
 
 
 @dataclass
@@ -311,12 +312,19 @@ def _check_jewellery(store: Store, line: DraftLine, where: str, day, errors: Fie
         errors.add(f"{where}.{key}", message)
 
 
-def _effective(line: DraftLine, store: Optional[Store] = None, day=None) -> Union[LineInput, JewelleryLine]:
+def _effective(line: DraftLine, store: Optional[Store] = None, day=None,
+               perk: LinePerk = NO_PERK) -> Union[LineInput, JewelleryLine]:
+    """The engine's input for a line; `perk` is the customer's membership benefit (a session redeemed is at 0)."""
     product = line.product
     if line.jewellery is not None:
         return jewellery_line(store, line, day)
+    if perk.allowance_id is not None:
+        unit_price = ZERO
+    else:
+        unit_price = line.unit_price if line.unit_price is not None else product.unit_price
     return LineInput(
-        unit_price=line.unit_price if line.unit_price is not None else product.unit_price,
+        unit_price=unit_price,
+        membership_percent=perk.percent,
         qty=line.qty,
         discount_type=line.discount_type,
         discount_value=line.discount_value,
@@ -516,16 +524,19 @@ def is_inter_state(store: Store, place: Optional[str]) -> bool:
 
 
 def price_draft(store: Store, draft: BillDraft, coupons: list[Coupon] = (), *,
-                supply: Optional[str] | object = UNSET) -> PricedBill:
+                supply: Optional[str] | object = UNSET, line_perks: Optional[list[LinePerk]] = None) -> PricedBill:
     """The engine's amounts for a draft (also the held-bill estimate and the POS page's running total), with the
-    store's billing options (round-off, discount before tax) and the bill's place of supply (`supply`, when the
-    caller has worked it out already)."""
+    store's billing options (round-off, discount before tax), the bill's place of supply (`supply`, when the
+    caller has worked it out already) and the customer's membership benefits (`line_perks`, worked out here when
+    not given: services.salon.memberships.perks)."""
     options = billing_options(store)
     if supply is UNSET:
         supply = supply_state(store, draft)
     day = bill_day(store, draft)
+    if line_perks is None:
+        line_perks = memberships.perks(store, draft, day)
     return price_bill(
-        [_effective(line, store, day) for line in draft.lines],
+        [_effective(line, store, day, perk) for line, perk in zip(draft.lines, line_perks)],
         discount=draft.discount + loyalty.value_of(store, draft.loyalty_points),
         payments=[p.amount for p in draft.payments],
         coupons=[CouponInput(c.code, c.kind, c.value) for c in coupons],
@@ -543,11 +554,12 @@ def _wallet_draws(draft: BillDraft) -> list[wallet.Draw]:
                         payment_method_id=draft.columns.get("payment_method_id"))
 
 
-def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
-                   supply: Optional[str] | object = UNSET) -> tuple[PricedBill, list[Coupon]]:
+def validate_draft(store: Store, draft: BillDraft, now: datetime, *, supply: Optional[str] | object = UNSET,
+                   line_perks: Optional[list[LinePerk]] = None) -> tuple[PricedBill, list[Coupon]]:
     """Every rule a bill must meet before anything is written; returns the priced bill and its coupons."""
     errors = FieldErrors()
     _check_lines(store, draft, errors)
+    memberships.draft_problems(store, draft, errors, _line_field)
     _check_payments(draft, errors)
     _check_bounds(draft, errors)
     if draft.discount is None or draft.discount < 0:
@@ -569,7 +581,7 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *,
         errors.add("place_of_supply", "Must be a two-digit GST state code, e.g. 27")
     coupons = load_coupons(store, draft.coupon_codes, now, errors)
     errors.raise_if()
-    priced = price_draft(store, draft, coupons, supply=supply)
+    priced = price_draft(store, draft, coupons, supply=supply, line_perks=line_perks)
     _check_priced_bounds(priced, errors)
     coupon_rules.minimum_problems(coupons, priced.totals.sub_total, draft.coupon_codes, errors)
     errors.raise_if()
@@ -652,10 +664,10 @@ def _jewellery_columns(line: DraftLine, piece: JewelleryLine, amounts) -> dict[s
     }
 
 
-def _bill_item(line: DraftLine, index: int, amounts) -> BillItem:
+def _bill_item(line: DraftLine, index: int, amounts, perk: LinePerk = NO_PERK) -> BillItem:
     if amounts.jewellery is not None:  # priced from amounts.jewellery.piece: the rate looked up once, and kept
         return _jewellery_item(line, index, amounts, amounts.jewellery.piece)
-    effective = _effective(line)
+    effective = _effective(line, perk=perk)
     product = line.product
     values = {name: getattr(amounts, name) for name in ENGINE_LINE_FIELDS}
     if line.client_amounts:
@@ -704,7 +716,8 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     now = now or datetime.now(timezone.utc)
     _check_rate_changes(store, user, draft)
     supply = supply_state(store, draft)
-    priced, coupons = validate_draft(store, draft, now, supply=supply)
+    line_perks = memberships.perks(store, draft, bill_day(store, draft))  # sessions taken under a guard below
+    priced, coupons = validate_draft(store, draft, now, supply=supply, line_perks=line_perks)
 
     # First write of the transaction: the counter lock (see services.billing.numbering).
     if draft.invoice_number is None:
@@ -771,7 +784,8 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
             raise ValueError(f"Bill has no settable column {name!r}")
         if name != "series":
             setattr(bill, name, value)
-    bill.items = [_bill_item(line, i, amounts) for i, (line, amounts) in enumerate(zip(draft.lines, priced.lines))]
+    bill.items = [_bill_item(line, i, amounts, perk)
+                  for i, (line, amounts, perk) in enumerate(zip(draft.lines, priced.lines, line_perks))]
     if bill.kind == "sale":  # what each unit cost the shop, as carried now (services.purchases.costs), for profit
         for item, line in zip(bill.items, draft.lines):
             if line.product is not None and line.product.average_cost is not None:
@@ -805,6 +819,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     loyalty.after_sale(store, user, bill, draft.loyalty_points)
     if bill.kind == "sale":  # the wallet's conditional UPDATE: a balance that no longer holds it refuses the bill
         wallet.take(store, user, bill, _wallet_draws(draft))
+    memberships.after_save(store, user, bill, draft, line_perks, party)  # plans sold start, sessions are taken
     audit.record(
         "create", "bill", bill.uid, store_id=store.id, user_id=bill.user_id,
         after=audit.snapshot(bill, ("invoice_number", "kind", "source", "total_amount", "paid_amount", "status")),
@@ -900,6 +915,7 @@ def cancel_bill(store: Store, user: User, bill: Bill, reason: Optional[str] = No
     settle(bill)
     loyalty.after_cancel(store, user, bill)
     wallet.after_cancel(store, user, bill)
+    memberships.after_cancel(store, user, bill)  # a plan it sold ends (if unused); sessions it took go back
     audit.record("cancel", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("status", "cancelled_at", "due_amount")), meta={"reason": reason})
     db.session.flush()

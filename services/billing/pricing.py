@@ -6,7 +6,10 @@ base computes a bill amount. docs/api.md ("How amounts are computed") states the
 Per line, each amount rounded half-up to 0.01 at the line:
     base      = unit_price x qty                       (qty may have 3 decimals for kg, g, l, ml, m)
     discount  = base x value / 100 (percent) or value (flat), at most base
-    gross     = base - discount
+    membership discount = (base - discount) x membership% / 100  (the customer's active plan, services/salon/
+                memberships.py; 0 for everyone else); the line's discount_amount includes it, membership_discount
+                is that part of it
+    gross     = base - discount - membership discount
     rate      = cgst% + sgst%; on an inter-state bill the whole rate is IGST and CGST/SGST are 0
   price before tax (the default):
     taxable = gross;  cgst = taxable x cgst% / 100, sgst likewise (igst = taxable x rate / 100)
@@ -82,6 +85,7 @@ class LineInput:
     cgst_rate: Decimal = ZERO
     sgst_rate: Decimal = ZERO
     price_includes_tax: bool = False
+    membership_percent: Decimal = ZERO  # the customer's membership discount on this line (services/salon/memberships)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class LineAmounts:
     igst_rate: Decimal = ZERO
     bill_discount_amount: Decimal = ZERO  # this line's share of the bill discount (discount before tax)
     jewellery: Optional["JewelleryAmounts"] = None  # a jewellery line's breakdown (price_jewellery_line)
+    membership_discount: Decimal = ZERO  # the part of discount_amount that is the membership discount
 
 
 @dataclass(frozen=True)
@@ -169,8 +174,10 @@ def price_line(line: Union[LineInput, "JewelleryLine"], inter_state: bool = Fals
         return price_jewellery_line(line, inter_state)
     base = money(Decimal(line.unit_price) * Decimal(line.qty))
     discount = _line_discount(base, line.discount_type, line.discount_value)
+    membership = money((base - discount) * Decimal(line.membership_percent) / HUNDRED)
     rates = _rates(line.cgst_rate, line.sgst_rate, inter_state)
-    return _amounts(base, discount, base - discount, rates, line.price_includes_tax)
+    amounts = _amounts(base, discount + membership, base - discount - membership, rates, line.price_includes_tax)
+    return replace(amounts, membership_discount=membership) if membership else amounts
 
 
 def bill_status(grand_total: Decimal, paid: Decimal) -> str:

@@ -121,6 +121,7 @@ class DocumentLine:
     igst_amount: Decimal = ZERO
     price_includes_tax: bool = False
     staff: str = ""  # who served the line (a salon's stylist)
+    membership_discount: Decimal = ZERO  # the part of `discount` that is the customer's membership discount
 
     @property
     def gst_rate(self) -> Decimal:
@@ -457,6 +458,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
             jewellery=jewellery.get(item.line_no, {}), igst_rate=Decimal(item.igst_rate or 0),
             igst_amount=money(item.igst_amount or 0), price_includes_tax=bool(item.price_includes_tax),
             staff=item.staff.name if item.staff is not None else "",
+            membership_discount=money(item.membership_discount or 0),
         )
         for item in bill.items
     ]

@@ -191,6 +191,16 @@ def after_cancel(store: Store, user: Optional[User], bill: Bill) -> None:
         _change(store, bill.party_id, taken, "cancel", user=user, bill=bill)
 
 
+def take_back_credit(store: Store, user: Optional[User], party_id: int, amount: Decimal, bill: Bill,
+                     note: str) -> None:
+    """A cancelled bill's membership credit comes out of the wallet again (a negative membership_credit entry),
+    refused naming the balance when the customer has spent it."""
+    if _change(store, party_id, -amount, "membership_credit", user=user, bill=bill, note=note) is None:
+        raise ValidationError.field("bill", f"The wallet credit of ₹{amount:.2f} this bill's membership gave has "
+                                            f"been spent ({balance_message(balance_of(store, party_id))}): the bill "
+                                            "cannot be cancelled")
+
+
 def entries(store: Store, party_id: int, page: int = 1, limit: int = 20) -> Page:
     """A customer's wallet, newest first."""
     query = (select(WalletEntry).where(WalletEntry.store_id == store.id, WalletEntry.party_id == party_id)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -58,6 +58,7 @@ from services.jewellery import exchange
 from services.paging import paginate
 from services.parties import credit, loyalty, wallet
 from services.parties.parties import find_customer_by_phone
+from services.salon import memberships
 from services.salon import staff as staff_rules
 from services.scoping import find_in_store, get_in_store
 from services.vocabulary import CASH, EXCHANGE, FINE_PURITY, FLAT, MAKING_PER_GRAM, MAKING_TYPES, PERCENT, UPI
@@ -530,6 +531,7 @@ class TillView:
     loyalty_error: str | None = None  # why the points typed cannot be redeemed
     wallet_balance: Decimal | None = None  # the chosen customer's wallet (None: no stored customer)
     wallet_note: str | None = None  # why the wallet cannot pay what the wallet mode asks of it (Save refuses)
+    plans: list = field(default_factory=list)  # the chosen customer's memberships in force (memberships.plans_held)
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -706,7 +708,8 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                     loyalty_balance=stored.loyalty_points if stored is not None else None,
                     loyalty_error=loyalty_error,
                     wallet_balance=stored.wallet_balance if stored is not None else None,
-                    wallet_note=_wallet_note(stored, payments))
+                    wallet_note=_wallet_note(stored, payments),
+                    plans=memberships.plans_held(store, customer) if isinstance(customer, Party) else [])
 
 
 def _wallet_note(stored, payments) -> str | None:

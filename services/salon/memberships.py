@@ -1,0 +1,462 @@
+"""Memberships and packages (issue 16): plans a salon sells, and what they do for the customer who bought one.
+
+Plans. A plan has a name, a price, a validity in days and one or more benefits: a percent off services and a percent
+off products (two rates, 0 to 100), sessions of given services (6 haircuts), a prepaid value credited to the
+customer's wallet. It is sold through its own catalogue item of type `membership` (same name, price and GST), kept in
+step with it by create_plan / update_plan: the till, Billing v1 and NamastePMS sell that item like any other.
+
+Selling. save_bill calls `activate` in its own transaction: each `membership` line of a plan's item starts a
+CustomerMembership for the bill's customer, valid from the bill's day for validity_days days (the last day is
+starts_on + validity_days - 1), with the plan's terms copied (a later plan edit changes future sales only) and one
+MembershipAllowance per service. A sale with any `membership` line needs a customer (`draft_problems`); a plan is
+sold one at a time (qty 1). The prepaid value is recorded on the membership and credited through `_credit_prepaid`.
+
+Benefits (`perks`, read by price_draft, so the till's running total, estimates and the saved bill agree). On a later
+sale to that customer, while a membership is active and the bill's day is within its dates:
+- a service line whose service has sessions left (at least the line's whole qty) is a redemption: priced at 0;
+  save_bill then takes the sessions with one conditional UPDATE (used + qty <= sessions) and writes the ledger row
+  (MembershipSession). Two bills racing for the last session: one UPDATE matches, the other bill is refused;
+- every other service line gets the service percent, every product line the product percent, as the line's
+  membership discount (pricing.price_line: on the line's value after its own discount, before tax). With several
+  active memberships the best percent applies and sessions come from the one that ends first.
+Lines whose amounts the client sends (NamastePMS client amounts or totals), jewellery pieces and `membership` lines
+get no benefit. Nothing applies after ends_on, once the sessions are used, or to a cancelled membership.
+
+Cancelling the bill that sold a plan cancels the membership, if it is unused (no session taken; refused otherwise);
+cancelling a bill that redeemed sessions gives them back (the ledger row is marked reversed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Mapping, Optional
+
+from sqlalchemy import select, update
+
+from extensions import db
+from models import (
+    Bill,
+    CustomerMembership,
+    MembershipAllowance,
+    MembershipPlan,
+    MembershipPlanService,
+    MembershipSession,
+    Party,
+    Product,
+    Store,
+    User,
+)
+from services import audit
+from services.accounts.access import require_role
+from services.billing.pricing import HUNDRED, ZERO, money
+from services.bounds import MAX_MONEY
+from services.catalog.products import ProductInput, archive_product, create_product, restore_product, update_product
+from services.errors import FieldErrors, NotFound, ValidationError
+from services.parties import wallet
+
+MEMBERSHIP = "membership"
+SERVICE = "service"
+MEMBERSHIP_HSN = "999722"  # SAC: beauty and physical well-being services
+MAX_VALIDITY_DAYS = 3660
+MAX_SESSIONS = 1000
+NEEDS_CUSTOMER = "A bill with a membership needs a customer: choose the customer or add a new one"
+ONE_AT_A_TIME = "A membership is sold one at a time (qty 1)"
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@dataclass
+class PlanInput:
+    """A plan as typed on the page: numbers parsed, sessions as (service id, count) pairs."""
+
+    name: str = ""
+    price: Optional[Decimal] = None
+    validity_days: Optional[int] = None
+    gst_rate: Optional[Decimal] = Decimal("18")
+    service_discount: Decimal = ZERO
+    product_discount: Decimal = ZERO
+    prepaid_value: Decimal = ZERO
+    sessions: list[tuple[Optional[int], Optional[int]]] = field(default_factory=list)
+    active: bool = True
+
+
+def _number(raw: Any, key: str, errors: FieldErrors, *, required: bool = False, places: int = 2,
+            at_most: Optional[Decimal] = None) -> Optional[Decimal]:
+    text = str(raw or "").strip().replace(",", "")
+    if not text:
+        if required:
+            errors.add(key, "This field is required")
+        return None if required else ZERO
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors.add(key, "Must be a number")
+        return None
+    if not value.is_finite():
+        errors.add(key, "Must be a number")
+    elif value < 0:
+        errors.add(key, "Must not be negative")
+    elif value != value.quantize(Decimal(1).scaleb(-places)):
+        errors.add(key, f"At most {places} decimal places")
+    elif at_most is not None and value > at_most:
+        errors.add(key, f"Must be at most {at_most}")
+    else:
+        return value.quantize(Decimal(1).scaleb(-places))
+    return None
+
+
+def _whole(raw: Any, key: str, errors: FieldErrors, *, low: int, high: int) -> Optional[int]:
+    text = str(raw or "").strip()
+    if not text:
+        errors.add(key, "This field is required")
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors.add(key, f"Must be a whole number from {low} to {high}")
+        return None
+    return int(text)
+
+
+def parse_plan(form: Mapping[str, Any], service_ids: list[Any], counts: list[Any]) -> PlanInput:
+    """The plan form as a PlanInput; ValidationError keyed by the form's field names (sessions[i].count ...)."""
+    errors = FieldErrors()
+    data = PlanInput(name=str(form.get("name") or "").strip(), active=form.get("active") in ("1", "on", "true"))
+    if not data.name:
+        errors.add("name", "A plan needs a name")
+    elif len(data.name) > 100:
+        errors.add("name", "At most 100 characters")
+    data.price = _number(form.get("price"), "price", errors, required=True, at_most=MAX_MONEY)
+    data.validity_days = _whole(form.get("validity_days"), "validity_days", errors, low=1, high=MAX_VALIDITY_DAYS)
+    data.gst_rate = _number(form.get("gst_rate"), "gst_rate", errors, at_most=HUNDRED)
+    if data.gst_rate is not None and data.gst_rate != (data.gst_rate / 2).quantize(Decimal("0.01")) * 2:
+        errors.add("gst_rate", "Must split into two equal halves of at most 2 decimals (e.g. 18 or 5)")
+    data.service_discount = _number(form.get("service_discount"), "service_discount", errors, at_most=HUNDRED)
+    data.product_discount = _number(form.get("product_discount"), "product_discount", errors, at_most=HUNDRED)
+    data.prepaid_value = _number(form.get("prepaid_value"), "prepaid_value", errors, at_most=MAX_MONEY)
+    for index, (raw_id, raw_count) in enumerate(zip(service_ids, counts)):
+        if not str(raw_id or "").strip() and not str(raw_count or "").strip():
+            continue  # an empty row of the form
+        key = f"sessions[{index}]"
+        service_id = int(raw_id) if str(raw_id or "").strip().isdigit() else None
+        if service_id is None:
+            errors.add(f"{key}.product_id", "Choose a service")
+        count = _whole(raw_count, f"{key}.count", errors, low=1, high=MAX_SESSIONS)
+        data.sessions.append((service_id, count))
+    errors.raise_if()
+    return data
+
+
+def plan_problems(store: Store, data: PlanInput, plan: Optional[MembershipPlan] = None) -> FieldErrors:
+    """Every rule a plan must meet, keyed by form field."""
+    errors = FieldErrors()
+    if not (data.service_discount or data.product_discount or data.prepaid_value or data.sessions):
+        errors.add("benefits", "Give the plan at least one benefit: a discount, sessions or a prepaid value")
+    taken = db.session.execute(select(MembershipPlan.id).where(
+        MembershipPlan.store_id == store.id, MembershipPlan.name == data.name,
+        MembershipPlan.id != (plan.id if plan else -1))).first()
+    if taken:
+        errors.add("name", "Another plan has this name")
+    seen: set[int] = set()
+    for index, (service_id, _) in enumerate(data.sessions):
+        if service_id is None:
+            continue
+        service = db.session.get(Product, service_id)
+        if service is None or service.store_id != store.id or service.archived or service.type != SERVICE:
+            errors.add(f"sessions[{index}].product_id", "Service not found in this store")
+        elif service_id in seen:
+            errors.add(f"sessions[{index}].product_id", f"{service.product_name} is listed twice")
+        seen.add(service_id)
+    return errors
+
+
+def services_for_plans(store: Store) -> list[Product]:
+    """The store's live services, for the plan form's session rows."""
+    return list(db.session.execute(select(Product).where(
+        Product.store_id == store.id, Product.type == SERVICE, Product.archived.is_(False))
+        .order_by(Product.product_name)).scalars())
+
+
+def list_plans(store: Store) -> list[MembershipPlan]:
+    return list(db.session.execute(select(MembershipPlan).where(MembershipPlan.store_id == store.id)
+                                   .order_by(MembershipPlan.active.desc(), MembershipPlan.name)).scalars())
+
+
+def get_plan(store: Store, plan_id: Any) -> MembershipPlan:
+    """The store's plan, or NotFound (404) for a missing id and another store's alike."""
+    plan = db.session.get(MembershipPlan, plan_id) if str(plan_id).isdigit() and int(plan_id) < 2**31 else None
+    if plan is None or plan.store_id != store.id:
+        raise NotFound("Plan not found")
+    return plan
+
+
+def _product_input(data: PlanInput) -> ProductInput:
+    half = (data.gst_rate or ZERO) / 2
+    return ProductInput.of(product_name=data.name, unit_price=data.price, cgst_rate=half, sgst_rate=half)
+
+
+def _product_errors(exc: ValidationError) -> ValidationError:
+    """The catalogue item's problems named as the plan form's fields."""
+    names = {"product_name": "name", "unit_price": "price", "cgst_rate": "gst_rate", "sgst_rate": "gst_rate"}
+    return ValidationError(exc.message, {names.get(k, k): v for k, v in exc.errors.items()})
+
+
+def _set_terms(plan: MembershipPlan, data: PlanInput) -> None:
+    plan.name, plan.price, plan.validity_days = data.name, data.price, data.validity_days
+    plan.service_discount, plan.product_discount = data.service_discount, data.product_discount
+    plan.prepaid_value, plan.active = data.prepaid_value, data.active
+    wanted = {service_id: count for service_id, count in data.sessions}
+    plan.services = [row for row in plan.services if row.product_id in wanted]
+    for row in plan.services:
+        row.sessions = wanted.pop(row.product_id)
+    plan.services.extend(MembershipPlanService(product_id=pid, sessions=count) for pid, count in wanted.items())
+
+
+def create_plan(store: Store, user: User, data: PlanInput) -> MembershipPlan:
+    """A new plan and the `membership` catalogue item that sells it (managers and owners)."""
+    require_role(user, store, "manager")
+    plan_problems(store, data).raise_if()
+    try:
+        product = create_product(store, user, ProductInput.of(
+            type=MEMBERSHIP, hsn_code=MEMBERSHIP_HSN, **_product_input(data).changes()))
+    except ValidationError as exc:
+        raise _product_errors(exc) from exc
+    plan = MembershipPlan(store_id=store.id, product_id=product.id)
+    _set_terms(plan, data)
+    db.session.add(plan)
+    if not data.active:
+        archive_product(store, user, product)
+    db.session.flush()
+    audit.record("create", "membership_plan", str(plan.id), store_id=store.id, user_id=user.id,
+                 after=audit.snapshot(plan, ("name", "price", "validity_days", "prepaid_value")))
+    return plan
+
+
+def update_plan(store: Store, user: User, plan: MembershipPlan, data: PlanInput) -> MembershipPlan:
+    """Change a plan (future sales only: memberships sold keep their terms) and its catalogue item with it."""
+    require_role(user, store, "manager")
+    plan_problems(store, data, plan).raise_if()
+    before = audit.snapshot(plan, ("name", "price", "validity_days", "prepaid_value", "active"))
+    product = plan.product
+    if product.archived:
+        restore_product(store, user, product)
+    try:
+        update_product(store, user, product, _product_input(data))
+    except ValidationError as exc:
+        raise _product_errors(exc) from exc
+    _set_terms(plan, data)
+    if not data.active:
+        archive_product(store, user, product)
+    db.session.flush()
+    audit.record("update", "membership_plan", str(plan.id), store_id=store.id, user_id=user.id, before=before,
+                 after=audit.snapshot(plan, ("name", "price", "validity_days", "prepaid_value", "active")))
+    return plan
+
+
+# --------------------------------------------------------------------------- benefits on a bill
+
+
+@dataclass
+class LinePerk:
+    """What a customer's memberships do for one bill line: a percent off, or a redemption of sessions at 0."""
+
+    percent: Decimal = ZERO
+    allowance_id: Optional[int] = None  # redeem `sessions` from this allowance; the line is priced at 0
+    sessions: int = 0
+
+
+NO_PERK = LinePerk()
+
+
+def customer_party(store: Store, customer: Any) -> Optional[Party]:
+    """The stored customer a draft's customer is (a Party, or a NewCustomer whose phone the store knows)."""
+    from services.parties.parties import find_customer_by_phone
+
+    if isinstance(customer, Party):
+        return customer if customer.store_id == store.id else None
+    phone = getattr(customer, "phone_no", None)
+    return find_customer_by_phone(store, phone) if phone else None
+
+
+def active_memberships(store: Store, party: Optional[Party], day: date) -> list[CustomerMembership]:
+    """The customer's memberships in force on `day`, the one ending first first."""
+    if party is None or party.id is None:
+        return []
+    return list(db.session.execute(select(CustomerMembership).where(
+        CustomerMembership.store_id == store.id, CustomerMembership.party_id == party.id,
+        CustomerMembership.status == "active", CustomerMembership.starts_on <= day,
+        CustomerMembership.ends_on >= day).order_by(CustomerMembership.ends_on, CustomerMembership.id)).scalars())
+
+
+def _whole_qty(qty: Any) -> Optional[int]:
+    value = Decimal(qty)
+    return int(value) if value == value.to_integral_value() and value > 0 else None
+
+
+def perks(store: Store, draft: Any, day: date) -> list[LinePerk]:
+    """Each draft line's membership benefit (NO_PERK when none): see the module docstring."""
+    if draft.kind != "sale" or draft.client_totals is not None or draft.customer is None:
+        return [NO_PERK for _ in draft.lines]
+    held = active_memberships(store, customer_party(store, draft.customer), day)
+    if not held:
+        return [NO_PERK for _ in draft.lines]
+    service_percent = max(m.service_discount for m in held)
+    product_percent = max(m.product_discount for m in held)
+    left = {a.id: a.sessions - a.used for m in held for a in m.allowances}
+    by_service: dict[int, list[MembershipAllowance]] = {}
+    for membership in held:
+        for allowance in membership.allowances:
+            by_service.setdefault(allowance.product_id, []).append(allowance)
+    result = []
+    for line in draft.lines:
+        product = line.product
+        if (product is None or line.client_amounts is not None or line.jewellery is not None
+                or product.type == MEMBERSHIP):
+            result.append(NO_PERK)
+            continue
+        if product.type == SERVICE:
+            qty = _whole_qty(line.qty)
+            allowance = next((a for a in by_service.get(product.id, []) if qty and left[a.id] >= qty), None)
+            if allowance is not None:
+                left[allowance.id] -= qty
+                result.append(LinePerk(allowance_id=allowance.id, sessions=qty))
+            else:
+                result.append(LinePerk(percent=service_percent))
+        else:
+            result.append(LinePerk(percent=product_percent))
+    return result
+
+
+def draft_problems(store: Store, draft: Any, errors: FieldErrors, field_of) -> None:
+    """A sale with a membership line needs a customer; a plan's item is sold one at a time."""
+    if draft.kind != "sale":
+        return
+    lines = [(i, line) for i, line in enumerate(draft.lines)
+             if line.product is not None and line.product.type == MEMBERSHIP]
+    if lines and draft.customer is None:
+        errors.add("customer", NEEDS_CUSTOMER)
+    plans = _plans_of([line.product.id for _, line in lines])
+    for index, line in lines:
+        if line.product.id in plans and Decimal(line.qty) != 1:
+            errors.add(f"{field_of(line, index)}.qty", ONE_AT_A_TIME)
+
+
+def _plans_of(product_ids: Iterable[int]) -> dict[int, MembershipPlan]:
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    return {p.product_id: p for p in db.session.execute(
+        select(MembershipPlan).where(MembershipPlan.product_id.in_(ids))).scalars()}
+
+
+def after_save(store: Store, user: Optional[User], bill: Bill, draft: Any, line_perks: list[LinePerk],
+               party: Optional[Party]) -> None:
+    """In save_bill's transaction: start the memberships the bill sold and take the sessions it redeemed."""
+    if bill.kind != "sale":
+        return
+    _redeem(bill, line_perks)
+    _activate(store, user, bill, draft, party)
+
+
+def _redeem(bill: Bill, line_perks: list[LinePerk]) -> None:
+    table = MembershipAllowance.__table__
+    for index, (item, perk) in enumerate(zip(bill.items, line_perks)):
+        if perk.allowance_id is None:
+            continue
+        # Conditional update, the guard against two bills taking the last session: only one can match.
+        result = db.session.execute(update(table).where(
+            table.c.id == perk.allowance_id, table.c.used + perk.sessions <= table.c.sessions,
+        ).values(used=table.c.used + perk.sessions))
+        if result.rowcount != 1:
+            raise ValidationError.field(
+                f"items[{index}].qty",
+                f"The membership sessions of {item.name} have just been used on another bill: add the line again")
+        db.session.add(MembershipSession(allowance_id=perk.allowance_id, bill_id=bill.id, bill_item_id=item.id,
+                                         qty=perk.sessions))
+
+
+def _activate(store: Store, user: Optional[User], bill: Bill, draft: Any, party: Optional[Party]) -> None:
+    plans = _plans_of([item.product_id for item in bill.items if item.type == MEMBERSHIP and item.product_id])
+    for item in bill.items:
+        plan = plans.get(item.product_id)
+        if plan is None:
+            continue  # a membership item with no plan behind it sells nothing more than itself
+        start = store.local_today(bill.billing_timestamp)  # the bill's day, as perks() reads it
+        membership = CustomerMembership(
+            store_id=store.id, party_id=party.id, plan_id=plan.id, bill_id=bill.id, name=plan.name,
+            starts_on=start, ends_on=start + timedelta(days=plan.validity_days - 1),
+            service_discount=plan.service_discount, product_discount=plan.product_discount,
+            credit_amount=plan.prepaid_value, status="active",
+            allowances=[MembershipAllowance(product_id=s.product_id, name=s.product.product_name,
+                                            sessions=s.sessions, used=0) for s in plan.services],
+        )
+        db.session.add(membership)
+        db.session.flush()
+        audit.record("activate", "customer_membership", str(membership.id), store_id=store.id,
+                     user_id=user.id if user else None,
+                     after={"plan": plan.name, "bill": bill.invoice_number, "ends_on": str(membership.ends_on)})
+        if membership.credit_amount > 0:
+            _credit_prepaid(store, party, membership, bill, user)
+
+
+def _credit_prepaid(store: Store, party: Party, membership: CustomerMembership, bill: Bill,
+                    user: Optional[User]) -> None:
+    """Credit the plan's prepaid value to the customer's wallet (services.parties.wallet)."""
+    wallet.credit_wallet(store, user, party, membership.credit_amount, kind="membership_credit", bill=bill,
+                         note=f"{membership.name} ({bill.invoice_number})")
+
+
+def after_cancel(store: Store, user: User, bill: Bill) -> None:
+    """In cancel_bill's transaction: cancel the memberships the bill sold (refused when used) and give back the
+    sessions it redeemed."""
+    sold = list(db.session.execute(select(CustomerMembership).where(
+        CustomerMembership.bill_id == bill.id, CustomerMembership.status == "active").with_for_update()).scalars())
+    for membership in sold:
+        db.session.refresh(membership)
+        used = sum(a.used for a in membership.allowances)
+        if used:
+            raise ValidationError.field("bill", f"The membership {membership.name} sold on this bill has been used "
+                                                f"({used} session{'s' if used != 1 else ''}): it cannot be cancelled")
+        membership.status = "cancelled"
+        if membership.credit_amount > 0:  # its prepaid value leaves the wallet again (refused if spent)
+            wallet.take_back_credit(store, user, membership.party_id, membership.credit_amount, bill,
+                                    f"{membership.name} cancelled ({bill.invoice_number})")
+        audit.record("cancel", "customer_membership", str(membership.id), store_id=store.id, user_id=user.id,
+                     meta={"bill": bill.invoice_number})
+    table = MembershipAllowance.__table__
+    now = datetime.now(timezone.utc)
+    for entry in db.session.execute(select(MembershipSession).where(
+            MembershipSession.bill_id == bill.id, MembershipSession.reversed_at.is_(None))).scalars():
+        db.session.execute(update(table).where(table.c.id == entry.allowance_id)
+                           .values(used=table.c.used - entry.qty))
+        entry.reversed_at = now
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- what pages show
+
+
+@dataclass(frozen=True)
+class HeldPlan:
+    membership: CustomerMembership
+    sessions: list[tuple[str, int, int]]  # (service, left, of)
+
+    @property
+    def discounts(self) -> str:
+        parts = []
+        if self.membership.service_discount:
+            parts.append(f"{self.membership.service_discount.normalize():f} % off services")
+        if self.membership.product_discount:
+            parts.append(f"{self.membership.product_discount.normalize():f} % off products")
+        return ", ".join(parts)
+
+
+def plans_held(store: Store, party: Optional[Party], day: Optional[date] = None) -> list[HeldPlan]:
+    """The customer's memberships in force today, with the sessions left (customer page, till)."""
+    day = day or store.local_today(None)
+    return [HeldPlan(m, [(a.name, a.sessions - a.used, a.sessions) for a in m.allowances])
+            for m in active_memberships(store, party, day)]
+
+
+def percent_text(value: Decimal) -> str:
+    return f"{money(value).normalize():f}"

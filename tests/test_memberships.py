@@ -1,0 +1,436 @@
+"""Issue 16, memberships and packages: plans (page and service), selling one activates it for the bill's customer,
+its benefits (membership discount through the pricing engine, sessions redeemed at 0 with a ledger row) apply on
+later bills until expiry or until used up; a membership line needs a customer (till and Billing v1); cancelling the
+bill that sold a plan ends it; the last session goes to one bill only (threads on PostgreSQL)."""
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models import (
+    BillItem,
+    CustomerMembership,
+    MembershipAllowance,
+    MembershipPlan,
+    MembershipSession,
+    Product,
+    WalletEntry,
+)
+from services.accounts.access import current_store_for
+from services.billing import bills as billing
+from services.billing.bills import BillDraft, DraftLine, DraftPayment
+from services.errors import PermissionDenied, ValidationError
+from services.parties import wallet
+from services.salon import memberships
+from services.salon.memberships import PlanInput
+from tests.fixtures_pos import sign_in
+
+D = Decimal
+
+
+@pytest.fixture
+def app_config_overrides(backend: str, tmp_path: Path) -> dict:
+    """SQLite in a file, so the race test's threads each have their own connection."""
+    if backend != "sqlite":
+        return {}
+    from config import engine_options
+
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)}
+
+
+@pytest.fixture
+def salon(make_user, make_product, make_customer):
+    owner = make_user("planowner", business_kind="salon", store_name="Glow Salon")
+    store = current_store_for(owner)
+    shop = SimpleNamespace(store=store, owner=owner)
+    shop.manager = make_user("planmanager", store=store, role="manager")
+    shop.cashier = make_user("plancashier", store=store, role="cashier")
+    shop.haircut = make_product(store, "Haircut", "500.00", type="service")
+    shop.spa = make_product(store, "Hair Spa", "1200.00", type="service")
+    shop.facial = make_product(store, "Facial", "799.00", type="service")
+    shop.shampoo = make_product(store, "Shampoo 200ml", "349.00", quantity=20)
+    shop.customer = make_customer(store, "Priya")
+    return shop
+
+
+def gold(shop, **changes):
+    """The golden plan: ₹10,000 + 18 % GST, 10 % off services, 5 % off products, 2 haircuts, 365 days."""
+    terms = dict(name="Gold", price=D("10000.00"), validity_days=365, gst_rate=D("18"),
+                 service_discount=D("10"), product_discount=D("5"), prepaid_value=D("0"),
+                 sessions=[(shop.haircut.id, 2)])
+    terms.update(changes)
+    plan = memberships.create_plan(shop.store, shop.owner, PlanInput(**terms))
+    db.session.commit()
+    return plan
+
+
+def sell(shop, lines, *, customer=True, when=None, user=None):
+    """Save a paid sale of (product, qty[, line discount]) through save_bill; a line discount is "99" (flat ₹)."""
+    draft = BillDraft(lines=[DraftLine(product=spec[0], qty=spec[1], discount_value=D(spec[2] if len(spec) > 2
+                                                                                      else "0"))
+                             for spec in lines],
+                      customer=shop.customer if customer else None, billing_timestamp=when)
+    total = billing.price_draft(shop.store, draft).totals.grand_total
+    if total:
+        draft.payments, draft.payment_mode = [DraftPayment("cash", total)], "cash"
+    bill = billing.save_bill(shop.store, user or shop.owner, draft, now=when)
+    db.session.commit()
+    return bill
+
+
+def amounts(item: BillItem):
+    return (item.rate, item.discount_amount, item.membership_discount, item.taxable_amount, item.cgst_amount,
+            item.sgst_amount, item.line_total)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def test_a_plan_is_sold_through_a_membership_item_kept_in_step(salon):
+    plan = gold(salon)
+    product = plan.product
+    assert (product.type, product.product_name, product.unit_price, product.cgst_rate, product.sgst_rate) == (
+        "membership", "Gold", D("10000.00"), D("9.00"), D("9.00"))
+    memberships.update_plan(salon.store, salon.manager, plan, PlanInput(
+        name="Gold Plus", price=D("12000"), validity_days=180, gst_rate=D("18"), service_discount=D("15"),
+        sessions=[(salon.haircut.id, 4), (salon.spa.id, 1)]))
+    db.session.commit()
+    db.session.refresh(product)
+    assert (product.product_name, product.unit_price) == ("Gold Plus", D("12000.00"))
+    assert [(s.product_id, s.sessions) for s in plan.services] == [(salon.haircut.id, 4), (salon.spa.id, 1)]
+    memberships.update_plan(salon.store, salon.owner, plan, PlanInput(
+        name="Gold Plus", price=D("12000"), validity_days=180, service_discount=D("15"), active=False))
+    db.session.commit()
+    assert db.session.get(Product, product.id).archived  # an inactive plan cannot be sold
+
+
+def test_a_cashier_may_not_make_plans(salon):
+    with pytest.raises(PermissionDenied):
+        memberships.create_plan(salon.store, salon.cashier, PlanInput(name="X", price=D("1"), validity_days=1,
+                                                                      service_discount=D("5")))
+
+
+def test_a_plan_needs_a_benefit_and_real_services(salon, make_store, make_product):
+    other = make_product(make_store(), "Their haircut", type="service")
+    with pytest.raises(ValidationError) as caught:
+        memberships.create_plan(salon.store, salon.owner, PlanInput(name="Empty", price=D("1"), validity_days=30))
+    assert "benefits" in caught.value.errors
+    with pytest.raises(ValidationError) as caught:
+        memberships.create_plan(salon.store, salon.owner, PlanInput(
+            name="Bad", price=D("1"), validity_days=30, sessions=[(other.id, 2), (salon.shampoo.id, 1)]))
+    assert caught.value.errors == {"sessions[0].product_id": ["Service not found in this store"],
+                                   "sessions[1].product_id": ["Service not found in this store"]}
+    assert db.session.execute(select(MembershipPlan)).first() is None
+
+
+# --------------------------------------------------------------------------- golden bills
+
+
+def test_golden_membership_sold_then_a_discounted_bill_with_a_session_redeemed(salon):
+    plan = gold(salon)
+    day = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
+    sold = sell(salon, [(plan.product, 1)], when=day)
+    assert (sold.sub_total, sold.tax, sold.total_amount) == (D("11800.00"), D("1800.00"), D("11800.00"))
+    held = db.session.execute(select(CustomerMembership)).scalar_one()
+    assert (held.party_id, held.bill_id, held.starts_on.isoformat(), held.ends_on.isoformat(), held.status) == (
+        salon.customer.id, sold.id, "2026-11-27", "2027-11-26", "active")
+    assert [(a.name, a.sessions, a.used) for a in held.allowances] == [("Haircut", 2, 0)]
+
+    later = day + timedelta(days=3)
+    bill = sell(salon, [(salon.haircut, 1), (salon.spa, 1), (salon.facial, 1, "99"), (salon.shampoo, 1)],
+                when=later)
+    cut, spa, facial, shampoo = bill.items
+    assert amounts(cut) == (D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"))
+    assert amounts(spa) == (D("1200.00"), D("120.00"), D("120.00"), D("1080.00"), D("97.20"), D("97.20"),
+                            D("1274.40"))
+    # Its own ₹99 off first, then 10 % of the ₹700 left.
+    assert amounts(facial) == (D("799.00"), D("169.00"), D("70.00"), D("630.00"), D("56.70"), D("56.70"),
+                               D("743.40"))
+    # A product: 5 % of ₹349 = 17.45; 9 % of 331.55 = 29.8395 -> 29.84.
+    assert amounts(shampoo) == (D("349.00"), D("17.45"), D("17.45"), D("331.55"), D("29.84"), D("29.84"),
+                                D("391.23"))
+    assert (bill.sub_total, bill.tax, bill.total_amount) == (D("2409.03"), D("367.48"), D("2409.03"))
+    ledger = db.session.execute(select(MembershipSession)).scalar_one()
+    assert (ledger.bill_id, ledger.bill_item_id, ledger.qty) == (bill.id, cut.id, 1)
+    assert db.session.get(MembershipAllowance, ledger.allowance_id).used == 1
+
+
+def test_no_benefit_after_expiry_or_once_the_sessions_are_used(salon):
+    plan = gold(salon, validity_days=30, sessions=[(salon.haircut.id, 1)])
+    day = datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc)
+    sell(salon, [(plan.product, 1)], when=day)
+    first = sell(salon, [(salon.haircut, 1)], when=day + timedelta(days=1))
+    second = sell(salon, [(salon.haircut, 1)], when=day + timedelta(days=2))
+    assert first.total_amount == D("0.00")
+    # Used up: the haircut is a service like any other, at 10 % off (500 - 50 = 450 + 18 % GST).
+    assert (second.items[0].rate, second.items[0].membership_discount, second.total_amount) == (
+        D("500.00"), D("50.00"), D("531.00"))
+    last_day = sell(salon, [(salon.spa, 1)], when=day + timedelta(days=29))
+    expired = sell(salon, [(salon.spa, 1)], when=day + timedelta(days=30))
+    assert last_day.items[0].membership_discount == D("120.00")
+    assert (expired.items[0].membership_discount, expired.total_amount) == (D("0.00"), D("1416.00"))
+
+
+def test_another_customer_gets_nothing(salon, make_customer):
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)])
+    salon.customer = make_customer(salon.store, "Asha")
+    bill = sell(salon, [(salon.haircut, 1)])
+    assert (bill.items[0].membership_discount, bill.total_amount) == (D("0.00"), D("590.00"))
+
+
+def test_the_prepaid_value_is_credited_to_the_wallet_and_pays_later_bills(salon):
+    """Pay ₹10,000, get ₹12,000: the credit is in the customer's wallet (its ledger names the bill) and pays."""
+    plan = gold(salon, price=D("10000"), gst_rate=D("0"), service_discount=D("0"), product_discount=D("0"),
+                sessions=[], prepaid_value=D("12000"))
+    sold = sell(salon, [(plan.product, 1)])
+    assert db.session.execute(select(CustomerMembership.credit_amount)).scalar_one() == D("12000.00")
+    party_id = salon.customer.id
+    assert wallet.balance_of(salon.store, party_id) == D("12000.00")
+    entry = db.session.execute(select(WalletEntry)).scalar_one()
+    assert (entry.kind, entry.amount, entry.balance, entry.bill_id) == ("membership_credit", D("12000.00"),
+                                                                        D("12000.00"), sold.id)
+    draft = BillDraft(lines=[DraftLine(product=salon.haircut, qty=1)], customer=salon.customer)
+    draft.payments, draft.payment_mode = [DraftPayment("wallet", D("590.00"))], "wallet"
+    billing.save_bill(salon.store, salon.cashier, draft)
+    db.session.commit()
+    assert wallet.balance_of(salon.store, party_id) == D("11410.00")
+
+
+def test_cancelling_a_prepaid_plan_takes_its_credit_back_and_is_refused_once_spent(salon):
+    plan = gold(salon, price=D("1000"), gst_rate=D("0"), service_discount=D("0"), product_discount=D("0"),
+                sessions=[], prepaid_value=D("1200"))
+    party_id = salon.customer.id
+    first = sell(salon, [(plan.product, 1)])
+    billing.cancel_bill(salon.store, salon.manager, first, "wrong plan")
+    db.session.commit()
+    assert wallet.balance_of(salon.store, party_id) == D("0.00")
+    kinds = db.session.execute(select(WalletEntry.kind, WalletEntry.amount).order_by(WalletEntry.id)).all()
+    assert kinds == [("membership_credit", D("1200.00")), ("membership_credit", D("-1200.00"))]
+
+    second = sell(salon, [(plan.product, 1)])
+    draft = BillDraft(lines=[DraftLine(product=salon.spa, qty=1)], customer=salon.customer)
+    draft.payments, draft.payment_mode = [DraftPayment("wallet", D("1180.00"))], "wallet"
+    billing.save_bill(salon.store, salon.cashier, draft)
+    db.session.commit()
+    with pytest.raises(ValidationError) as caught:
+        billing.cancel_bill(salon.store, salon.manager, second, "changed mind")
+    db.session.rollback()
+    assert "has been spent (Wallet balance is ₹20.00)" in caught.value.errors["bill"][0]
+    assert db.session.execute(select(CustomerMembership.status).where(
+        CustomerMembership.bill_id == second.id)).scalar_one() == "active"
+    assert wallet.balance_of(salon.store, party_id) == D("20.00")
+
+
+# --------------------------------------------------------------------------- refusals and cancelling
+
+
+def test_a_membership_line_needs_a_customer_and_nothing_is_written(salon):
+    plan = gold(salon)
+    with pytest.raises(ValidationError) as caught:
+        sell(salon, [(plan.product, 1)], customer=False)
+    db.session.rollback()
+    assert caught.value.errors == {"customer": [memberships.NEEDS_CUSTOMER]}
+    assert db.session.execute(select(CustomerMembership)).first() is None
+
+
+def test_a_plan_is_sold_one_at_a_time(salon):
+    plan = gold(salon)
+    with pytest.raises(ValidationError) as caught:
+        sell(salon, [(plan.product, 2)])
+    assert caught.value.errors == {"items[0].qty": [memberships.ONE_AT_A_TIME]}
+
+
+def test_cancelling_the_bill_ends_an_unused_membership_and_refuses_a_used_one(salon):
+    plan = gold(salon)
+    sold = sell(salon, [(plan.product, 1)])
+    billing.cancel_bill(salon.store, salon.manager, sold, "wrong customer")
+    db.session.commit()
+    assert db.session.execute(select(CustomerMembership.status)).scalar_one() == "cancelled"
+    assert sell(salon, [(salon.haircut, 1)]).total_amount == D("590.00")  # no benefit any more
+
+    again = sell(salon, [(plan.product, 1)])
+    used = sell(salon, [(salon.haircut, 1)])
+    with pytest.raises(ValidationError) as caught:
+        billing.cancel_bill(salon.store, salon.manager, again, "changed mind")
+    db.session.rollback()
+    assert "has been used (1 session)" in caught.value.errors["bill"][0]
+    # Cancelling the bill that took the session gives it back; then the sale can be cancelled.
+    billing.cancel_bill(salon.store, salon.manager, used, "mistake")
+    db.session.commit()
+    assert db.session.execute(select(MembershipSession.reversed_at)).scalar_one() is not None
+    billing.cancel_bill(salon.store, salon.manager, again, "changed mind")
+    db.session.commit()
+    statuses = db.session.execute(select(CustomerMembership.status).order_by(CustomerMembership.id)).scalars()
+    assert list(statuses) == ["cancelled", "cancelled"]
+
+
+# --------------------------------------------------------------------------- the race for the last session
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_two_bills_racing_for_the_last_session_only_one_gets_it(app, salon):
+    plan = gold(salon, sessions=[(salon.haircut.id, 1)])
+    sell(salon, [(plan.product, 1)])
+    store_id, party_id, haircut_id, owner_id = salon.store.id, salon.customer.id, salon.haircut.id, salon.owner.id
+    barrier = threading.Barrier(2)
+
+    def one(index: int) -> str:
+        from models import Party, Store, User
+
+        with app.app_context():
+            try:
+                store = db.session.get(Store, store_id)
+                draft = BillDraft(lines=[DraftLine(product=db.session.get(Product, haircut_id), qty=1)],
+                                  customer=db.session.get(Party, party_id))
+                # Both price the haircut at 0 (one session left) before either saves.
+                assert billing.price_draft(store, draft).totals.grand_total == 0
+                barrier.wait()
+                try:
+                    billing.save_bill(store, db.session.get(User, owner_id), draft)
+                    db.session.commit()
+                    return "redeemed"
+                except ValidationError:
+                    db.session.rollback()
+                    return "refused"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = Counter(pool.map(one, range(2)))
+    db.session.expire_all()
+    assert outcomes == Counter({"redeemed": 1, "refused": 1})
+    assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == 1
+    assert len(db.session.execute(select(MembershipSession)).all()) == 1
+
+
+# --------------------------------------------------------------------------- surfaces
+
+
+def test_the_till_refuses_a_membership_without_a_customer(client, salon):
+    plan = gold(salon)
+    salon.store.allow_walk_in = True
+    db.session.commit()
+    sign_in(client, salon.cashier)
+    client.post_form("/pos/lines", {"product_id": plan.product.id}, htmx=True)
+    client.post_form("/pos/payment", {"payment_mode": "cash"}, htmx=True)
+    key = re.search(r'"bill_key": "(\w+)"', client.get("/pos").get_data(as_text=True)).group(1)
+    response = client.post_form("/pos/save", {"idempotency_key": key}, htmx=True)
+    assert response.status_code == 422
+    assert "A bill with a membership needs a customer" in response.get_data(as_text=True)
+    assert db.session.execute(select(CustomerMembership)).first() is None
+
+
+def test_billing_v1_refuses_a_membership_without_a_customer_and_activates_one_with(client, salon, api_headers):
+    from tests.fixtures_billing import cash_bill
+
+    plan = gold(salon)
+    url = f"/api/v1/billing/{salon.store.uid}/bills"
+    body = cash_bill(plan.product.uid, item_type="membership")
+    body["items"][0].update(cgst=9, sgst=9)
+    del body["customer"]
+    refused = client.post(url, json=body, headers=api_headers(salon.cashier))
+    assert refused.status_code == 400
+    assert refused.get_json()["success"] is False and "customer_id" in refused.get_json()["errors"]
+    assert db.session.execute(select(CustomerMembership)).first() is None
+    body["customer_id"] = salon.customer.uid
+    saved = client.post(url, json=body, headers=api_headers(salon.cashier))
+    assert saved.status_code == 201, saved.data
+    held = db.session.execute(select(CustomerMembership)).scalar_one()
+    assert (held.party_id, held.name, held.starts_on.isoformat()) == (salon.customer.id, "Gold", "2025-09-26")
+
+
+def test_the_customer_page_shows_plans_sessions_and_expiry(client, salon):
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)])
+    sell(salon, [(salon.haircut, 1)])
+    sign_in(client, salon.cashier)
+    page = client.get(f"/parties/customers/{salon.customer.id}").get_data(as_text=True)
+    assert "Gold" in page and "Haircut: 1 of 2 left" in page
+    held = db.session.execute(select(CustomerMembership)).scalar_one()
+    assert held.ends_on.strftime("%d %b %Y") in page
+
+
+def test_the_plans_page_makes_a_plan_and_words_its_errors(client, salon):
+    sign_in(client, salon.manager)
+    assert client.get("/memberships/plans").status_code == 200
+    bad = client.post_form("/memberships/plans/new", {"name": "", "price": "abc", "validity_days": "0"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "A plan needs a name" in text and "Must be a number" in text and "whole number from 1" in text
+    ok = client.post_form("/memberships/plans/new", {
+        "name": "Silver", "price": "2999", "validity_days": "90", "gst_rate": "18", "service_discount": "10",
+        "product_discount": "", "prepaid_value": "", "session_product_id": [str(salon.haircut.id), ""],
+        "session_count": ["2", ""], "active": "1"})
+    assert ok.status_code == 303
+    plan = db.session.execute(select(MembershipPlan)).scalar_one()
+    assert (plan.name, plan.price, plan.service_discount, [(s.product_id, s.sessions) for s in plan.services]) == (
+        "Silver", D("2999.00"), D("10.00"), [(salon.haircut.id, 2)])
+    sign_in(client, salon.cashier)
+    assert client.get("/memberships/plans").status_code == 403
+
+
+def test_the_database_refuses_more_sessions_used_than_held(salon):
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    plan = gold(salon, sessions=[(salon.haircut.id, 1)])
+    sell(salon, [(plan.product, 1)])
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(MembershipAllowance).values(used=MembershipAllowance.sessions + 1))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_namaste_billing_refuses_a_membership_without_a_party_and_activates_one_with(client, salon, api_headers):
+    plan = gold(salon)
+    body = {"invoice_number": "NP-PLAN-1", "sub_total": "11800.00", "discount": "0", "tax": "1800.00",
+            "total_amount": "11800.00", "paid_amount": "11800.00", "invoice_status": "Paid",
+            "items": [{"item": plan.product.id, "quantity": "1", "rate": "10000.00"}]}
+    refused = client.post("/api/billing/", json=body, headers=api_headers(salon.owner))
+    assert refused.status_code == 400
+    assert memberships.NEEDS_CUSTOMER in str(refused.get_json())
+    assert db.session.execute(select(CustomerMembership)).first() is None
+    saved = client.post("/api/billing/", json=body | {"party": salon.customer.id}, headers=api_headers(salon.owner))
+    assert saved.status_code == 201, saved.get_json()
+    assert db.session.execute(select(CustomerMembership.party_id)).scalar_one() == salon.customer.id
+
+
+def test_the_engine_takes_the_membership_discount_after_the_line_discount_and_before_tax():
+    from services.billing.pricing import LineInput, price_line
+
+    mrp = price_line(LineInput(unit_price=D("1180.00"), qty=1, discount_value=D("0"), cgst_rate=D("9"),
+                               sgst_rate=D("9"), price_includes_tax=True, membership_percent=D("10")))
+    assert (mrp.base_amount, mrp.discount_amount, mrp.membership_discount, mrp.taxable_amount, mrp.cgst_amount,
+            mrp.line_total) == (D("1180.00"), D("118.00"), D("118.00"), D("900.00"), D("81.00"), D("1062.00"))
+    inter = price_line(LineInput(unit_price=D("333.33"), qty=3, discount_type="percent", discount_value=D("5"),
+                                 cgst_rate=D("9"), sgst_rate=D("9"), membership_percent=D("12.5")), inter_state=True)
+    # 999.99 - 50.00 (5 %) = 949.99; 12.5 % of it = 118.74875 -> 118.75; taxable 831.24; IGST 18 % = 149.62.
+    assert (inter.discount_amount, inter.membership_discount, inter.taxable_amount, inter.igst_amount,
+            inter.line_total) == (D("168.75"), D("118.75"), D("831.24"), D("149.62"), D("980.86"))
+
+
+def test_the_edit_page_shows_the_plan_and_another_stores_plan_is_404(client, salon, make_user):
+    plan = gold(salon)
+    sign_in(client, salon.owner)
+    page = client.get(f"/memberships/plans/{plan.id}/edit").get_data(as_text=True)
+    assert 'value="Gold"' in page and 'value="10000.00"' in page and 'value="18"' in page
+    changed = client.post_form(f"/memberships/plans/{plan.id}/edit", {
+        "name": "Gold", "price": "11000", "validity_days": "365", "gst_rate": "18", "service_discount": "12",
+        "session_product_id": [str(salon.haircut.id)], "session_count": ["3"], "active": "1"})
+    assert changed.status_code == 303
+    assert (plan.price, plan.product.unit_price, plan.services[0].sessions) == (D("11000.00"), D("11000.00"), 3)
+    sign_in(client, make_user("rivalowner"))
+    assert client.get(f"/memberships/plans/{plan.id}/edit").status_code == 404
