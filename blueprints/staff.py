@@ -101,16 +101,17 @@ def update(staff_id: int):
 @role_required("manager")
 def deactivate(staff_id: int):
     """Deactivate: the till and the APIs refuse the staff member on new lines; saved bills keep the name."""
-    member = service.set_active(g.store, current_user, _member(staff_id), False)
-    db.session.commit()
-    flash(f"{member.name} deactivated.", "success")
-    return redirect(url_for("staff.index"), 303)
+    return _set_active(staff_id, False)
 
 
 @bp.post("/<int:staff_id>/reactivate")
 @role_required("manager")
 def reactivate(staff_id: int):
-    member = service.set_active(g.store, current_user, _member(staff_id), True)
+    return _set_active(staff_id, True)
+
+
+def _set_active(staff_id: int, active: bool):
+    member = service.set_active(g.store, current_user, _member(staff_id), active)
     db.session.commit()
-    flash(f"{member.name} reactivated.", "success")
+    flash(f"{member.name} {'reactivated' if active else 'deactivated'}.", "success")
     return redirect(url_for("staff.index"), 303)

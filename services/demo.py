@@ -14,6 +14,7 @@ from typing import Optional
 from extensions import db
 from models import (
     Category,
+    CommissionRule,
     Coupon,
     Expense,
     Membership,
@@ -338,9 +339,18 @@ def _seed_salon(store: Store, owner: User, rng: random.Random) -> list[Product]:
     for index, (name, category, hsn, gst, price, quantity) in enumerate(SALON_PRODUCTS, start=1):
         catalogue.append(_product(store, owner, name, category, hsn, gst, price, quantity=quantity,
                                   sku=f"GS-{index:04d}", barcode=ean13(f"890{store.id:03d}{index:06d}")))
+    staff: dict[str, Staff] = {}
     for name, phone in [("Neha (Senior Stylist)", "+919811100001"), ("Ravi (Stylist)", "+919811100002"),
                         ("Salma (Beautician)", "+919811100003"), ("Deepak (Trainee)", "+919811100004")]:
-        db.session.add(Staff(store_id=store.id, name=name, phone=phone))
+        staff[name] = Staff(store_id=store.id, name=name, phone=phone)
+        db.session.add(staff[name])
+    db.session.flush()
+    # Commission: Neha 10 % of each line's value, Ravi ₹50 a service (the trainee and Salma have no rule yet).
+    db.session.add_all([
+        CommissionRule(store_id=store.id, staff_id=staff["Neha (Senior Stylist)"].id, kind="percent",
+                       value=Decimal("10.00")),
+        CommissionRule(store_id=store.id, staff_id=staff["Ravi (Stylist)"].id, kind="flat", value=Decimal("50.00")),
+    ])
     _suppliers(store, ["Salon Pro Supplies"])
     db.session.add(Coupon(store_id=store.id, code="GLOW20", kind="percent", value=Decimal("20.00")))
     return catalogue

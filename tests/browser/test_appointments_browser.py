@@ -1,14 +1,18 @@
 """The salon's appointment book in a real Chromium against gunicorn with the demo data (issue 16): the salon's
 receptionist (a cashier) opens the book from the nav, moves a day with the HTMX arrows, books a customer for two
 services with two stylists from a free slot (mouse for the slot, keyboard for the customer search and Enter to book),
-bills the appointment (both lines with their stylists on the till), saves it in cash, and the appointment shows done.
-At 1280x800 and 390x844."""
+bills the appointment (both lines with their stylists on the till), saves it in cash, and the appointment shows done;
+the owner then finds both stylists' commissions for that bill on the commission report (the demo's rules: Neha
+10 %, Ravi ₹50 a service). At 1280x800 and 390x844."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
+from services.billing.pricing import money
+from services.formatting import inr
 from tests.browser.test_pos_browser import demo_database, log_in  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,8 +30,8 @@ def reception_page(request, live_server, smtp_sink, browser, tmp_path, demo_data
     context.close()
 
 
-def test_a_receptionist_books_two_services_with_two_stylists_and_bills_the_appointment(reception_page,
-                                                                                         artifacts_dir):
+def test_a_receptionist_books_two_services_with_two_stylists_and_bills_the_appointment(
+        reception_page, artifacts_dir, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
     page = reception_page
     width = page.viewport_size["width"]
     (customer_id, customer, phone), = page.db.rows(
@@ -97,3 +101,23 @@ def test_a_receptionist_books_two_services_with_two_stylists_and_bills_the_appoi
     assert phone  # the demo customer has a phone: tomorrow's reminders page links WhatsApp for them
     page.goto(f"{page.server_url}/appointments/reminders?day={day}")
     assert page.locator("#reminders a.whatsapp").count() == 0  # done is no longer reminded
+
+    # The owner's commission report (the last 30 days by default): this bill's two lines, one per stylist.
+    (invoice, neha_value), = page.db.rows(
+        "SELECT b.invoice_number, i.taxable_amount FROM bill b JOIN bill_item i ON i.bill_id = b.id "
+        "WHERE b.id = ? AND i.staff_id = ?", bill_id, neha)
+    context, owner = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, "salon@demo.shop",
+                            page.viewport_size)
+    owner.goto(owner.server_url + "/reports")
+    with owner.expect_navigation():
+        owner.click("#reports-list a[href='/reports/commissions']")
+    lines = owner.locator("table.report-table").nth(1).locator("tbody tr", has_text=invoice)
+    assert lines.count() == 2
+    by_staff = {row.locator("td").nth(2).inner_text(): row.locator("td").last.inner_text()
+                for row in lines.all()}
+    assert by_staff == {"Neha (Senior Stylist)": inr(money(Decimal(str(neha_value)) / 10)),
+                        "Ravi (Stylist)": inr(Decimal("50.00"))}
+    per_staff = owner.locator("table.report-table").first.inner_text()
+    assert "Neha (Senior Stylist)" in per_staff and "Ravi (Stylist)" in per_staff
+    owner.screenshot(path=str(artifacts_dir / f"appointment-commissions-{width}.png"), full_page=True)
+    context.close()
