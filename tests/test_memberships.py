@@ -434,3 +434,46 @@ def test_the_edit_page_shows_the_plan_and_another_stores_plan_is_404(client, sal
     assert (plan.price, plan.product.unit_price, plan.services[0].sessions) == (D("11000.00"), D("11000.00"), 3)
     sign_in(client, make_user("rivalowner"))
     assert client.get(f"/memberships/plans/{plan.id}/edit").status_code == 404
+
+
+# --------------------------------------------------------------------------- returns
+
+
+def _return(shop, bill, line_no, qty=1):
+    from services.billing.returns import ReturnDraft, ReturnLine, create_return
+
+    note = create_return(shop.store, shop.manager, bill, ReturnDraft(lines=[ReturnLine(line_no, qty)],
+                                                                     refund_mode="cash", reason="returned"))
+    db.session.commit()
+    return note
+
+
+def test_returning_a_plan_ends_it_and_takes_its_wallet_credit_back(salon):
+    """A plan bought and returned leaves no benefit behind (not a way to keep the discount and get the money)."""
+    plan = gold(salon, prepaid_value=D("500"))
+    sold = sell(salon, [(plan.product, 1)])
+    assert wallet.balance_of(salon.store, salon.customer.id) == D("500.00")
+    note = _return(salon, sold, 1)
+    assert note.total_amount == D("11800.00")
+    assert db.session.execute(select(CustomerMembership.status)).scalar_one() == "cancelled"
+    assert wallet.balance_of(salon.store, salon.customer.id) == D("0.00")
+    assert sell(salon, [(salon.haircut, 1)]).total_amount == D("590.00")  # no session, no discount
+
+
+def test_a_used_plan_cannot_be_returned_and_a_returned_session_comes_back(salon):
+    plan = gold(salon)
+    sold = sell(salon, [(plan.product, 1)])
+    used = sell(salon, [(salon.haircut, 1)])
+    assert used.total_amount == D("0.00")
+    with pytest.raises(ValidationError) as caught:
+        _return(salon, sold, 1)
+    db.session.rollback()
+    assert "has been used (1 session): it cannot be returned" in caught.value.errors["bill"][0]
+    assert db.session.execute(select(CustomerMembership.status)).scalar_one() == "active"
+
+    _return(salon, used, 1)  # the haircut taken back: its session goes back to the plan
+    allowance = db.session.execute(select(MembershipAllowance)).scalar_one()
+    assert allowance.used == 0
+    assert db.session.execute(select(MembershipSession.reversed_at)).scalar_one() is not None
+    _return(salon, sold, 1)  # now unused: the plan can be returned
+    assert db.session.execute(select(CustomerMembership.status)).scalar_one() == "cancelled"

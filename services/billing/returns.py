@@ -39,6 +39,7 @@ from services.billing.pricing import ZERO, BillForReturn, PricedReturn, Returned
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
 from services.parties import loyalty, wallet
+from services.salon import memberships
 from services.vocabulary import NO_PAYMENT, REFUND_MODES
 
 SERIES = "CN"
@@ -232,6 +233,7 @@ def create_return(store: Store, user: User, bill: Bill, draft: ReturnDraft, *,
     stock.add(returned, reason="return", bill=bill, user_id=user.id, note=taken.number)
     loyalty.after_return(store, user, bill, note.total_amount)
     wallet.after_return(store, user, bill, note)
+    memberships.after_return(store, user, bill, note)  # a plan returned ends; sessions returned go back
     audit.record("return", "bill", bill.uid, store_id=store.id, user_id=user.id, before=before,
                  after=audit.snapshot(bill, ("credited_amount", "refunded_amount", "due_amount", "status")),
                  meta={"credit_note": note.number, "total": f"{note.total_amount:f}", "refund": f"{refund:f}",

@@ -406,30 +406,62 @@ def _credit_prepaid(store: Store, party: Party, membership: CustomerMembership, 
                          note=f"{membership.name} ({bill.invoice_number})")
 
 
+def _end(store: Store, user: User, membership: CustomerMembership, bill: Bill, why: str) -> None:
+    """A sold membership taken back (its bill cancelled, or its line returned): refused once a session is used;
+    its prepaid value leaves the wallet again (refused if spent)."""
+    db.session.refresh(membership)
+    used = sum(a.used for a in membership.allowances)
+    if used:
+        raise ValidationError.field("bill", f"The membership {membership.name} sold on this bill has been used "
+                                            f"({used} session{'s' if used != 1 else ''}): it cannot be {why}")
+    membership.status = "cancelled"
+    if membership.credit_amount > 0:
+        wallet.take_back_credit(store, user, membership.party_id, membership.credit_amount, bill,
+                                f"{membership.name} {why} ({bill.invoice_number})")
+    audit.record("cancel", "customer_membership", str(membership.id), store_id=store.id, user_id=user.id,
+                 meta={"bill": bill.invoice_number, "why": why})
+
+
+def _give_back(entry: MembershipSession, qty: int, now: datetime) -> None:
+    """Sessions a bill took go back to the allowance (all of the entry: it is marked reversed)."""
+    table = MembershipAllowance.__table__
+    db.session.execute(update(table).where(table.c.id == entry.allowance_id).values(used=table.c.used - qty))
+    if qty >= entry.qty:
+        entry.reversed_at = now
+    else:
+        entry.qty -= qty
+
+
 def after_cancel(store: Store, user: User, bill: Bill) -> None:
     """In cancel_bill's transaction: cancel the memberships the bill sold (refused when used) and give back the
     sessions it redeemed."""
     sold = list(db.session.execute(select(CustomerMembership).where(
         CustomerMembership.bill_id == bill.id, CustomerMembership.status == "active").with_for_update()).scalars())
     for membership in sold:
-        db.session.refresh(membership)
-        used = sum(a.used for a in membership.allowances)
-        if used:
-            raise ValidationError.field("bill", f"The membership {membership.name} sold on this bill has been used "
-                                                f"({used} session{'s' if used != 1 else ''}): it cannot be cancelled")
-        membership.status = "cancelled"
-        if membership.credit_amount > 0:  # its prepaid value leaves the wallet again (refused if spent)
-            wallet.take_back_credit(store, user, membership.party_id, membership.credit_amount, bill,
-                                    f"{membership.name} cancelled ({bill.invoice_number})")
-        audit.record("cancel", "customer_membership", str(membership.id), store_id=store.id, user_id=user.id,
-                     meta={"bill": bill.invoice_number})
-    table = MembershipAllowance.__table__
+        _end(store, user, membership, bill, "cancelled")
     now = datetime.now(timezone.utc)
     for entry in db.session.execute(select(MembershipSession).where(
             MembershipSession.bill_id == bill.id, MembershipSession.reversed_at.is_(None))).scalars():
-        db.session.execute(update(table).where(table.c.id == entry.allowance_id)
-                           .values(used=table.c.used - entry.qty))
-        entry.reversed_at = now
+        _give_back(entry, entry.qty, now)
+    db.session.flush()
+
+
+def after_return(store: Store, user: User, bill: Bill, note) -> None:
+    """In create_return's transaction: a returned membership line ends the membership it sold, as cancelling the
+    bill would (refused when used, its wallet credit taken back); a returned session line gives its sessions back."""
+    now = datetime.now(timezone.utc)
+    for returned in note.items:
+        item = returned.bill_item
+        if item.product is not None and item.product.type == MEMBERSHIP:
+            sold = db.session.execute(select(CustomerMembership).join(
+                MembershipPlan, MembershipPlan.id == CustomerMembership.plan_id).where(
+                CustomerMembership.bill_id == bill.id, CustomerMembership.status == "active",
+                MembershipPlan.product_id == item.product_id).with_for_update(of=CustomerMembership)).scalars()
+            for membership in sold:
+                _end(store, user, membership, bill, "returned")
+        for entry in db.session.execute(select(MembershipSession).where(
+                MembershipSession.bill_item_id == item.id, MembershipSession.reversed_at.is_(None))).scalars():
+            _give_back(entry, int(returned.qty), now)
     db.session.flush()
 
 
