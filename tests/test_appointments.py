@@ -446,7 +446,8 @@ def test_two_concurrent_bookings_of_one_slot_one_succeeds_one_is_refused(app, sa
 def test_sqlite_schema_has_no_postgres_only_guard(app, backend):
     if backend != "sqlite":
         assert db.session.execute(text(
-            "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_appointment_line_overlap'")).scalar_one() == 1
+            "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "WHERE c.conname = 'ex_appointment_line_overlap' AND n.nspname = current_schema()")).scalar_one() == 1
 
 
 # --------------------------------------------------------------------------- a service's length on the product form
