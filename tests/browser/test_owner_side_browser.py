@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.browser.test_parties_browser import OWNER, owner_page  # noqa: F401 (the owner's page at both sizes)
 from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
     STORE,
     demo_database,
@@ -21,17 +22,7 @@ from tests.browser.test_till_keys_browser import wait_for_bills
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-OWNER = "owner@demo.shop"
 D = Decimal
-
-
-@pytest.fixture(params=[(1280, 800), (390, 844)], ids=["desktop", "phone"])
-def owner_page(request, live_server, smtp_sink, browser, tmp_path, demo_database):  # noqa: F811
-    width, height = request.param
-    context, page = log_in(live_server, smtp_sink, browser, tmp_path, demo_database, OWNER,
-                           {"width": width, "height": height})
-    yield page
-    context.close()
 
 
 def write(page, sql: str, *params) -> None:
