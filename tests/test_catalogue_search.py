@@ -232,12 +232,26 @@ def test_postgresql_reads_a_name_order_search_from_the_narrow_table(shop):
     assert [p.product_name for p in found.items] == [f"Bulk item 0142{n}" for n in range(5)] and found.has_more
     assert [p.product_name for p in listed.items] == [f"Bulk item 0142{n}" for n in range(5, 10)]
     assert not listed.has_more
-    assert sum("FROM product_search" in statement for statement in seen) == 2, seen
-    with search._trigram_plan():
+    # each looked among the first names (not there: "Bulk item 0142x" sort after the 500th), then by trigrams
+    assert sum("FROM product_search" in statement for statement in seen) == 4, seen
+    with search._trigram_plan(index_only=False):
         plan = "\n".join(row[0] for row in db.session.execute(text(
             "EXPLAIN SELECT id FROM product_search WHERE store_id = :s AND words LIKE '%' || lower(:t) || '%' "
             "ESCAPE '/' ORDER BY product_name, id LIMIT 6"), {"s": shop.id, "t": "ITEM 0142"}))
     assert "ix_product_search_words" in plan, plan
+    seen.clear()
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:  # a term that fills its page among the first names: one read of product_search's name index alone
+        early = quick_search(shop, "ITEM 001", limit=5)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert [p.product_name for p in early.items] == [f"Bulk item 0010{n}" for n in range(5)] and early.has_more
+    assert sum("FROM product_search" in statement for statement in seen) == 1, seen  # (and the exact-code look-up)
+    plan = "\n".join(row[0] for row in db.session.execute(text(
+        "EXPLAIN SELECT id FROM (SELECT id, product_name, words FROM product_search WHERE store_id = :s "
+        "ORDER BY product_name, id LIMIT 500) w WHERE words LIKE '%item 001%' ORDER BY product_name, id LIMIT 6"),
+        {"s": shop.id}))
+    assert "Index Only Scan using ix_product_search_name" in plan, plan
 
 
 @pytest.mark.postgres_only

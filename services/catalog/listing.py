@@ -115,12 +115,12 @@ def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: i
         return paginate_uncounted(query.where(search._contains_term(term)).order_by(*order), page, limit)
     if len(term) < search.TRIGRAM:
         return paginate_uncounted(query.where(search.catalogue_match(term)).order_by(*order), page, limit)
-    found = search.window_page(where, order, SORT_KEYS[filters.sort], term, page, limit)
-    if found.has_more:  # a full page and one more among the first WINDOW rows: the same rows a full search gives
-        return found
     if filters.sort == "name" and filters.category_id is None and not (filters.type or filters.stock) \
             and search.has_words_path(term):
         return search.page_by_words(store, term, page, limit)
+    found = search.window_page(where, order, SORT_KEYS[filters.sort], term, page, limit)
+    if found.has_more:  # a full page and one more among the first WINDOW rows: the same rows a full search gives
+        return found
     with search._trigram_plan():
         ids = select(Product.id).where(*_conditions(store, filters, indexed=True), search.catalogue_match(term))
         return search._page_by_ids(ids, order, page, limit)

@@ -54,20 +54,20 @@ def catalogue_match(term: str, words: bool = False) -> Any:
 
 
 @contextmanager
-def _trigram_plan():
+def _trigram_plan(index_only: bool = True):
     """On PostgreSQL, the next query may read only the pg_trgm indexes: the planner would otherwise walk the name
     index for a common term (it assumes matches spread evenly, but "Tata ..." items all sort late), scan the
-    table, or read a store index that holds every row of a one-store shop."""
+    table, or read a store index that holds every row of a one-store shop. Without `index_only`, index-only scans
+    are ruled out too (product_search's name index covers words: walking it is the same mistake)."""
     if db.session.get_bind().dialect.name != "postgresql":
         yield
         return
-    db.session.execute(text("SELECT set_config('enable_seqscan', 'off', true), "
-                            "set_config('enable_indexscan', 'off', true)"))
+    switches = ("enable_seqscan", "enable_indexscan") + (() if index_only else ("enable_indexonlyscan",))
+    db.session.execute(text("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in switches)))
     try:
         yield
     finally:
-        db.session.execute(text("SELECT set_config('enable_seqscan', 'on', true), "
-                                "set_config('enable_indexscan', 'on', true)"))
+        db.session.execute(text("SELECT " + ", ".join(f"set_config('{name}', 'on', true)" for name in switches)))
 
 
 def _by_trigrams(store: Store, term: str) -> Any:
@@ -113,13 +113,13 @@ def _page_by_ids(ids: Select, order: Sequence[Any], page: int, limit: int,
 _WORDS = table(FTS_TABLE, column("id"), column("store_id"), column("product_name"), column("words"))
 
 
-def _words_match(term: str) -> Any:
+def _words_match(term: str, words: Any = _WORDS.c.words) -> Any:
     """product_search.words (PostgreSQL) contains the term, case aside: the same rows as _contains_term, as
     `a ILIKE b` is `lower(a) LIKE lower(b)` and words is the lower-cased columns joined by a separator the term
-    lacks (callers check has_words_path)."""
+    lacks (callers check has_words_path). `words` may be that column as a subquery reads it."""
     escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
     pattern = literal_column("'%'").concat(func.lower(escaped)).concat(literal_column("'%'"))
-    return _WORDS.c.words.like(pattern, escape="/")
+    return words.like(pattern, escape="/")
 
 
 def has_words_path(term: str) -> bool:
@@ -129,13 +129,23 @@ def has_words_path(term: str) -> bool:
 
 
 def page_by_words(store: Store, term: str, page: int, limit: int) -> Page:
-    """Live items of the store containing the term, in name order, read from product_search (PostgreSQL): its
-    trigram index names the candidates, which are re-checked and sorted there, and only the page's rows are read
-    from product."""
+    """Live items of the store containing the term, in name order, read from product_search (PostgreSQL); only the
+    page's rows are read from product.
+
+    First among the store's first WINDOW names, read from product_search's name index alone (it covers words): a
+    common term that sorts early fills its page there. Else its trigram index names the candidates, which are
+    re-checked and sorted there."""
+    order = (_WORDS.c.product_name, _WORDS.c.id)
+    window = select(_WORDS.c.id, _WORDS.c.product_name, _WORDS.c.words).where(
+        _WORDS.c.store_id == store.id).order_by(*order).limit(WINDOW).subquery()
+    in_window = select(window.c.id).where(_words_match(term, window.c.words))
+    found = _page_by_ids(in_window, (window.c.product_name, window.c.id), page, limit,
+                         rows_order=(Product.product_name, Product.id))
+    if found.has_more:  # page * limit + 1 matches among the first WINDOW names: the same rows a full search gives
+        return found
     ids = select(_WORDS.c.id).where(_WORDS.c.store_id == store.id, catalogue_match(term, words=True))
-    with _trigram_plan():
-        return _page_by_ids(ids, (_WORDS.c.product_name, _WORDS.c.id), page, limit,
-                            rows_order=(Product.product_name, Product.id))
+    with _trigram_plan(index_only=False):
+        return _page_by_ids(ids, order, page, limit, rows_order=(Product.product_name, Product.id))
 
 
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
@@ -194,10 +204,10 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     order = (Product.product_name, Product.id)
     if len(term) < TRIGRAM:
         return paginate_uncounted(select(Product).where(*where, _contains_term(term)).order_by(*order), page, limit)
+    if has_words_path(term):
+        return page_by_words(store, term, page, limit)
     found = window_page(where, order, ((Product.product_name, False), (Product.id, False)), term, page, limit)
     if found.has_more:  # page * limit + 1 matches among the first WINDOW: the same rows a full search gives
         return found
-    if has_words_path(term):
-        return page_by_words(store, term, page, limit)
     with _trigram_plan():
         return _page_by_ids(_by_trigrams(store, term), order, page, limit)
