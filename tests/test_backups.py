@@ -144,10 +144,17 @@ def test_backup_under_load_restores_every_acknowledged_bill(backend, tmp_path, d
     source = shop_app(backend, tmp_path, shop_url, "shop")
     shop = build_shop(source)
 
-    # The uploads are packed after the database; a pause there keeps the tills saving while the backup is running.
-    pack = writer.pack_uploads
-    monkeypatch.setattr(writer, "pack_uploads", lambda *a: (time.sleep(0.3), pack(*a))[1])
     stop, acks, errors = threading.Event(), [], []
+    # The uploads are packed after the database; waiting there for three more bills makes sure the tills are saving
+    # while the backup runs (the database snapshot itself takes a few milliseconds here).
+    pack = writer.pack_uploads
+
+    def pack_after_three_more_bills(*args):
+        seen = len(acks)
+        wait_for(lambda: len(acks) >= seen + 3 or errors)
+        return pack(*args)
+
+    monkeypatch.setattr(writer, "pack_uploads", pack_after_three_more_bills)
     threads = [threading.Thread(target=till, args=(source, shop, stop, acks, errors)) for _ in range(TILLS)]
     for thread in threads:
         thread.start()
