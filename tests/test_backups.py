@@ -193,11 +193,17 @@ def test_backup_under_load_restores_every_acknowledged_bill(backend, tmp_path, d
         db.engine.dispose()
     assert not (tmp_path / "restored-uploads").exists()
 
+    with target.app_context():  # what `flask db upgrade` leaves before any data: empty for a restore
+        db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+        db.session.execute(text("INSERT INTO alembic_version VALUES ('an-older-revision')"))
+        db.session.commit()
+        db.engine.dispose()
     restored = restore(target, result.name)  # by name, from BACKUP_DIR
     assert restored.exit_code == 0, restored.output
     assert "and 1 upload(s)" in restored.output
 
     with target.app_context():
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == REVISION
         numbers = dict(db.session.execute(select(Bill.invoice_number, Bill.seq)).all())
         assert acknowledged <= set(numbers), f"acknowledged bills missing: {sorted(acknowledged - set(numbers))}"
         assert set(numbers) <= {number for number, _ in acks}
