@@ -201,6 +201,7 @@ def test_backup_under_load_restores_every_acknowledged_bill(backend, tmp_path, d
     restored = restore(target, result.name)  # by name, from BACKUP_DIR
     assert restored.exit_code == 0, restored.output
     assert "and 1 upload(s)" in restored.output
+    assert f"The backup is at migration {REVISION}, which this code does not have" in restored.output
 
     with target.app_context():
         assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == REVISION

@@ -202,13 +202,18 @@ def wipe_postgres(engine: Engine) -> None:
     engine.dispose()
 
 
-def restore_postgres(app: Flask, engine: Engine, backup_file: Path, manifest: dict) -> None:
+def restore_tool(app: Flask, manifest: dict) -> str:
+    """pg_restore, when it can read the backup: at least the version of the pg_dump that made it."""
     tool = pg_tool(app, "pg_restore")
     client = tool_major(tool)
     made_by = int(manifest.get("pg_dump_major") or 0)
     if client < made_by:
         raise BackupError(f"pg_restore is version {client} but the backup was made by pg_dump {made_by}: install "
                           f"the version {made_by} client and set BACKUP_PG_BINDIR to its bin folder.")
+    return tool
+
+
+def restore_postgres(tool: str, engine: Engine, backup_file: Path) -> None:
     uri, env = libpq_target(engine.url)
     engine.dispose()
     # --no-owner / --no-privileges: the objects belong to whoever restores (the app's role on a new server).

@@ -65,14 +65,29 @@ def unpack_uploads(archive_file: Path, root: Path) -> int:
     return len(members)
 
 
-def code_head() -> Optional[str]:
+def migration_notes(revision: Optional[str]) -> list[str]:
+    """What to do about the restored database's migration revision, against this code's migrations."""
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
-    directory = current_app.extensions["migrate"].directory
+    if revision is None:
+        return ["The backup's database has no migration revision (it was not built by migrations)."]
     config = AlembicConfig()
-    config.set_main_option("script_location", directory)
-    return ScriptDirectory.from_config(config).get_current_head()
+    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head()
+    if revision == head:
+        return []
+    try:
+        known = scripts.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        return [f"The backup is at migration {revision}, which this code does not have: it was made by a newer "
+                f"version of the app. Run that version (or a newer one) on the restored database."]
+    return [f"The backup is at migration {revision}, this code at {head}: run `flask --app app db upgrade` "
+            f"before starting the app."]
 
 
 def restore_backup(backup: str, *, force: bool = False, uploads: bool = True) -> RestoreResult:
@@ -91,6 +106,7 @@ def restore_backup(backup: str, *, force: bool = False, uploads: bool = True) ->
         raise BackupError(f"The manifest of {folder} does not list the database file and the uploads.")
     if uploads:
         check_uploads(folder / manifest.UPLOADS_FILE)
+    tool = databases.restore_tool(app, facts) if kind == "postgresql" else None
     db.session.remove()
     holding = databases.tables_with_rows(engine)
     if holding and not force:
@@ -102,18 +118,12 @@ def restore_backup(backup: str, *, force: bool = False, uploads: bool = True) ->
     if kind == "sqlite":
         databases.restore_sqlite(engine, database_file)  # replaces the file's whole content
     else:
-        databases.check_client("pg_restore", databases.tool_major(databases.pg_tool(app, "pg_restore")),
-                               databases.server_major(engine))
+        assert tool is not None
         if databases.has_tables(engine):  # data the user agreed to lose, or only empty tables of a migration
             databases.wipe_postgres(engine)
-        databases.restore_postgres(app, engine, database_file, facts)
+        databases.restore_postgres(tool, engine, database_file)
     restored = unpack_uploads(folder / manifest.UPLOADS_FILE, upload_root()) if uploads else 0
     result = RestoreResult(folder=folder, manifest=facts, uploads=restored, wiped=holding)
-    head, revision = code_head(), facts.get("alembic_revision")
-    if revision is None:
-        result.notes.append("The backup's database has no migration revision (it was not built by migrations).")
-    elif revision != head:
-        result.notes.append(f"The backup is at migration {revision}, this code at {head}: run "
-                            f"`flask --app app db upgrade` before starting the app.")
+    result.notes.extend(migration_notes(facts.get("alembic_revision")))
     log.info("Restored backup %s (%s, %d uploads)", folder, kind, restored)
     return result
