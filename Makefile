@@ -39,7 +39,7 @@ run: migrate
 	@echo "  Login codes are mailed to instance/outbox/ and printed in this console (no MAIL_SERVER set)."
 	@echo
 	@# The job runner (Huey, jobs.py: SQLite queue in instance/jobs.db unless JOB_QUEUE_URL says Redis) runs beside
-	@# gunicorn and stops with it.
+	@# gunicorn and stops with it. Its scheduler backs the shop up daily into instance/backups (BACKUP_EVERY_HOURS).
 	$(BIN)/huey_consumer jobs.huey --workers 1 --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null; wait $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'

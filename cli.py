@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask seed-demo`, `flask purge-idempotency-keys`, `flask create-admin`, `flask audit-verify`."""
+"""Flask CLI commands: `flask seed-demo`, `flask purge-idempotency-keys`, `flask create-admin`, `flask audit-verify`,
+`flask backup`, `flask restore`."""
 from __future__ import annotations
 
 import click
@@ -76,3 +77,52 @@ def register_commands(app: Flask) -> None:
             click.echo("OK (no audit rows)")
         if broken:
             raise SystemExit(1)
+
+    @app.cli.command("backup")
+    @click.option("--keep", type=click.IntRange(min=1), default=None,
+                  help="Keep this many newest backups, removing older ones (default BACKUP_KEEP, 14).")
+    @click.option("--list", "list_only", is_flag=True, help="List the backups kept, oldest first; make none.")
+    def backup_command(keep: int | None, list_only: bool) -> None:
+        """Back up the database and the uploads into BACKUP_DIR (safe while the app runs)."""
+        from services.backups import BackupError, from_config, make_backup
+
+        try:
+            if list_only:
+                destination = from_config(app)
+                names = destination.names()
+                for name in names:
+                    click.echo(name)
+                click.echo(f"{len(names)} backup(s) in {destination!r}.")
+                return
+            result = make_backup(keep=keep)
+        except BackupError as exc:
+            click.echo(f"Backup failed: {exc}", err=True)
+            raise SystemExit(1) from exc
+        files = result.manifest["files"]
+        size = sum(facts["bytes"] for facts in files.values())
+        click.echo(f"Backup {result.name} written to {result.location}: {result.manifest['database']} database and "
+                   f"{result.manifest['uploads']} upload(s), {size:,} bytes, in {result.manifest['seconds']} s.")
+        for name in result.removed:
+            click.echo(f"Removed the old backup {name}.")
+
+    @app.cli.command("restore")
+    @click.argument("backup")
+    @click.option("--force", is_flag=True,
+                  help="The target database holds data: DELETE all of it and put the backup in its place.")
+    @click.option("--no-uploads", is_flag=True, help="Restore the database only, not the uploads folder.")
+    def restore_command(backup: str, force: bool, no_uploads: bool) -> None:
+        """Restore BACKUP (a backup folder, or a backup's name in BACKUP_DIR) into the empty database DATABASE_URL
+        names, and its uploads into UPLOAD_FOLDER. Stop the app first."""
+        from services.backups import BackupError, restore_backup
+
+        try:
+            result = restore_backup(backup, force=force, uploads=not no_uploads)
+        except BackupError as exc:
+            click.echo(f"Restore refused: {exc}", err=True)
+            raise SystemExit(1) from exc
+        if result.wiped:
+            click.echo(f"Deleted the data that was in the target (--force): {', '.join(result.wiped)}.")
+        click.echo(f"Restored the {result.manifest['database']} backup of {result.manifest['created_at']} from "
+                   f"{result.folder}, and {result.uploads} upload(s).")
+        for note in result.notes:
+            click.echo(note)

@@ -44,6 +44,13 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
+        # Backups (services/backups, `flask backup` / `flask restore`, docs/operations.md "Backups").
+        self.BACKUP_DIR = env.get("BACKUP_DIR") or None  # defaults to <instance>/backups
+        self.BACKUP_KEEP = int(env.get("BACKUP_KEEP") or 14)  # the newest N backups are kept, older ones removed
+        # The job runner backs up when the newest backup is this many hours old (checked hourly); 0: no scheduled
+        # backups.
+        self.BACKUP_EVERY_HOURS = float(env.get("BACKUP_EVERY_HOURS") or 24)
+        self.BACKUP_PG_BINDIR = env.get("BACKUP_PG_BINDIR") or None  # where pg_dump / pg_restore are; else PATH
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or None
         # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops deep).

@@ -1,4 +1,6 @@
-"""The background job runner (Huey). One queue for the app's long jobs (so far: products imports).
+"""The background job runner (Huey). One queue for the app's long jobs (products imports) and the scheduled
+backup (a periodic task: the consumer's scheduler runs it hourly; it backs up when the newest backup is
+BACKUP_EVERY_HOURS old, default 24; 0 turns it off).
 
 Where the queue lives, from JOB_QUEUE_URL:
   unset (default)      SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
@@ -13,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from config import BASE_DIR
 
@@ -60,3 +62,21 @@ def import_products(job_id: int) -> None:
     from services.catalog.imports import run_job
 
     _in_app(run_job, job_id)
+
+
+@huey.periodic_task(crontab(minute="7"), retries=0, name="scheduled_backup")
+def scheduled_backup() -> None:
+    """Hourly, at minute 7 (UTC): a backup when one is due (services.backups.writer.backup_if_due)."""
+    _in_app(_backup_if_due)
+
+
+def _backup_if_due() -> None:
+    import logging
+
+    from services.backups import BackupError, backup_if_due
+
+    try:
+        backup_if_due()
+    except BackupError as exc:
+        logging.getLogger("shop.backup").error("Scheduled backup failed: %s", exc)
+        raise
