@@ -108,9 +108,12 @@ def reset_schema(backend: str) -> None:
         # holds foreign keys to ours and would make drop_all fail.
         db.session.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
         db.session.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-        # pg_trgm (catalogue search) is one per database: in public, not in a worker's schema that gets dropped.
+        # pg_trgm (catalogue search) and btree_gist (the appointment book's exclusion constraint) are one per
+        # database: in public, not in a worker's schema that gets dropped (with the other workers' constraints) or
+        # created by two workers at once (a unique violation on pg_extension).
         db.session.execute(text("SELECT pg_advisory_xact_lock(1212)"))
         db.session.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        db.session.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
         db.session.commit()
         db.create_all()
         _pg_schema_ready = True

@@ -48,8 +48,9 @@ from services.billing.pricing import ZERO, money
 from services.bounds import money_problem
 from services.errors import FieldErrors, ValidationError
 from services.jewellery import interest
+from services.parties import wallet
 from services.periods import DATE_FORMAT, INVERTED, DateRange, parse_range  # noqa: F401 (the ledger's period)
-from services.vocabulary import PAYMENT_MODES, payment_mode_label
+from services.vocabulary import PAYMENT_MODES, WALLET, payment_mode_label
 
 SALE, PURCHASE = "sale", "purchase"
 NO_DUES = "Nothing is due from this party."
@@ -400,9 +401,14 @@ def receive_payment(store: Store, user: User, party: Party, amount: Optional[Dec
     if amount > dues:
         raise ValidationError.field("amount", f"Amount is more than the dues ({dues:f}); take at most {dues:f}.")
     left = money(amount)
+    from_wallet = mode == WALLET and party.Category_type == "Customer"
+    if from_wallet:  # the whole payment against the whole balance, whichever dues it goes to
+        wallet.check_covers(store, party.id, left)
     rows: list[Union[OpeningPayment, Payment]] = []
     if opening > 0:
         part = min(left, opening)
+        if from_wallet:  # the opening balance is no bill's dues: take its share here (a bill's: record_payment)
+            wallet.take_unbilled(store, user, party.id, part, note="Opening balance")
         row = OpeningPayment(store_id=store.id, party_id=party.id, mode=mode, amount=part, reference=reference,
                              timestamp=now or utcnow(), user_id=user.id)
         db.session.add(row)

@@ -171,6 +171,27 @@ def take(store: Store, user: Optional[User], bill: Bill, wanted: list[Draw]) -> 
         raise ValidationError(message, {draw.field: [message] for draw in wanted})
 
 
+def check_covers(store: Store, party_id: int, amount: Decimal, field: str = "amount") -> None:
+    """Refuse up front, naming the whole balance, a wallet payment the balance cannot cover (a payment spread over
+    several bills' dues would otherwise be refused by a later bill's take naming only what the earlier ones left);
+    the conditional UPDATEs of `take` stay the guard against a concurrent payment."""
+    held = balance_of(store, party_id) or ZERO
+    if amount > held:
+        message = balance_message(held)
+        raise ValidationError(message, {field: [message]})
+
+
+def take_unbilled(store: Store, user: Optional[User], party_id: int, amount: Decimal, field: str = "amount",
+                  note: Optional[str] = None) -> WalletEntry:
+    """Take a payment of dues that are no bill's (a customer's opening balance) from the wallet, refused naming
+    the balance."""
+    entry = _change(store, party_id, -amount, "payment", user=user, note=note)
+    if entry is None:
+        message = balance_message(balance_of(store, party_id) or ZERO)
+        raise ValidationError(message, {field: [message]})
+    return entry
+
+
 def after_return(store: Store, user: Optional[User], bill: Bill, note: CreditNote) -> None:
     """A credit note refunded in the wallet mode: the refund goes into the bill customer's wallet."""
     if note.refund_mode != WALLET or not note.refund_amount:
@@ -181,14 +202,22 @@ def after_return(store: Store, user: Optional[User], bill: Bill, note: CreditNot
                                                    "has none: refund by cash, card or UPI.")
 
 
+def paid_from_wallet(bill: Bill) -> Decimal:
+    """What the bill's payments took from the wallet (its `payment` entries), a positive amount."""
+    return -Decimal(db.session.execute(select(func.coalesce(func.sum(WalletEntry.amount), 0)).where(
+        WalletEntry.bill_id == bill.id, WalletEntry.kind == "payment")).scalar_one())
+
+
 def after_cancel(store: Store, user: Optional[User], bill: Bill) -> None:
-    """A cancelled bill gives back what it took from the wallet (as the cash of a cancelled bill is handed back)."""
-    if bill.party_id is None:
-        return
-    taken = -db.session.execute(select(func.coalesce(func.sum(WalletEntry.amount), 0)).where(
-        WalletEntry.bill_id == bill.id, WalletEntry.kind == "payment")).scalar_one()
-    if taken > 0:
-        _change(store, bill.party_id, taken, "cancel", user=user, bill=bill)
+    """A cancelled bill gives back what it took from the wallet (as the cash of a cancelled bill is handed back),
+    to the wallet each payment came from (the bill's customer may have been changed since: NamastePMS PUT)."""
+    paid_by = db.session.execute(select(WalletEntry.party_id, func.sum(WalletEntry.amount)).where(
+        WalletEntry.bill_id == bill.id, WalletEntry.kind == "payment").group_by(WalletEntry.party_id)
+        .order_by(WalletEntry.party_id)).all()
+    for party_id, amount in paid_by:
+        taken = -Decimal(amount)
+        if taken > 0:
+            _change(store, party_id, taken, "cancel", user=user, bill=bill)
 
 
 def take_back_credit(store: Store, user: Optional[User], party_id: int, amount: Decimal, bill: Bill,

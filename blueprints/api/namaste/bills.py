@@ -25,6 +25,7 @@ from services.catalog.categories import payment_method_exists
 from services.catalog.products import get_product
 from services.catalog.stock import InsufficientStock
 from services.errors import FieldErrors, PermissionDenied, ValidationError
+from services.parties import wallet
 from services.parties.parties import customer_party_exists
 
 NO_ITEMS = "At least one billing item is required."
@@ -159,9 +160,12 @@ def update_bill(store: Store, user: User, bill: Bill, data: dict[str, Any]) -> B
         raise PermissionDenied("You do not have permission to perform this action.")
     before = audit.snapshot(bill, ("invoice_status", "status", *AMOUNT_FIELDS, "party_id", "payment_method_id"))
     renames = {"payment_method": "payment_method_id", "party": "party_id"}
+    paid_before = bill.paid_amount
     for name, value in values.items():
         if name != "invoice_number":
             setattr(bill, renames.get(name, name), value)
+    db.session.flush()
+    _wallet_follows_paid(store, user, bill, paid_before)
     if bill.cancelled_at is not None:
         settle(bill)  # a cancelled bill stays cancelled, with no dues
     else:
@@ -171,6 +175,21 @@ def update_bill(store: Store, user: User, bill: Bill, data: dict[str, Any]) -> B
                  after=audit.snapshot(bill, ("invoice_status", "status", *AMOUNT_FIELDS, "party_id",
                                              "payment_method_id")))
     return bill
+
+
+def _wallet_follows_paid(store: Store, user: User, bill: Bill, paid_before: Decimal) -> None:
+    """A bill in the Wallet payment method whose paid_amount goes up (the contract's "mark it paid" update) takes
+    the difference from the customer's wallet, as a new bill's paid_amount does: refused naming the balance, or
+    without a customer, on paid_amount (services.parties.wallet). Lowering what a wallet paid is refused: the money
+    goes back by a return or by cancelling the bill, which credit the wallet."""
+    if bill.kind != "sale" or bill.payment_method_id not in wallet.wallet_method_ids():
+        return
+    more = bill.paid_amount - paid_before
+    if more > 0:
+        wallet.take(store, user, bill, [wallet.Draw(more, "paid_amount")])
+    elif more < 0 and wallet.paid_from_wallet(bill) > bill.paid_amount:
+        raise ValidationError.field("paid_amount", "This bill was paid from the customer's wallet: to give the "
+                                                   "money back, cancel the bill (DELETE) instead.")
 
 
 def cancel_bill(store: Store, user: User, bill: Bill) -> Bill:
