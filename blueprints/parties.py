@@ -39,7 +39,7 @@ from services.parties.parties import (
 )
 from services.salon import memberships
 from services.scoping import find_in_store
-from services.vocabulary import PAYMENT_MODES
+from services.vocabulary import PAYMENT_MODES, SUPPLIER_PAYMENT_MODES
 
 bp = Blueprint("parties", __name__, url_prefix="/parties")
 
@@ -266,7 +266,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    range_errors=range_errors, balance=balance, dues=dues, reminder=reminder,
                    open_bills=ledger.open_bills(g.store, party), opening_due=ledger.opening_due(party),
                    can_manage=_may_manage(),
-                   payment_modes=PAYMENT_MODES, errors=pay_errors or {}, typed=typed or {},
+                   payment_modes=PAYMENT_MODES if kind == "customers" else SUPPLIER_PAYMENT_MODES,
+                   errors=pay_errors or {}, typed=typed or {},
                    labels=ledger.LABELS, raw_from=request.args.get("from", "")[:10],
                    raw_to=request.args.get("to", "")[:10],
                    range_args={key: str(day) for key, day in (("from", span.start), ("to", span.end)) if day},

@@ -38,7 +38,7 @@ from services.parties.parties import SupplierInput, create_supplier
 from services.purchases import costs
 from services.purchases import purchases as purchasing
 from services.scoping import find_in_store, get_in_store
-from services.vocabulary import PAYMENT_MODES
+from services.vocabulary import PAYMENT_MODES, SUPPLIER_PAYMENT_MODES
 
 bp = Blueprint("purchases", __name__, url_prefix="/purchases")
 
@@ -225,7 +225,7 @@ def _context(form: PurchaseForm, errors: Optional[dict] = None, **extra) -> dict
         form.key = secrets.token_hex(16)
     suppliers = purchasing.suppliers(g.store)
     return {"form": form, "errors": errors, "suppliers": suppliers, "gst_rates": GST_RATES,
-            "payment_modes": PAYMENT_MODES, "results": None, "q": "", "new_supplier": {}, **extra}
+            "payment_modes": SUPPLIER_PAYMENT_MODES, "results": None, "q": "", "new_supplier": {}, **extra}
 
 
 def _form_page(form: PurchaseForm, status: int = 200, errors: Optional[dict] = None, fragment: str = "", **extra):
@@ -382,7 +382,7 @@ def _purchase(bill_id: int) -> Bill:
 
 
 def _detail_context(bill: Bill, **extra) -> dict:
-    return {"bill": bill, "payments": payment_rows(bill), "payment_modes": PAYMENT_MODES,
+    return {"bill": bill, "payments": payment_rows(bill), "payment_modes": SUPPLIER_PAYMENT_MODES,
             "place_of_supply": state_label(bill.place_of_supply), "errors": {}, "typed": {}, **extra}
 
 

@@ -17,6 +17,7 @@ STORED_PAYMENT_MODES = tuple(PAYMENT_MODE_NAMES)
 CASH, CARD, UPI, WALLET = "cash", "card", "upi", "wallet"
 # The modes a bill's payment may be given in on every surface (Billing v1 contract, the till, NamastePMS).
 PAYMENT_MODES = (CASH, CARD, UPI, WALLET)
+SUPPLIER_PAYMENT_MODES = (CASH, CARD, UPI)  # the wallet holds a customer's money: no supplier is paid from it
 SPLIT, NO_PAYMENT = "split", "none"
 # A whole bill's payment_mode: one of the modes, several (split), or nothing paid yet.
 BILL_PAYMENT_MODES = PAYMENT_MODES + (SPLIT, NO_PAYMENT)

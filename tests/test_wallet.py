@@ -367,3 +367,34 @@ def test_credit_wallet_is_the_memberships_entry_point(salon):
     assert (entry.kind, entry.amount, entry.balance) == ("membership_credit", D("2000.00"), D("2000.00"))
     with pytest.raises(billing.ValidationError):
         wallet.credit_wallet(salon.store, salon.owner, salon.asha, D("0"))
+
+
+# --------------------------------------------------------------------------- suppliers have no wallet
+
+
+def test_the_wallet_mode_is_refused_for_a_supplier_everywhere_and_writes_nothing(salon, make_supplier):
+    supplier = make_supplier(salon.store, "Beauty Wholesale")
+    bills_before, moves_before = bill_count(), db.session.execute(select(func.count(WalletEntry.id))).scalar_one()
+    purchase = billing.BillDraft(lines=[billing.DraftLine(product=salon.haircut, qty=1, unit_price=D("500.00"))],
+                                 customer=supplier, kind="purchase",
+                                 payments=[billing.DraftPayment(mode="wallet", amount=D("100.00"))])
+    with pytest.raises(billing.ValidationError) as refused:
+        billing.save_bill(salon.store, salon.owner, purchase)
+    assert wallet.NOT_FOR_SUPPLIERS in str(refused.value.errors)
+    db.session.rollback()
+    assert bill_count() == bills_before
+    purchase.payments = []
+    bill = billing.save_bill(salon.store, salon.owner, purchase)
+    db.session.commit()
+    with pytest.raises(billing.ValidationError) as refused:
+        billing.record_payment(salon.store, salon.owner, bill, billing.DraftPayment("wallet", D("100.00")))
+    assert refused.value.errors == {"mode": [wallet.NOT_FOR_SUPPLIERS]}
+    db.session.rollback()
+    from services.parties import ledger
+    with pytest.raises(billing.ValidationError) as refused:
+        ledger.receive_payment(salon.store, salon.owner, supplier, D("100.00"), "wallet")
+    assert refused.value.errors == {"mode": [wallet.NOT_FOR_SUPPLIERS]}
+    db.session.rollback()
+    bill = db.session.get(Bill, bill.id)
+    assert bill.paid_amount == D("0.00") and not bill.payments
+    assert db.session.execute(select(func.count(WalletEntry.id))).scalar_one() == moves_before

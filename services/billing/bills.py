@@ -573,6 +573,8 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *, supply: Opt
     if draft.kind == "sale" and draft.customer is None and (
             problem := wallet.customer_problem(None, _wallet_draws(draft))):
         errors.add(*problem)
+    if draft.kind == "purchase" and (draws := _wallet_draws(draft)):
+        errors.add(draws[0].field, wallet.NOT_FOR_SUPPLIERS)
     if draft.additional_charges is None or draft.additional_charges < 0:
         errors.add("additional_charges", "Must be at least 0")
     if draft.kind not in ("sale", "purchase"):
@@ -957,6 +959,8 @@ def record_payment(store: Store, user: Optional[User], bill: Bill, payment: Draf
             errors.add("bill", "This bill is cancelled")
     if payment.mode not in PAYMENT_MODES:
         errors.add("mode", "Must be one of: " + ", ".join(PAYMENT_MODES))
+    if bill.kind == "purchase" and payment.mode == WALLET:
+        errors.add("mode", wallet.NOT_FOR_SUPPLIERS)
     if payment.amount is None or payment.amount <= 0:
         errors.add("amount", "Must be greater than 0")
     elif problem := money_problem(payment.amount):

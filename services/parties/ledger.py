@@ -391,6 +391,8 @@ def receive_payment(store: Store, user: User, party: Party, amount: Optional[Dec
     if party.store_id != store.id:
         raise ValidationError.field("party", "Not a party of this store")
     errors = check_amount(amount, mode)
+    if mode == WALLET and party.Category_type != "Customer":
+        errors.add("mode", wallet.NOT_FOR_SUPPLIERS)
     errors.raise_if()
     lock_party(party)  # before reading the dues: the opening balance has no other row to lock
     bills = open_bills(store, party)
@@ -401,7 +403,7 @@ def receive_payment(store: Store, user: User, party: Party, amount: Optional[Dec
     if amount > dues:
         raise ValidationError.field("amount", f"Amount is more than the dues ({dues:f}); take at most {dues:f}.")
     left = money(amount)
-    from_wallet = mode == WALLET and party.Category_type == "Customer"
+    from_wallet = mode == WALLET
     if from_wallet:  # the whole payment against the whole balance, whichever dues it goes to
         wallet.check_covers(store, party.id, left)
     rows: list[Union[OpeningPayment, Payment]] = []

@@ -151,6 +151,9 @@ def draws(payments, *, client_paid: Optional[Decimal] = None, payment_method_id:
     return found
 
 
+NOT_FOR_SUPPLIERS = "The wallet holds a customer's money: pay a supplier by cash, card or UPI."
+
+
 def customer_problem(party_id: Optional[int], wanted: list[Draw]) -> Optional[tuple[str, str]]:
     """(field, message) when a bill pays from a wallet but has no customer to take it from."""
     if wanted and party_id is None:
