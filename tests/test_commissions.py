@@ -407,3 +407,67 @@ def test_the_bill_items_commission_is_stored(salon):
     bill = sell(salon, [(salon.haircut, 3, salon.meena, None)])
     stored = db.session.execute(select(BillItem.commission_amount).where(BillItem.bill_id == bill.id)).scalar_one()
     assert stored == D("37.02")
+
+
+def test_the_report_filtered_to_one_staff_member_on_the_page_and_in_both_downloads(client, salon):
+    golden_rules(salon)
+    bill = golden_bill(salon)
+    sign_in(client, salon.manager)
+    today = salon.store.local_today().isoformat()
+    base = f"/reports/commissions?from={today}&to={today}&staff={salon.ravi.id}"
+    html = client.get(base).get_data(as_text=True)
+    assert f'<option value="{salon.ravi.id}" selected>Ravi</option>' in html
+    foot = re.findall(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", foot[0], re.S)]
+    assert cells == ["Total", "2", "₹1,522.96", "₹150.00"]
+    assert f'href="/bills/{bill.id}"' in html and ">Meena<" not in html.split('id="report-staff"')[1].split(
+        "</select>")[1]
+    # The download links carry the filter.
+    assert f"staff={salon.ravi.id}" in re.search(r'id="download-csv" href="([^"]+)"', html).group(1)
+    assert f"staff={salon.ravi.id}" in re.search(r'id="download-xlsx" href="([^"]+)"', html).group(1)
+    csv_answer = client.get(base + "&download=csv")
+    assert csv_answer.headers["Content-Disposition"] == (
+        f'attachment; filename="commissions-staff-{salon.ravi.id}-{today}-to-{today}.csv"')
+    rows = list(csv.reader(io.StringIO(csv_answer.get_data().decode("utf-8-sig"))))
+    assert rows[1:] == [["Ravi", "2", "1522.96", "150.00"]]
+    book = openpyxl.load_workbook(io.BytesIO(client.get(base + "&download=xlsx").get_data()))
+    assert list(book["Commission by staff"].values)[1:] == [("Ravi", 2, 1522.96, 150)]
+    assert [row[2:] for row in list(book["Commission by line"].values)[1:]] == [("Ravi", "Facial", 2, 1522.96, 150)]
+    assert list(book["Commission by line totals"].values)[1][-1] == 150
+    # Everyone again: both.
+    everyone = client.get(f"/reports/commissions?from={today}&to={today}&staff=").get_data(as_text=True)
+    assert '<option value="">Everyone</option>' in everyone and "₹554.65" in everyone
+
+
+def test_the_service_filters_by_staff_and_refuses_another_stores(salon, make_store):
+    golden_rules(salon)
+    golden_bill(salon)
+    today = salon.store.local_today()
+    summary, detail = commissions.commission_report(salon.store, salon.owner, today, today, staff=salon.meena)
+    assert [row[0] for row in summary.rows] == ["Meena"] and summary.total[-1] == D("404.65")
+    assert {row[2] for row in detail.rows} == {"Meena"}
+    stranger = Staff(store_id=make_store().id, name="Stranger")
+    db.session.add(stranger)
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        commissions.commission_report(salon.store, salon.owner, today, today, staff=stranger)
+
+
+@pytest.mark.parametrize("raw", ["999999", "abc", "-1", "{other}"])
+def test_a_staff_filter_of_no_staff_member_here_is_422_with_no_table(client, salon, make_store, raw):
+    stranger = Staff(store_id=make_store().id, name="Stranger")
+    db.session.add(stranger)
+    db.session.commit()
+    golden_rules(salon)
+    golden_bill(salon)
+    sign_in(client, salon.owner)
+    for download in ("", "&download=csv", "&download=xlsx"):
+        answer = client.get(f"/reports/commissions?staff={raw.format(other=stranger.id)}{download}")
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and "Choose a staff member of this store" in html
+        assert "<table" not in html and 'id="report-staff-error"' in html and "Stranger" not in html
+
+
+def test_cashiers_may_not_filter_the_report_either(client, salon):
+    sign_in(client, salon.cashier)
+    assert client.get(f"/reports/commissions?staff={salon.meena.id}&download=csv").status_code == 403

@@ -35,10 +35,12 @@ from models import Bill, BillItem, Category, CommissionRule, Product, Staff, Sto
 from services import audit
 from services.accounts.access import require_role
 from services.billing.pricing import HUNDRED, ZERO, money
+from services.bounds import row_id
 from services.catalog.units import qty_out
 from services.errors import FieldErrors, ValidationError
 from services.reports.registers import bounds
 from services.reports.tables import DATE, MONEY, NUMBER, Column, Table
+from services.scoping import find_in_store
 from services.vocabulary import DISCOUNT_TYPES, FLAT, PAID, PERCENT
 
 TARGETS = ("all", "category", "product")  # what a rule applies to: every line (the default), a category, a product
@@ -273,8 +275,25 @@ class CommissionLine:
     commission: Decimal
 
 
-def commission_lines(store: Store, first: date, last: date) -> list[CommissionLine]:
-    """Every served line of the period's paid sales, net of returns, in time order (see the module docstring)."""
+def report_staff(store: Store) -> list[Staff]:
+    """The staff members the report can be filtered by: every staff member of the store, active first."""
+    return list(db.session.execute(select(Staff).where(Staff.store_id == store.id)
+                                   .order_by(Staff.active.desc(), Staff.name, Staff.id)).scalars())
+
+
+def staff_filter(store: Store, raw: object) -> Optional[Staff]:
+    """The staff member the report is filtered by (`?staff=<id>`; empty: everyone), else a field error on staff."""
+    if raw in (None, ""):
+        return None
+    member = find_in_store(Staff, store, id=row_id(raw))
+    if member is None:
+        raise ValidationError.field("staff", "Choose a staff member of this store (or everyone).")
+    return member
+
+
+def commission_lines(store: Store, first: date, last: date, staff_id: Optional[int] = None) -> list[CommissionLine]:
+    """Every served line of the period's paid sales (one staff member's when given), net of returns, in time order
+    (see the module docstring)."""
     start, end = bounds(store, first, last)
     rows = db.session.execute(
         select(BillItem.staff_id, BillItem.name, BillItem.qty, BillItem.returned_qty, BillItem.taxable_amount,
@@ -282,7 +301,8 @@ def commission_lines(store: Store, first: date, last: date) -> list[CommissionLi
                Bill.discount, Bill.sub_total, Staff.name.label("staff_name"))
         .join(Bill, Bill.id == BillItem.bill_id).join(Staff, Staff.id == BillItem.staff_id)
         .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.status == PAID, Bill.cancelled_at.is_(None),
-               Bill.billing_timestamp >= start, Bill.billing_timestamp < end)
+               Bill.billing_timestamp >= start, Bill.billing_timestamp < end,
+               *([BillItem.staff_id == staff_id] if staff_id is not None else []))
         .order_by(Bill.billing_timestamp, Bill.id, BillItem.line_no)).all()
     shared = set()  # bills whose discount was spread over the lines before tax
     ids = sorted({row.id for row in rows})
@@ -302,10 +322,14 @@ def commission_lines(store: Store, first: date, last: date) -> list[CommissionLi
     return lines
 
 
-def commission_report(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
-    """Per staff member: services done (quantity kept), their value and the commission; then line by line."""
+def commission_report(store: Store, user: User, first: date, last: date, page: Optional[int] = None, *,
+                      staff: Optional[Staff] = None) -> list[Table]:
+    """Per staff member: services done (quantity kept), their value and the commission; then line by line. With
+    `staff` (staff_filter), that staff member's only: the page, the CSV and the XLSX alike."""
     require_role(user, store, "manager")
-    lines = commission_lines(store, first, last)
+    if staff is not None and staff.store_id != store.id:
+        raise ValidationError.field("staff", "Choose a staff member of this store (or everyone).")
+    lines = commission_lines(store, first, last, staff.id if staff is not None else None)
     people: dict[int, list] = {}
     for line in lines:
         entry = people.setdefault(line.staff_id, [line.staff, Decimal(0), ZERO, ZERO])
