@@ -511,3 +511,84 @@ def test_billing_an_appointment_holds_the_bill_already_on_the_till(salon):
     held = db.session.execute(select(HeldBill)).scalar_one()
     assert [item["id"] for item in held.payload["items"]] == [salon.shampoo.uid]
     assert [line["product_id"] for line in till.state_of(till_session)["lines"]] == [salon.haircut.id]
+
+
+# --------------------------------------------------------------------------- opening hours (owners)
+
+
+def test_the_owner_sets_the_opening_hours_the_book_and_booking_follow_them_and_it_is_audited(salon, client):
+    from models import AuditLog
+
+    sign_in(client, salon.owner)
+    page = client.get("/appointments/hours").get_data(as_text=True)
+    assert 'id="salon-opens" value="09:00"' in page and 'id="salon-closes" value="21:00"' in page
+    assert 'id="hours-link"' in client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    saved = client.post_form("/appointments/hours", {"salon_opens": "10:30", "salon_closes": "19:00"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/appointments/hours")
+    db.session.expire_all()
+    assert (salon.store.settings["salon_opens"], salon.store.settings["salon_closes"]) == ("10:30", "19:00")
+    grid = client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    assert ">10:30<" in grid and ">18:45<" in grid and ">10:15<" not in grid and ">19:00<" not in grid
+    from services.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="The salon books from 10:30 to 19:00"):
+        book(salon, (salon.haircut, salon.asha, "10:00"))
+    db.session.rollback()
+    row = db.session.execute(select(AuditLog).where(AuditLog.entity == "store").order_by(AuditLog.id.desc())
+                             ).scalars().first()
+    assert row.user_id == salon.owner.id and row.after["settings"]["salon_opens"] == "10:30"
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({"salon_opens": "18:00", "salon_closes": "09:00"}, "salon_closes", "Closing must be after opening (18:00)"),
+    ({"salon_opens": "10:00", "salon_closes": "10:00"}, "salon_closes", "Closing must be after opening (10:00)"),
+    ({"salon_opens": "", "salon_closes": "20:00"}, "salon_opens", "Enter the opening time as HH:MM"),
+    ({"salon_opens": "9am", "salon_closes": "20:00"}, "salon_opens", "Enter the opening time as HH:MM"),
+    ({"salon_opens": "09:00", "salon_closes": "25:00"}, "salon_closes", "Enter the closing time as HH:MM"),
+    ({"salon_opens": "09:10", "salon_closes": "20:00"}, "salon_opens", "Use a time on the quarter hour"),
+    ({"salon_opens": "09:00"}, "salon_closes", "Enter the closing time as HH:MM"),
+])
+def test_bad_opening_hours_are_refused_beside_the_field_and_nothing_is_saved(salon, client, form, field, message):
+    sign_in(client, salon.owner)
+    answer = client.post_form("/appointments/hours", form)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and message in html
+    assert re.search(rf'name="{field}" id="[a-z-]+" value="[^"]*" required\s+aria-invalid="true"', html)
+    db.session.expire_all()
+    assert "salon_opens" not in (salon.store.settings or {}) and "salon_closes" not in (salon.store.settings or {})
+
+
+@pytest.mark.parametrize("role", ["cashier", "manager"])
+def test_only_the_owner_may_change_the_opening_hours(salon, client, make_user, role):
+    user = salon.cashier if role == "cashier" else make_user("salonmanager", store=salon.store, role="manager")
+    sign_in(client, user)
+    assert client.get("/appointments/hours").status_code == 403
+    assert client.post_form("/appointments/hours", {"salon_opens": "06:00", "salon_closes": "23:00"}
+                            ).status_code == 403
+    assert 'id="hours-link"' not in client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    db.session.expire_all()
+    assert "salon_opens" not in (salon.store.settings or {})
+
+
+def test_the_hours_page_lists_live_bookings_left_outside_new_hours(salon, client):
+    later = salon.store.local_today() + timedelta(days=2)
+    early = book(salon, (salon.haircut, salon.asha, "09:00"), day=later)
+    book(salon, (salon.haircut, salon.ravi, "12:00"), day=later)
+    sign_in(client, salon.owner)
+    client.post_form("/appointments/hours", {"salon_opens": "10:00", "salon_closes": "20:00"})
+    html = client.get("/appointments/hours").get_data(as_text=True)
+    section = html.split('id="outside-hours"')[1]
+    assert f"/appointments/{early.id}" in section and "09:00: Anita Shah, Haircut (Asha)" in section
+    assert "12:00" not in section
+
+
+def test_a_non_salon_has_no_hours_page(client, make_user):
+    owner = make_user("grocer", business_kind="general")
+    sign_in(client, owner)
+    assert client.get("/appointments/hours").status_code == 404
+
+
+def test_the_api_store_patch_still_refuses_the_hours_keys(salon, client, api_headers):
+    answer = client.patch(f"/api/v1/stores/{salon.store.uid}", json={"salon_opens": "06:00"},
+                          headers=api_headers(salon.owner))
+    assert answer.status_code == 400 and answer.get_json()["errors"] == {"salon_opens": ["Unknown field"]}
