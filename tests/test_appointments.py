@@ -592,3 +592,32 @@ def test_the_api_store_patch_still_refuses_the_hours_keys(salon, client, api_hea
     answer = client.patch(f"/api/v1/stores/{salon.store.uid}", json={"salon_opens": "06:00"},
                           headers=api_headers(salon.owner))
     assert answer.status_code == 400 and answer.get_json()["errors"] == {"salon_opens": ["Unknown field"]}
+
+
+def test_the_till_says_which_appointment_it_bills_and_the_appointment_page_links_the_saved_bill(salon, client):
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"), (salon.colour, salon.ravi, ""))
+    sign_in(client, salon.cashier)
+    assert 'id="pos-appointment"' not in client.get("/pos").get_data(as_text=True)  # a plain bill: no banner
+    client.post_form(f"/appointments/{appointment.id}/bill")
+    till = client.get("/pos").get_data(as_text=True)
+    banner = till.split('id="pos-appointment"')[1].split("</p>")[0]
+    assert 'id="pos-appointment-customer">Anita Shah<' in banner
+    assert 'id="pos-appointment-time">Fri 14 Mar, 10:00–11:15<' in banner
+    assert "Haircut with Asha, Hair colour with Ravi" in banner
+    assert f'href="/appointments/{appointment.id}"' in banner
+    # An edit of a line swaps that line and the totals (the banner stays on the page) and keeps the appointment.
+    from models import TillSession
+
+    state = db.session.execute(select(TillSession)).scalar_one().payload
+    edited = client.post_form("/pos/lines/0", {"qty": "2", "bill_key": state["key"]}, htmx=True)
+    assert edited.status_code == 200 and 'id="pos-builder"' not in edited.get_data(as_text=True)
+    assert 'id="pos-appointment-customer">Anita Shah<' in client.get("/pos").get_data(as_text=True)
+    db.session.expire_all()
+    state = db.session.execute(select(TillSession)).scalar_one().payload
+    assert client.post_form("/pos/save", {"idempotency_key": state["key"]}).status_code == 303
+    assert 'id="pos-appointment"' not in client.get("/pos").get_data(as_text=True)  # the next bill is a plain one
+    bill = db.session.execute(select(Bill)).scalar_one()
+    page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+    assert 'id="appointment-status" class="status-done">Done<' in page
+    assert f'href="/bills/{bill.id}" id="appointment-bill">{bill.invoice_number}<' in page
+    assert 'id="bill-appointment"' not in page  # done: no second bill

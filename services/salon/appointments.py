@@ -440,6 +440,31 @@ def open_in_till(store: Store, user: User, till_session: TillSession, appointmen
     till.keep(till_session, state)
 
 
+@dataclass
+class OnTill:
+    """What the till shows of the appointment it is billing: whose, when, which services with whom."""
+
+    appointment: Appointment
+    customer: str
+    starts_at: datetime  # the store's time zone
+    ends_at: datetime
+    services: list[tuple[str, str]]  # (service, staff member)
+
+
+def on_till(store: Store, appointment_id: Any) -> Optional[OnTill]:
+    """The appointment a till bill is for ("Bill this appointment"), as the till shows it; None when there is none
+    (or it is no longer this store's)."""
+    if not appointment_id:
+        return None
+    appointment = find_in_store(Appointment, store, id=bounds.row_id(appointment_id))
+    if appointment is None or not appointment.lines:
+        return None
+    lines = sorted(appointment.lines, key=lambda line: (line.starts_at, line.id))
+    return OnTill(appointment, appointment.party.display_name, local(store, lines[0].starts_at),
+                  local(store, max(line.ends_at for line in lines)),
+                  [(line.product.product_name, line.staff.name) for line in lines])
+
+
 def mark_billed(store: Store, appointment_id: int, bill: Bill) -> None:
     """After save_bill, in its transaction: the appointment is done and keeps its bill. Conditional, so two tills
     saving the same appointment make one bill of it; the other is refused (and rolled back)."""
