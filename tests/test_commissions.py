@@ -471,3 +471,42 @@ def test_a_staff_filter_of_no_staff_member_here_is_422_with_no_table(client, sal
 def test_cashiers_may_not_filter_the_report_either(client, salon):
     sign_in(client, salon.cashier)
     assert client.get(f"/reports/commissions?staff={salon.meena.id}&download=csv").status_code == 403
+
+
+def test_the_staff_totals_summed_in_the_database_agree_with_the_lines_one_by_one(salon):
+    """Plain lines are summed in SQL (in paise), the others (a return, a bill discount after tax) line by line: the
+    summary must equal the sum of the line-by-line table whatever the mix, per staff member and filtered."""
+    golden_rules(salon)
+    golden_bill(salon)  # a bill discount after tax: every line computed one by one
+    sell(salon, [(salon.haircut, 3, salon.meena, "5%"), (salon.facial, 1, salon.ravi, None)])  # plain
+    returned = sell(salon, [(salon.spa, 2, salon.ravi, None), (salon.facial, 3, salon.meena, "33")])
+    returns.create_return(salon.store, salon.owner, returned, returns.ReturnDraft(
+        lines=[returns.ReturnLine(line_no=2, qty=1)], refund_mode="cash"))
+    db.session.commit()
+    update_store_settings(salon.owner, salon.store, {"bill_discount_before_tax": True})
+    sell(salon, [(salon.haircut, 1, salon.ravi, None), (salon.facial, 1, salon.meena, None)], discount="77")
+    sell(salon, [(salon.haircut, 1, salon.meena, None)], paid=False)  # not paid: not counted by either
+    today = salon.store.local_today()
+    for staff in (None, salon.meena, salon.ravi):
+        summary, detail = commissions.commission_report(salon.store, salon.owner, today, today, staff=staff)
+        by_line: dict[str, list] = {}
+        for row in detail.rows:
+            entry = by_line.setdefault(row[2], [D(0), D(0), D(0)])
+            entry[0] += D(row[4])
+            entry[1] += row[5]
+            entry[2] += row[6]
+        assert {row[0]: [D(row[1]), row[2], row[3]] for row in summary.rows} == by_line
+        assert summary.total[2:] == detail.total[5:]
+    assert len(detail.rows) == 4  # Ravi: one facial, the spa line (kept 2 of 2), the haircut, the golden facials
+
+
+def test_each_page_of_lines_carries_the_whole_periods_total(salon, monkeypatch):
+    monkeypatch.setattr(commissions, "PAGE_ROWS", 2)
+    golden_rules(salon)
+    golden_bill(salon)
+    today = salon.store.local_today()
+    _, first = commissions.commission_report(salon.store, salon.owner, today, today, 1)
+    _, second = commissions.commission_report(salon.store, salon.owner, today, today, 2)
+    assert (len(first.rows), first.has_more, len(second.rows), second.has_more) == (2, True, 2, False)
+    assert first.total == second.total == ["Total", None, None, None, None, D("4188.13"), D("554.65")]
+    assert [row[3] for row in first.rows + second.rows] == ["Haircut", "Hair Spa", "Facial", "Facial"]
