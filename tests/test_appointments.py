@@ -621,3 +621,76 @@ def test_the_till_says_which_appointment_it_bills_and_the_appointment_page_links
     assert 'id="appointment-status" class="status-done">Done<' in page
     assert f'href="/bills/{bill.id}" id="appointment-bill">{bill.invoice_number}<' in page
     assert 'id="bill-appointment"' not in page  # done: no second bill
+
+
+# --------------------------------------------------------------------------- the JSON day (Billing v1 extension)
+
+
+def test_the_api_lists_the_days_appointments_in_the_v1_envelope(salon, client, api_headers):
+    first = book(salon, (salon.haircut, salon.asha, "10:00"), (salon.colour, salon.ravi, ""))
+    second = book(salon, (salon.facial, salon.asha, "09:00"))
+    from services.salon import appointments
+
+    appointments.set_status(salon.store, salon.cashier, second, "arrived")
+    db.session.commit()
+    book(salon, (salon.haircut, salon.asha, "10:00"), day=DAY + timedelta(days=1))  # another day: not listed
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={DAY}",
+                        headers=api_headers(salon.cashier))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["success"] is True
+    data = body["data"]
+    assert (data["day"], data["timezone"], data["opens"], data["closes"]) == (
+        DAY.isoformat(), "Asia/Kolkata", "09:00", "21:00")
+    assert [member["name"] for member in data["staff"]] == ["Asha", "Ravi"]
+    assert [a["id"] for a in data["appointments"]] == [second.uid, first.uid]  # by their first start
+    listed = data["appointments"][1]
+    assert (listed["status"], listed["customer"], listed["bill_id"]) == (
+        "booked", {"id": salon.anita.uid, "name": "Anita Shah"}, None)
+    assert listed["services"] == [
+        {"id": salon.haircut.uid, "name": "Haircut", "staff_id": salon.asha.uid, "staff": "Asha",
+         "starts_at": "2031-03-14T04:30:00.000Z", "ends_at": "2031-03-14T05:00:00.000Z", "cancelled": False},
+        {"id": salon.colour.uid, "name": "Hair colour", "staff_id": salon.ravi.uid, "staff": "Ravi",
+         "starts_at": "2031-03-14T05:00:00.000Z", "ends_at": "2031-03-14T05:45:00.000Z", "cancelled": False}]
+    assert data["appointments"][0]["status"] == "arrived"
+
+
+def test_the_api_shows_a_billed_appointments_bill(salon, client, api_headers):
+    from services.salon import appointments
+    from services.till import session as till
+
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"))
+    till_session = till.load(salon.store, salon.cashier, for_update=True)
+    appointments.open_in_till(salon.store, salon.cashier, till_session, appointment)
+    bill = till.save(salon.store, salon.cashier, till.state_of(till_session))
+    db.session.commit()
+    data = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={DAY}",
+                      headers=api_headers(salon.owner)).get_json()["data"]
+    assert [(a["status"], a["bill_id"]) for a in data["appointments"]] == [("done", bill.uid)]
+
+
+@pytest.mark.parametrize("day", ["14-03-2031", "2031-02-30", "tomorrow", "1999-12-31", "9999-12-31", "2031-3-14"])
+def test_the_api_refuses_a_bad_day_naming_it(salon, client, api_headers, day):
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={day}",
+                        headers=api_headers(salon.owner))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"success": False, "message": "Invalid query parameters",
+                                 "errors": {"day": ["Use a date as YYYY-MM-DD, from 2000 to 2099"]}}
+
+
+def test_the_api_day_defaults_to_today_and_refuses_strangers_and_other_kinds_of_store(salon, client, api_headers,
+                                                                                     make_user):
+    today = salon.store.local_today()
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments", headers=api_headers(salon.owner))
+    assert answer.status_code == 200 and answer.get_json()["data"]["day"] == today.isoformat()
+    stranger = make_user("elsewhere", business_kind="salon")
+    refused = client.get(f"/api/v1/billing/{salon.store.uid}/appointments", headers=api_headers(stranger))
+    assert refused.status_code == 403 and refused.get_json()["message"] == "You do not have access to this store"
+    assert client.get(f"/api/v1/billing/{salon.store.uid}/appointments").status_code == 401
+    from services.accounts.access import current_store_for
+
+    grocer = make_user("grocer", business_kind="general")
+    other = client.get(f"/api/v1/billing/{current_store_for(grocer).uid}/appointments",
+                       headers=api_headers(grocer))
+    assert other.status_code == 404 and other.get_json() == {"success": False,
+                                                             "message": "Only a salon keeps an appointment book"}
