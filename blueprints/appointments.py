@@ -16,6 +16,7 @@ from flask_login import current_user
 from blueprints.decorators import role_required
 from blueprints.htmx import push_clean_url, render_page_or_fragment, wants_fragment
 from extensions import db
+from services.accounts.store_settings import update_store_settings
 from services.catalog.search import search_customers
 from services.errors import ValidationError
 from services.salon import appointments as service
@@ -225,6 +226,34 @@ def bill(appointment_id: int):
     db.session.commit()
     flash(f"{appointment.party.display_name}'s appointment is on the bill: take the payment and Save.", "success")
     return redirect(url_for("pos.index"), 303)
+
+
+# --------------------------------------------------------------------------- opening hours
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+@role_required("owner")
+@_salon
+def hours():
+    """The salon's opening hours (one pair for every day; the book's rows and what may be booked): owners, through
+    the store settings service (audited). A refusal is the form again with 422, nothing written."""
+    opens, closes = service.opening_hours(g.store)
+    typed = {"salon_opens": f"{opens:%H:%M}", "salon_closes": f"{closes:%H:%M}"}
+    errors: dict = {}
+    if request.method == "POST":
+        typed = {key: (request.form.get(key) or "").strip()[:8] for key in typed}
+        try:
+            update_store_settings(current_user, g.store, typed)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = _messages(exc)
+        else:
+            db.session.commit()
+            flash(f"Opening hours saved: {typed['salon_opens']} to {typed['salon_closes']}.", "success")
+            return redirect(url_for("appointments.hours"), 303)
+    outside = service.booked_outside_hours(g.store) if not errors else []
+    return render_template("appointments/hours.html", typed=typed, errors=errors, outside=outside,
+                           slot_minutes=service.SLOT_MINUTES), 422 if errors else 200
 
 
 # --------------------------------------------------------------------------- reminders

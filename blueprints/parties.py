@@ -256,7 +256,7 @@ def _span() -> tuple[ledger.DateRange, dict]:
 
 
 def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=None, fragment: str = "",
-            wallet_errors=None, wallet_typed=None):
+            wallet_errors=None, wallet_typed=None, adjust_errors=None, adjust_typed=None):
     span, range_errors = _span()
     book = None if range_errors else ledger.ledger(g.store, party, span)
     balance = ledger.balance_of(g.store, party)
@@ -275,6 +275,8 @@ def _detail(kind: str, party: Party, status: int = 200, pay_errors=None, typed=N
                    wallet_entries=wallet.entries(g.store, party.id) if party.customer else None,
                    wallet_labels=wallet.KIND_LABELS, top_up_modes=wallet.TOP_UP_MODES,
                    wallet_errors=wallet_errors or {}, wallet_typed=wallet_typed or {},
+                   adjust_reasons=wallet.ADJUST_REASONS, adjust_errors=adjust_errors or {},
+                   adjust_typed=adjust_typed or {},
                    held_plans=memberships.plans_held(g.store, party) if party.customer is not None else [])
     if fragment:
         return render_page_or_fragment("parties/detail.html", fragment, status, **context)
@@ -333,6 +335,30 @@ def top_up(party_id: int):
                        {"amount": [exc.message]}, wallet_typed=request.form, fragment="parties/_wallet_form.html")
     db.session.commit()
     flash(f"{entry.amount:.2f} added to the wallet; balance {entry.balance:.2f}.", "success")
+    url = url_for("parties.detail", kind="customers", party_id=party.id)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+@bp.post("/customers/<int:party_id>/wallet/adjust")
+@role_required("manager")
+def adjust_wallet(party_id: int):
+    """An owner's or manager's adjustment of the wallet (+ puts in, - takes out, never below zero), with a reason
+    and a note; audited. No money received: not in the day close."""
+    party = _party("customers", party_id)
+    raw = (request.form.get("amount") or "").strip()[:30]
+    try:
+        entry = wallet.adjust(g.store, current_user, party, to_decimal(raw) if raw else None,
+                              request.form.get("reason"), (request.form.get("note") or "")[:1000])
+    except ValidationError as exc:
+        db.session.rollback()
+        return _detail("customers", _party("customers", party_id), 422, adjust_errors=exc.errors or
+                       {"amount": [exc.message]}, adjust_typed=request.form, fragment="parties/_wallet_adjust.html")
+    db.session.commit()
+    flash(f"Wallet adjusted by {entry.amount:+.2f}; balance {entry.balance:.2f}.", "success")
     url = url_for("parties.detail", kind="customers", party_id=party.id)
     if wants_fragment():
         response = make_response("", 200)

@@ -53,6 +53,12 @@ REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
                     "before tax, and the commission, net of returns.", commissions.commission_report, True),
 }
 
+# name -> the report's own filter: (its query argument, its label, the parser (store, raw) -> the value for the report
+# or a ValidationError on the argument, the choices (objects with id and name)). Downloads and pages keep it.
+FILTERS: dict[str, tuple[str, str, Callable, Callable]] = {
+    "commissions": ("staff", "Staff member", commissions.staff_filter, commissions.report_staff),
+}
+
 
 def _period(default_days: int) -> tuple[date | None, date | None, dict, dict]:
     """The range asked for (services.periods' rule; the store's days; default the last `default_days` days to
@@ -80,13 +86,26 @@ def report(name: str):
         abort(404)
     title, about, build, dated = REPORTS[name]
     first, last, shown, errors = _period(1 if name == "day-book" else 30)
+    extra, kept, chooser = {}, {}, None
+    if name in FILTERS:
+        arg, label, parse, options = FILTERS[name]
+        raw = request.args.get(arg, "").strip()[:20]
+        chooser = {"arg": arg, "label": label, "value": raw, "choices": options(g.store)}
+        try:
+            extra[arg] = parse(g.store, raw)
+        except ValidationError as exc:
+            errors = {**errors, **(exc.errors or {arg: [exc.message]})}
+        kept = {arg: raw} if raw else {}
     if errors:
         return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
-                               shown=shown, errors=errors, parts=None, reports=REPORTS), 422
+                               shown=shown, errors=errors, parts=None, reports=REPORTS, chooser=chooser,
+                               kept=kept), 422
     download = request.args.get("download")
-    parts = build(g.store, current_user, first, last, None if download else page_arg())
+    parts = build(g.store, current_user, first, last, None if download else page_arg(), **extra)
     if download in ("csv", "xlsx"):
         stem = f"{name}-{first.isoformat()}-to-{last.isoformat()}" if dated else f"{name}-{last.isoformat()}"
+        if chooser and extra.get(chooser["arg"]) is not None:  # whose: "commissions-staff-7-2026-..."
+            stem = stem.replace(name, f"{name}-{chooser['arg']}-{extra[chooser['arg']].id}", 1)
         if download == "csv":
             response = make_response(tables.to_csv(parts[0]).encode("utf-8-sig"))
             response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -99,7 +118,7 @@ def report(name: str):
     if download is not None:
         abort(404)
     return render_template("reports/simple_report.html", name=name, title=title, about=about, dated=dated,
-                           shown=shown, errors={}, parts=parts, reports=REPORTS)
+                           shown=shown, errors={}, parts=parts, reports=REPORTS, chooser=chooser, kept=kept)
 
 
 # --------------------------------------------------------------------------- closing the day

@@ -511,3 +511,186 @@ def test_billing_an_appointment_holds_the_bill_already_on_the_till(salon):
     held = db.session.execute(select(HeldBill)).scalar_one()
     assert [item["id"] for item in held.payload["items"]] == [salon.shampoo.uid]
     assert [line["product_id"] for line in till.state_of(till_session)["lines"]] == [salon.haircut.id]
+
+
+# --------------------------------------------------------------------------- opening hours (owners)
+
+
+def test_the_owner_sets_the_opening_hours_the_book_and_booking_follow_them_and_it_is_audited(salon, client):
+    from models import AuditLog
+
+    sign_in(client, salon.owner)
+    page = client.get("/appointments/hours").get_data(as_text=True)
+    assert 'id="salon-opens" value="09:00"' in page and 'id="salon-closes" value="21:00"' in page
+    assert 'id="hours-link"' in client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    saved = client.post_form("/appointments/hours", {"salon_opens": "10:30", "salon_closes": "19:00"})
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/appointments/hours")
+    db.session.expire_all()
+    assert (salon.store.settings["salon_opens"], salon.store.settings["salon_closes"]) == ("10:30", "19:00")
+    grid = client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    assert ">10:30<" in grid and ">18:45<" in grid and ">10:15<" not in grid and ">19:00<" not in grid
+    from services.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="The salon books from 10:30 to 19:00"):
+        book(salon, (salon.haircut, salon.asha, "10:00"))
+    db.session.rollback()
+    row = db.session.execute(select(AuditLog).where(AuditLog.entity == "store").order_by(AuditLog.id.desc())
+                             ).scalars().first()
+    assert row.user_id == salon.owner.id and row.after["settings"]["salon_opens"] == "10:30"
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({"salon_opens": "18:00", "salon_closes": "09:00"}, "salon_closes", "Closing must be after opening (18:00)"),
+    ({"salon_opens": "10:00", "salon_closes": "10:00"}, "salon_closes", "Closing must be after opening (10:00)"),
+    ({"salon_opens": "", "salon_closes": "20:00"}, "salon_opens", "Enter the opening time as HH:MM"),
+    ({"salon_opens": "9am", "salon_closes": "20:00"}, "salon_opens", "Enter the opening time as HH:MM"),
+    ({"salon_opens": "09:00", "salon_closes": "25:00"}, "salon_closes", "Enter the closing time as HH:MM"),
+    ({"salon_opens": "09:10", "salon_closes": "20:00"}, "salon_opens", "Use a time on the quarter hour"),
+    ({"salon_opens": "09:00"}, "salon_closes", "Enter the closing time as HH:MM"),
+])
+def test_bad_opening_hours_are_refused_beside_the_field_and_nothing_is_saved(salon, client, form, field, message):
+    sign_in(client, salon.owner)
+    answer = client.post_form("/appointments/hours", form)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and message in html
+    assert re.search(rf'name="{field}" id="[a-z-]+" value="[^"]*" required\s+aria-invalid="true"', html)
+    db.session.expire_all()
+    assert "salon_opens" not in (salon.store.settings or {}) and "salon_closes" not in (salon.store.settings or {})
+
+
+@pytest.mark.parametrize("role", ["cashier", "manager"])
+def test_only_the_owner_may_change_the_opening_hours(salon, client, make_user, role):
+    user = salon.cashier if role == "cashier" else make_user("salonmanager", store=salon.store, role="manager")
+    sign_in(client, user)
+    assert client.get("/appointments/hours").status_code == 403
+    assert client.post_form("/appointments/hours", {"salon_opens": "06:00", "salon_closes": "23:00"}
+                            ).status_code == 403
+    assert 'id="hours-link"' not in client.get(f"/appointments?day={DAY}").get_data(as_text=True)
+    db.session.expire_all()
+    assert "salon_opens" not in (salon.store.settings or {})
+
+
+def test_the_hours_page_lists_live_bookings_left_outside_new_hours(salon, client):
+    later = salon.store.local_today() + timedelta(days=2)
+    early = book(salon, (salon.haircut, salon.asha, "09:00"), day=later)
+    book(salon, (salon.haircut, salon.ravi, "12:00"), day=later)
+    sign_in(client, salon.owner)
+    client.post_form("/appointments/hours", {"salon_opens": "10:00", "salon_closes": "20:00"})
+    html = client.get("/appointments/hours").get_data(as_text=True)
+    section = html.split('id="outside-hours"')[1]
+    assert f"/appointments/{early.id}" in section and "09:00: Anita Shah, Haircut (Asha)" in section
+    assert "12:00" not in section
+
+
+def test_a_non_salon_has_no_hours_page(client, make_user):
+    owner = make_user("grocer", business_kind="general")
+    sign_in(client, owner)
+    assert client.get("/appointments/hours").status_code == 404
+
+
+def test_the_api_store_patch_still_refuses_the_hours_keys(salon, client, api_headers):
+    answer = client.patch(f"/api/v1/stores/{salon.store.uid}", json={"salon_opens": "06:00"},
+                          headers=api_headers(salon.owner))
+    assert answer.status_code == 400 and answer.get_json()["errors"] == {"salon_opens": ["Unknown field"]}
+
+
+def test_the_till_says_which_appointment_it_bills_and_the_appointment_page_links_the_saved_bill(salon, client):
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"), (salon.colour, salon.ravi, ""))
+    sign_in(client, salon.cashier)
+    assert 'id="pos-appointment"' not in client.get("/pos").get_data(as_text=True)  # a plain bill: no banner
+    client.post_form(f"/appointments/{appointment.id}/bill")
+    till = client.get("/pos").get_data(as_text=True)
+    banner = till.split('id="pos-appointment"')[1].split("</p>")[0]
+    assert 'id="pos-appointment-customer">Anita Shah<' in banner
+    assert 'id="pos-appointment-time">Fri 14 Mar, 10:00–11:15<' in banner
+    assert "Haircut with Asha, Hair colour with Ravi" in banner
+    assert f'href="/appointments/{appointment.id}"' in banner
+    # An edit of a line swaps that line and the totals (the banner stays on the page) and keeps the appointment.
+    from models import TillSession
+
+    state = db.session.execute(select(TillSession)).scalar_one().payload
+    edited = client.post_form("/pos/lines/0", {"qty": "2", "bill_key": state["key"]}, htmx=True)
+    assert edited.status_code == 200 and 'id="pos-builder"' not in edited.get_data(as_text=True)
+    assert 'id="pos-appointment-customer">Anita Shah<' in client.get("/pos").get_data(as_text=True)
+    db.session.expire_all()
+    state = db.session.execute(select(TillSession)).scalar_one().payload
+    assert client.post_form("/pos/save", {"idempotency_key": state["key"]}).status_code == 303
+    assert 'id="pos-appointment"' not in client.get("/pos").get_data(as_text=True)  # the next bill is a plain one
+    bill = db.session.execute(select(Bill)).scalar_one()
+    page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+    assert 'id="appointment-status" class="status-done">Done<' in page
+    assert f'href="/bills/{bill.id}" id="appointment-bill">{bill.invoice_number}<' in page
+    assert 'id="bill-appointment"' not in page  # done: no second bill
+
+
+# --------------------------------------------------------------------------- the JSON day (Billing v1 extension)
+
+
+def test_the_api_lists_the_days_appointments_in_the_v1_envelope(salon, client, api_headers):
+    first = book(salon, (salon.haircut, salon.asha, "10:00"), (salon.colour, salon.ravi, ""))
+    second = book(salon, (salon.facial, salon.asha, "09:00"))
+    from services.salon import appointments
+
+    appointments.set_status(salon.store, salon.cashier, second, "arrived")
+    db.session.commit()
+    book(salon, (salon.haircut, salon.asha, "10:00"), day=DAY + timedelta(days=1))  # another day: not listed
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={DAY}",
+                        headers=api_headers(salon.cashier))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["success"] is True
+    data = body["data"]
+    assert (data["day"], data["timezone"], data["opens"], data["closes"]) == (
+        DAY.isoformat(), "Asia/Kolkata", "09:00", "21:00")
+    assert [member["name"] for member in data["staff"]] == ["Asha", "Ravi"]
+    assert [a["id"] for a in data["appointments"]] == [second.uid, first.uid]  # by their first start
+    listed = data["appointments"][1]
+    assert (listed["status"], listed["customer"], listed["bill_id"]) == (
+        "booked", {"id": salon.anita.uid, "name": "Anita Shah"}, None)
+    assert listed["services"] == [
+        {"id": salon.haircut.uid, "name": "Haircut", "staff_id": salon.asha.uid, "staff": "Asha",
+         "starts_at": "2031-03-14T04:30:00.000Z", "ends_at": "2031-03-14T05:00:00.000Z", "cancelled": False},
+        {"id": salon.colour.uid, "name": "Hair colour", "staff_id": salon.ravi.uid, "staff": "Ravi",
+         "starts_at": "2031-03-14T05:00:00.000Z", "ends_at": "2031-03-14T05:45:00.000Z", "cancelled": False}]
+    assert data["appointments"][0]["status"] == "arrived"
+
+
+def test_the_api_shows_a_billed_appointments_bill(salon, client, api_headers):
+    from services.salon import appointments
+    from services.till import session as till
+
+    appointment = book(salon, (salon.haircut, salon.asha, "10:00"))
+    till_session = till.load(salon.store, salon.cashier, for_update=True)
+    appointments.open_in_till(salon.store, salon.cashier, till_session, appointment)
+    bill = till.save(salon.store, salon.cashier, till.state_of(till_session))
+    db.session.commit()
+    data = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={DAY}",
+                      headers=api_headers(salon.owner)).get_json()["data"]
+    assert [(a["status"], a["bill_id"]) for a in data["appointments"]] == [("done", bill.uid)]
+
+
+@pytest.mark.parametrize("day", ["14-03-2031", "2031-02-30", "tomorrow", "1999-12-31", "9999-12-31", "2031-3-14"])
+def test_the_api_refuses_a_bad_day_naming_it(salon, client, api_headers, day):
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments?day={day}",
+                        headers=api_headers(salon.owner))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"success": False, "message": "Invalid query parameters",
+                                 "errors": {"day": ["Use a date as YYYY-MM-DD, from 2000 to 2099"]}}
+
+
+def test_the_api_day_defaults_to_today_and_refuses_strangers_and_other_kinds_of_store(salon, client, api_headers,
+                                                                                     make_user):
+    today = salon.store.local_today()
+    answer = client.get(f"/api/v1/billing/{salon.store.uid}/appointments", headers=api_headers(salon.owner))
+    assert answer.status_code == 200 and answer.get_json()["data"]["day"] == today.isoformat()
+    stranger = make_user("elsewhere", business_kind="salon")
+    refused = client.get(f"/api/v1/billing/{salon.store.uid}/appointments", headers=api_headers(stranger))
+    assert refused.status_code == 403 and refused.get_json()["message"] == "You do not have access to this store"
+    assert client.get(f"/api/v1/billing/{salon.store.uid}/appointments").status_code == 401
+    from services.accounts.access import current_store_for
+
+    grocer = make_user("grocer", business_kind="general")
+    other = client.get(f"/api/v1/billing/{current_store_for(grocer).uid}/appointments",
+                       headers=api_headers(grocer))
+    assert other.status_code == 404 and other.get_json() == {"success": False,
+                                                             "message": "Only a salon keeps an appointment book"}

@@ -407,3 +407,106 @@ def test_the_bill_items_commission_is_stored(salon):
     bill = sell(salon, [(salon.haircut, 3, salon.meena, None)])
     stored = db.session.execute(select(BillItem.commission_amount).where(BillItem.bill_id == bill.id)).scalar_one()
     assert stored == D("37.02")
+
+
+def test_the_report_filtered_to_one_staff_member_on_the_page_and_in_both_downloads(client, salon):
+    golden_rules(salon)
+    bill = golden_bill(salon)
+    sign_in(client, salon.manager)
+    today = salon.store.local_today().isoformat()
+    base = f"/reports/commissions?from={today}&to={today}&staff={salon.ravi.id}"
+    html = client.get(base).get_data(as_text=True)
+    assert f'<option value="{salon.ravi.id}" selected>Ravi</option>' in html
+    foot = re.findall(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", foot[0], re.S)]
+    assert cells == ["Total", "2", "₹1,522.96", "₹150.00"]
+    assert f'href="/bills/{bill.id}"' in html and ">Meena<" not in html.split('id="report-staff"')[1].split(
+        "</select>")[1]
+    # The download links carry the filter.
+    assert f"staff={salon.ravi.id}" in re.search(r'id="download-csv" href="([^"]+)"', html).group(1)
+    assert f"staff={salon.ravi.id}" in re.search(r'id="download-xlsx" href="([^"]+)"', html).group(1)
+    csv_answer = client.get(base + "&download=csv")
+    assert csv_answer.headers["Content-Disposition"] == (
+        f'attachment; filename="commissions-staff-{salon.ravi.id}-{today}-to-{today}.csv"')
+    rows = list(csv.reader(io.StringIO(csv_answer.get_data().decode("utf-8-sig"))))
+    assert rows[1:] == [["Ravi", "2", "1522.96", "150.00"]]
+    book = openpyxl.load_workbook(io.BytesIO(client.get(base + "&download=xlsx").get_data()))
+    assert list(book["Commission by staff"].values)[1:] == [("Ravi", 2, 1522.96, 150)]
+    assert [row[2:] for row in list(book["Commission by line"].values)[1:]] == [("Ravi", "Facial", 2, 1522.96, 150)]
+    assert list(book["Commission by line totals"].values)[1][-1] == 150
+    # Everyone again: both.
+    everyone = client.get(f"/reports/commissions?from={today}&to={today}&staff=").get_data(as_text=True)
+    assert '<option value="">Everyone</option>' in everyone and "₹554.65" in everyone
+
+
+def test_the_service_filters_by_staff_and_refuses_another_stores(salon, make_store):
+    golden_rules(salon)
+    golden_bill(salon)
+    today = salon.store.local_today()
+    summary, detail = commissions.commission_report(salon.store, salon.owner, today, today, staff=salon.meena)
+    assert [row[0] for row in summary.rows] == ["Meena"] and summary.total[-1] == D("404.65")
+    assert {row[2] for row in detail.rows} == {"Meena"}
+    stranger = Staff(store_id=make_store().id, name="Stranger")
+    db.session.add(stranger)
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        commissions.commission_report(salon.store, salon.owner, today, today, staff=stranger)
+
+
+@pytest.mark.parametrize("raw", ["999999", "abc", "-1", "{other}"])
+def test_a_staff_filter_of_no_staff_member_here_is_422_with_no_table(client, salon, make_store, raw):
+    stranger = Staff(store_id=make_store().id, name="Stranger")
+    db.session.add(stranger)
+    db.session.commit()
+    golden_rules(salon)
+    golden_bill(salon)
+    sign_in(client, salon.owner)
+    for download in ("", "&download=csv", "&download=xlsx"):
+        answer = client.get(f"/reports/commissions?staff={raw.format(other=stranger.id)}{download}")
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and "Choose a staff member of this store" in html
+        assert "<table" not in html and 'id="report-staff-error"' in html and "Stranger" not in html
+
+
+def test_cashiers_may_not_filter_the_report_either(client, salon):
+    sign_in(client, salon.cashier)
+    assert client.get(f"/reports/commissions?staff={salon.meena.id}&download=csv").status_code == 403
+
+
+def test_the_staff_totals_summed_in_the_database_agree_with_the_lines_one_by_one(salon):
+    """Plain lines are summed in SQL (in paise), the others (a return, a bill discount after tax) line by line: the
+    summary must equal the sum of the line-by-line table whatever the mix, per staff member and filtered."""
+    golden_rules(salon)
+    golden_bill(salon)  # a bill discount after tax: every line computed one by one
+    sell(salon, [(salon.haircut, 3, salon.meena, "5%"), (salon.facial, 1, salon.ravi, None)])  # plain
+    returned = sell(salon, [(salon.spa, 2, salon.ravi, None), (salon.facial, 3, salon.meena, "33")])
+    returns.create_return(salon.store, salon.owner, returned, returns.ReturnDraft(
+        lines=[returns.ReturnLine(line_no=2, qty=1)], refund_mode="cash"))
+    db.session.commit()
+    update_store_settings(salon.owner, salon.store, {"bill_discount_before_tax": True})
+    sell(salon, [(salon.haircut, 1, salon.ravi, None), (salon.facial, 1, salon.meena, None)], discount="77")
+    sell(salon, [(salon.haircut, 1, salon.meena, None)], paid=False)  # not paid: not counted by either
+    today = salon.store.local_today()
+    for staff in (None, salon.meena, salon.ravi):
+        summary, detail = commissions.commission_report(salon.store, salon.owner, today, today, staff=staff)
+        by_line: dict[str, list] = {}
+        for row in detail.rows:
+            entry = by_line.setdefault(row[2], [D(0), D(0), D(0)])
+            entry[0] += D(row[4])
+            entry[1] += row[5]
+            entry[2] += row[6]
+        assert {row[0]: [D(row[1]), row[2], row[3]] for row in summary.rows} == by_line
+        assert summary.total[2:] == detail.total[5:]
+    assert len(detail.rows) == 4  # Ravi: one facial, the spa line (kept 2 of 2), the haircut, the golden facials
+
+
+def test_each_page_of_lines_carries_the_whole_periods_total(salon, monkeypatch):
+    monkeypatch.setattr(commissions, "PAGE_ROWS", 2)
+    golden_rules(salon)
+    golden_bill(salon)
+    today = salon.store.local_today()
+    _, first = commissions.commission_report(salon.store, salon.owner, today, today, 1)
+    _, second = commissions.commission_report(salon.store, salon.owner, today, today, 2)
+    assert (len(first.rows), first.has_more, len(second.rows), second.has_more) == (2, True, 2, False)
+    assert first.total == second.total == ["Total", None, None, None, None, D("4188.13"), D("554.65")]
+    assert [row[3] for row in first.rows + second.rows] == ["Haircut", "Hair Spa", "Facial", "Facial"]

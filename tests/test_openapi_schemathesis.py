@@ -60,6 +60,7 @@ class RealRows:
     statuses: Counter = field(default_factory=Counter)
     bodies: dict[str, Any] = field(default_factory=dict)  # a real, valid body for paths that name several rows
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path_for: dict[str, dict[str, str]] = field(default_factory=dict)  # another store for paths of one kind of store
 
 
 def _created(response, *keys: str) -> Any:
@@ -93,7 +94,7 @@ def _jewellery_rows(store, owner, make_piece, party) -> tuple[dict, dict, dict]:
 
 
 @pytest.fixture
-def real_rows(shop, make_product, make_customer, make_piece) -> RealRows:
+def real_rows(shop, make_product, make_customer, make_piece, make_store) -> RealRows:
     """One row of each kind in the shop's store, made through the API where the API makes them."""
     product = _created(shop.post("/api/products/", {"product_name": "Widget", "category": 1, "unit_price": "10.00",
                                                      "quantity": 50}), "product", "id")
@@ -111,7 +112,14 @@ def real_rows(shop, make_product, make_customer, make_piece) -> RealRows:
     url = f"/api/v1/billing/{store.uid}/bills"
     bill = _created(shop.post(url, cash_bill(items["service"], item_type="service")), "data", "bill_id")
     held = _created(shop.post(url + "/hold", cash_bill(items["product"])), "data", "held_id")
+    # The appointment book is a salon's: a salon where the shop's owner is a cashier (the reception).
+    from models import Membership
+
+    salon = make_store(business_kind="salon")
+    db.session.add(Membership(user_id=ravi_owner(store).id, store_id=salon.id, role="cashier"))
+    db.session.commit()
     return RealRows(
+        path_for={"/api/v1/billing/{store_id}/appointments": {"store_id": salon.uid}},
         path={"store_id": store.uid, "bill_id": bill, "held_id": held, **jewellery_path},
         query_id={"/api/products/": product, "/api/parties/": party, "/api/expenses/": expense,
                   "/api/billing/": namaste_bill},
@@ -130,8 +138,9 @@ def ravi_owner(store):
 def case_strategy(operation, rows: RealRows, mode: GenerationMode):
     """Examples with the real store; for ids in the path or `?id=`, half real rows and half generated ones."""
     names = re.findall(r"{(\w+)}", operation.path)
-    always = {name: rows.path[name] for name in names if name == "store_id"}
-    real = {name: rows.path[name] for name in names}
+    given = {**rows.path, **rows.path_for.get(operation.path, {})}
+    always = {name: given[name] for name in names if name == "store_id"}
+    real = {name: given[name] for name in names}
     variants = [operation.as_strategy(mode, path_parameters=always or None)]
     if mode == GenerationMode.POSITIVE:  # the document's own examples (Billing v1's worked bill) as they stand
         variants += operation.get_strategies_from_examples(path_parameters=real or None)

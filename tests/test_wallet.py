@@ -16,6 +16,7 @@ from extensions import db
 from models import Bill, Customer, InvoiceCounter, PaymentMethod, Staff, WalletEntry
 from services.billing import bills as billing
 from services.billing import returns
+from services.errors import PermissionDenied
 from services.parties import wallet
 from services.till import session as till_service
 from tests.fixtures_pos import sign_in
@@ -398,3 +399,118 @@ def test_the_wallet_mode_is_refused_for_a_supplier_everywhere_and_writes_nothing
     bill = db.session.get(Bill, bill.id)
     assert bill.paid_amount == D("0.00") and not bill.payments
     assert db.session.execute(select(func.count(WalletEntry.id))).scalar_one() == moves_before
+
+
+# --------------------------------------------------------------------------- adjustments (owners, managers), audit
+
+
+def wallet_audit() -> list:
+    from models import AuditLog
+
+    return list(db.session.execute(select(AuditLog).where(AuditLog.entity == "wallet").order_by(AuditLog.id))
+                .scalars())
+
+
+def test_a_top_up_is_audited_with_who_took_it(salon, client):
+    sign_in(client, salon.cashier)
+    client.post_form(f"/parties/customers/{salon.asha.id}/wallet", {"amount": "300", "pay_mode": "cash"})
+    [row] = wallet_audit()
+    assert (row.action, row.entity_id, row.user_id, row.store_id) == (
+        "topup", str(salon.asha.id), salon.cashier.id, salon.store.id)
+    assert row.before == {"balance": "0.00"} and row.after == {"balance": "300.00"}
+    assert row.meta["amount"] == "300.00" and row.meta["pay_mode"] == "cash"
+
+
+@pytest.mark.parametrize("role", ["owner", "manager"])
+def test_an_adjustment_puts_in_and_takes_out_with_reason_note_and_audit(salon, client, role):
+    fund(salon, "500.00")
+    user = getattr(salon, role)
+    sign_in(client, user)
+    url = f"/parties/customers/{salon.asha.id}"
+    assert 'id="wallet-adjust"' in client.get(url).get_data(as_text=True)
+    response = client.post_form(f"{url}/wallet/adjust", {"amount": "-120.50", "reason": "correction",
+                                                         "note": "Double top-up on Monday"})
+    assert response.status_code == 303
+    response = client.post_form(f"{url}/wallet/adjust", {"amount": "20", "reason": "goodwill", "note": ""},
+                                htmx=True)
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == url
+    assert balance(salon) == D("399.50") and ledger_sums_to_balance(salon)
+    entries = db.session.execute(select(WalletEntry).where(WalletEntry.kind == "adjustment")
+                                 .order_by(WalletEntry.id)).scalars().all()
+    assert [(e.amount, e.balance, e.reference, e.note, e.pay_mode, e.user_id) for e in entries] == [
+        (D("-120.50"), D("379.50"), "Correction of a mistake", "Double top-up on Monday", None, user.id),
+        (D("20.00"), D("399.50"), "Goodwill (complaint or gesture)", None, None, user.id)]
+    rows = [row for row in wallet_audit() if row.action == "adjustment"]
+    assert [(row.user_id, row.before, row.after, row.meta["note"]) for row in rows] == [
+        (user.id, {"balance": "500.00"}, {"balance": "379.50"}, "Double top-up on Monday"),
+        (user.id, {"balance": "379.50"}, {"balance": "399.50"}, None)]
+    page = client.get(url).get_data(as_text=True)
+    assert "Adjustment: Correction of a mistake" in page and "Double top-up on Monday" in page
+
+
+def test_an_adjustment_is_not_money_in_of_the_day_close(salon):
+    from services.reports import day_close
+
+    fund(salon, "100.00")
+    wallet.adjust(salon.store, salon.owner, salon.asha, D("900.00"), "opening")
+    db.session.commit()
+    assert balance(salon) == D("1000.00")
+    assert day_close.expected(salon.store, salon.store.local_today())["cash"] == D("100.00")
+
+
+def test_an_adjustment_below_zero_is_refused_naming_the_balance_and_writes_nothing(salon, client):
+    fund(salon, "100.00")
+    before = len(wallet_audit())
+    sign_in(client, salon.manager)
+    response = client.post_form(f"/parties/customers/{salon.asha.id}/wallet/adjust",
+                                {"amount": "-100.01", "reason": "write_off", "note": "x"}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and body.lstrip().startswith('<form id="wallet-adjust"')
+    assert "Wallet balance is ₹100.00: an adjustment cannot take it below zero" in body
+    assert 'value="-100.01"' in body  # the form as typed
+    assert balance(salon) == D("100.00") and len(wallet_audit()) == before
+    assert db.session.execute(select(func.count(WalletEntry.id)).where(
+        WalletEntry.kind == "adjustment")).scalar_one() == 0
+    # The whole balance may be taken out: to zero, not below.
+    assert client.post_form(f"/parties/customers/{salon.asha.id}/wallet/adjust",
+                            {"amount": "-100", "reason": "write_off"}).status_code == 303
+    assert balance(salon) == D("0.00")
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({"amount": "", "reason": "goodwill"}, "amount", "Enter the amount as a number"),
+    ({"amount": "abc", "reason": "goodwill"}, "amount", "Enter the amount as a number"),
+    ({"amount": "0", "reason": "goodwill"}, "amount", "Must not be 0"),
+    ({"amount": "10.005", "reason": "goodwill"}, "amount", "At most two decimals"),
+    ({"amount": "10", "reason": ""}, "reason", "Choose the reason"),
+    ({"amount": "10", "reason": "bonus"}, "reason", "Choose the reason"),
+    ({"amount": "10", "reason": "other", "note": "  "}, "note", "Say why in the note"),
+    ({"amount": "10", "reason": "goodwill", "note": "x" * 256}, "note", "At most 255 characters"),
+])
+def test_a_bad_adjustment_is_refused_beside_its_field_and_writes_nothing(salon, client, form, field, message):
+    sign_in(client, salon.owner)
+    response = client.post_form(f"/parties/customers/{salon.asha.id}/wallet/adjust", form, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in body
+    assert f'id="adjust-{field}" ' in body and 'aria-invalid="true"' in body
+    assert balance(salon) == D("0.00") and db.session.execute(select(func.count(WalletEntry.id))).scalar_one() == 0
+    assert wallet_audit() == []
+
+
+def test_a_cashier_cannot_adjust_a_wallet(salon, client):
+    fund(salon, "100.00")
+    sign_in(client, salon.cashier)
+    url = f"/parties/customers/{salon.asha.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="wallet-top-up"' in page and 'id="wallet-adjust"' not in page
+    response = client.post_form(f"{url}/wallet/adjust", {"amount": "-100", "reason": "write_off"})
+    assert response.status_code == 403 and balance(salon) == D("100.00")
+    with pytest.raises(PermissionDenied):
+        wallet.adjust(salon.store, salon.cashier, salon.asha, D("5"), "goodwill")
+
+
+def test_another_stores_customer_cannot_be_adjusted(salon, client, make_store, make_customer):
+    other = make_customer(make_store(), "Elsewhere", "+919822222222")
+    sign_in(client, salon.owner)
+    assert client.post_form(f"/parties/customers/{other.id}/wallet/adjust",
+                            {"amount": "5", "reason": "goodwill"}).status_code == 404

@@ -668,6 +668,26 @@ def billing_v1(doc: Document) -> None:
                                  "The month as MMYYYY (2017 to 2099), e.g. 042026", required=True)],
         op_id="v1_gstr1", description="Extension (docs/api.md, GST returns): b2b, b2cl, b2cs, nil, cdnr, cdnur, "
                                       "hsn (hsn_b2b, hsn_b2c) and doc_issue; empty sections left out."))
+    # The salon's appointment book (extension, issue 16): one day, read-only.
+    clock = string(5, 5, pattern=r"^\d{2}:\d{2}$")
+    doc.path("/api/v1/billing/{store_id}/appointments", "get", operation(
+        "A salon's appointments of one day, with their services, staff and times", "Billing v1",
+        {"200": response("The day's book", ok(obj({
+            "day": string(format="date"), "timezone": string(), "opens": clock, "closes": clock,
+            "staff": {"type": "array", "items": obj({"id": string(), "name": string(),
+                                                     "active": {"type": "boolean"}})},
+            "appointments": {"type": "array", "items": obj({
+                "id": string(), "status": enum(("booked", "arrived", "done", "no-show", "cancelled")),
+                "customer": obj({"id": string(), "name": string()}), "bill_id": nullable(string()),
+                "notes": string(),
+                "services": {"type": "array", "items": obj({
+                    "id": string(), "name": string(), "staff_id": string(), "staff": string(),
+                    "starts_at": DATETIME, "ends_at": DATETIME, "cancelled": {"type": "boolean"}})}})}}))),
+         **errors},
+        parameters=[store, query("day", string(10, 10, format="date"),
+                                 "The day as YYYY-MM-DD (2000 to 2099); default today in the store's time zone")],
+        op_id="v1_appointments", description="Extension (docs/api.md, The appointment book): salons only (another "
+                                              "kind of store: 404); every member; read-only."))
 
 
 # --------------------------------------------------------------------------- jewellery

@@ -17,6 +17,7 @@ from services.accounts.gstin import STATE_CODES, gstin_error
 from services.accounts.gstin import normalise as normalise_gstin
 from services.documents import uploads
 from services.errors import ValidationError
+from services.salon import hours as salon_hours
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")
 UPI_ID = re.compile(r"^[A-Za-z0-9._-]{2,256}@[A-Za-z][A-Za-z0-9]{1,63}$")
@@ -35,7 +36,8 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
     """Validate every field given (the others keep their value), then write them (and the new logo); flushes.
 
     Billing options: FLAGS as booleans, "scale_barcode" as None (off) or {"prefix", "item_digits", "value"},
-    "loyalty_per_100" and "loyalty_point_value" as numbers (kept as text with 2 decimals).
+    "loyalty_per_100" and "loyalty_point_value" as numbers (kept as text with 2 decimals). A salon's opening hours:
+    "salon_opens" and "salon_closes" together, HH:MM (services.salon.hours.check).
     """
     require_role(actor, store, "owner")
     values = {name: _clean(data[name] if name in data else getattr(store, name)) for name in FIELDS}
@@ -88,6 +90,12 @@ def update_store_settings(actor: User, store: Store, data: dict[str, Any], logo:
                 bad(name, problem)
             else:
                 options[name] = f"{value:.2f}"
+    if any(key in data for key in salon_hours.KEYS):  # the salon's opening hours: both, or neither
+        pair, hour_errors = salon_hours.check(data.get("salon_opens"), data.get("salon_closes"))
+        for field, messages in hour_errors.items():
+            for message in messages:
+                bad(field, message)
+        options.update(pair or {})
     image = None
     if logo is not None:
         try:

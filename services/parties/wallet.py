@@ -4,9 +4,13 @@ Modelled on services.parties.loyalty: Customer.wallet_balance is the balance; ev
 balance after it, so the balance always equals the sum of the entries.
 
 - Put in: a top-up (money received at the counter by cash, card or UPI: that day's money in, see
-  services.reports.day_close and the day book), a membership's prepaid value (credit_wallet, kind
+  services.reports.day_close and the day book; cashiers and up), a membership's prepaid value (credit_wallet, kind
   membership_credit), a credit note's refund in the wallet mode (after_return), a cancelled bill's wallet payments
   given back (after_cancel).
+- By hand: an adjustment (managers and owners; `adjust`): a signed amount with a reason from ADJUST_REASONS and a
+  note, no money received (not in the day close). Taking never goes below zero: the same conditional UPDATE refuses
+  it, naming the balance. Top-ups and adjustments are both written by `_by_hand`, which also writes the audit row
+  (who, the customer, the amount, the balance after).
 - Taken: a bill's payments in the wallet mode, on every surface, inside save_bill's transaction (after_sale), and a
   later payment against a bill's dues (after_payment). Each take is ONE conditional UPDATE
   (`wallet_balance >= amount`), so two tills paying from the same wallet at once cannot both have the money; the
@@ -23,9 +27,10 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from models import Bill, CreditNote, Customer, Party, PaymentMethod, Store, User, WalletEntry
+from services import audit
 from services.accounts.access import require_role
 from services.bounds import money_problem
-from services.errors import ValidationError
+from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
 from services.paging import Page, paginate
 from services.vocabulary import CARD, CASH, UPI, WALLET
@@ -36,6 +41,11 @@ TOP_UP_MODES = (CASH, CARD, UPI)  # how the money of a top-up is received
 KIND_LABELS = {"topup": "Top-up", "membership_credit": "Membership credit", "payment": "Paid a bill",
                "refund": "Refund (credit note)", "cancel": "Bill cancelled: payment given back",
                "adjustment": "Adjustment"}
+# Why an owner or manager changes a balance by hand (the entry's reference keeps the label).
+ADJUST_REASONS = {"correction": "Correction of a mistake", "goodwill": "Goodwill (complaint or gesture)",
+                  "opening": "Balance brought over from the old system", "write_off": "Balance written off",
+                  "other": "Other (say why in the note)"}
+NOTE_LIMIT = 255
 
 
 @dataclass
@@ -119,6 +129,27 @@ def credit_wallet(store: Store, user: Optional[User], party: Party, amount: Deci
     return entry
 
 
+def _by_hand(store: Store, user: User, party: Party, amount: Decimal, kind: str, *,
+             pay_mode: Optional[str] = None, reference: Optional[str] = None,
+             note: Optional[str] = None) -> WalletEntry:
+    """A top-up or an adjustment, typed on the customer's page: the one conditional UPDATE (a take refused naming
+    the balance, nothing written) and the audit row with who did it. Flushes; the caller commits."""
+    _customer_party(store, party)
+    entry = _change(store, party.id, amount, kind, user=user, pay_mode=pay_mode, reference=reference, note=note)
+    if entry is None:
+        held = balance_of(store, party.id)
+        if held is None:  # a party without its customer record
+            raise ValidationError.field("customer", "Customer not found in this store")
+        raise ValidationError.field("amount", f"{balance_message(held)}: an adjustment cannot take it below zero")
+    db.session.flush()
+    audit.record(kind, "wallet", party.id, store_id=store.id, user_id=user.id,
+                 before={"balance": f"{entry.balance - entry.amount:f}"},
+                 after={"balance": f"{entry.balance:f}"},
+                 meta={"entry_id": entry.id, "amount": f"{entry.amount:f}", "pay_mode": pay_mode,
+                       "reference": reference, "note": note})
+    return entry
+
+
 def top_up(store: Store, user: User, party: Party, amount: object, pay_mode: object,
            reference: Optional[str] = None) -> WalletEntry:
     """Money received from the customer into their wallet (cashier and up), by cash, card or UPI."""
@@ -132,7 +163,34 @@ def top_up(store: Store, user: User, party: Party, amount: object, pay_mode: obj
         errors["reference"] = ["At most 100 characters"]
     if errors:
         raise ValidationError(next(iter(errors.values()))[0], errors)
-    return credit_wallet(store, user, party, amount, kind="topup", pay_mode=pay_mode, reference=reference or None)
+    return _by_hand(store, user, party, Decimal(amount).quantize(CENT), "topup", pay_mode=pay_mode,
+                    reference=reference or None)
+
+
+def adjust(store: Store, user: User, party: Party, amount: object, reason: object,
+           note: Optional[str] = None) -> WalletEntry:
+    """An owner's or manager's change of the balance by hand: + puts in, - takes out (never below zero); a reason
+    from ADJUST_REASONS and a note ("other" needs the note). No money changes hands (not in the day close)."""
+    require_role(user, store, "manager")
+    errors = FieldErrors()
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        errors.add("amount", "Enter the amount as a number, e.g. 500 or -120.50 (below zero takes out).")
+    elif amount == 0:
+        errors.add("amount", "Must not be 0: a positive amount puts in, a negative one takes out.")
+    elif amount != amount.quantize(CENT):
+        errors.add("amount", "At most two decimals (paise).")
+    elif problem := money_problem(abs(amount)):
+        errors.add("amount", problem)
+    if reason not in ADJUST_REASONS:
+        errors.add("reason", "Choose the reason for the adjustment.")
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if len(note) > NOTE_LIMIT:
+        errors.add("note", f"At most {NOTE_LIMIT} characters.")
+    elif reason == "other" and not note:
+        errors.add("note", "Say why in the note (the reason is Other).")
+    errors.raise_if()
+    return _by_hand(store, user, party, amount.quantize(CENT), "adjustment", reference=ADJUST_REASONS[reason],
+                    note=note or None)
 
 
 def wallet_method_ids() -> set[int]:

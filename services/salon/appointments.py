@@ -26,10 +26,11 @@ from services.accounts.access import require_role
 from services.errors import FieldErrors, ValidationError
 from services.parties.ledger import whatsapp_url
 from services.parties.parties import CustomerInput, create_customer, find_customer_by_phone
+from services.salon import hours
 from services.scoping import find_in_store, get_in_store
 
 SLOT_MINUTES = 15
-OPENS, CLOSES = time(9, 0), time(21, 0)  # unless the store's settings say "salon_opens" / "salon_closes" (HH:MM)
+OPENS, CLOSES = hours.OPENS, hours.CLOSES  # unless the store's settings say otherwise (services.salon.hours)
 MAX_LINES = 10
 MAX_DURATION = 600
 LIVE = ("booked", "arrived")  # may still be moved, have its status changed, or be billed
@@ -101,18 +102,12 @@ class PlannedLine:
 # --------------------------------------------------------------------------- hours and days
 
 
-def _clock(raw: Any) -> Optional[time]:
-    try:
-        return time.fromisoformat(raw.strip()) if isinstance(raw, str) and len(raw.strip()) in (5, 8) else None
-    except ValueError:
-        return None
+_clock = hours.clock
 
 
 def opening_hours(store: Store) -> tuple[time, time]:
-    """The salon's day: 09:00-21:00 unless its settings say otherwise."""
-    settings = store.settings or {}
-    opens, closes = _clock(settings.get("salon_opens")) or OPENS, _clock(settings.get("salon_closes")) or CLOSES
-    return (opens, closes) if opens < closes else (OPENS, CLOSES)
+    """The salon's day: 09:00-21:00 unless its settings say otherwise (set on the opening-hours page)."""
+    return hours.stored(store.settings)
 
 
 def parse_day(raw: Any) -> Optional[date]:
@@ -445,6 +440,31 @@ def open_in_till(store: Store, user: User, till_session: TillSession, appointmen
     till.keep(till_session, state)
 
 
+@dataclass
+class OnTill:
+    """What the till shows of the appointment it is billing: whose, when, which services with whom."""
+
+    appointment: Appointment
+    customer: str
+    starts_at: datetime  # the store's time zone
+    ends_at: datetime
+    services: list[tuple[str, str]]  # (service, staff member)
+
+
+def on_till(store: Store, appointment_id: Any) -> Optional[OnTill]:
+    """The appointment a till bill is for ("Bill this appointment"), as the till shows it; None when there is none
+    (or it is no longer this store's)."""
+    if not appointment_id:
+        return None
+    appointment = find_in_store(Appointment, store, id=bounds.row_id(appointment_id))
+    if appointment is None or not appointment.lines:
+        return None
+    lines = sorted(appointment.lines, key=lambda line: (line.starts_at, line.id))
+    return OnTill(appointment, appointment.party.display_name, local(store, lines[0].starts_at),
+                  local(store, max(line.ends_at for line in lines)),
+                  [(line.product.product_name, line.staff.name) for line in lines])
+
+
 def mark_billed(store: Store, appointment_id: int, bill: Bill) -> None:
     """After save_bill, in its transaction: the appointment is done and keeps its bill. Conditional, so two tills
     saving the same appointment make one bill of it; the other is refused (and rolled back)."""
@@ -520,6 +540,25 @@ def day_book(store: Store, day: date) -> DayBook:
         rows.append((clock, cells))
     appointments = list({line.appointment_id: line.appointment for line in lines}.values())
     return DayBook(day, staff, rows, appointments, outside)
+
+
+def booked_outside_hours(store: Store, limit: int = 20) -> list[AppointmentLine]:
+    """Live lines from today on that fall outside the opening hours now in force (booked before they changed): the
+    hours page lists them so the owner can move them; the day's book shows them under its grid."""
+    opens, closes = opening_hours(store)
+    start = day_bounds(store, store.local_today())[0]
+    found = []
+    query = (select(AppointmentLine).join(Appointment, Appointment.id == AppointmentLine.appointment_id)
+             .where(AppointmentLine.store_id == store.id, AppointmentLine.cancelled.is_(False),
+                    AppointmentLine.starts_at >= start, Appointment.status.in_(LIVE))
+             .order_by(AppointmentLine.starts_at, AppointmentLine.id))
+    for line in db.session.execute(query).scalars():
+        begin, end = local(store, line.starts_at), local(store, line.ends_at)
+        if begin.time() < opens or end > at(store, begin.date(), closes):
+            found.append(line)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def services_text(appointment: Appointment) -> str:

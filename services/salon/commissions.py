@@ -19,31 +19,39 @@ status is `paid` (no dues left: a credit bill or a part-paid one counts nothing 
 cancelled bill never counts); a return takes back the returned share (commission x kept / sold, so returning half
 the quantity halves it). The period is by the bill's billing day in the store's time zone, so a bill paid or a line
 returned after a payout changes that period's figure: run payouts once the period's bills are settled.
+
+Reading fast (`staff_totals`): the plain lines (nothing returned; no bill discount after tax to share out) count as
+stored, so the database sums them, in whole paise; only the others are counted line by line. The page reads only its
+own lines. `tests/test_commissions.py` checks the two ways agree on a mix of bills.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, and_, cast, exists, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from models import Bill, BillItem, Category, CommissionRule, Product, Staff, Store, User
 from services import audit
 from services.accounts.access import require_role
 from services.billing.pricing import HUNDRED, ZERO, money
+from services.bounds import row_id
 from services.catalog.units import qty_out
 from services.errors import FieldErrors, ValidationError
 from services.reports.registers import bounds
 from services.reports.tables import DATE, MONEY, NUMBER, Column, Table
+from services.scoping import find_in_store
 from services.vocabulary import DISCOUNT_TYPES, FLAT, PAID, PERCENT
 
 TARGETS = ("all", "category", "product")  # what a rule applies to: every line (the default), a category, a product
 KIND_LABELS = {PERCENT: "% of the value", FLAT: "₹ per unit"}
 PAGE_ROWS = 200
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -273,22 +281,57 @@ class CommissionLine:
     commission: Decimal
 
 
-def commission_lines(store: Store, first: date, last: date) -> list[CommissionLine]:
-    """Every served line of the period's paid sales, net of returns, in time order (see the module docstring)."""
+def report_staff(store: Store) -> list[Staff]:
+    """The staff members the report can be filtered by: every staff member of the store, active first."""
+    return list(db.session.execute(select(Staff).where(Staff.store_id == store.id)
+                                   .order_by(Staff.active.desc(), Staff.name, Staff.id)).scalars())
+
+
+def staff_filter(store: Store, raw: object) -> Optional[Staff]:
+    """The staff member the report is filtered by (`?staff=<id>`; empty: everyone), else a field error on staff."""
+    if raw in (None, ""):
+        return None
+    member = find_in_store(Staff, store, id=row_id(raw))
+    if member is None:
+        raise ValidationError.field("staff", "Choose a staff member of this store (or everyone).")
+    return member
+
+
+def _period_lines(store: Store, first: date, last: date, staff_id: Optional[int]) -> list:
+    """The conditions of a counted line: served (a staff member), on a paid sale of the period (and of one staff
+    member when given)."""
     start, end = bounds(store, first, last)
-    rows = db.session.execute(
-        select(BillItem.staff_id, BillItem.name, BillItem.qty, BillItem.returned_qty, BillItem.taxable_amount,
-               BillItem.commission_amount, Bill.id, Bill.invoice_date, Bill.billing_timestamp, Bill.invoice_number,
-               Bill.discount, Bill.sub_total, Staff.name.label("staff_name"))
-        .join(Bill, Bill.id == BillItem.bill_id).join(Staff, Staff.id == BillItem.staff_id)
-        .where(Bill.store_id == store.id, Bill.kind == "sale", Bill.status == PAID, Bill.cancelled_at.is_(None),
-               Bill.billing_timestamp >= start, Bill.billing_timestamp < end)
-        .order_by(Bill.billing_timestamp, Bill.id, BillItem.line_no)).all()
+    return [Bill.store_id == store.id, Bill.kind == "sale", Bill.status == PAID, Bill.cancelled_at.is_(None),
+            Bill.billing_timestamp >= start, Bill.billing_timestamp < end,
+            *([BillItem.staff_id == staff_id] if staff_id is not None else [])]
+
+
+def _plain():
+    """A line whose value and commission stand as stored: nothing returned, and no bill discount after tax to share
+    out (none, or spread over the lines before tax). Most lines; the report sums them in the database."""
+    shared = aliased(BillItem)
+    spread = exists().where(shared.bill_id == Bill.id, shared.bill_discount_amount > 0)
+    return and_(BillItem.returned_qty == 0, or_(Bill.discount == 0, Bill.sub_total == 0, spread))
+
+
+def commission_lines(store: Store, first: date, last: date, staff_id: Optional[int] = None, *,
+                     only: Any = None, offset: int = 0, limit: Optional[int] = None) -> list[CommissionLine]:
+    """Every served line of the period's paid sales (one staff member's when given), net of returns, in time order
+    (see the module docstring); `only` narrows them further, `offset`/`limit` take one page."""
+    query = (select(BillItem.staff_id, BillItem.name, BillItem.qty, BillItem.returned_qty, BillItem.taxable_amount,
+                    BillItem.commission_amount, Bill.id, Bill.invoice_date, Bill.billing_timestamp,
+                    Bill.invoice_number, Bill.discount, Bill.sub_total, Staff.name.label("staff_name"))
+             .join(Bill, Bill.id == BillItem.bill_id).join(Staff, Staff.id == BillItem.staff_id)
+             .where(*_period_lines(store, first, last, staff_id), *([only] if only is not None else []))
+             .order_by(Bill.billing_timestamp, Bill.id, BillItem.line_no))
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    rows = db.session.execute(query).all()
     shared = set()  # bills whose discount was spread over the lines before tax
     ids = sorted({row.id for row in rows})
-    for offset in range(0, len(ids), 5000):
+    for start in range(0, len(ids), 5000):
         shared.update(db.session.execute(
-            select(BillItem.bill_id).where(BillItem.bill_id.in_(ids[offset:offset + 5000]),
+            select(BillItem.bill_id).where(BillItem.bill_id.in_(ids[start:start + 5000]),
                                            BillItem.bill_discount_amount > 0).distinct()).scalars())
     lines = []
     for row in rows:  # each line in Decimal, rounded per line as the bill was (exact on both databases)
@@ -302,16 +345,42 @@ def commission_lines(store: Store, first: date, last: date) -> list[CommissionLi
     return lines
 
 
-def commission_report(store: Store, user: User, first: date, last: date, page: Optional[int] = None) -> list[Table]:
-    """Per staff member: services done (quantity kept), their value and the commission; then line by line."""
-    require_role(user, store, "manager")
-    lines = commission_lines(store, first, last)
+def _whole(column, scale: int):
+    """SUM of a money or quantity column in whole paise (thousandths): exact on both databases (SQLite's SUM of a
+    NUMERIC column is a float)."""
+    return func.coalesce(func.sum(cast(func.round(func.coalesce(column, 0) * scale), BigInteger)), 0)
+
+
+def staff_totals(store: Store, first: date, last: date, staff_id: Optional[int] = None) -> dict[int, list]:
+    """Per staff member: [name, services kept, value, commission] over the period, each line counted exactly as
+    commission_lines counts it: the plain lines summed in the database, the others line by line."""
     people: dict[int, list] = {}
-    for line in lines:
+    rows = db.session.execute(
+        select(BillItem.staff_id, Staff.name, _whole(BillItem.qty, 1000), _whole(BillItem.taxable_amount, 100),
+               _whole(BillItem.commission_amount, 100))
+        .join(Bill, Bill.id == BillItem.bill_id).join(Staff, Staff.id == BillItem.staff_id)
+        .where(*_period_lines(store, first, last, staff_id), _plain())
+        .group_by(BillItem.staff_id, Staff.name)).all()
+    for member, name, qty, value, commission in rows:
+        people[member] = [name, Decimal(int(qty)) / 1000, (Decimal(int(value)) / 100).quantize(CENT),
+                          (Decimal(int(commission)) / 100).quantize(CENT)]
+    for line in commission_lines(store, first, last, staff_id, only=not_(_plain())):
         entry = people.setdefault(line.staff_id, [line.staff, Decimal(0), ZERO, ZERO])
         entry[1] += line.qty
         entry[2] += line.value
         entry[3] += line.commission
+    return people
+
+
+def commission_report(store: Store, user: User, first: date, last: date, page: Optional[int] = None, *,
+                      staff: Optional[Staff] = None) -> list[Table]:
+    """Per staff member: services done (quantity kept), their value and the commission; then line by line. With
+    `staff` (staff_filter), that staff member's only: the page, the CSV and the XLSX alike."""
+    require_role(user, store, "manager")
+    if staff is not None and staff.store_id != store.id:
+        raise ValidationError.field("staff", "Choose a staff member of this store (or everyone).")
+    staff_id = staff.id if staff is not None else None
+    people = staff_totals(store, first, last, staff_id)
     summary = Table("Commission by staff", [
         Column("staff", "Staff member"), Column("services", "Services", NUMBER),
         Column("value", "Value (after discounts, before tax)", MONEY), Column("commission", "Commission", MONEY)])
@@ -323,14 +392,16 @@ def commission_report(store: Store, user: User, first: date, last: date, page: O
         Column("date", "Date", DATE), Column("invoice", "Invoice"), Column("staff", "Staff member"),
         Column("service", "Service"), Column("qty", "Quantity", NUMBER),
         Column("value", "Value (after discounts, before tax)", MONEY), Column("commission", "Commission", MONEY)])
+    if page is None:  # a download: every line
+        lines = commission_lines(store, first, last, staff_id)
+    else:  # the page's lines only (one more to know whether there is a next page)
+        lines = commission_lines(store, first, last, staff_id, offset=(page - 1) * PAGE_ROWS, limit=PAGE_ROWS + 1)
+        detail.page, detail.paged, detail.has_more = page, True, len(lines) > PAGE_ROWS
+        lines = lines[:PAGE_ROWS]
     for line in lines:
         detail.rows.append([line.day, line.invoice_number, line.staff, line.service, qty_out(line.qty), line.value,
                             line.commission])
         detail.links.append(f"/bills/{line.bill_id}")
     detail.sum_of("value", "commission")
-    if page is not None:  # the page's rows; the total stays the whole period's
-        detail.page, detail.paged = page, True
-        detail.has_more = len(detail.rows) > page * PAGE_ROWS
-        detail.rows = detail.rows[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
-        detail.links = detail.links[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    detail.total[5], detail.total[6] = summary.total[2], summary.total[3]  # the whole period's, on every page
     return [summary, detail]

@@ -532,6 +532,7 @@ class TillView:
     wallet_balance: Decimal | None = None  # the chosen customer's wallet (None: no stored customer)
     wallet_note: str | None = None  # why the wallet cannot pay what the wallet mode asks of it (Save refuses)
     plans: list = field(default_factory=list)  # the chosen customer's memberships in force (memberships.plans_held)
+    appointment: Any = None  # services.salon.appointments.OnTill: the appointment this bill is for, or None
 
 
 def _products(store: Store, ids) -> dict[int, Product]:
@@ -709,7 +710,17 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
                     loyalty_error=loyalty_error,
                     wallet_balance=stored.wallet_balance if stored is not None else None,
                     wallet_note=_wallet_note(stored, payments),
-                    plans=memberships.plans_held(store, customer) if isinstance(customer, Party) else [])
+                    plans=memberships.plans_held(store, customer) if isinstance(customer, Party) else [],
+                    appointment=_appointment(store, state))
+
+
+def _appointment(store: Store, state: dict[str, Any]):
+    """The appointment the bill is for, as the till shows it (None: not an appointment's bill)."""
+    if not state.get("appointment_id"):
+        return None
+    from services.salon.appointments import on_till  # the appointment book imports the till
+
+    return on_till(store, state["appointment_id"])
 
 
 def _wallet_note(stored, payments) -> str | None:
