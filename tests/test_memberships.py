@@ -581,7 +581,9 @@ def test_the_till_bill_page_invoice_and_receipt_label_sessions_and_the_membershi
     sign_in(client, salon.cashier)
     client.post_form("/pos/customer", {"party_id": salon.customer.id}, htmx=True)
     plans = client.get("/pos").get_data(as_text=True)
+    ends = db.session.execute(select(CustomerMembership.ends_on)).scalar_one().strftime("%d %b %Y")
     assert 'id="pos-customer-plans"' in plans and "Haircut: 2 of 2 left" in plans  # the till, customer picked
+    assert f"until {ends}" in plans and "10 % off services" in plans
     client.post_form("/pos/lines", {"product_id": salon.haircut.id}, htmx=True)
     line = client.post_form("/pos/lines/0", {"line": "0", "qty": "3", "discount_type": "flat",
                                              "discount_value": "0", "cgst": "9", "sgst": "9"}, htmx=True)
