@@ -36,6 +36,7 @@ from services.documents.invoices import (
 from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
 from services.jewellery.interest import bill_interest
+from services.salon import memberships
 from services.scoping import get_in_store
 from services.till import session as till_service
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT, REFUND_MODES
@@ -128,6 +129,7 @@ def _detail_context(bill, **extra) -> dict:
         "place_of_supply": state_label(bill.place_of_supply),
         "payments": payment_rows(bill),
         "interest": bill_interest(bill),
+        "line_memberships": memberships.line_memberships(bill),  # "Membership session (Gold)", the discount
         **dict(zip(("jewellery_columns", "jewellery_lines"), jewellery_details(bill))),
         "errors": {},
         "typed": {},

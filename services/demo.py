@@ -30,6 +30,7 @@ from services.billing.bills import BillDraft, DraftLine, DraftPayment, Jewellery
 from services.catalog import stock
 from services.catalog.products import ProductInput, create_product
 from services.parties.parties import CustomerInput, SupplierInput, create_customer, create_supplier
+from services.salon import memberships
 
 DEMO_PASSWORD = "demo12345"
 MONEY = Decimal("0.01")
@@ -119,9 +120,11 @@ SALON_SERVICES = [
     ("Threading (Eyebrows)", "Skin", "999722", "18", "60.00"),
     ("Bridal Makeup", "Makeup", "999722", "18", "15000.00"),
 ]
+# The salon's plans (services/salon/memberships.py), each sold through its own `membership` catalogue item:
+# (name, price, GST %, days, % off services, % off products, sessions [(service, count)], prepaid value).
 SALON_MEMBERSHIPS = [
-    ("Silver Membership (3 months)", "Memberships", "999722", "18", "2999.00"),
-    ("Gold Membership (12 months)", "Memberships", "999722", "18", "9999.00"),
+    ("Silver Membership (3 months)", "2999.00", "18", 90, "10", "0", [], "0"),
+    ("Gold Membership (12 months)", "9999.00", "18", 365, "20", "10", [("Haircut Premium", 4)], "2000"),
 ]
 SALON_PRODUCTS = [
     ("L'Oreal Hair Serum 100ml", "Retail", "3305", "18", "650.00", 25),
@@ -334,8 +337,14 @@ def _seed_salon(store: Store, owner: User, rng: random.Random) -> list[Product]:
     catalogue = []
     for name, category, hsn, gst, price in SALON_SERVICES:
         catalogue.append(_product(store, owner, name, category, hsn, gst, price, type_="service"))
-    for name, category, hsn, gst, price in SALON_MEMBERSHIPS:
-        catalogue.append(_product(store, owner, name, category, hsn, gst, price, type_="membership"))
+    services = {p.product_name: p for p in catalogue}
+    for name, price, gst, days, off_services, off_products, sessions, prepaid in SALON_MEMBERSHIPS:
+        plan = memberships.create_plan(store, owner, memberships.PlanInput(
+            name=name, price=_money(price), gst_rate=Decimal(gst), validity_days=days,
+            service_discount=Decimal(off_services), product_discount=Decimal(off_products),
+            prepaid_value=_money(prepaid), sessions=[(services[service].id, count) for service, count in sessions]))
+        plan.product.category_id = _category(store, "Memberships").id
+        catalogue.append(plan.product)
     for index, (name, category, hsn, gst, price, quantity) in enumerate(SALON_PRODUCTS, start=1):
         catalogue.append(_product(store, owner, name, category, hsn, gst, price, quantity=quantity,
                                   sku=f"GS-{index:04d}", barcode=ean13(f"890{store.id:03d}{index:06d}")))

@@ -168,3 +168,26 @@ def test_the_demo_general_store_prices_at_mrp_and_sells_loose_goods_by_weight(ru
             assert item.taxable_amount + item.cgst_amount + item.sgst_amount + item.igst_amount == item.line_total
         assert bill.sub_total == sum((item.line_total for item in bill.items), Decimal("0"))
         assert bill.total_amount == bill.sub_total - bill.discount
+
+
+def test_the_demo_salons_memberships_are_real_plans_that_do_something(runner):
+    from models import BillItem, CustomerMembership, MembershipPlan
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    salon = db.session.execute(select(Store).filter_by(business_kind="salon")).scalar_one()
+    plans = {p.name: p for p in db.session.execute(select(MembershipPlan).filter_by(store_id=salon.id)).scalars()}
+    silver, gold = plans["Silver Membership (3 months)"], plans["Gold Membership (12 months)"]
+    assert (silver.price, silver.validity_days, silver.service_discount, silver.services) == (
+        Decimal("2999.00"), 90, Decimal("10.00"), [])
+    assert (gold.price, gold.validity_days, gold.service_discount, gold.product_discount, gold.prepaid_value) == (
+        Decimal("9999.00"), 365, Decimal("20.00"), Decimal("10.00"), Decimal("2000.00"))
+    assert [(s.product.product_name, s.sessions) for s in gold.services] == [("Haircut Premium", 4)]
+    for plan in (silver, gold):  # sold through its own catalogue item, in the Memberships category
+        assert (plan.product.type, plan.product.product_name, plan.product.category.name) == (
+            "membership", plan.name, "Memberships")
+    # The demo's bills sold plans, and their buyers' later bills carry the benefits.
+    sold = db.session.execute(select(CustomerMembership).filter_by(store_id=salon.id)).scalars().all()
+    assert sold and {m.name for m in sold} <= set(plans)
+    discounted = db.session.execute(select(func.count()).select_from(BillItem).join(Bill).where(
+        Bill.store_id == salon.id, BillItem.membership_discount > 0)).scalar_one()
+    assert discounted > 0

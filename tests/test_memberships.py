@@ -75,10 +75,10 @@ def gold(shop, **changes):
     return plan
 
 
-def sell(shop, lines, *, customer=True, when=None, user=None):
+def sell(shop, lines, *, customer=True, when=None, user=None, staff=None):
     """Save a paid sale of (product, qty[, line discount]) through save_bill; a line discount is "99" (flat ₹)."""
     draft = BillDraft(lines=[DraftLine(product=spec[0], qty=spec[1], discount_value=D(spec[2] if len(spec) > 2
-                                                                                      else "0"))
+                                                                                      else "0"), staff=staff)
                              for spec in lines],
                       customer=shop.customer if customer else None, billing_timestamp=when)
     total = billing.price_draft(shop.store, draft).totals.grand_total
@@ -151,7 +151,8 @@ def test_golden_membership_sold_then_a_discounted_bill_with_a_session_redeemed(s
     bill = sell(salon, [(salon.haircut, 1), (salon.spa, 1), (salon.facial, 1, "99"), (salon.shampoo, 1)],
                 when=later)
     cut, spa, facial, shampoo = bill.items
-    assert amounts(cut) == (D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"))
+    # The session: the haircut at its price, all of it off as the membership discount (the redeemed session).
+    assert amounts(cut) == (D("500.00"), D("500.00"), D("500.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"))
     assert amounts(spa) == (D("1200.00"), D("120.00"), D("120.00"), D("1080.00"), D("97.20"), D("97.20"),
                             D("1274.40"))
     # Its own ₹99 off first, then 10 % of the ₹700 left.
@@ -281,9 +282,14 @@ def test_cancelling_the_bill_ends_an_unused_membership_and_refuses_a_used_one(sa
 
 @pytest.mark.postgres_only
 @pytest.mark.slow
-def test_two_bills_racing_for_the_last_session_only_one_gets_it(app, salon):
-    plan = gold(salon, sessions=[(salon.haircut.id, 1)])
+@pytest.mark.parametrize("left, qty", [(1, 1), (2, 3)], ids=["whole", "partial"])
+def test_two_bills_racing_for_the_last_session_only_one_gets_it(app, salon, left, qty):
+    """(2, 3): both bills price 3 haircuts as 2 sessions + 1 paid; only one takes the 2, the other is refused."""
+    plan = gold(salon, sessions=[(salon.haircut.id, left)])
     sell(salon, [(plan.product, 1)])
+    expected = billing.price_draft(salon.store, BillDraft(lines=[DraftLine(product=salon.haircut, qty=qty)],
+                                                          customer=salon.customer)).totals.grand_total
+    assert expected == (D("0.00") if qty == left else D("531.00"))
     store_id, party_id, haircut_id, owner_id = salon.store.id, salon.customer.id, salon.haircut.id, salon.owner.id
     barrier = threading.Barrier(2)
 
@@ -293,10 +299,10 @@ def test_two_bills_racing_for_the_last_session_only_one_gets_it(app, salon):
         with app.app_context():
             try:
                 store = db.session.get(Store, store_id)
-                draft = BillDraft(lines=[DraftLine(product=db.session.get(Product, haircut_id), qty=1)],
+                draft = BillDraft(lines=[DraftLine(product=db.session.get(Product, haircut_id), qty=qty)],
                                   customer=db.session.get(Party, party_id))
-                # Both price the haircut at 0 (one session left) before either saves.
-                assert billing.price_draft(store, draft).totals.grand_total == 0
+                # Both price the haircuts with the sessions left before either saves.
+                assert billing.price_draft(store, draft).totals.grand_total == expected
                 barrier.wait()
                 try:
                     billing.save_bill(store, db.session.get(User, owner_id), draft)
@@ -312,8 +318,8 @@ def test_two_bills_racing_for_the_last_session_only_one_gets_it(app, salon):
         outcomes = Counter(pool.map(one, range(2)))
     db.session.expire_all()
     assert outcomes == Counter({"redeemed": 1, "refused": 1})
-    assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == 1
-    assert len(db.session.execute(select(MembershipSession)).all()) == 1
+    assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == left
+    assert db.session.execute(select(MembershipSession.qty)).scalars().all() == [left]
 
 
 # --------------------------------------------------------------------------- surfaces
@@ -477,3 +483,192 @@ def test_a_used_plan_cannot_be_returned_and_a_returned_session_comes_back(salon)
     assert db.session.execute(select(MembershipSession.reversed_at)).scalar_one() is not None
     _return(salon, sold, 1)  # now unused: the plan can be returned
     assert db.session.execute(select(CustomerMembership.status)).scalar_one() == "cancelled"
+
+
+# --------------------------------------------------------------------------- partial sessions (more units than left)
+
+
+def test_the_engine_redeems_part_of_a_line_and_takes_the_percent_off_the_rest():
+    from services.billing.pricing import LineInput, price_line
+
+    # 3 haircuts at ₹500, 2 sessions: ₹1,000 off for them, 10 % of the third's ₹500; GST on the ₹450 left.
+    line = price_line(LineInput(unit_price=D("500.00"), qty=3, cgst_rate=D("9"), sgst_rate=D("9"),
+                                membership_sessions=2, membership_percent=D("10")))
+    assert (line.base_amount, line.discount_amount, line.membership_discount, line.session_value,
+            line.taxable_amount, line.cgst_amount, line.line_total) == (
+        D("1500.00"), D("1050.00"), D("1050.00"), D("1000.00"), D("450.00"), D("40.50"), D("531.00"))
+    # The line's own 10 % first (₹150): the sessions are 2/3 of the ₹1,350 left (₹900), 10 % of the ₹450 after.
+    own = price_line(LineInput(unit_price=D("500.00"), qty=3, discount_type="percent", discount_value=D("10"),
+                               cgst_rate=D("9"), sgst_rate=D("9"), membership_sessions=2, membership_percent=D("10")))
+    assert (own.discount_amount, own.membership_discount, own.session_value, own.taxable_amount) == (
+        D("1095.00"), D("945.00"), D("900.00"), D("405.00"))
+    # Every unit a session: the line totals 0 whatever the percent, tax included or not.
+    whole = price_line(LineInput(unit_price=D("590.00"), qty=2, cgst_rate=D("9"), sgst_rate=D("9"),
+                                 price_includes_tax=True, membership_sessions=2, membership_percent=D("10")))
+    assert (whole.base_amount, whole.membership_discount, whole.taxable_amount, whole.line_total) == (
+        D("1180.00"), D("1180.00"), D("0.00"), D("0.00"))
+
+
+def test_golden_a_line_with_more_units_than_sessions_left_redeems_them_and_prices_the_rest(salon):
+    plan = gold(salon)  # 10 % off services, 2 haircuts
+    sell(salon, [(plan.product, 1)])
+    draft = BillDraft(lines=[DraftLine(product=salon.haircut, qty=3)], customer=salon.customer)
+    estimate = billing.price_draft(salon.store, draft)
+    bill = sell(salon, [(salon.haircut, 3)])
+    cut, = bill.items
+    assert (cut.qty, cut.rate, cut.base_amount) == (3, D("500.00"), D("1500.00"))
+    # ₹1,000 for the 2 sessions + 10 % of the third haircut's ₹500; GST on the ₹450 paid for.
+    assert amounts(cut) == (D("500.00"), D("1050.00"), D("1050.00"), D("450.00"), D("40.50"), D("40.50"),
+                            D("531.00"))
+    assert (bill.sub_total, bill.tax, bill.total_amount) == (D("531.00"), D("81.00"), D("531.00"))
+    assert estimate.totals.grand_total == bill.total_amount  # the till's running total is the saved bill's
+    ledger = db.session.execute(select(MembershipSession)).scalar_one()
+    assert (ledger.bill_item_id, ledger.qty) == (cut.id, 2)
+    assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == 2
+    # Used up: the next haircut is 10 % off only.
+    assert sell(salon, [(salon.haircut, 1)]).total_amount == D("531.00")
+
+
+def test_a_line_draws_sessions_from_two_memberships_the_one_ending_first_first(salon):
+    short = gold(salon, name="Trial", price=D("100"), validity_days=30, service_discount=D("0"),
+                 product_discount=D("0"), sessions=[(salon.haircut.id, 1)])
+    long = gold(salon)
+    sell(salon, [(short.product, 1), (long.product, 1)])
+    bill = sell(salon, [(salon.haircut, 4)])
+    cut, = bill.items
+    # 1 + 2 sessions, the 4th haircut at 10 % off (the best percent held): 450 + 18 % GST.
+    assert (cut.membership_discount, cut.taxable_amount, bill.total_amount) == (D("1550.00"), D("450.00"),
+                                                                                 D("531.00"))
+    taken = db.session.execute(select(MembershipAllowance.name, MembershipAllowance.used, CustomerMembership.name)
+                               .join(CustomerMembership).order_by(CustomerMembership.ends_on)).all()
+    assert taken == [("Haircut", 1, "Trial"), ("Haircut", 2, "Gold")]
+    held = memberships.line_memberships(bill)[cut.id]
+    assert (held.sessions, held.label, held.session_value, held.discount) == (
+        3, "3 × Membership session (Trial, Gold)", D("1500.00"), D("50.00"))
+
+
+def test_billing_v1_answers_a_partial_line_in_the_contracts_shape(client, salon, api_headers):
+    from tests.fixtures_billing import cash_bill
+
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)], when=datetime(2025, 9, 26, 6, 0, tzinfo=timezone.utc))  # cash_bill's day
+    url = f"/api/v1/billing/{salon.store.uid}/bills"
+    plain = client.post(url, json=cash_bill(salon.spa.uid, item_type="service"), headers=api_headers(salon.owner))
+    assert plain.status_code == 201, plain.data
+    body = cash_bill(salon.haircut.uid, qty=3, item_type="service", customer_id=salon.customer.uid)
+    body["items"][0].update(cgst=9, sgst=9)
+    del body["customer"]
+    saved = client.post(url, json=body, headers=api_headers(salon.owner))
+    assert saved.status_code == 201, saved.data
+    data = saved.get_json()["data"]
+    item, = data["items"]
+    assert set(item) == set(plain.get_json()["data"]["items"][0])  # no key added or renamed
+    assert set(data["totals"]) == set(plain.get_json()["data"]["totals"])
+    assert (item["line_no"], item["qty"], item["base_amount"], item["discount_amount"], item["cgst_amount"],
+            item["line_total"]) == (1, 3, 1500.0, 1050.0, 40.5, 531.0)
+    assert (data["totals"]["sub_total"], data["totals"]["grand_total"]) == (531.0, 531.0)
+    # NamastePMS reads the same bill: one line of 3 at the haircut's rate, the same total.
+    bill_id = db.session.execute(select(BillItem.bill_id).where(BillItem.product_id == salon.haircut.id)).scalar_one()
+    read = client.get("/api/billing/", headers=api_headers(salon.owner))
+    assert read.status_code == 200, read.data
+    shown, = [bill for bill in read.get_json()["results"] if bill["id"] == bill_id]
+    assert ([(i["quantity"], i["rate"]) for i in shown["items"]], shown["total_amount"]) == ([(3, "500.00")], "531.00")
+
+
+def test_the_till_bill_page_invoice_and_receipt_label_sessions_and_the_membership_discount(client, salon):
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)])
+    sign_in(client, salon.cashier)
+    client.post_form("/pos/customer", {"party_id": salon.customer.id}, htmx=True)
+    plans = client.get("/pos").get_data(as_text=True)
+    ends = db.session.execute(select(CustomerMembership.ends_on)).scalar_one().strftime("%d %b %Y")
+    assert 'id="pos-customer-plans"' in plans and "Haircut: 2 of 2 left" in plans  # the till, customer picked
+    assert f"until {ends}" in plans and "10 % off services" in plans
+    client.post_form("/pos/lines", {"product_id": salon.haircut.id}, htmx=True)
+    line = client.post_form("/pos/lines/0", {"line": "0", "qty": "3", "discount_type": "flat",
+                                             "discount_value": "0", "cgst": "9", "sgst": "9"}, htmx=True)
+    html = line.get_data(as_text=True)
+    assert "2 × Membership session (Gold) −₹1,000.00" in html and "Membership discount −₹50.00" in html
+    client.post_form("/pos/payment", {"payment_mode": "cash"}, htmx=True)
+    key = re.search(r'"bill_key": "(\w+)"', client.get("/pos").get_data(as_text=True)).group(1)
+    assert client.post_form("/pos/save", {"idempotency_key": key}, htmx=True).status_code in (200, 303)
+    item = db.session.execute(select(BillItem).where(BillItem.product_id == salon.haircut.id)).scalar_one()
+    assert (item.qty, item.membership_discount, item.line_total) == (3, D("1050.00"), D("531.00"))
+    bill_page = client.get(f"/bills/{item.bill_id}").get_data(as_text=True)
+    links = [re.search(rf'id="{name}" href="([^"]+)"', bill_page).group(1) for name in ("print-a4", "print-receipt")]
+    for url in [f"/bills/{item.bill_id}"] + links:
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, (url, re.findall(r"<p>.*?</p>", page))
+        assert "2 × Membership session (Gold)" in page, url
+        assert "Membership discount" in page and "50.00" in page, url
+    from models import Bill
+    from services.documents.invoices import invoice_document
+
+    line, = invoice_document(db.session.get(Bill, item.bill_id), for_pdf=True).lines  # what the PDF prints
+    assert (line.session_label, line.session_value, line.membership_discount, line.discount) == (
+        "2 × Membership session (Gold)", D("1000.00"), D("50.00"), D("1050.00"))
+
+
+def test_a_whole_session_line_says_so_on_the_bill_page(client, salon):
+    plan = gold(salon, service_discount=D("0"))
+    sell(salon, [(plan.product, 1)])
+    bill = sell(salon, [(salon.haircut, 1), (salon.spa, 1)])
+    sign_in(client, salon.cashier)
+    page = client.get(f"/bills/{bill.id}").get_data(as_text=True)
+    assert "Membership session (Gold) ₹500.00" in page and "× Membership" not in page
+    assert "Membership discount" not in page  # no percent on this plan: nothing else is a membership discount
+
+
+def test_a_partly_redeemed_line_is_returned_whole_giving_back_its_sessions_and_money(salon):
+    from services.salon.commissions import commission_lines
+
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)])
+    stylist = _stylist(salon, "percent", "10")
+    bill = sell(salon, [(salon.haircut, 3)], staff=stylist)
+    assert bill.items[0].commission_amount == D("45.00")  # 10 % of the ₹450 paid for, not of the sessions
+    with pytest.raises(ValidationError) as caught:
+        _return(salon, bill, 1, qty=1)
+    db.session.rollback()
+    assert caught.value.errors == {"items[0].qty": [
+        "Line 1 (Haircut) was paid partly with membership sessions (2 of 3): return all of it (3) or none"]}
+    note = _return(salon, bill, 1, qty=3)
+    assert (note.taxable_amount, note.tax, note.total_amount) == (D("450.00"), D("81.00"), D("531.00"))
+    assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == 0
+    assert db.session.execute(select(MembershipSession.reversed_at)).scalar_one() is not None
+    today = salon.store.local_today(None)
+    assert [line.commission for line in commission_lines(salon.store, today, today)] == [D("0.00")]
+
+
+def test_a_session_line_returned_in_part_then_cancelled_gives_each_session_back_once(salon):
+    plan = gold(salon, sessions=[(salon.haircut.id, 3)])
+    sell(salon, [(plan.product, 1)])
+    bill = sell(salon, [(salon.haircut, 3)])
+    assert bill.total_amount == D("0.00")
+    note = _return(salon, bill, 1, qty=1)
+    assert note.total_amount == D("0.00")  # a session: nothing to refund, the session goes back
+    allowance = db.session.execute(select(MembershipAllowance)).scalar_one()
+    assert allowance.used == 2
+    billing.cancel_bill(salon.store, salon.manager, bill, "mistake")
+    db.session.commit()
+    db.session.refresh(allowance)
+    assert allowance.used == 0  # the other 2, not 3 again (the check constraint would refuse a negative)
+
+
+def test_flat_commission_counts_every_haircut_served_sessions_too(salon):
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)])
+    bill = sell(salon, [(salon.haircut, 3)], staff=_stylist(salon, "flat", "50"))
+    assert bill.items[0].commission_amount == D("150.00")
+
+
+def _stylist(shop, kind, value):
+    from models import CommissionRule, Staff
+
+    stylist = Staff(store_id=shop.store.id, name=f"Neha {kind}")
+    db.session.add(stylist)
+    db.session.flush()
+    db.session.add(CommissionRule(store_id=shop.store.id, staff_id=stylist.id, kind=kind, value=D(value)))
+    db.session.commit()
+    return stylist

@@ -314,17 +314,15 @@ def _check_jewellery(store: Store, line: DraftLine, where: str, day, errors: Fie
 
 def _effective(line: DraftLine, store: Optional[Store] = None, day=None,
                perk: LinePerk = NO_PERK) -> Union[LineInput, JewelleryLine]:
-    """The engine's input for a line; `perk` is the customer's membership benefit (a session redeemed is at 0)."""
+    """The engine's input for a line; `perk` is the customer's membership benefit (units redeemed as sessions come
+    off as a membership discount, the plan's percent off the rest)."""
     product = line.product
     if line.jewellery is not None:
         return jewellery_line(store, line, day)
-    if perk.allowance_id is not None:
-        unit_price = ZERO
-    else:
-        unit_price = line.unit_price if line.unit_price is not None else product.unit_price
     return LineInput(
-        unit_price=unit_price,
+        unit_price=line.unit_price if line.unit_price is not None else product.unit_price,
         membership_percent=perk.percent,
+        membership_sessions=perk.sessions,
         qty=line.qty,
         discount_type=line.discount_type,
         discount_value=line.discount_value,

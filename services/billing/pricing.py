@@ -6,9 +6,11 @@ base computes a bill amount. docs/api.md ("How amounts are computed") states the
 Per line, each amount rounded half-up to 0.01 at the line:
     base      = unit_price x qty                       (qty may have 3 decimals for kg, g, l, ml, m)
     discount  = base x value / 100 (percent) or value (flat), at most base
-    membership discount = (base - discount) x membership% / 100  (the customer's active plan, services/salon/
-                memberships.py; 0 for everyone else); the line's discount_amount includes it, membership_discount
-                is that part of it
+    sessions  = (base - discount) x n / qty           (n of the line's qty units redeemed as sessions of the
+                customer's plan, services/salon/memberships.py; 0 for everyone else; n = qty: the line is at 0)
+    membership discount = sessions + (base - discount - sessions) x membership% / 100  (the customer's active
+                plan's percent on the units not redeemed); the line's discount_amount includes it,
+                membership_discount is that part of it and session_value the sessions' part of that
     gross     = base - discount - membership discount
     rate      = cgst% + sgst%; on an inter-state bill the whole rate is IGST and CGST/SGST are 0
   price before tax (the default):
@@ -86,6 +88,7 @@ class LineInput:
     sgst_rate: Decimal = ZERO
     price_includes_tax: bool = False
     membership_percent: Decimal = ZERO  # the customer's membership discount on this line (services/salon/memberships)
+    membership_sessions: int = 0  # units of qty redeemed as sessions of the customer's plan (at most qty)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class LineAmounts:
     bill_discount_amount: Decimal = ZERO  # this line's share of the bill discount (discount before tax)
     jewellery: Optional["JewelleryAmounts"] = None  # a jewellery line's breakdown (price_jewellery_line)
     membership_discount: Decimal = ZERO  # the part of discount_amount that is the membership discount
+    session_value: Decimal = ZERO  # the part of membership_discount that is the sessions redeemed (not stored)
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,22 @@ def price_line(line: Union[LineInput, "JewelleryLine"], inter_state: bool = Fals
         return price_jewellery_line(line, inter_state)
     base = money(Decimal(line.unit_price) * Decimal(line.qty))
     discount = _line_discount(base, line.discount_type, line.discount_value)
-    membership = money((base - discount) * Decimal(line.membership_percent) / HUNDRED)
+    sessions = session_value(base, discount, line.qty, line.membership_sessions)
+    membership = sessions + money((base - discount - sessions) * Decimal(line.membership_percent) / HUNDRED)
     rates = _rates(line.cgst_rate, line.sgst_rate, inter_state)
     amounts = _amounts(base, discount + membership, base - discount - membership, rates, line.price_includes_tax)
-    return replace(amounts, membership_discount=membership) if membership else amounts
+    return replace(amounts, membership_discount=membership, session_value=sessions) if membership else amounts
+
+
+def session_value(base: Decimal, discount: Decimal, qty, sessions: int) -> Decimal:
+    """What `sessions` of a line's `qty` units are worth after the line's own discount: the membership discount
+    that redeems them (all of base - discount when every unit is a session)."""
+    qty = Decimal(qty)
+    if not sessions or qty <= 0:
+        return ZERO
+    if sessions >= qty:
+        return base - discount
+    return money((base - discount) * sessions / qty)
 
 
 def bill_status(grand_total: Decimal, paid: Decimal) -> str:

@@ -92,6 +92,7 @@ def _check_draft(bill: Bill, draft: ReturnDraft) -> dict[int, BillItem]:
     if not draft.lines:
         errors.add("items", "At least one line to return is required")
     seen: set[int] = set()
+    fine = []
     for index, line in enumerate(draft.lines):
         where = _where(line, index)
         item = items.get(line.line_no)
@@ -106,6 +107,9 @@ def _check_draft(bill: Bill, draft: ReturnDraft) -> dict[int, BillItem]:
             errors.add(f"{where}.qty", problem)
         elif Decimal(line.qty) > left_to_return(item):
             errors.add(f"{where}.qty", _left_message(item, left_to_return(item)))
+        else:
+            fine.append((where, item, Decimal(line.qty)))
+    memberships.return_problems(fine, errors)  # a line partly paid by sessions: whole or not at all
     if draft.refund_mode is not None and draft.refund_mode not in REFUND_MODES:
         errors.add("refund_mode", "Must be one of: " + ", ".join(REFUND_MODES))
     if draft.reason is not None and len(draft.reason) > REASON_LENGTH:

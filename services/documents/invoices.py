@@ -36,6 +36,7 @@ from services.formatting import amount_in_words, inr, local_time, percent
 from services.jewellery.exchange import SERIES as OLD_GOLD_SERIES
 from services.jewellery.interest import BillInterest, bill_interest
 from services.mail import send_mail
+from services.salon import memberships
 from services.scoping import get_in_store
 from services.vocabulary import payment_label, payment_mode_label
 
@@ -121,7 +122,9 @@ class DocumentLine:
     igst_amount: Decimal = ZERO
     price_includes_tax: bool = False
     staff: str = ""  # who served the line (a salon's stylist)
-    membership_discount: Decimal = ZERO  # the part of `discount` that is the customer's membership discount
+    membership_discount: Decimal = ZERO  # the part of `discount` that is the plan's percent off (membership discount)
+    session_label: str = ""  # "Membership session (Gold)": units redeemed as sessions of the customer's plan
+    session_value: Decimal = ZERO  # the part of `discount` that is those sessions
 
     @property
     def gst_rate(self) -> Decimal:
@@ -442,11 +445,19 @@ def qr_png_data_uri(text: str, scale: int = 6) -> str:
     return segno.make(text, error="m", micro=False).png_data_uri(scale=scale, border=4)
 
 
+def _membership_fields(held) -> dict:
+    """A line's sessions and membership discount as the invoice and receipt print them (line_memberships)."""
+    if held is None:
+        return {}
+    return {"membership_discount": held.discount, "session_label": held.label, "session_value": held.session_value}
+
+
 def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
     """The printable view of a bill: parties, lines, tax summary by rate, totals, words, UPI QR, logo."""
     store = bill.store
     tz_name = store.zone.key
     columns, jewellery = _jewellery_cells(bill)
+    held = memberships.line_memberships(bill) if bill.kind == "sale" else {}
     lines = [
         DocumentLine(
             line_no=item.line_no, name=item.name, hsn_code=item.hsn_code or "", qty=qty_out(item.qty),
@@ -458,7 +469,7 @@ def invoice_document(bill: Bill, *, for_pdf: bool = False) -> InvoiceDocument:
             jewellery=jewellery.get(item.line_no, {}), igst_rate=Decimal(item.igst_rate or 0),
             igst_amount=money(item.igst_amount or 0), price_includes_tax=bool(item.price_includes_tax),
             staff=item.staff.name if item.staff is not None else "",
-            membership_discount=money(item.membership_discount or 0),
+            **_membership_fields(held.get(item.id)),
         )
         for item in bill.items
     ]

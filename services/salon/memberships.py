@@ -13,17 +13,29 @@ sold one at a time (qty 1). The prepaid value is recorded on the membership and 
 
 Benefits (`perks`, read by price_draft, so the till's running total, estimates and the saved bill agree). On a later
 sale to that customer, while a membership is active and the bill's day is within its dates:
-- a service line whose service has sessions left (at least the line's whole qty) is a redemption: priced at 0;
-  save_bill then takes the sessions with one conditional UPDATE (used + qty <= sessions) and writes the ledger row
-  (MembershipSession). Two bills racing for the last session: one UPDATE matches, the other bill is refused;
-- every other service line gets the service percent, every product line the product percent, as the line's
-  membership discount (pricing.price_line: on the line's value after its own discount, before tax). With several
-  active memberships the best percent applies and sessions come from the one that ends first.
+- a service line's whole units are redeemed from the sessions left of that service (the membership ending first
+  gives first; one line may draw on several): n of its qty units as sessions. The line stays one line (its qty,
+  rate and line_no as sent: Billing v1 and NamastePMS echo it unchanged); the engine takes the sessions' value off
+  it as part of its membership discount (pricing.price_line: (value after its own discount) x n / qty), so a line
+  all of whose units are sessions totals 0, and a line asking for more than is left (3 haircuts, 2 left) redeems
+  the 2 and prices the third, less the plan's percent. GST is on what is left (the paid units), a commission's
+  percent on that value, a flat commission on every unit served. save_bill then takes the sessions with one
+  conditional UPDATE per allowance (used + n <= sessions) and writes the ledger row (MembershipSession). Two bills
+  racing for the last sessions: one UPDATE matches, the other bill is refused;
+- the units not redeemed get the service percent, every product line the product percent, as the line's
+  membership discount (on the line's value after its own discount, before tax). With several active memberships
+  the best percent applies.
 Lines whose amounts the client sends (NamastePMS client amounts or totals), jewellery pieces and `membership` lines
 get no benefit. Nothing applies after ends_on, once the sessions are used, or to a cancelled membership.
+Shown (`line_memberships`, the till's LinePerk.label): "Membership session (Gold)" with the sessions' value, and
+"Membership discount" with the percent's part, on the till, the bill page, the invoice PDF and the receipt.
 
 Cancelling the bill that sold a plan cancels the membership, if it is unused (no session taken; refused otherwise);
-cancelling a bill that redeemed sessions gives them back (the ledger row is marked reversed).
+cancelling a bill that redeemed sessions gives them back (the ledger row is marked reversed). Returning units of a
+line gives back its sessions first (`_given_back`: a session is what a returned unit of that line is, as long as
+the line has one; a line all sessions credits nothing and gives its sessions back one by one). A line partly paid
+by sessions is returned whole or not at all (`return_problems`): a part of it could not say whether it was a
+session or a paid unit, and its credit, GST and commission all follow the paid units.
 """
 from __future__ import annotations
 
@@ -32,7 +44,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from extensions import db
 from models import (
@@ -49,9 +61,10 @@ from models import (
 )
 from services import audit
 from services.accounts.access import require_role
-from services.billing.pricing import HUNDRED, ZERO, money
+from services.billing.pricing import HUNDRED, ZERO, money, session_value
 from services.bounds import MAX_MONEY
 from services.catalog.products import ProductInput, archive_product, create_product, restore_product, update_product
+from services.catalog.units import qty_out
 from services.errors import FieldErrors, NotFound, ValidationError
 from services.parties import wallet
 
@@ -258,14 +271,31 @@ def update_plan(store: Store, user: User, plan: MembershipPlan, data: PlanInput)
 
 @dataclass
 class LinePerk:
-    """What a customer's memberships do for one bill line: a percent off, or a redemption of sessions at 0."""
+    """What a customer's memberships do for one bill line: `draws` redeems sessions, (allowance id, units) from each
+    allowance, as many of the line's units as the sessions left cover; `percent` comes off the units left."""
 
     percent: Decimal = ZERO
-    allowance_id: Optional[int] = None  # redeem `sessions` from this allowance; the line is priced at 0
-    sessions: int = 0
+    draws: tuple[tuple[int, int], ...] = ()
+    plans: tuple[str, ...] = ()  # the names of the memberships the sessions come from (the line's label)
+
+    @property
+    def sessions(self) -> int:
+        return sum(n for _, n in self.draws)
+
+    @property
+    def label(self) -> str:
+        return session_label(self.sessions, self.plans)
 
 
 NO_PERK = LinePerk()
+
+
+def session_label(sessions: int, plans: Iterable[str]) -> str:
+    """"Membership session (Gold)", "2 x Membership session (Gold)": what a line that redeemed sessions says."""
+    if not sessions:
+        return ""
+    names = ", ".join(dict.fromkeys(plans))
+    return f"{'' if sessions == 1 else f'{sessions} × '}Membership session ({names})"
 
 
 def customer_party(store: Store, customer: Any) -> Optional[Party]:
@@ -303,10 +333,10 @@ def perks(store: Store, draft: Any, day: date) -> list[LinePerk]:
     service_percent = max(m.service_discount for m in held)
     product_percent = max(m.product_discount for m in held)
     left = {a.id: a.sessions - a.used for m in held for a in m.allowances}
-    by_service: dict[int, list[MembershipAllowance]] = {}
-    for membership in held:
+    by_service: dict[int, list[tuple[MembershipAllowance, str]]] = {}
+    for membership in held:  # the membership ending first gives its sessions first
         for allowance in membership.allowances:
-            by_service.setdefault(allowance.product_id, []).append(allowance)
+            by_service.setdefault(allowance.product_id, []).append((allowance, membership.name))
     result = []
     for line in draft.lines:
         product = line.product
@@ -314,16 +344,19 @@ def perks(store: Store, draft: Any, day: date) -> list[LinePerk]:
                 or product.type == MEMBERSHIP):
             result.append(NO_PERK)
             continue
-        if product.type == SERVICE:
-            qty = _whole_qty(line.qty)
-            allowance = next((a for a in by_service.get(product.id, []) if qty and left[a.id] >= qty), None)
-            if allowance is not None:
-                left[allowance.id] -= qty
-                result.append(LinePerk(allowance_id=allowance.id, sessions=qty))
-            else:
-                result.append(LinePerk(percent=service_percent))
-        else:
+        if product.type != SERVICE:
             result.append(LinePerk(percent=product_percent))
+            continue
+        wanted = _whole_qty(line.qty) or 0  # a part of a unit is never a session
+        draws, plans = [], []
+        for allowance, name in by_service.get(product.id, []):
+            take = min(wanted, left[allowance.id])
+            if take > 0:
+                left[allowance.id] -= take
+                wanted -= take
+                draws.append((allowance.id, take))
+                plans.append(name)
+        result.append(LinePerk(percent=service_percent, draws=tuple(draws), plans=tuple(plans)))
     return result
 
 
@@ -361,18 +394,17 @@ def after_save(store: Store, user: Optional[User], bill: Bill, draft: Any, line_
 def _redeem(bill: Bill, line_perks: list[LinePerk]) -> None:
     table = MembershipAllowance.__table__
     for index, (item, perk) in enumerate(zip(bill.items, line_perks)):
-        if perk.allowance_id is None:
-            continue
-        # Conditional update, the guard against two bills taking the last session: only one can match.
-        result = db.session.execute(update(table).where(
-            table.c.id == perk.allowance_id, table.c.used + perk.sessions <= table.c.sessions,
-        ).values(used=table.c.used + perk.sessions))
-        if result.rowcount != 1:
-            raise ValidationError.field(
-                f"items[{index}].qty",
-                f"The membership sessions of {item.name} have just been used on another bill: add the line again")
-        db.session.add(MembershipSession(allowance_id=perk.allowance_id, bill_id=bill.id, bill_item_id=item.id,
-                                         qty=perk.sessions))
+        for allowance_id, sessions in perk.draws:
+            # Conditional update, the guard against two bills taking the last sessions: only one can match.
+            result = db.session.execute(update(table).where(
+                table.c.id == allowance_id, table.c.used + sessions <= table.c.sessions,
+            ).values(used=table.c.used + sessions))
+            if result.rowcount != 1:
+                raise ValidationError.field(
+                    f"items[{index}].qty",
+                    f"The membership sessions of {item.name} have just been used on another bill: add the line again")
+            db.session.add(MembershipSession(allowance_id=allowance_id, bill_id=bill.id, bill_item_id=item.id,
+                                             qty=sessions))
 
 
 def _activate(store: Store, user: Optional[User], bill: Bill, draft: Any, party: Optional[Party]) -> None:
@@ -422,33 +454,74 @@ def _end(store: Store, user: User, membership: CustomerMembership, bill: Bill, w
                  meta={"bill": bill.invoice_number, "why": why})
 
 
-def _give_back(entry: MembershipSession, qty: int, now: datetime) -> None:
-    """Sessions a bill took go back to the allowance (all of the entry: it is marked reversed)."""
+def _given_back(entries: list[MembershipSession], returned: Decimal) -> list[int]:
+    """How many of each ledger entry's sessions `returned` units of its line have given back: a returned unit of a
+    line is one of its sessions first (entry by entry, oldest first), then one it paid for."""
+    units, result = int(returned or 0), []
+    for entry in entries:
+        back = min(units, entry.qty)
+        result.append(back)
+        units -= back
+    return result
+
+
+def _give_back(entry: MembershipSession, qty: int, now: datetime, *, whole: bool) -> None:
+    """`qty` of the sessions a bill took go back to the allowance; the entry is marked reversed once all have."""
     table = MembershipAllowance.__table__
-    db.session.execute(update(table).where(table.c.id == entry.allowance_id).values(used=table.c.used - qty))
-    if qty >= entry.qty:
+    if qty:
+        db.session.execute(update(table).where(table.c.id == entry.allowance_id).values(used=table.c.used - qty))
+    if whole:
         entry.reversed_at = now
-    else:
-        entry.qty -= qty
+
+
+def _entries_by_item(where) -> dict[Optional[int], list[MembershipSession]]:
+    found: dict[Optional[int], list[MembershipSession]] = {}
+    for entry in db.session.execute(select(MembershipSession).where(where).order_by(MembershipSession.id)).scalars():
+        found.setdefault(entry.bill_item_id, []).append(entry)
+    return found
 
 
 def after_cancel(store: Store, user: User, bill: Bill) -> None:
     """In cancel_bill's transaction: cancel the memberships the bill sold (refused when used) and give back the
-    sessions it redeemed."""
+    sessions it redeemed (those its returns have not given back already)."""
     sold = list(db.session.execute(select(CustomerMembership).where(
         CustomerMembership.bill_id == bill.id, CustomerMembership.status == "active").with_for_update()).scalars())
     for membership in sold:
         _end(store, user, membership, bill, "cancelled")
     now = datetime.now(timezone.utc)
-    for entry in db.session.execute(select(MembershipSession).where(
-            MembershipSession.bill_id == bill.id, MembershipSession.reversed_at.is_(None))).scalars():
-        _give_back(entry, entry.qty, now)
+    items = {item.id: item for item in bill.items}
+    for item_id, entries in _entries_by_item(MembershipSession.bill_id == bill.id).items():
+        item = items.get(item_id)
+        back = _given_back(entries, item.returned_qty if item is not None else ZERO)
+        for entry, already in zip(entries, back):
+            if entry.reversed_at is None:
+                _give_back(entry, entry.qty - already, now, whole=True)
     db.session.flush()
+
+
+def return_problems(lines: Iterable[tuple[str, Any, Decimal]], errors: FieldErrors) -> None:
+    """A line partly paid by sessions (2 haircuts from the plan, 1 paid) is returned whole or not at all: a part
+    of it could not say whether it is a session (nothing to refund) or a paid unit (its money back), and the line's
+    commission and GST follow its paid units. `lines` are (field, bill item, qty to return now)."""
+    lines = list(lines)
+    ids = [item.id for _, item, _ in lines]
+    if not ids:
+        return
+    held = dict(db.session.execute(select(MembershipSession.bill_item_id, func.sum(MembershipSession.qty)).where(
+        MembershipSession.bill_item_id.in_(ids)).group_by(MembershipSession.bill_item_id)).all())
+    for where, item, qty in lines:
+        sessions = int(held.get(item.id) or 0)
+        left = Decimal(item.qty) - Decimal(item.returned_qty or 0)
+        if sessions and sessions < Decimal(item.qty) and Decimal(qty) != left:
+            errors.add(f"{where}.qty", f"Line {item.line_no} ({item.name}) was paid partly with membership "
+                                       f"sessions ({sessions} of {qty_out(item.qty)}): return all of it "
+                                       f"({qty_out(left)}) or none")
 
 
 def after_return(store: Store, user: User, bill: Bill, note) -> None:
     """In create_return's transaction: a returned membership line ends the membership it sold, as cancelling the
-    bill would (refused when used, its wallet credit taken back); a returned session line gives its sessions back."""
+    bill would (refused when used, its wallet credit taken back); a returned line that redeemed sessions gives back
+    as many sessions as units returned (its sessions first: see `_given_back`)."""
     now = datetime.now(timezone.utc)
     for returned in note.items:
         item = returned.bill_item
@@ -459,9 +532,12 @@ def after_return(store: Store, user: User, bill: Bill, note) -> None:
                 MembershipPlan.product_id == item.product_id).with_for_update(of=CustomerMembership)).scalars()
             for membership in sold:
                 _end(store, user, membership, bill, "returned")
-        for entry in db.session.execute(select(MembershipSession).where(
-                MembershipSession.bill_item_id == item.id, MembershipSession.reversed_at.is_(None))).scalars():
-            _give_back(entry, int(returned.qty), now)
+        entries = _entries_by_item(MembershipSession.bill_item_id == item.id).get(item.id, [])
+        after = Decimal(item.returned_qty)
+        before = _given_back(entries, after - Decimal(returned.qty))
+        for entry, was, now_back in zip(entries, before, _given_back(entries, after)):
+            if entry.reversed_at is None and now_back > was:
+                _give_back(entry, now_back - was, now, whole=now_back >= entry.qty)
     db.session.flush()
 
 
@@ -492,3 +568,40 @@ def plans_held(store: Store, party: Optional[Party], day: Optional[date] = None)
 
 def percent_text(value: Decimal) -> str:
     return f"{money(value).normalize():f}"
+
+
+@dataclass(frozen=True)
+class LineMembership:
+    """What a saved bill line owes to the customer's memberships, as the bill page, invoice and receipt say it."""
+
+    sessions: int = 0  # units redeemed as sessions
+    label: str = ""  # "Membership session (Gold)"
+    session_value: Decimal = ZERO  # what those sessions took off the line
+    discount: Decimal = ZERO  # the plan's percent on the rest of the line (the membership discount proper)
+
+
+def line_memberships(bill: Bill) -> dict[int, LineMembership]:
+    """Per bill item id, its sessions (from the ledger, as sold: a session later returned stays on the bill as it
+    was issued) and its membership discount split into the sessions' value and the percent off (the engine's
+    pricing.session_value on the line's stored amounts)."""
+    ids = [item.id for item in bill.items]
+    found: dict[int, list[tuple[int, str]]] = {}
+    if ids:
+        for item_id, qty, name in db.session.execute(
+                select(MembershipSession.bill_item_id, MembershipSession.qty, CustomerMembership.name)
+                .join(MembershipAllowance, MembershipAllowance.id == MembershipSession.allowance_id)
+                .join(CustomerMembership, CustomerMembership.id == MembershipAllowance.membership_id)
+                .where(MembershipSession.bill_item_id.in_(ids)).order_by(MembershipSession.id)):
+            found.setdefault(item_id, []).append((qty, name))
+    result = {}
+    for item in bill.items:
+        draws = found.get(item.id, [])
+        total = Decimal(item.membership_discount or 0)
+        if not draws and not total:
+            continue
+        sessions = sum(qty for qty, _ in draws)
+        own = Decimal(item.discount_amount or 0) - total
+        value = min(session_value(Decimal(item.base_amount or 0), own, item.qty, sessions), total)
+        result[item.id] = LineMembership(sessions, session_label(sessions, [name for _, name in draws]), value,
+                                         total - value)
+    return result

@@ -485,6 +485,19 @@ class LineView:
     amounts: Any  # services.billing.pricing.LineAmounts, or None when the item left the catalogue
     problem: str | None = None  # why the line cannot be priced now (a piece with no rate in force)
     note: str | None = None  # a piece priced at an earlier day's rate (today's is not set)
+    perk: Any = None  # the customer's membership benefit on the line (memberships.LinePerk), None when none
+
+    @property
+    def session_label(self) -> str:
+        """"Membership session (Gold)" when the line redeems sessions of the customer's plan."""
+        return self.perk.label if self.perk is not None else ""
+
+    @property
+    def membership_percent_off(self) -> Decimal:
+        """The plan's percent off the line's units not redeemed (its membership discount less the sessions)."""
+        if self.amounts is None:
+            return ZERO
+        return self.amounts.membership_discount - self.amounts.session_value
 
     @property
     def is_piece(self) -> bool:
@@ -661,16 +674,18 @@ def view(store: Store, state: dict[str, Any]) -> TillView:
     draft = billing.BillDraft(lines=[line for _, line in priced_pairs], discount=Decimal(state["discount"]),
                               customer=customer, place_of_supply=state.get("place_of_supply") or None,
                               loyalty_points=0 if loyalty_error else points)
-    priced = billing.price_draft(store, draft, coupons)
+    line_perks = memberships.perks(store, draft, billing.bill_day(store, draft))  # the labels and the amounts
+    priced = billing.price_draft(store, draft, coupons, line_perks=line_perks)
     if coupons and priced_pairs:  # the coupon's minimum bill value, said at the till before Save refuses it
         errors = FieldErrors()
         coupon_rules.minimum_problems(coupons, priced.totals.sub_total, [state["coupon"]], errors)
         if errors:
             coupon_error, coupons = next(iter(errors.values()))[0], []
-            priced = billing.price_draft(store, draft, coupons)
+            priced = billing.price_draft(store, draft, coupons, line_perks=line_perks)
     amounts = {i: a for (i, _), a in zip(priced_pairs, priced.lines)}
-    lines = [LineView(i, state["lines"][i], line.product, amounts.get(i), problems.get(i), notes.get(i))
-             for i, line in pairs]
+    perks = {i: p for (i, _), p in zip(priced_pairs, line_perks)}
+    lines = [LineView(i, state["lines"][i], line.product, amounts.get(i), problems.get(i), notes.get(i),
+                      perks.get(i)) for i, line in pairs]
     old = exchange.from_state(state.get("old_gold"))
     worth = exchange.value_of(old) if old else None
     grand_total = priced.totals.grand_total
