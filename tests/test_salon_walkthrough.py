@@ -7,8 +7,8 @@ The golden salon day (Glow Salon, Maharashtra; every amount by hand below):
   rule) and Ravi (₹100 flat per service, his default rule).
   A. Billing v1: the plan sold to Asha by Priya, paid by UPI. 10000 + 900 + 900 = 11800.00.
      Priya earns 10 % of 10000.00 = 1000.00.
-  B. Billing v1: a Hair Spa by Priya (membership discount) and a haircut by Ravi (a session, priced 0), paid from
-     the wallet (topped up with ₹2,000 in cash). Spa: 1200 - 10 % (120.00) = 1080.00; CGST = SGST = 9 % of 1080 =
+  B. Billing v1: a Hair Spa by Priya (membership discount) and a haircut by Ravi (a session: its ₹500 all off),
+     paid from the wallet (topped up with ₹2,000 in cash). Spa: 1200 - 10 % (120.00) = 1080.00; CGST = SGST = 9 % of 1080 =
      97.20; line 1274.40. Haircut: 0.00. Bill 1274.40; wallet 2000.00 - 1274.40 = 725.60. Priya: 10 % of
      1080.00 = 108.00; Ravi: ₹100 x 1 = 100.00 (a flat amount per service, the session included).
   C. Billing v1: another Hair Spa by Priya, 1274.40 as in B, split ₹700.00 wallet + ₹574.40 UPI. Wallet 725.60 -
@@ -181,7 +181,8 @@ def test_golden_salon_day_through_billing_v1_and_the_bill_page(salon, client):
     spa, cut = b["items"]
     assert (spa["base_amount"], spa["discount_amount"], spa["taxable_amount"], spa["cgst_amount"],
             spa["sgst_amount"], spa["line_total"]) == (1200.0, 120.0, 1080.0, 97.2, 97.2, 1274.4)
-    assert (cut["base_amount"], cut["discount_amount"], cut["line_total"]) == (0.0, 0.0, 0.0)
+    # the session keeps the haircut's rate and all of it comes off as its membership discount: 500 - 500 = 0
+    assert (cut["base_amount"], cut["discount_amount"], cut["line_total"]) == (500.0, 500.0, 0.0)
     assert (b["totals"]["grand_total"], b["totals"]["dues"], b["payments"][0]["mode"]) == (1274.4, 0.0, "wallet")
     assert balance(salon) == D("725.60")
     assert db.session.execute(select(MembershipAllowance.used)).scalar_one() == 1
