@@ -8,8 +8,8 @@ The golden salon day (Glow Salon, Maharashtra; every amount by hand below):
   A. Billing v1: the plan sold to Asha by Priya, paid by UPI. 10000 + 900 + 900 = 11800.00.
      Priya earns 10 % of 10000.00 = 1000.00.
   B. Billing v1: a Hair Spa by Priya (membership discount) and a haircut by Ravi (a session: its ₹500 all off),
-     paid from the wallet (topped up with ₹2,000 in cash). Spa: 1200 - 10 % (120.00) = 1080.00; CGST = SGST = 9 % of 1080 =
-     97.20; line 1274.40. Haircut: 0.00. Bill 1274.40; wallet 2000.00 - 1274.40 = 725.60. Priya: 10 % of
+     paid from the wallet (topped up with ₹2,000 in cash). Spa: 1200 - 10 % (120.00) = 1080.00; CGST = SGST =
+     9 % of 1080 = 97.20; line 1274.40. Haircut: 0.00. Bill 1274.40; wallet 2000.00 - 1274.40 = 725.60. Priya: 10 % of
      1080.00 = 108.00; Ravi: ₹100 x 1 = 100.00 (a flat amount per service, the session included).
   C. Billing v1: another Hair Spa by Priya, 1274.40 as in B, split ₹700.00 wallet + ₹574.40 UPI. Wallet 725.60 -
      700.00 = 25.60. Priya 108.00.
