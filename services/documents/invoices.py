@@ -718,8 +718,10 @@ def email_bill(bill: Bill, to: str, link: Optional[str] = None) -> str:
 
     Raises ValidationError (field "to") when there is no address or it is not a valid one.
     """
+    from services.documents.pdf_cache import cached_pdf, invoice_doc  # it reads this module's renderers
+
     address = _valid_email(to or default_recipient(bill))
-    pdf = render_invoice_pdf(bill)
+    pdf = cached_pdf(invoice_doc(bill))
     store = bill.store
     lines = [
         f"Dear {bill.customer_name or 'customer'},",
