@@ -158,3 +158,36 @@ def test_emailing_a_bill_attaches_the_cached_pdf(client, sale, renders):
     assert cached_pdf(invoice_doc(sale.bill)).data == downloaded
     invoices.email_bill(sale.bill, "ravi@example.com")
     assert len(renders) == 1
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The layout passes ReportLab made (two per render while <pdf:pagecount> is printed)."""
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    calls = []
+    real = BaseDocTemplate.build
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDocTemplate, "build", counting)
+    return calls
+
+
+@pytest.mark.parametrize("guess", ["right", "one too many", "two too many"])
+def test_page_n_of_n_is_always_the_true_page_count_and_one_pass_when_the_guess_is_right(sale, monkeypatch, renders,
+                                                                                        builds, guess):
+    data = invoices.render_invoice_pdf(sale.bill).data  # learns the page count of this layout and size
+    pages = invoices.pdf_page_count(data)
+    assert pages == 1 and "Page 1 of 1" in pdf_text(data)
+    renders.clear(), builds.clear()
+    offset = {"right": 0, "one too many": 1, "two too many": 2}[guess]
+    monkeypatch.setattr(invoices, "_page_guess", lambda layout, rows: pages + offset)
+    again = invoices.render_invoice_pdf(sale.bill).data
+    assert invoices.pdf_page_count(again) == pages and f"Page 1 of {pages}" in pdf_text(again)
+    if guess == "right":
+        assert (len(renders), len(builds)) == (1, 1)  # one render, one layout pass
+    else:  # the wrong guess is thrown away; the pagecount render makes two passes
+        assert (len(renders), len(builds)) == (2, 3)
