@@ -133,9 +133,7 @@ def _as_text(columns) -> list:
 
 
 def _feed(digest, label: str, rows: Iterable[Any]) -> None:
-    digest.update(label.encode() + b"\0")
-    for row in rows:
-        digest.update(repr(row).encode() + b"\n")
+    digest.update(label.encode() + b"\0" + repr([tuple(row) for row in rows]).encode() + b"\n")
 
 
 def _store_inputs(digest, store: Store) -> None:
@@ -179,9 +177,9 @@ def _statements() -> dict[str, Any]:
     }
 
 
-def _run(name: str, **params) -> list[tuple]:
-    """One of _statements() on the session's connection (its transaction), rows as plain tuples."""
-    return [tuple(row) for row in db.session.connection().execute(_statements()[name], params)]
+def _run(name: str, **params) -> list:
+    """One of _statements() on the session's connection (its transaction), all its rows."""
+    return db.session.connection().execute(_statements()[name], params).all()
 
 
 def _bill_inputs(digest, bill: Bill) -> None:
