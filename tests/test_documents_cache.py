@@ -191,3 +191,14 @@ def test_page_n_of_n_is_always_the_true_page_count_and_one_pass_when_the_guess_i
         assert (len(renders), len(builds)) == (1, 1)  # one render, one layout pass
     else:  # the wrong guess is thrown away; the pagecount render makes two passes
         assert (len(renders), len(builds)) == (2, 3)
+
+
+def test_a_cache_that_cannot_be_written_still_serves_the_pdf(client, sale, renders, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    current_app.config["PDF_CACHE_FOLDER"] = str(blocked)
+    sign_in(client, sale.cashier)
+    for _ in range(2):
+        response = client.get(pdf_url(sale))
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert len(renders) == 2  # nothing kept, so each download renders

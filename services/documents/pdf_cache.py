@@ -19,6 +19,7 @@ object-store backend only has to implement the same two methods.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy import String, bindparam, cast, literal, select, union_all
 from extensions import db
 from models import Bill, BillItem, CreditNote, CreditNoteItem, Customer, Payment, Product, Staff, Store, Supplier
 
+log = logging.getLogger(__name__)
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # What a document's PDF is made by: a change to any of these files (a deploy) is a new version of every document.
 RENDER_SOURCES = (
@@ -256,9 +258,16 @@ def credit_note_doc(note: CreditNote) -> Document:
 def cached_pdf(document: Document) -> CachedPdf:
     """The document's PDF at its current version: read back when kept, else rendered and kept."""
     store = pdf_store()
-    data = store.get(document.store_uid, document.name)
+    try:
+        data = store.get(document.store_uid, document.name)
+    except OSError:  # an unreadable cache is a miss
+        log.exception("could not read %s from the PDF cache", document.name)
+        data = None
     if data is not None:
         return CachedPdf(data, document.version, rendered=False)
     data = document.render()
-    store.put(document.store_uid, document.name, data, replaces=f"{document.kind}-{document.id}-")
+    try:
+        store.put(document.store_uid, document.name, data, replaces=f"{document.kind}-{document.id}-")
+    except OSError:  # a full or read-only disk costs the next download a render, never this one its PDF
+        log.exception("could not keep %s in the PDF cache", document.name)
     return CachedPdf(data, document.version, rendered=True)
