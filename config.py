@@ -44,6 +44,8 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
+        # Rendered invoice and credit note PDFs, a folder per store (services/documents/pdf_cache.py)
+        self.PDF_CACHE_FOLDER = env.get("PDF_CACHE_FOLDER") or None  # defaults to <instance>/pdf-cache
         # Backups (services/backups, `flask backup` / `flask restore`, docs/operations.md "Backups").
         self.BACKUP_DIR = env.get("BACKUP_DIR") or None  # defaults to <instance>/backups
         self.BACKUP_KEEP = int(env.get("BACKUP_KEEP") or 14)  # the newest N backups are kept, older ones removed

@@ -1,11 +1,21 @@
 """Benchmark: median time to render a 20-line and a 200-line A4 tax invoice PDF, and the 80 mm receipt page.
 
-Runs against a throwaway in-memory SQLite database with bills built directly through the models.
-Usage: .venv/bin/python bench/bench_documents.py [--runs-20 N] [--runs-200 N] [--runs-receipt N]
+Runs against a throwaway in-memory SQLite database with bills built directly through the models. Beside each PDF
+render it times, in the same run, the baseline: plain xhtml2pdf (pisa.CreatePDF) on the same HTML, and prints our
+render as a ratio of it (the machine may be shared; the ratio is what compares across runs). Then the cached path:
+a repeat download of the signed link over HTTP (the request, the version digest and a file read:
+services/documents/pdf_cache.py) and the same with If-None-Match (a 304).
+
+Usage: .venv/bin/python bench/bench_documents.py [--runs-20 N] [--runs-200 N] [--runs-receipt N] [--runs-cached N]
+       .venv/bin/python bench/bench_documents.py --profile [--profile-top N]   (cProfile of one render of each)
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import io
+import pstats
 import statistics
 import sys
 import tempfile
@@ -16,12 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask import current_app  # noqa: E402
+
 from app import create_app  # noqa: E402
 from config import TestConfig  # noqa: E402
 from extensions import db  # noqa: E402
 from models import Bill, BillItem, Payment  # noqa: E402
-from services import documents  # noqa: E402
 from services.accounts.stores import create_owner  # noqa: E402
+from services.documents import invoices as documents  # noqa: E402
 
 CENT = Decimal("0.01")
 
@@ -59,43 +71,112 @@ def median_seconds(action, runs: int) -> float:
     return statistics.median(times)
 
 
+@contextlib.contextmanager
+def bench_store(tmp: str):
+    """An app over an in-memory SQLite database (instance folder `tmp`) with one GST store that takes UPI; yields the
+    store inside an app and request context."""
+    class BenchConfig(TestConfig):
+        def __init__(self) -> None:
+            super().__init__()
+            self.INSTANCE_PATH = tmp
+            self.UPLOAD_FOLDER = str(Path(tmp) / "uploads")
+
+    app = create_app(BenchConfig)
+    with app.app_context(), app.test_request_context():
+        db.create_all()
+        _, store = create_owner("bench", "bench@example.com", "Password123!", store_name="Benchmark Stores",
+                                verified=True)
+        store.gstin, store.state_code, store.upi_id = "27AAPFU0939F1ZV", "27", "bench@okaxis"
+        db.session.commit()
+        yield store
+
+
+def plain_xhtml2pdf(html: str, store):
+    """The baseline: xhtml2pdf on the same HTML with the same resource mapping, nothing of ours around it."""
+    from xhtml2pdf import pisa
+
+    link_callback = documents.make_link_callback(store)
+
+    def run():
+        status = pisa.CreatePDF(html, dest=io.BytesIO(), encoding="utf-8", link_callback=link_callback)
+        assert status.err == 0
+    return run
+
+
+def profile(action, label: str, top: int) -> None:
+    action()  # warm up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    action()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    print(f"==== {label}: {stats.total_tt * 1000:.0f} ms under cProfile")
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs-20", type=int, default=7, choices=range(1, 1001), metavar="1..1000")
     parser.add_argument("--runs-200", type=int, default=3, choices=range(1, 101), metavar="1..100")
     parser.add_argument("--runs-receipt", type=int, default=30, choices=range(1, 10001), metavar="1..10000")
+    parser.add_argument("--runs-cached", type=int, default=50, choices=range(1, 10001), metavar="1..10000")
+    parser.add_argument("--profile", action="store_true", help="cProfile one render of each bill instead")
+    parser.add_argument("--profile-top", type=int, default=30)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        class BenchConfig(TestConfig):
-            def __init__(self) -> None:
-                super().__init__()
-                self.INSTANCE_PATH = tmp
-                self.UPLOAD_FOLDER = str(Path(tmp) / "uploads")
+    with tempfile.TemporaryDirectory() as tmp, bench_store(tmp) as store:
+        small, large = make_bill(store, 20, "INV202500001"), make_bill(store, 200, "INV202500002")
 
-        app = create_app(BenchConfig)
-        with app.app_context(), app.test_request_context():
-            db.create_all()
-            _, store = create_owner("bench", "bench@example.com", "Password123!", store_name="Benchmark Stores",
-                                    verified=True)
-            store.gstin, store.state_code, store.upi_id = "27AAPFU0939F1ZV", "27", "bench@okaxis"
-            db.session.commit()
-            small, large = make_bill(store, 20, "INV202500001"), make_bill(store, 200, "INV202500002")
+        def pdf(bill):
+            def run():
+                rendered = documents.render_invoice_pdf(bill)
+                assert rendered.err == 0 and rendered.warn == 0, rendered.messages
+            return run
 
-            def pdf(bill):
-                def run():
-                    rendered = documents.render_invoice_pdf(bill)
-                    assert rendered.err == 0 and rendered.warn == 0, rendered.messages
-                return run
+        if args.profile:
+            profile(pdf(small), "A4 invoice PDF, 20 lines", args.profile_top)
+            profile(pdf(large), "A4 invoice PDF, 200 lines", args.profile_top)
+            return
 
-            results = [
-                ("A4 invoice PDF, 20 lines", median_seconds(pdf(small), args.runs_20), args.runs_20),
-                ("A4 invoice PDF, 200 lines", median_seconds(pdf(large), args.runs_200), args.runs_200),
-                ("80 mm receipt page (HTML + QR), 20 lines",
-                 median_seconds(lambda: documents.render_receipt_html(small), args.runs_receipt), args.runs_receipt),
-            ]
-    for label, seconds, runs in results:
-        print(f"{label:<44} median {seconds * 1000:8.1f} ms over {runs} runs")
+        client = current_app.test_client()
+        links = {bill.id: f"/documents/shared/{documents.share_token(bill)}" for bill in (small, large)}
+
+        def cached(bill):
+            """A repeat download over HTTP (the signed link: token, bill, version, file read), after one render."""
+            assert client.get(links[bill.id]).status_code == 200
+
+            def run():
+                response = client.get(links[bill.id])
+                assert response.status_code == 200 and response.data.startswith(b"%PDF")
+            return run
+
+        etag = client.get(links[small.id]).headers["ETag"]
+
+        def not_modified():
+            assert client.get(links[small.id], headers={"If-None-Match": etag}).status_code == 304
+
+        rows = []
+        for label, bill, runs in (("20 lines", small, args.runs_20), ("200 lines", large, args.runs_200)):
+            html = documents.render_invoice_html(bill, for_pdf=True)
+            ours = median_seconds(pdf(bill), runs)
+            plain = median_seconds(plain_xhtml2pdf(html, store), runs)
+            rows.append((f"A4 invoice PDF, {label} (render)", ours, runs, f"{ours / plain:.2f}x plain xhtml2pdf"))
+            rows.append(("  plain xhtml2pdf, same HTML (baseline)", plain, runs, ""))
+        rows += [
+            ("A4 invoice PDF, 20 lines, cached, HTTP GET", median_seconds(cached(small), args.runs_cached),
+             args.runs_cached, "goal <= 5 ms"),
+            ("A4 invoice PDF, 200 lines, cached, HTTP GET", median_seconds(cached(large), args.runs_cached),
+             args.runs_cached, "goal <= 5 ms"),
+            ("  the same, If-None-Match: 304", median_seconds(not_modified, args.runs_cached), args.runs_cached,
+             ""),
+            ("80 mm receipt page (HTML + QR), 20 lines",
+             median_seconds(lambda: documents.render_receipt_html(small), args.runs_receipt), args.runs_receipt, ""),
+        ]
+    for label, seconds, runs, note in rows:
+        print(f"{label:<44} median {seconds * 1000:8.1f} ms over {runs:>3} runs  {note}")
 
 
 if __name__ == "__main__":

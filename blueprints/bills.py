@@ -15,6 +15,7 @@ from flask import Blueprint, flash, g, make_response, redirect, render_template,
 from flask_login import current_user
 
 from blueprints.decorators import role_required
+from blueprints.documents import cached_pdf_response
 from blueprints.htmx import render_page_or_fragment, wants_fragment
 from blueprints.paging import page_arg
 from extensions import db
@@ -23,7 +24,7 @@ from services.accounts.access import has_role
 from services.billing import bills as billing
 from services.billing import returns as returning
 from services.billing.fields import parse_decimal, to_date, to_decimal
-from services.documents.credit_notes import credit_note_filename, render_credit_note_pdf
+from services.documents.credit_notes import credit_note_filename
 from services.documents.invoices import (
     bill_for_role,
     default_recipient,
@@ -33,6 +34,7 @@ from services.documents.invoices import (
     share_url,
     state_label,
 )
+from services.documents.pdf_cache import credit_note_doc
 from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
 from services.jewellery.interest import bill_interest
@@ -265,14 +267,7 @@ def credit_note(note_id: int):
 def credit_note_pdf(note_id: int):
     """The credit note as an A4 PDF (GST rule 53)."""
     note = get_in_store(CreditNote, g.store, id=note_id, message="Credit note not found")
-    pdf = render_credit_note_pdf(note)
-    response = make_response(pdf.data)
-    response.mimetype = "application/pdf"
-    disposition = "attachment" if request.args.get("download") else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{credit_note_filename(note)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return cached_pdf_response(credit_note_doc(note), credit_note_filename(note))
 
 
 # --------------------------------------------------------------------------- held bills

@@ -17,10 +17,10 @@ from services.documents.invoices import (
     email_bill,
     pdf_filename,
     render_invoice_html,
-    render_invoice_pdf,
     render_receipt_html,
     share_url,
 )
+from services.documents.pdf_cache import Document, cached_pdf, invoice_doc
 from services.errors import NotFound, ValidationError
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -53,20 +53,32 @@ def _html(body: str) -> Response:
     return response
 
 
-def pdf_response(bill: Bill, *, shared: bool = False) -> Response:
-    """The bill's PDF, shown inline (or downloaded with ?download=1), never cached by shared caches."""
-    pdf = render_invoice_pdf(bill)
-    response = make_response(pdf.data)
-    response.mimetype = "application/pdf"
-    disposition = "attachment" if request.args.get("download") else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{pdf_filename(bill)}"'
-    response.headers["Cache-Control"] = "private, no-store"
+def cached_pdf_response(document: Document, filename: str, *, shared: bool = False) -> Response:
+    """A document's PDF from the cache (services.documents.pdf_cache), shown inline (or downloaded with
+    ?download=1), with its version as ETag: If-None-Match with the current version is a 304 before anything is
+    read or rendered. Callers check access first. Private: kept by the browser, revalidated each time, never by
+    shared caches."""
+    etag = document.version
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = make_response(cached_pdf(document).data)
+        response.mimetype = "application/pdf"
+        disposition = "attachment" if request.args.get("download") else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if shared:
         # The token is in the URL: keep it out of Referer headers and search engines.
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def pdf_response(bill: Bill, *, shared: bool = False) -> Response:
+    """The bill's A4 invoice PDF (cached per bill version; see cached_pdf_response)."""
+    return cached_pdf_response(invoice_doc(bill), pdf_filename(bill), shared=shared)
 
 
 @bp.get("/bills/<int:bill_id>/invoice")

@@ -22,7 +22,7 @@ from services.documents.invoices import (
     _render,
     _store_block,
     document_filename,
-    render_pdf,
+    render_paged,
     state_label,
 )
 from services.formatting import amount_in_words, local_time
@@ -110,8 +110,11 @@ def render_credit_note_html(note: CreditNote) -> str:
 
 
 def render_credit_note_pdf(note: CreditNote) -> RenderedPdf:
-    """The credit note as A4 PDF bytes; DocumentError if xhtml2pdf reports an error."""
-    return render_pdf(render_credit_note_html(note), note.store, "credit note", note.number)
+    """The credit note as A4 PDF bytes ("Page n of N" in one pass when it can: render_paged); DocumentError if
+    xhtml2pdf reports an error."""
+    doc = credit_note_document(note)
+    return render_paged(lambda pages: _render("pdf/credit_note.html", doc=doc, for_pdf=True, page_count=pages),
+                        note.store, "credit note", note.number, ("credit note", False), len(doc.lines))
 
 
 def credit_note_filename(note: CreditNote) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
@@ -440,8 +442,10 @@ def upi_uri(bill: Bill) -> Optional[str]:
     return "upi://pay?" + "&".join(f"{key}={quote(value, safe='@.-_')}" for key, value in params)
 
 
+@lru_cache(maxsize=256)
 def qr_png_data_uri(text: str, scale: int = 6) -> str:
-    """A QR code (segno, error correction M) as a PNG data URI."""
+    """A QR code (segno, error correction M) as a PNG data URI; drawn once per text (a bill's UPI link changes only
+    with its dues), then shared by its PDF, print page and receipt in this worker."""
     return segno.make(text, error="m", micro=False).png_data_uri(scale=scale, border=4)
 
 
@@ -652,8 +656,55 @@ def render_pdf(html: str, store: Store, kind: str, number: str) -> RenderedPdf:
 
 
 def render_invoice_pdf(bill: Bill) -> RenderedPdf:
-    """The A4 tax invoice as PDF bytes (see render_pdf)."""
-    return render_pdf(render_invoice_html(bill, for_pdf=True), bill.store, "invoice", bill.invoice_number)
+    """The A4 tax invoice as PDF bytes (see render_pdf and render_paged)."""
+    doc = invoice_document(bill, for_pdf=True)
+    return render_paged(lambda pages: _render("pdf/invoice.html", doc=doc, for_pdf=True, page={},
+                                              page_count=pages),
+                        bill.store, "invoice", bill.invoice_number, ("invoice", bool(doc.jewellery_columns)),
+                        len(doc.lines) + len(doc.payments))
+
+
+# --------------------------------------------------------------------------- "Page n of N" in one layout pass
+
+# xhtml2pdf lays a document out twice when it prints <pdf:pagecount> (ReportLab's multiBuild: the first pass counts
+# the pages), which is a third or more of a render. render_paged prints a guessed N instead, in one pass, and keeps
+# the PDF only if it has exactly N pages (the footer is a static frame: its text never moves the flow); otherwise it
+# renders again with <pdf:pagecount>, as before. So the page count printed is always right, and a good guess saves
+# the second pass. The guess: the pages this worker last saw for that many rows of that layout, else a rows-per-page
+# estimate.
+_PAGES_SEEN: "OrderedDict[tuple, int]" = OrderedDict()
+PAGE_GUESS_ROWS = 24  # table rows of a portrait A4 invoice page, counting the header, totals and QR as 14 rows
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def pdf_page_count(data: bytes) -> int:
+    """The pages of a PDF as ReportLab writes it (each page an uncompressed /Type /Page object)."""
+    return len(PAGE_OBJECT.findall(data))
+
+
+def _page_guess(layout: tuple, rows: int) -> int:
+    seen = _PAGES_SEEN.get((layout, rows))
+    if seen is not None:
+        return seen
+    per_page = PAGE_GUESS_ROWS // 2 if layout[-1] else PAGE_GUESS_ROWS  # landscape with the jewellery table
+    return max(1, -(-(rows + 14) // per_page))
+
+
+def render_paged(html_for: Callable[[Optional[int]], str], store: Store, kind: str, number: str, layout: tuple,
+                 rows: int) -> RenderedPdf:
+    """A document whose footer prints "Page n of N": `html_for(N)` with a guessed N in one pass, kept if the PDF has
+    N pages; else `html_for(None)` (<pdf:pagecount>, two passes). See the note above."""
+    guess = _page_guess(layout, rows)
+    rendered = render_pdf(html_for(guess), store, kind, number)
+    pages = pdf_page_count(rendered.data)
+    _PAGES_SEEN[(layout, rows)] = pages
+    _PAGES_SEEN.move_to_end((layout, rows))
+    while len(_PAGES_SEEN) > 512:
+        _PAGES_SEEN.popitem(last=False)
+    if pages == guess:
+        return rendered
+    log.info("%s %s: guessed %d pages, made %d; rendered again with the page count", kind, number, guess, pages)
+    return render_pdf(html_for(None), store, kind, number)
 
 
 def document_filename(number: str, fallback: str) -> str:
@@ -729,8 +780,10 @@ def email_bill(bill: Bill, to: str, link: Optional[str] = None) -> str:
 
     Raises ValidationError (field "to") when there is no address or it is not a valid one.
     """
+    from services.documents.pdf_cache import cached_pdf, invoice_doc  # it reads this module's renderers
+
     address = _valid_email(to or default_recipient(bill))
-    pdf = render_invoice_pdf(bill)
+    pdf = cached_pdf(invoice_doc(bill))
     store = bill.store
     lines = [
         f"Dear {bill.customer_name or 'customer'},",
