@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import build_app  # noqa: E402  (bench/ is not a package)
 from bench_reports import BILL_COLUMNS, ITEM_COLUMNS, _naive  # noqa: E402
+from benchlib import figure, measure, signed_in_client  # noqa: E402
 
 STAFF = 10
 SERVICES = [("Haircut", 500), ("Hair Spa", 1200), ("Facial", 800), ("Manicure", 450), ("Pedicure", 600),
@@ -39,9 +39,6 @@ CHUNK = 20_000
 SALON_ITEM_COLUMNS = ITEM_COLUMNS + ("staff_id", "commission_amount")
 CENT = Decimal("0.01")
 
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[94] if len(samples) > 1 else samples[0]
 
 
 def rows(store_id: int, user_id: int, product_ids: list[int], staff_ids: list[int], bills: int, today: date):
@@ -140,14 +137,6 @@ def seed(db, store, owner, bills: int, is_pg: bool) -> list[int]:
     return staff_ids
 
 
-def timed(client, url: str) -> float:
-    start = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - start) * 1000
-    if response.status_code != 200:
-        raise SystemExit(f"unexpected {response.status_code} for {url}: {response.get_data(as_text=True)[:300]}")
-    return elapsed
-
 
 def bench(label: str, url: str, instance: Path, items: int, runs: int) -> None:
     is_pg = url.startswith("postgresql")
@@ -182,20 +171,11 @@ def bench(label: str, url: str, instance: Path, items: int, runs: int) -> None:
         "XLSX, the year": f"/reports/commissions?{year}&download=xlsx",
         "XLSX, the year, one staff": f"/reports/commissions?{year}&staff={one}&download=xlsx",
     }
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-    for path in urls.values():
-        timed(client, path)  # warm up
-    samples: dict[str, list[float]] = {name: [] for name in urls}
-    for _ in range(runs):
-        for name, path in urls.items():
-            samples[name].append(timed(client, path))
+    samples = measure(signed_in_client(app, user_id), urls, runs)
     print(f"{label}: server time per request, {items:,} bill items over a year (~{items // 365:,} a day), "
           f"{runs} runs each")
     for name, values in samples.items():
-        print(f"  {name:<32} p50 {statistics.median(values):9.1f} ms   p95 {p95(values):9.1f} ms")
+        print(figure(name, values, 32))
     with app.app_context():
         from extensions import db
 

@@ -16,7 +16,6 @@ a running shop.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -27,13 +26,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import BRANDS, WORDS, build_app, build_catalogue  # noqa: E402  (bench/ is not a package)
+from benchlib import figure, measure, p95, signed_in_client  # noqa: E402
 
 HX = {"HX-Request": "true"}
 TARGET_P95_MS = 30.0
 
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[94] if len(samples) > 1 else samples[0]
 
 
 def seed_shape(store, owner, count: int) -> int:
@@ -85,14 +82,6 @@ def interactions(catalogue, category_id: int) -> dict[str, str]:
     }
 
 
-def timed(client, url: str, headers: dict) -> float:
-    start = time.perf_counter()
-    response = client.get(url, headers=headers)
-    elapsed = (time.perf_counter() - start) * 1000
-    if response.status_code != 200:
-        raise SystemExit(f"unexpected {response.status_code} for {url}: {response.get_data(as_text=True)[:300]}")
-    return elapsed
-
 
 def bench(label: str, url: str, instance: Path, args) -> list[tuple[str, float]]:
     is_pg = url.startswith("postgresql")
@@ -119,26 +108,17 @@ def bench(label: str, url: str, instance: Path, args) -> list[tuple[str, float]]
         print(f"\n{label}: {len(catalogue):,} products in {time.perf_counter() - started:.1f} s")
         user_id = owner.get_id()
 
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
     urls = {"baseline /healthz": "/healthz", "full page /inventory (no HTMX)": "/inventory",
             **interactions(catalogue, category_id)}
-    for name, path in urls.items():  # warm up each statement and template once
-        timed(client, path, {} if name.startswith(("baseline", "full")) else HX)
-    samples: dict[str, list[float]] = {name: [] for name in urls}
-    for _ in range(args.runs):
-        for name, path in urls.items():
-            samples[name].append(timed(client, path, {} if name.startswith(("baseline", "full")) else HX))
+    samples = measure(signed_in_client(app, user_id), urls, args.runs,
+                      lambda name: {} if name.startswith(("baseline", "full")) else HX)
     print(f"{label}: server time per request, {args.products:,} products, {args.runs} runs each "
           f"(target p95 <= {TARGET_P95_MS:.0f} ms)")
     over = []
     for name, values in samples.items():
-        flag = "" if p95(values) <= TARGET_P95_MS else "  over target"
-        if flag and not name.startswith("baseline"):
+        if p95(values) > TARGET_P95_MS and not name.startswith("baseline"):
             over.append((name, p95(values)))
-        print(f"  {name:<34} p50 {statistics.median(values):7.1f} ms   p95 {p95(values):7.1f} ms{flag}")
+        print(figure(name, values, 34, TARGET_P95_MS))
     with app.app_context():
         from extensions import db
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,13 +29,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import build_app  # noqa: E402  (bench/ is not a package)
+from benchlib import figure, measure, signed_in_client  # noqa: E402
 
 STATES = ["27", "29", "07", "33"]  # the store is in 27 (Maharashtra)
 CHUNK = 20_000
 
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[94] if len(samples) > 1 else samples[0]
 
 
 def rows(store_id: int, user_id: int, party_ids: list[int], product_ids: list[int], count: int, today: date):
@@ -158,14 +155,6 @@ def seed(db, store, owner, count: int, is_pg: bool) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def timed(client, url: str) -> float:
-    start = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - start) * 1000
-    if response.status_code != 200:
-        raise SystemExit(f"unexpected {response.status_code} for {url}: {response.get_data(as_text=True)[:300]}")
-    return elapsed
-
 
 def bench(label: str, url: str, instance: Path, count: int, runs: int) -> None:
     is_pg = url.startswith("postgresql")
@@ -202,19 +191,10 @@ def bench(label: str, url: str, instance: Path, count: int, runs: int) -> None:
         "stock summary": "/reports/stock-summary",
         "dashboard (home page)": "/",
     }
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-    for path in urls.values():
-        timed(client, path)  # warm up
-    samples: dict[str, list[float]] = {name: [] for name in urls}
-    for _ in range(runs):
-        for name, path in urls.items():
-            samples[name].append(timed(client, path))
+    samples = measure(signed_in_client(app, user_id), urls, runs)
     print(f"{label}: server time per request, {count:,} bills (~{count // 365:,} a day), {runs} runs each")
     for name, values in samples.items():
-        print(f"  {name:<30} p50 {statistics.median(values):9.1f} ms   p95 {p95(values):9.1f} ms")
+        print(figure(name, values, 30))
     with app.app_context():
         from extensions import db
 

@@ -335,6 +335,11 @@ def top_up(party_id: int):
                        {"amount": [exc.message]}, wallet_typed=request.form, fragment="parties/_wallet_form.html")
     db.session.commit()
     flash(f"{entry.amount:.2f} added to the wallet; balance {entry.balance:.2f}.", "success")
+    return _back_to_customer(party)
+
+
+def _back_to_customer(party: Party):
+    """After a wallet change: the customer's page again (an HTMX form is sent there whole)."""
     url = url_for("parties.detail", kind="customers", party_id=party.id)
     if wants_fragment():
         response = make_response("", 200)
@@ -359,12 +364,7 @@ def adjust_wallet(party_id: int):
                        {"amount": [exc.message]}, adjust_typed=request.form, fragment="parties/_wallet_adjust.html")
     db.session.commit()
     flash(f"Wallet adjusted by {entry.amount:+.2f}; balance {entry.balance:.2f}.", "success")
-    url = url_for("parties.detail", kind="customers", party_id=party.id)
-    if wants_fragment():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, 303)
+    return _back_to_customer(party)
 
 
 def _paid_message(rows: list) -> str:

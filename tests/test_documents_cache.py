@@ -19,6 +19,7 @@ from services.documents import invoices
 from services.documents.pdf_cache import cached_pdf, invoice_doc
 from tests.fixtures_documents import pdf_text
 from tests.fixtures_pos import sign_in
+from tests.test_returns_pages import sale  # noqa: F401  (the fixture: 4 soaps to a customer, 88.80 due)
 
 D = Decimal
 
@@ -37,20 +38,6 @@ def renders(monkeypatch):
 
     monkeypatch.setattr(pisa, "CreatePDF", counting)
     return calls
-
-
-@pytest.fixture
-def sale(till_shop, make_customer):
-    """4 soaps at 40.00 (9 % + 9 %: 188.80) to a registered customer, 100.00 paid: dues 88.80."""
-    store = till_shop.store
-    store.gstin, store.state_code, store.address = "27AAPFU0939F1ZV", "27", "12 MG Road, Pune"
-    customer = make_customer(store, "Mehta Traders", gstin="27AABCU9603R1ZN", address="4 FC Road, Pune")
-    bill = billing.save_bill(store, till_shop.cashier, billing.BillDraft(
-        lines=[billing.DraftLine(product=till_shop.soap, qty=4)], customer=customer,
-        payments=[billing.DraftPayment(mode="cash", amount=D("100"))]))
-    db.session.commit()
-    till_shop.bill = bill
-    return till_shop
 
 
 def pdf_url(sale) -> str:

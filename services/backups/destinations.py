@@ -101,7 +101,7 @@ class LocalFolder:
         if final.exists():
             raise BackupError(f"A backup named {name} already exists in {self.root}.")
         os.replace(staging, final)
-        _fsync_dir(self.root)
+        fsync(self.root)
         return str(final)
 
     def discard(self, staging: Path) -> None:
@@ -140,8 +140,9 @@ def _order(name: str) -> tuple[str, int]:
     return match.group(1), int(match.group(2) or 0)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

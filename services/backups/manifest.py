@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
-from services.backups.destinations import BackupError
+from services.backups.destinations import BackupError, fsync
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -29,18 +28,10 @@ def describe(folder: Path, names: list[str]) -> dict:
 def write(folder: Path, manifest: dict) -> None:
     """The manifest is written last (after every file it describes is on disk)."""
     for name in manifest["files"]:
-        _fsync(folder / name)
+        fsync(folder / name)
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    _fsync(path)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync(path)
 
 
 def read_verified(folder: Path) -> dict:
