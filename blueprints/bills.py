@@ -38,7 +38,7 @@ from services.documents.pdf_cache import credit_note_doc
 from services.errors import FieldErrors, ValidationError
 from services.formatting import inr
 from services.jewellery.interest import bill_interest
-from services.salon import memberships
+from services.salon import appointments, memberships
 from services.scoping import get_in_store
 from services.till import session as till_service
 from services.vocabulary import BILL_SORTS, BILL_STATUSES, DEFAULT_BILL_SORT, REFUND_MODES
@@ -132,6 +132,7 @@ def _detail_context(bill, **extra) -> dict:
         "payments": payment_rows(bill),
         "interest": bill_interest(bill),
         "line_memberships": memberships.line_memberships(bill),  # "Membership session (Gold)", the discount
+        "appointment": appointments.billed_by(g.store, bill),  # the booking "Bill this appointment" saved it for
         **dict(zip(("jewellery_columns", "jewellery_lines"), jewellery_details(bill))),
         "errors": {},
         "typed": {},

@@ -6,6 +6,7 @@ import re
 import threading
 import time as clock
 from datetime import date, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import unquote
 
@@ -621,6 +622,15 @@ def test_the_till_says_which_appointment_it_bills_and_the_appointment_page_links
     assert 'id="appointment-status" class="status-done">Done<' in page
     assert f'href="/bills/{bill.id}" id="appointment-bill">{bill.invoice_number}<' in page
     assert 'id="bill-appointment"' not in page  # done: no second bill
+    on_bill = client.get(f"/bills/{bill.id}").get_data(as_text=True).split('id="bill-for-appointment"')[1]
+    assert on_bill.startswith(">For the appointment of 14 Mar 2031, 10:00–11:15: ")  # and back to it
+    assert f'href="/appointments/{appointment.id}"' in on_bill.split("</p>")[0]
+    from services.billing import bills as billing
+
+    plain = billing.save_bill(salon.store, salon.cashier, billing.BillDraft(
+        lines=[billing.DraftLine(product=salon.haircut, qty=1)], payment_mode="none", payment_amount=Decimal(0)))
+    db.session.commit()
+    assert 'id="bill-for-appointment"' not in client.get(f"/bills/{plain.id}").get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- the JSON day (Billing v1 extension)

@@ -465,6 +465,14 @@ def on_till(store: Store, appointment_id: Any) -> Optional[OnTill]:
                   [(line.product.product_name, line.staff.name) for line in lines])
 
 
+def billed_by(store: Store, bill: Bill) -> Optional[OnTill]:
+    """The appointment this bill was saved for ("Bill this appointment"), as on_till tells it; None for any other
+    bill."""
+    appointment_id = db.session.execute(select(Appointment.id).where(
+        Appointment.store_id == store.id, Appointment.bill_id == bill.id).limit(1)).scalar_one_or_none()
+    return on_till(store, appointment_id)
+
+
 def mark_billed(store: Store, appointment_id: int, bill: Bill) -> None:
     """After save_bill, in its transaction: the appointment is done and keeps its bill. Conditional, so two tills
     saving the same appointment make one bill of it; the other is refused (and rolled back)."""
