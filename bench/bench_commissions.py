@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import build_app  # noqa: E402  (bench/ is not a package)
 from bench_reports import BILL_COLUMNS, ITEM_COLUMNS, _naive  # noqa: E402
-from benchlib import figure, measure, signed_in_client  # noqa: E402
+from benchlib import figure, finish, fresh_owner, measure, signed_in_client  # noqa: E402
 
 STAFF = 10
 SERVICES = [("Haircut", 500), ("Hair Spa", 1200), ("Facial", 800), ("Manicure", 450), ("Pedicure", 600),
@@ -143,12 +143,8 @@ def bench(label: str, url: str, instance: Path, items: int, runs: int) -> None:
     app = build_app(url, instance)
     with app.app_context():
         from extensions import db
-        from services.accounts.stores import create_owner
 
-        db.drop_all()
-        db.create_all()
-        owner, store = create_owner(username="benchowner", email="owner@bench.test", password="Password123!",
-                                    store_name="Bench Salon", business_kind="salon", verified=True)
+        owner, store = fresh_owner("Bench Salon", "salon")
         store.state_code = "27"
         db.session.commit()
         started = time.perf_counter()
@@ -176,12 +172,7 @@ def bench(label: str, url: str, instance: Path, items: int, runs: int) -> None:
           f"{runs} runs each")
     for name, values in samples.items():
         print(figure(name, values, 32))
-    with app.app_context():
-        from extensions import db
-
-        if is_pg:
-            db.drop_all()
-        db.engine.dispose()
+    finish(app, is_pg)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import BRANDS, WORDS, build_app, build_catalogue  # noqa: E402  (bench/ is not a package)
-from benchlib import figure, measure, p95, signed_in_client  # noqa: E402
+from benchlib import figure, finish, fresh_owner, measure, p95, signed_in_client  # noqa: E402
 
 HX = {"HX-Request": "true"}
 TARGET_P95_MS = 30.0
@@ -88,12 +88,8 @@ def bench(label: str, url: str, instance: Path, args) -> list[tuple[str, float]]
     app = build_app(url, instance)
     with app.app_context():
         from extensions import db
-        from services.accounts.stores import create_owner
 
-        db.drop_all()
-        db.create_all()
-        owner, store = create_owner(username="benchowner", email="owner@bench.test", password="Password123!",
-                                    store_name="Bench Store", business_kind="general", verified=True)
+        owner, store = fresh_owner("Bench Store", "general")
         db.session.commit()
         started = time.perf_counter()
         catalogue = build_catalogue(store, owner, args.products)
@@ -119,12 +115,7 @@ def bench(label: str, url: str, instance: Path, args) -> list[tuple[str, float]]
         if p95(values) > TARGET_P95_MS and not name.startswith("baseline"):
             over.append((name, p95(values)))
         print(figure(name, values, 34, TARGET_P95_MS))
-    with app.app_context():
-        from extensions import db
-
-        if is_pg:
-            db.drop_all()
-        db.engine.dispose()
+    finish(app, is_pg)
     return over
 
 

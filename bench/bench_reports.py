@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import build_app  # noqa: E402  (bench/ is not a package)
-from benchlib import figure, measure, signed_in_client  # noqa: E402
+from benchlib import figure, finish, fresh_owner, measure, signed_in_client  # noqa: E402
 
 STATES = ["27", "29", "07", "33"]  # the store is in 27 (Maharashtra)
 CHUNK = 20_000
@@ -161,12 +161,8 @@ def bench(label: str, url: str, instance: Path, count: int, runs: int) -> None:
     app = build_app(url, instance)
     with app.app_context():
         from extensions import db
-        from services.accounts.stores import create_owner
 
-        db.drop_all()
-        db.create_all()
-        owner, store = create_owner(username="benchowner", email="owner@bench.test", password="Password123!",
-                                    store_name="Bench Store", business_kind="general", verified=True)
+        owner, store = fresh_owner("Bench Store", "general")
         store.state_code, store.gstin = "27", "27AAPFU0939F1ZV"
         db.session.commit()
         started = time.perf_counter()
@@ -195,12 +191,7 @@ def bench(label: str, url: str, instance: Path, count: int, runs: int) -> None:
     print(f"{label}: server time per request, {count:,} bills (~{count // 365:,} a day), {runs} runs each")
     for name, values in samples.items():
         print(figure(name, values, 30))
-    with app.app_context():
-        from extensions import db
-
-        if is_pg:
-            db.drop_all()
-        db.engine.dispose()
+    finish(app, is_pg)
 
 
 def main() -> None:

@@ -48,3 +48,24 @@ def figure(name: str, values: list[float], width: int = 32, target: Optional[flo
     """One line of the table: p50 and p95, flagged when the p95 is over the target."""
     flag = "  over target" if target is not None and p95(values) > target else ""
     return f"  {name:<{width}} p50 {statistics.median(values):9.1f} ms   p95 {p95(values):9.1f} ms{flag}"
+
+
+def fresh_owner(store_name: str = "Bench Store", business_kind: str = "general"):
+    """Empty tables, then one verified owner with a store (inside an app context): (owner, store)."""
+    from extensions import db
+    from services.accounts.stores import create_owner
+
+    db.drop_all()
+    db.create_all()
+    return create_owner(username="benchowner", email="owner@bench.test", password="Password123!",
+                        store_name=store_name, business_kind=business_kind, verified=True)
+
+
+def finish(app, is_pg: bool) -> None:
+    """After a run: a PostgreSQL database is left empty (SQLite's file goes with its folder)."""
+    from extensions import db
+
+    with app.app_context():
+        if is_pg:
+            db.drop_all()
+        db.engine.dispose()
