@@ -366,6 +366,36 @@ def _split_rows() -> list[dict]:
     return rows
 
 
+def _apply_payment(state: dict) -> int | None:
+    """The payment form as posted, into `state` (ValidationError leaves it as it was); returns the split row the
+    rest of the total was filled into, if any."""
+    previous_split = [dict(row) for row in state["split"]]
+    till_service.set_payment(state, request.form, _split_rows())
+    return till_service.fill_split(state, till_service.view(g.store, state).to_pay, previous_split)
+
+
+def _payment_on_screen(*, key: str | None = None):
+    """Save and Hold send the payment form on screen with them (hx-include): what was typed last (a UPI reference,
+    then Save at once) counts even when the payment form's own post of it was still queued or got lost. Applied
+    and committed first, as that post would have been, and only to the bill the page showed (Save's `key`; Hold's
+    bill_key). Returns a 422 builder for a refused value, else None."""
+    if "payment_mode" not in request.form:  # without JavaScript the payment form posts by itself
+        return None
+    till_session = _till_session(check_key=key is None)
+    state = till_service.state_of(till_session)
+    if key is not None and state["key"] != key:
+        db.session.rollback()
+        return None
+    try:
+        _apply_payment(state)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _builder(state, 422, errors=exc.errors or {"__all__": [exc.message]}, typed=request.form)
+    till_service.keep(till_session, state)
+    db.session.commit()
+    return None
+
+
 @bp.post("/payment")
 @role_required("cashier")
 def payment():
@@ -375,12 +405,10 @@ def payment():
     # The form is swapped when its shape changes or it shows messages (a value fixed must lose its message).
     reshaped = (request.form.get("payment_mode") != state["payment_mode"] or bool(request.form.get("split_action"))
                 or bool(request.form.get("shown_errors")))
-    previous_split = [dict(row) for row in state["split"]]
     try:
-        till_service.set_payment(state, request.form, _split_rows())
+        filled = _apply_payment(state)
     except ValidationError as exc:
         return _refused(state, exc, "pos/_payment.html")
-    filled = till_service.fill_split(state, till_service.view(g.store, state).to_pay, previous_split)
     till_service.keep(till_session, state)
     # A split row filled with what is left: the page puts it in the row (posSplitFilled) without swapping the form.
     trigger = None if filled is None else simplejson.dumps(
@@ -398,16 +426,16 @@ def payment():
 
 
 def _builder(state: dict, status: int = 200, errors: dict | None = None, message: str | None = None,
-             category: str = "success"):
+             category: str = "success", typed: Any = None):
     """The whole builder again (after hold, clear or a refused save), with a flash out of band."""
     if not wants_fragment():
         if status >= 400:
-            return _page(status, state=state, errors=errors or {})
+            return _page(status, state=state, errors=errors or {}, typed=typed or {})
         return _back(message, category)
     till = till_service.view(g.store, state)
     parts = [("pos/_builder.html", False)] + ([("pos/_flash.html", True)] if message else [])
     return _parts(parts, status=status, till=till, errors=errors or {}, message=message, category=category,
-                  trigger="posReset" if status < 400 else None)
+                  trigger="posReset" if status < 400 else None, typed=typed or {})
 
 
 @bp.post("/hold")
@@ -421,6 +449,9 @@ def hold():
 def _set_aside(keep_bill: Callable, message: Callable):
     """Keep the bill on screen elsewhere (`keep_bill`: held, or an estimate) and start a new one; a refusal keeps
     the bill on screen with its messages."""
+    refused = _payment_on_screen()
+    if refused is not None:
+        return refused
     till_session = _till_session()
     state = till_service.state_of(till_session)
     try:
@@ -462,6 +493,9 @@ def save():
     if not key or len(key) > idempotency.MAX_KEY_LENGTH:
         state = till_service.state_of(_till_session(lock=False))
         return _builder(state, 422, errors={"__all__": ["This page is out of date: it has been reloaded."]})
+    refused = _payment_on_screen(key=key)
+    if refused is not None:
+        return refused
 
     def run() -> tuple[int, dict, int]:
         till_session = _till_session(check_key=False)

@@ -50,6 +50,8 @@
   // Changes still on their way to the server (a quantity typed, then Save clicked at once): Save and Hold wait
   // for them, so the bill saved is the bill on screen. GET look-ups do not count. Counted by their requests'
   // loadend, not by htmx:afterRequest, which reaches nobody when a later answer has replaced the form that asked.
+  // Save and Hold also carry the payment form on screen (hx-include), so a payment field's post that is still
+  // queued, or lost, when Save goes cannot leave the bill without it (CI once saved a UPI payment unreferenced).
   var pending = 0;
   var waiting = [];
   var closing = 0;  // a Save, Hold or Clear on its way: a change sent now (a late keyup) would be for a bill gone
