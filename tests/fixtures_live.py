@@ -74,6 +74,35 @@ def build_schema(database_url: str, env: dict[str, str]) -> None:
     )
 
 
+def empty_pg_database(admin_url: str, name: str) -> str:
+    """The URL of database `name` on admin_url's server, made if missing and emptied: every schema dropped (with the
+    extensions in them) and an empty `public` made again, which is what a new database holds.
+
+    The databases are kept for the next test and run (named after the test database and the xdist worker):
+    DROP DATABASE waits for a checkpoint, a minute on a busy machine, CREATE SCHEMA does not. CI (.ci/run) drops
+    them with the run's database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(admin_url).difference_update_query(["options"])
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        schemas = connection.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        )).scalars().all()
+        for schema in schemas:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory) -> Path:
     """An SQLite file built once by the checked-in migration; live servers start on copies of it."""
