@@ -56,7 +56,7 @@ def test_redis_url_puts_the_rate_limit_counters_in_redis_unless_a_storage_is_giv
     assert Config().RATELIMIT_STORAGE_URI == "redis://limits.internal:6379/2"
 
 
-def test_redis_url_puts_the_job_queue_in_redis_unless_job_queue_url_is_given(monkeypatch):
+def test_redis_url_puts_the_job_queue_in_redis_unless_job_queue_url_is_given(monkeypatch, tmp_path):
     from huey import MemoryHuey, RedisHuey, SqliteHuey
 
     import jobs
@@ -71,7 +71,7 @@ def test_redis_url_puts_the_job_queue_in_redis_unless_job_queue_url_is_given(mon
     assert isinstance(jobs.make_huey(), MemoryHuey)
     monkeypatch.delenv("REDIS_URL")
     monkeypatch.delenv("JOB_QUEUE_URL")
-    monkeypatch.setenv("INSTANCE_PATH", str(jobs.BASE_DIR / "instance"))
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     assert isinstance(jobs.make_huey(), SqliteHuey)
 
 
