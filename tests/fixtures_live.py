@@ -2,7 +2,9 @@
 
 - `live_server(workers=2, database_url=None, **env)` starts gunicorn on a free 127.0.0.1 port with a fresh
   database (a temp SQLite file by default) whose schema is built by the checked-in migration, and returns an
-  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown. The
+  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown (all
+  signalled first, then waited for). With `wait=False` it returns at once, for `_wait_until_healthy(server)`
+  after starting several together. The
   default SQLite file is a copy of one migrated once per session (`migrated_sqlite_template`).
 - `smtp_sink` is an aiosmtpd server on a free port; `.messages` holds the received email.message objects.
 - `browser` is a Playwright Chromium (Debian's /usr/bin/chromium): skipped when absent, a failure instead when
@@ -116,7 +118,8 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
 def live_server(tmp_path, request):
     servers: list[LiveServer] = []
 
-    def start(workers: int = 2, database_url: Optional[str] = None, build: bool = True, **extra_env: Any) -> LiveServer:
+    def start(workers: int = 2, database_url: Optional[str] = None, build: bool = True, wait: bool = True,
+              **extra_env: Any) -> LiveServer:
         instance = tmp_path / f"instance-{len(servers)}"
         instance.mkdir()
         db_url = database_url or f"sqlite:///{instance / 'shop.db'}"
@@ -142,12 +145,14 @@ def live_server(tmp_path, request):
         )
         server = LiveServer(f"http://127.0.0.1:{port}", db_url, instance, env, process, log_path)
         servers.append(server)
-        _wait_until_healthy(server)
+        if wait:  # wait=False: the caller starts several at once and calls _wait_until_healthy on each
+            _wait_until_healthy(server)
         return server
 
     yield start
     for server in servers:
         server.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: no graceful wait for idle workers
+    for server in servers:
         try:
             server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from tests.accounts_helpers import last_code
 from tests.conftest import PG_URL, WORKER
 from tests.fixtures_billing import LiveShop, cash_bill, seed_bill
-from tests.fixtures_live import empty_pg_database
+from tests.fixtures_live import _wait_until_healthy, empty_pg_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
@@ -109,7 +109,9 @@ def redis_keys():
 
 @pytest.fixture
 def chain(live_server, smtp_sink, redis_keys, tmp_path):
-    """Two servers (two workers each) over one new PostgreSQL database, one Redis, one uploads and PDF folder."""
+    """Two servers over one new PostgreSQL database, one Redis, one uploads and PDF folder. One worker each: the
+    case is across servers (several workers of one server are tests/test_billing_v1_races.py's), and it boots in
+    half the time."""
     if not PG_URL.startswith("postgresql"):
         pytest.skip("the two-server test needs TEST_DATABASE_URL on PostgreSQL")
     _, prefix = redis_keys
@@ -119,8 +121,11 @@ def chain(live_server, smtp_sink, redis_keys, tmp_path):
         "UPLOAD_FOLDER": tmp_path / "uploads", "PDF_CACHE_FOLDER": tmp_path / "pdf-cache",
         "MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port,
     }
-    first = live_server(workers=2, database_url=url, **shared)  # builds the schema with the migration
-    second = live_server(workers=2, database_url=url, build=False, **shared)
+    # The first builds the schema with the migration; then both boot at once.
+    first = live_server(workers=1, database_url=url, wait=False, **shared)
+    second = live_server(workers=1, database_url=url, build=False, wait=False, **shared)
+    for server in (first, second):
+        _wait_until_healthy(server)
     shop = LiveShop(first)
     other = copy.copy(shop)
     other.server, other.url = second, shop.url.replace(first.url, second.url)
