@@ -40,8 +40,14 @@ class Config:
         self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # defaults to <instance>/outbox
         # Seconds an SMTP connect or reply may take; mail goes out after the commit, so no lock waits on it.
         self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
+        # Redis shared by every app server of a chain (docs/operations.md "A shop chain"): the rate-limit counters
+        # and, unless JOB_QUEUE_URL says otherwise, the job queue (jobs.py). Sessions stay signed cookies.
+        self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # memory:// counts per worker process: with several workers or servers a client gets N times the limit.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        # Prefix of the limiter's Redis keys, when several deployments (or test runs) share one Redis database.
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or ""
         self.RATELIMIT_HEADERS_ENABLED = True
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
         # Rendered invoice and credit note PDFs, a folder per store (services/documents/pdf_cache.py)

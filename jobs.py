@@ -2,9 +2,9 @@
 backup (a periodic task: the consumer's scheduler runs it hourly; it backs up when the newest backup is
 BACKUP_EVERY_HOURS old, default 24; 0 turns it off).
 
-Where the queue lives, from JOB_QUEUE_URL:
-  unset (default)      SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
-  redis://host:port/0  Redis, for production (docs/operations.md)
+Where the queue lives, from JOB_QUEUE_URL, else REDIS_URL:
+  both unset (default) SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
+  redis://host:port/0  Redis, for production and for several app servers (docs/operations.md)
   immediate            run each job inline when it is enqueued (no consumer needed); the default under pytest,
                        so a test run never touches instance/jobs.db (a live server's consumer is its own process)
 The consumer is `huey_consumer jobs.huey`; each job runs inside an app context of its own process's app.
@@ -23,7 +23,10 @@ _app = None
 
 
 def make_huey():
+    # Read from the environment, not the app's config: the consumer imports this module before any app exists.
     url = os.environ.get("JOB_QUEUE_URL", "").strip()
+    if not url and "pytest" not in sys.modules:  # a REDIS_URL in a developer's shell never queues test jobs
+        url = os.environ.get("REDIS_URL", "").strip()
     if url == "immediate" or (not url and "pytest" in sys.modules):
         return MemoryHuey("shop", immediate=True)
     if url.startswith(("redis://", "rediss://", "unix://")):
