@@ -2,8 +2,9 @@
 
 Beside each, a baseline in the same run executes the same SQL statements a save performs (auth look-ups, catalogue
 read, customer and membership look-ups, counter UPDATE ... RETURNING, the bill insert, the items as one multi-row
-insert, one conditional stock UPDATE for all products, the stock moves as one multi-row insert, the audit chain's
-head and row, one commit) directly through the driver (sqlite3 / psycopg), and the ratio of the two is printed.
+insert (one per item on SQLite, as the save), one conditional stock UPDATE for all products, the stock moves as one
+multi-row insert, the audit chain's head and row, one commit) directly through the driver (sqlite3 / psycopg), and
+the ratio of the two is printed.
 bench/profile_bill_save.py lists the statements a save runs; this list follows it (docs/performance.md, "Bill save").
 Not a test: it prints figures. Bounded: BILLS requests per backend (default 300), so it ends in a couple of minutes.
 
@@ -180,14 +181,16 @@ STATEMENTS = {
             "VALUES (:uid, :store_id, :user_id, 'sale', 'v1', :number, 'INV', :fy, :seq, :today, 'unpaid', :party_id, "
             ":name, :phone, 'none', :sub_total, 0, :tax, :cgst, :sgst, 0, :sub_total, 0, :sub_total, :now, :now, :now) "
             "RETURNING id",
-    # One multi-row INSERT for the items, one conditional UPDATE for the stock, one multi-row INSERT for the moves.
+    # The items in one multi-row INSERT (PostgreSQL; SQLite: one each), one conditional UPDATE for the stock, one
+    # multi-row INSERT for the moves.
     "items": "INSERT INTO bill_item (bill_id, line_no, product_id, type, name, unit, qty, rate, discount_type, "
              "discount_value, cgst_rate, sgst_rate, base_amount, discount_amount, taxable_amount, cgst_amount, "
              "sgst_amount, line_total, show_size_in_bill) VALUES {rows}",
     "item_row": "(:bill_id, :line_no{i}, :product_id{i}, 'product', :name{i}, 'pcs', 1, :rate{i}, 'percent', 5, 9, 9, "
                 ":base{i}, :discount{i}, :taxable{i}, :cgst{i}, :sgst{i}, :total{i}, :false)",
-    "stock": "UPDATE product SET quantity = round(quantity + CASE product.id {cases} END, 3), updated_at = :now{locked} "
-             "WHERE {where} AND round(quantity + CASE product.id {cases} END, 3) >= 0 RETURNING product.id",
+    "stock": "UPDATE product SET quantity = round(quantity + CASE product.id {cases} END, 3), "
+             "updated_at = :now{locked} WHERE {where} AND round(quantity + CASE product.id {cases} END, 3) >= 0 "
+             "RETURNING product.id",
     "moves": "INSERT INTO stock_move (store_id, product_id, delta, reason, bill_id, user_id, at) VALUES {rows}",
     "move_row": "(:store_id, :product_id{i}, -1, 'sale', :bill_id, :user_id, :now)",
     "audit_head": "UPDATE audit_chain_head SET seq = seq + 1 WHERE chain = :store_id RETURNING seq, hash",
@@ -259,7 +262,11 @@ class Driver:
                            f"discount{i}": amounts.discount_amount, f"taxable{i}": amounts.taxable_amount,
                            f"cgst{i}": amounts.cgst_amount, f"sgst{i}": amounts.sgst_amount,
                            f"total{i}": amounts.line_total})
-        self.run("items", values, rows=", ".join(rows))
+        if self.pg:
+            self.run("items", values, rows=", ".join(rows))
+        else:  # as the save does on SQLite (docs/performance.md, "Bill save"): one INSERT per item
+            for row in rows:
+                self.run("items", values, rows=row)
         ids = sorted(info["product_ids"])
         cases = " ".join(f"WHEN {int(product_id)} THEN -1" for product_id in ids)
         in_list = ", ".join(str(int(product_id)) for product_id in ids)
