@@ -1,9 +1,10 @@
 """Stock on hand: every change is one conditional statement plus a StockMove row explaining it.
 
-A sale decrements with `UPDATE product SET quantity = quantity - :n WHERE id = :id AND quantity >= :n`; zero rows
+A change decrements with `UPDATE product SET quantity = quantity - :n WHERE id = :id AND quantity >= :n`; zero rows
 updated means not enough stock, and the caller's whole transaction is refused (InsufficientStock, a 400 naming
-the product). Products are touched in id order so two bills never deadlock. Purchases add; cancelling a bill
-writes the reverse moves. Services and memberships carry no stock.
+the product). A sale takes all its products in one such UPDATE, the guard holding for each row (`_take_all`), and
+writes its moves in one INSERT. Products are locked in id order so two bills never deadlock. Purchases add;
+cancelling a bill writes the reverse moves. Services and memberships carry no stock.
 """
 from __future__ import annotations
 
