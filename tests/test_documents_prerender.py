@@ -135,3 +135,19 @@ def test_a_billing_v1_save_leaves_the_pdf_in_the_cache(client, billing_shop, ren
     assert response.status_code == 201 and len(renders) == 1
     bill = db.session.execute(db.select(Bill)).scalar_one()
     assert cached_files(billing_shop.store) == [current_file(bill)]
+
+
+def test_a_jewellery_add_invoice_leaves_the_pdf_its_pdf_url_serves(client, jeweller, make_piece, make_customer,
+                                                                   renders):
+    from urllib.parse import urlparse
+
+    from tests.test_jewellery_contract_invoices import add, invoice_form
+
+    ring, buyer = make_piece(jeweller.store, "Kundan Ring", huid="KR2026"), make_customer(jeweller.store, "Meena Shah")
+    invoice = add(client, jeweller.headers, invoice_form(ring, buyer)).get_json()["data"]
+    rendered = len(renders)  # one render: a second layout pass when the page count was guessed wrong
+    assert rendered in (1, 2)
+    link = client.get(f"/invoice/{invoice['id']}/pdf", headers=jeweller.headers).get_json()["data"]["pdf_url"]
+    opened = client.get(urlparse(link).path)
+    assert opened.status_code == 200 and "Kundan Ring" in pdf_text(opened.data) and len(renders) == rendered
+    assert cached_files(jeweller.store) == [current_file(db.session.get(Bill, invoice["id"]))]
