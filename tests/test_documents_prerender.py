@@ -151,3 +151,10 @@ def test_a_jewellery_add_invoice_leaves_the_pdf_its_pdf_url_serves(client, jewel
     opened = client.get(urlparse(link).path)
     assert opened.status_code == 200 and "Kundan Ring" in pdf_text(opened.data) and len(renders) == rendered
     assert cached_files(jeweller.store) == [current_file(db.session.get(Bill, invoice["id"]))]
+
+
+@pytest.mark.sqlite_only  # 15 s of seeding; the rule is the CLI's, not the database's
+def test_seed_demo_leaves_its_hundreds_of_bills_to_their_first_download(runner, enqueued):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert db.session.execute(db.select(db.func.count()).select_from(Bill)).scalar_one() > 100
+    assert enqueued == []
