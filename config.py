@@ -52,6 +52,9 @@ class Config:
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
         # Rendered invoice and credit note PDFs, a folder per store (services/documents/pdf_cache.py)
         self.PDF_CACHE_FOLDER = env.get("PDF_CACHE_FOLDER") or None  # defaults to <instance>/pdf-cache
+        # Render a sale's invoice PDF into that cache in a background job after each commit that changes it
+        # (services/documents/prerender.py).
+        self.PDF_PRERENDER = _bool("PDF_PRERENDER", True)
         # Backups (services/backups, `flask backup` / `flask restore`, docs/operations.md "Backups").
         self.BACKUP_DIR = env.get("BACKUP_DIR") or None  # defaults to <instance>/backups
         self.BACKUP_KEEP = int(env.get("BACKUP_KEEP") or 14)  # the newest N backups are kept, older ones removed
@@ -105,6 +108,9 @@ class TestConfig(Config):
         # One PBKDF2 round instead of scrypt: tests make hundreds of users; production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
         self.GC_FREEZE = False
+        # The tests' job queue runs jobs inline: a render after every saved bill would slow the suite several-fold.
+        # The tests of the background render turn it on (tests/test_documents_prerender.py).
+        self.PDF_PRERENDER = False
 
 
 def engine_options(url: str) -> dict:
