@@ -120,6 +120,8 @@ def chain(live_server, smtp_sink, redis_keys, tmp_path):
         "REDIS_URL": REDIS_URL, "RATELIMIT_ENABLED": "true", "RATELIMIT_KEY_PREFIX": prefix,
         "UPLOAD_FOLDER": tmp_path / "uploads", "PDF_CACHE_FOLDER": tmp_path / "pdf-cache",
         "MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port,
+        # No job consumer runs here: the background render of each bill would only pile up in Redis.
+        "PDF_PRERENDER": "false",
     }
     # The first builds the schema with the migration; then both boot at once.
     first = live_server(workers=1, database_url=url, wait=False, **shared)
