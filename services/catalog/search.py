@@ -1,7 +1,9 @@
 """Look-ups the till needs: catalogue search (name, SKU, barcode) and customer search, paged.
 
 Billing v1's /catalog and /customers endpoints and the POS page call these. Catalogue search is one rule, a
-contains-match, made fast at 100,000 items by a trigram index (services/catalog/search_index.py).
+contains-match, made fast at 100,000 items by trigram indexes (services/catalog/search_index.py): a search in name
+order walks the postings of its term's rarest trigram (product_trigram, in name order) and stops at the page
+(page_by_postings); a term the postings cannot answer cheaply goes to the trigram index (pg_trgm, FTS5).
 """
 from __future__ import annotations
 
@@ -254,8 +256,9 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     barcode or SKU alone when there is one, and pages without counting every match, so a 100,000-item catalogue
     still answers while the cashier types.
 
-    A page is looked for first among the first WINDOW items in name order (where a common term fills it at once:
-    the first matches of all are then the first matches there), else through the trigram index (a rare term)."""
+    A page is found by walking the postings (page_by_postings); failing that, among the first WINDOW items in name
+    order (where a common term fills it at once: the first matches of all are then the first matches there), else
+    through the trigram index (a rare term)."""
     exact = find_by_code(store, q)
     if exact is not None:
         return Page([exact], 1, limit, None, False)
