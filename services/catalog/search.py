@@ -10,7 +10,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table, text, tuple_
+from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table, text, true, tuple_
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from extensions import db
 from models import Customer, Party, Product, Store
@@ -167,11 +169,14 @@ def term_trigrams(term: str) -> Optional[list[str]]:
     return sorted({low[i:i + TRIGRAM] for i in range(len(low) - TRIGRAM + 1)})
 
 
-def _posting_counts(store: Store, grams: list[str]) -> dict[str, int]:
-    """How many postings each trigram has in the store, counted up to SCAN + 1 (one statement)."""
+RECOUNT = 20_000  # the trigrams with more than SCAN postings are counted again up to this, to walk the rarest
+
+
+def _posting_counts(store: Store, grams: list[str], cap: int) -> dict[str, int]:
+    """How many postings each trigram has in the store, counted up to `cap` (one statement, index only)."""
     counts = [select(literal_column(f"'{n}'").label("n"), func.count().label("c")).select_from(
         select(literal_column("1").label("one")).select_from(_POSTINGS).where(
-            _POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram).limit(SCAN + 1).subquery())
+            _POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram).limit(cap).subquery())
         for n, gram in enumerate(grams)]
     rows = db.session.execute(counts[0].union_all(*counts[1:]) if len(counts) > 1 else counts[0]).all()
     return {grams[int(n)]: count for n, count in rows}
@@ -188,23 +193,39 @@ def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequ
     grams = term_trigrams(term)
     if grams is None:
         return None
-    counts = _posting_counts(store, grams)
+    counts = _posting_counts(store, grams, SCAN + 1)
+    common = [g for g in grams if counts.get(g, 0) > SCAN]
+    if len(common) == len(grams) > 1:  # every one is common: which is rarest? ("tat" of "tata", not "ata")
+        counts.update(_posting_counts(store, common, RECOUNT))
     gram = min(grams, key=lambda g: (counts.get(g, 0), g))
     if counts.get(gram, 0) == 0:  # a trigram no product has: nothing contains the term
         return Page([], page, limit, None, False)
     postings = [_POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram]
+    in_order = (_POSTINGS.c.product_name, _POSTINGS.c.product_id)
     bounded = counts[gram] > SCAN
-    if bounded:  # walk at most SCAN postings: up to the SCAN-th in name order
-        last = db.session.execute(select(_POSTINGS.c.product_name, _POSTINGS.c.product_id).where(*postings)
-                                  .order_by(_POSTINGS.c.product_name, _POSTINGS.c.product_id)
-                                  .limit(1).offset(SCAN - 1)).one()
-        postings.append(tuple_(_POSTINGS.c.product_name, _POSTINGS.c.product_id) <= tuple_(*last))
-    rows = db.session.execute(
-        select(Product).join(_POSTINGS, and_(Product.id == _POSTINGS.c.product_id,
-                                             Product.product_name == _POSTINGS.c.product_name))
-        .where(*postings, *where, catalogue_match(term, walk=True))
-        .order_by(_POSTINGS.c.product_name, _POSTINGS.c.product_id)
-        .limit(limit + 1).offset((page - 1) * limit)).scalars().all()
+    match = catalogue_match(term, walk=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The walk as PostgreSQL must run it: the first SCAN postings in order, each product looked up by its id
+        # beside its posting (LATERAL, with LIMIT 1 so that it is not flattened into a join, and only the id inside
+        # so that the primary key is the one way in), then tested: a nested loop in the postings' order, which the
+        # outer LIMIT stops. Written as a plain join, its estimate of the contains test leads it to hash every
+        # match and sort them, the cost of a common term.
+        walked = select(*in_order).where(*postings).order_by(*in_order).limit(SCAN).subquery("walked")
+        row = select(Product).where(Product.id == walked.c.product_id).limit(1).lateral("row")
+        on_row = ClauseAdapter(row).traverse  # the conditions, written on product, on the looked-up row
+        query = select(aliased(Product, row)).select_from(walked).join(row, true()).where(
+            row.c.product_name == walked.c.product_name, *(on_row(condition) for condition in (*where, match))
+        ).order_by(walked.c.product_name, walked.c.product_id)
+    else:
+        # SQLite walks the postings' key in order with a plain join (each product by its rowid) and stops at the
+        # LIMIT; a walk bounded to SCAN postings stops at the SCAN-th.
+        if bounded:
+            last = db.session.execute(select(*in_order).where(*postings).order_by(*in_order)
+                                      .limit(1).offset(SCAN - 1)).one()
+            postings.append(tuple_(*in_order) <= tuple_(*last))
+        same = and_(Product.id == _POSTINGS.c.product_id, Product.product_name == _POSTINGS.c.product_name)
+        query = select(Product).join(_POSTINGS, same).where(*postings, *where, match).order_by(*in_order)
+    rows = db.session.execute(query.limit(limit + 1).offset((page - 1) * limit)).scalars().all()
     if bounded and len(rows) <= limit:  # the page (and one more) not found among the first SCAN postings
         return None
     return Page(rows[:limit], page, limit, None, len(rows) > limit)
