@@ -199,7 +199,7 @@ def test_the_logo_in_the_bucket_is_printed_and_a_changed_logo_is_a_new_version(s
 
 
 def test_a_backup_to_the_object_store_keeps_the_newest_n_and_restores(backend, tmp_path, database_urls, s3_endpoint,  # noqa: F811
-                                                                      bucket):
+                                                                      bucket, monkeypatch):
     from models import Store
     from services.backups import from_config, make_backup
 
@@ -226,6 +226,26 @@ def test_a_backup_to_the_object_store_keeps_the_newest_n_and_restores(backend, t
     assert all(key.rsplit("/", 1)[1] in {"manifest.json", "uploads.tar", "database.sqlite3", "database.pgdump"}
                for key in keys(s3_endpoint, bucket, "backups/"))
     assert local_files(tmp_path / "shop" / "uploads") == []
+    # Objects without a manifest (an upload cut short) are not a backup: not listed, not counted, not restorable.
+    raw_client(s3_endpoint).put_object(Bucket=bucket, Key="backups/shop-20300101T000000Z/uploads.tar", Body=b"x")
+    with source.app_context():
+        assert from_config(source).names() == names[1:]
+        # An upload that fails half-way (the manifest goes last) deletes what it wrote; the kept backups stay.
+        client = storage.s3_client(source)
+        real = client.upload_file
+
+        def cut_at_the_manifest(filename, to_bucket, key, *args, **kwargs):
+            if key.endswith("/manifest.json"):
+                raise OSError("connection reset")
+            return real(filename, to_bucket, key, *args, **kwargs)
+
+        monkeypatch.setattr(client, "upload_file", cut_at_the_manifest)
+        with pytest.raises(OSError, match="connection reset"):
+            make_backup(now=start + timedelta(days=5))
+        monkeypatch.setattr(client, "upload_file", real)
+        assert from_config(source).names() == names[1:]
+        db.engine.dispose()
+    assert keys(s3_endpoint, bucket, "backups/shop-20261106") == []
 
     target = server(restored_url, "restored", "restored")
     listed = target.test_cli_runner().invoke(args=["backup", "--list"])
