@@ -21,8 +21,9 @@ import os
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from flask import Flask, current_app
 
@@ -182,6 +183,18 @@ class S3Storage:
 
 
 Storage = LocalStorage | S3Storage
+
+
+@contextmanager
+def as_os_error() -> Iterator[None]:
+    """boto3's errors (endpoint unreachable, access denied, a server error) raised as OSError, for callers that
+    treat an unusable folder and an unusable object store alike (the PDF cache: a miss)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise OSError(f"object storage: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- configuration

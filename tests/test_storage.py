@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config as BotoConfig
 from sqlalchemy import select
 
 from app import create_app
@@ -135,6 +136,24 @@ def test_an_upload_lands_in_the_bucket_and_another_server_serves_it(app, client,
     assert client.get(f"/uploads/{store.uid}/logo-0123456789abcdef.png").status_code == 404
 
 
+def test_a_product_photo_goes_to_the_bucket_and_a_refused_product_leaves_none(client, till_shop, s3_endpoint,
+                                                                              bucket):
+    from models import Product
+    from tests.test_inventory_products import NEW, png
+
+    sign_in(client, till_shop.owner)
+    refused = client.post_form("/inventory/new", NEW | {"sku": "SALT-1",
+                                                         "image": (io.BytesIO(png()), "p.png")},
+                               content_type="multipart/form-data")
+    assert refused.status_code == 422 and keys(s3_endpoint, bucket) == []  # the photo was removed again
+    made = client.post_form("/inventory/new", NEW | {"image": (io.BytesIO(png()), "p.png")},
+                            content_type="multipart/form-data")
+    assert made.status_code == 303
+    photo = db.session.execute(select(Product.product_Img).filter_by(sku="PARLE-250")).scalar_one()
+    assert keys(s3_endpoint, bucket) == ["chain/uploads/" + photo.removeprefix("/uploads/")]
+    assert client.get(photo).data == png()
+
+
 # --------------------------------------------------------------------------- the PDF cache and the logo it prints
 
 
@@ -161,6 +180,24 @@ def test_a_pdf_is_cached_in_the_bucket_and_the_second_download_is_read_from_it(c
     ObjectPdfStore(storage.pdf_cache()).put(uid, f"invoice-{sale.bill.id}-newer.pdf", b"%PDF-2",
                                             replaces=f"invoice-{sale.bill.id}-")
     assert keys(s3_endpoint, bucket, "chain/pdf-cache/") == [f"chain/pdf-cache/{uid}/invoice-{sale.bill.id}-newer.pdf"]
+
+
+def test_an_object_store_that_cannot_be_reached_is_a_cache_miss_and_the_pdf_is_still_served(sale, monkeypatch,  # noqa: F811
+                                                                                             renders):
+    from services.documents import pdf_cache
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{closed}", region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing",
+                          config=BotoConfig(retries={"max_attempts": 1}, connect_timeout=1))
+    down = ObjectPdfStore(storage.S3Storage(client, "nowhere", "chain/pdf-cache/", Path("/nonexistent")))
+    monkeypatch.setattr(pdf_cache, "pdf_store", lambda: down)
+    first = pdf_cache.cached_pdf(pdf_cache.invoice_doc(sale.bill))
+    assert first.rendered and first.data.startswith(b"%PDF") and len(renders) == 1
+    with pytest.raises(OSError, match="object storage"):
+        down.get(sale.bill.store.uid, "invoice-1-x.pdf")
 
 
 def test_the_logo_in_the_bucket_is_printed_and_a_changed_logo_is_a_new_version(sale, s3_endpoint, bucket, tmp_path):  # noqa: F811

@@ -117,20 +117,23 @@ class FolderPdfStore:
 
 class ObjectPdfStore:
     """The object store (services/storage.py, STORAGE_BACKEND=s3): keys <store uid>/<name> in its pdf-cache
-    area, so a PDF rendered on one app server is read back on another. A PUT is whole or absent."""
+    area, so a PDF rendered on one app server is read back on another. A PUT is whole or absent. An object store
+    that cannot be reached raises OSError, as a folder would: a miss, or a PDF not kept."""
 
     def __init__(self, objects: storage.S3Storage) -> None:
         self.objects = objects
 
     def get(self, store_uid: str, name: str) -> Optional[bytes]:
-        return self.objects.get(f"{store_uid}/{name}")
+        with storage.as_os_error():
+            return self.objects.get(f"{store_uid}/{name}")
 
     def put(self, store_uid: str, name: str, data: bytes, *, replaces: str = "") -> None:
-        self.objects.put(f"{store_uid}/{name}", data)
-        if replaces:
-            for old in self.objects.list(f"{store_uid}/{replaces}"):
-                if old != f"{store_uid}/{name}" and old.endswith(".pdf"):
-                    self.objects.delete(old)
+        with storage.as_os_error():
+            self.objects.put(f"{store_uid}/{name}", data)
+            if replaces:
+                for old in self.objects.list(f"{store_uid}/{replaces}"):
+                    if old != f"{store_uid}/{name}" and old.endswith(".pdf"):
+                        self.objects.delete(old)
 
 
 def pdf_store() -> PdfStore:
