@@ -44,6 +44,10 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
     configure_engine_events()
 
+    from services.documents.prerender import configure_prerender
+
+    configure_prerender()
+
     from blueprints import register_blueprints
 
     register_blueprints(app)

@@ -11,9 +11,13 @@ def register_commands(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet (make run).")
     def seed_demo_command(if_empty: bool) -> None:
         """Create the three demo stores with 30 days of data (safe to run twice)."""
+        from flask import current_app
+
         from extensions import db
         from services.demo import seed_demo
 
+        # Hundreds of demo bills: each renders on its first download, not all at once in the job runner.
+        current_app.config["PDF_PRERENDER"] = False
         report = seed_demo(only_if_empty=if_empty)
         db.session.commit()
         for line in report:

@@ -40,8 +40,14 @@ class Config:
         self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # defaults to <instance>/outbox
         # Seconds an SMTP connect or reply may take; mail goes out after the commit, so no lock waits on it.
         self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
+        # Redis shared by every app server of a chain (docs/operations.md "A shop chain"): the rate-limit counters
+        # and, unless JOB_QUEUE_URL says otherwise, the job queue (jobs.py). Sessions stay signed cookies.
+        self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # memory:// counts per worker process: with several workers or servers a client gets N times the limit.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        # Prefix of the limiter's Redis keys, when several deployments (or test runs) share one Redis database.
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or ""
         self.RATELIMIT_HEADERS_ENABLED = True
         # Where uploads and rendered PDFs live (services/storage.py, docs/operations.md "Storage"): "local" folders
         # (UPLOAD_FOLDER, PDF_CACHE_FOLDER) or "s3", one bucket of S3-compatible object storage shared by every
@@ -57,6 +63,9 @@ class Config:
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
         # Rendered invoice and credit note PDFs, a folder per store (services/documents/pdf_cache.py)
         self.PDF_CACHE_FOLDER = env.get("PDF_CACHE_FOLDER") or None  # defaults to <instance>/pdf-cache
+        # Render a sale's invoice PDF into that cache in a background job after each commit that changes it
+        # (services/documents/prerender.py).
+        self.PDF_PRERENDER = _bool("PDF_PRERENDER", True)
         # Backups (services/backups, `flask backup` / `flask restore`, docs/operations.md "Backups").
         # A folder (default <instance>/backups) or s3://<bucket>/<prefix> (the S3_* endpoint and credentials).
         self.BACKUP_DIR = env.get("BACKUP_DIR") or None
@@ -111,6 +120,9 @@ class TestConfig(Config):
         # One PBKDF2 round instead of scrypt: tests make hundreds of users; production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
         self.GC_FREEZE = False
+        # The tests' job queue runs jobs inline: a render after every saved bill would slow the suite several-fold.
+        # The tests of the background render turn it on (tests/test_documents_prerender.py).
+        self.PDF_PRERENDER = False
 
 
 def engine_options(url: str) -> dict:

@@ -1,10 +1,10 @@
-"""The background job runner (Huey). One queue for the app's long jobs (products imports) and the scheduled
-backup (a periodic task: the consumer's scheduler runs it hourly; it backs up when the newest backup is
-BACKUP_EVERY_HOURS old, default 24; 0 turns it off).
+"""The background job runner (Huey). One queue for the app's long jobs (products imports, invoice PDFs rendered
+after a save) and the scheduled backup (a periodic task: the consumer's scheduler runs it hourly; it backs up when
+the newest backup is BACKUP_EVERY_HOURS old, default 24; 0 turns it off).
 
-Where the queue lives, from JOB_QUEUE_URL:
-  unset (default)      SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
-  redis://host:port/0  Redis, for production (docs/operations.md)
+Where the queue lives, from JOB_QUEUE_URL, else REDIS_URL:
+  both unset (default) SQLite file <instance>/jobs.db: works with no other service; `make run` starts a consumer
+  redis://host:port/0  Redis, for production and for several app servers (docs/operations.md)
   immediate            run each job inline when it is enqueued (no consumer needed); the default under pytest,
                        so a test run never touches instance/jobs.db (a live server's consumer is its own process)
 The consumer is `huey_consumer jobs.huey`; each job runs inside an app context of its own process's app.
@@ -23,7 +23,10 @@ _app = None
 
 
 def make_huey():
+    # Read from the environment, not the app's config: the consumer imports this module before any app exists.
     url = os.environ.get("JOB_QUEUE_URL", "").strip()
+    if not url and "pytest" not in sys.modules:  # a REDIS_URL in a developer's shell never queues test jobs
+        url = os.environ.get("REDIS_URL", "").strip()
     if url == "immediate" or (not url and "pytest" in sys.modules):
         return MemoryHuey("shop", immediate=True)
     if url.startswith(("redis://", "rediss://", "unix://")):
@@ -55,6 +58,31 @@ def _in_app(work, *args) -> None:
             from extensions import db
 
             db.session.remove()
+
+
+def _in_own_session(work, *args) -> None:
+    """Run `work` in an app context (and so a database session) of its own: in immediate mode the job is enqueued
+    from a session's after_commit hook, where that session can run no more SQL."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        _in_app(work, *args)
+        return
+    with current_app._get_current_object().app_context():  # type: ignore[attr-defined]
+        from extensions import db
+
+        try:
+            work(*args)
+        finally:
+            db.session.remove()
+
+
+@huey.task(retries=0)
+def prerender_invoice(bill_id: int) -> None:
+    """Render a sale bill's invoice PDF into the PDF cache (services.documents.prerender: enqueued after a commit)."""
+    from services.documents.prerender import warm_invoice
+
+    _in_own_session(warm_invoice, bill_id)
 
 
 @huey.task(retries=0)

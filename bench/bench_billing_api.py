@@ -1,8 +1,11 @@
 """Benchmark: 5-line bills saved through the real Billing v1 HTTP API under gunicorn, on SQLite and PostgreSQL.
 
 Beside each, a baseline in the same run executes the same SQL statements a save performs (auth look-ups, catalogue
-read, counter UPDATE ... RETURNING, customer look-up, bill/items/payment inserts, conditional stock UPDATEs, stock
-moves, audit row, one commit) directly through the driver (sqlite3 / psycopg), and the ratio of the two is printed.
+read, customer and membership look-ups, counter UPDATE ... RETURNING, the bill insert, the items as one multi-row
+insert (one per item on SQLite, as the save), one conditional stock UPDATE for all products, the stock moves as one
+multi-row insert, the audit chain's head and row, one commit) directly through the driver (sqlite3 / psycopg), and
+the ratio of the two is printed.
+bench/profile_bill_save.py lists the statements a save runs; this list follows it (docs/performance.md, "Bill save").
 Not a test: it prints figures. Bounded: BILLS requests per backend (default 300), so it ends in a couple of minutes.
 
     .venv/bin/python bench/bench_billing_api.py [--bills 300] [--clients 4] [--workers 2] [--pg URL | --no-pg]
@@ -166,25 +169,35 @@ STATEMENTS = {
     "store": "SELECT store.* , membership.role FROM store JOIN membership ON membership.store_id = store.id "
              "WHERE store.uid = :store_uid AND membership.user_id = :user_id",
     "products": "SELECT * FROM product WHERE store_id = :store_id AND archived = :false AND uid IN ({uids})",
+    "customer": "SELECT party.*, customer.* FROM party JOIN customer ON customer.party_id = party.id "
+                "WHERE customer.store_id = :store_id AND customer.phone_no = :phone",
+    "memberships": "SELECT * FROM customer_membership WHERE store_id = :store_id AND party_id = :party_id "
+                   "AND status = 'active' AND starts_on <= :today AND ends_on >= :today ORDER BY ends_on, id",
     "counter": "UPDATE invoice_counter SET next_value = next_value + 1 WHERE store_id = :store_id AND series = 'INV' "
                "AND fy = :fy RETURNING next_value",
-    "customer": "SELECT party.id, customer.name, customer.phone_no, customer.address FROM party JOIN customer ON "
-                "customer.party_id = party.id WHERE customer.store_id = :store_id AND customer.phone_no = :phone",
     "bill": "INSERT INTO bill (uid, store_id, user_id, kind, source, invoice_number, series, fy, seq, invoice_date, "
             "status, party_id, customer_name, phone, payment_mode, sub_total, discount, tax, cgst_amount, sgst_amount, "
             "additional_charges, total_amount, paid_amount, due_amount, billing_timestamp, created_at, updated_at) "
             "VALUES (:uid, :store_id, :user_id, 'sale', 'v1', :number, 'INV', :fy, :seq, :today, 'unpaid', :party_id, "
             ":name, :phone, 'none', :sub_total, 0, :tax, :cgst, :sgst, 0, :sub_total, 0, :sub_total, :now, :now, :now) "
             "RETURNING id",
-    "item": "INSERT INTO bill_item (bill_id, line_no, product_id, type, name, unit, qty, rate, discount_type, "
-            "discount_value, cgst_rate, sgst_rate, base_amount, discount_amount, taxable_amount, cgst_amount, "
-            "sgst_amount, line_total, show_size_in_bill) VALUES (:bill_id, :line_no, :product_id, 'product', :name, "
-            "'pcs', 1, :rate, 'percent', 5, 9, 9, :base, :discount, :taxable, :cgst, :sgst, :total, :false)",
-    "stock": "UPDATE product SET quantity = quantity - 1, updated_at = :now WHERE id = :product_id AND quantity >= 1",
-    "move": "INSERT INTO stock_move (store_id, product_id, delta, reason, bill_id, user_id, at) "
-            "VALUES (:store_id, :product_id, -1, 'sale', :bill_id, :user_id, :now)",
-    "audit": "INSERT INTO audit_log (store_id, user_id, action, entity, entity_id, \"after\", at) "
-             "VALUES (:store_id, :user_id, 'create', 'bill', :uid, :after, :now)",
+    # The items in one multi-row INSERT (PostgreSQL; SQLite: one each), one conditional UPDATE for the stock, one
+    # multi-row INSERT for the moves.
+    "items": "INSERT INTO bill_item (bill_id, line_no, product_id, type, name, unit, qty, rate, discount_type, "
+             "discount_value, cgst_rate, sgst_rate, base_amount, discount_amount, taxable_amount, cgst_amount, "
+             "sgst_amount, line_total, show_size_in_bill) VALUES {rows}",
+    "item_row": "(:bill_id, :line_no{i}, :product_id{i}, 'product', :name{i}, 'pcs', 1, :rate{i}, 'percent', 5, 9, 9, "
+                ":base{i}, :discount{i}, :taxable{i}, :cgst{i}, :sgst{i}, :total{i}, :false)",
+    "stock": "UPDATE product SET quantity = round(quantity + CASE product.id {cases} END, 3), "
+             "updated_at = :now{locked} WHERE {where} AND round(quantity + CASE product.id {cases} END, 3) >= 0 "
+             "RETURNING product.id",
+    "moves": "INSERT INTO stock_move (store_id, product_id, delta, reason, bill_id, user_id, at) VALUES {rows}",
+    "move_row": "(:store_id, :product_id{i}, -1, 'sale', :bill_id, :user_id, :now)",
+    "audit_head": "UPDATE audit_chain_head SET seq = seq + 1 WHERE chain = :store_id RETURNING seq, hash",
+    "audit_hash": "UPDATE audit_chain_head SET hash = :hash WHERE chain = :store_id",
+    "audit": "INSERT INTO audit_log (store_id, user_id, action, entity, entity_id, \"after\", at, chain, seq, "
+             "prev_hash, hash) VALUES (:store_id, :user_id, 'create', 'bill', :uid, :after, :now, :store_id, :seq, "
+             ":prev, :hash)",
 }
 
 
@@ -219,6 +232,7 @@ class Driver:
         from services.billing.pricing import LineInput, price_bill
 
         now = datetime.now(timezone.utc)
+        today = now.date().isoformat() if not self.pg else now.date()
         base = {"store_id": info["store_id"], "user_id": info["user_id"], "false": False, "now": now}
         self.run("user", base).fetchall()
         self.run("store", {**base, "store_uid": info["store_uid"]}).fetchall()
@@ -226,29 +240,49 @@ class Driver:
         placeholders = ", ".join(f":u{i}" for i in range(LINES))
         products = self.run("products", {**base, **uid_params}, uids=placeholders).fetchall()
         assert len(products) == LINES
+        party = self.run("customer", {**base, "phone": "+919800012345"}).fetchone()
+        self.run("memberships", {**base, "party_id": party[0], "today": today}).fetchall()
         fy = financial_year(now)
         after = self.run("counter", {**base, "fy": fy}).fetchone()[0]
-        party = self.run("customer", {**base, "phone": "+919800012345"}).fetchone()
         lines = [LineInput(Decimal("99.50") + i, 1, "percent", Decimal(5), Decimal(9), Decimal(9))
                  for i in range(LINES)]
         priced = price_bill(lines)
         uid = str(uuid.uuid4())
         bill_id = self.run("bill", {
             **base, "uid": uid, "number": format_number("INV", fy, after - 1), "fy": fy, "seq": after - 1,
-            "today": now.date().isoformat() if not self.pg else now.date(), "party_id": party[0], "name": party[1],
-            "phone": party[2], "sub_total": priced.totals.sub_total, "tax": priced.totals.tax_amount,
+            "today": today, "party_id": party[0], "name": "Bench Customer", "phone": "+919800012345",
+            "sub_total": priced.totals.sub_total, "tax": priced.totals.tax_amount,
             "cgst": priced.totals.cgst_amount, "sgst": priced.totals.sgst_amount,
         }).fetchone()[0]
+        rows, values = [], {**base, "bill_id": bill_id}
         for i, (product_id, amounts) in enumerate(zip(info["product_ids"], priced.lines)):
-            self.run("item", {**base, "bill_id": bill_id, "line_no": i + 1, "product_id": product_id,
-                              "name": f"Item {i}", "rate": Decimal("99.50") + i, "base": amounts.base_amount,
-                              "discount": amounts.discount_amount, "taxable": amounts.taxable_amount,
-                              "cgst": amounts.cgst_amount, "sgst": amounts.sgst_amount, "total": amounts.line_total})
-        for product_id in sorted(info["product_ids"]):
-            if self.run("stock", {**base, "product_id": product_id}).rowcount != 1:
-                raise RuntimeError("stock ran out")
-            self.run("move", {**base, "product_id": product_id, "bill_id": bill_id})
-        self.run("audit", {**base, "uid": uid, "after": json.dumps({"invoice_number": after - 1})})
+            rows.append(STATEMENTS["item_row"].format(i=i))
+            values.update({f"product_id{i}": product_id, f"line_no{i}": i + 1, f"name{i}": f"Item {i}",
+                           f"rate{i}": Decimal("99.50") + i, f"base{i}": amounts.base_amount,
+                           f"discount{i}": amounts.discount_amount, f"taxable{i}": amounts.taxable_amount,
+                           f"cgst{i}": amounts.cgst_amount, f"sgst{i}": amounts.sgst_amount,
+                           f"total{i}": amounts.line_total})
+        if self.pg:
+            self.run("items", values, rows=", ".join(rows))
+        else:  # as the save does on SQLite (docs/performance.md, "Bill save"): one INSERT per item
+            for row in rows:
+                self.run("items", values, rows=row)
+        ids = sorted(info["product_ids"])
+        cases = " ".join(f"WHEN {int(product_id)} THEN -1" for product_id in ids)
+        in_list = ", ".join(str(int(product_id)) for product_id in ids)
+        # PostgreSQL locks the rows in id order first, as the app does (services.catalog.stock._take_all).
+        locked = (f" FROM (SELECT id FROM product WHERE id IN ({in_list}) ORDER BY id FOR UPDATE) AS locked"
+                  if self.pg else "")
+        where = "product.id = locked.id" if self.pg else f"product.id IN ({in_list})"
+        if len(self.run("stock", base, cases=cases, where=where, locked=locked).fetchall()) != LINES:
+            raise RuntimeError("stock ran out")
+        moves = {**base, "bill_id": bill_id, **{f"product_id{i}": product_id for i, product_id in enumerate(ids)}}
+        self.run("moves", moves, rows=", ".join(STATEMENTS["move_row"].format(i=i) for i in range(LINES)))
+        seq, prev = self.run("audit_head", base).fetchone()
+        digest = uuid.uuid4().hex * 2  # stands for the row's sha256 (the hashing is Python, not SQL)
+        self.run("audit_hash", {**base, "hash": digest})
+        self.run("audit", {**base, "uid": uid, "after": json.dumps({"invoice_number": after - 1}), "seq": seq,
+                           "prev": prev, "hash": digest})
         self.conn.commit()
 
 

@@ -2,7 +2,9 @@
 
 - `live_server(workers=2, database_url=None, **env)` starts gunicorn on a free 127.0.0.1 port with a fresh
   database (a temp SQLite file by default) whose schema is built by the checked-in migration, and returns an
-  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown. The
+  object with `.url`, `.database_url`, `.instance_path`, `.env`; every server is stopped at teardown (all
+  signalled first, then waited for). With `wait=False` it returns at once, for `_wait_until_healthy(server)`
+  after starting several together. The
   default SQLite file is a copy of one migrated once per session (`migrated_sqlite_template`).
 - `smtp_sink` is an aiosmtpd server on a free port; `.messages` holds the received email.message objects.
 - `browser` is a Playwright Chromium (Debian's /usr/bin/chromium): skipped when absent, a failure instead when
@@ -74,6 +76,35 @@ def build_schema(database_url: str, env: dict[str, str]) -> None:
     )
 
 
+def empty_pg_database(admin_url: str, name: str) -> str:
+    """The URL of database `name` on admin_url's server, made if missing and emptied: every schema dropped (with the
+    extensions in them) and an empty `public` made again, which is what a new database holds.
+
+    The databases are kept for the next test and run (named after the test database and the xdist worker):
+    DROP DATABASE waits for a checkpoint, a minute on a busy machine, CREATE SCHEMA does not. CI (.ci/run) drops
+    them with the run's database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(admin_url).difference_update_query(["options"])
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        schemas = connection.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        )).scalars().all()
+        for schema in schemas:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def migrated_sqlite_template(tmp_path_factory) -> Path:
     """An SQLite file built once by the checked-in migration; live servers start on copies of it."""
@@ -87,7 +118,8 @@ def migrated_sqlite_template(tmp_path_factory) -> Path:
 def live_server(tmp_path, request):
     servers: list[LiveServer] = []
 
-    def start(workers: int = 2, database_url: Optional[str] = None, build: bool = True, **extra_env: Any) -> LiveServer:
+    def start(workers: int = 2, database_url: Optional[str] = None, build: bool = True, wait: bool = True,
+              **extra_env: Any) -> LiveServer:
         instance = tmp_path / f"instance-{len(servers)}"
         instance.mkdir()
         db_url = database_url or f"sqlite:///{instance / 'shop.db'}"
@@ -113,12 +145,14 @@ def live_server(tmp_path, request):
         )
         server = LiveServer(f"http://127.0.0.1:{port}", db_url, instance, env, process, log_path)
         servers.append(server)
-        _wait_until_healthy(server)
+        if wait:  # wait=False: the caller starts several at once and calls _wait_until_healthy on each
+            _wait_until_healthy(server)
         return server
 
     yield start
     for server in servers:
         server.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown: no graceful wait for idle workers
+    for server in servers:
         try:
             server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -15,13 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from config import engine_options
 from extensions import db
 from tests.conftest import PG_URL, WORKER, make_test_config, reset_schema
+from tests.fixtures_live import empty_pg_database
 
 TILLS = 3
 LINES = 2
@@ -30,29 +31,7 @@ REVISION = "backup-test-rev"
 
 
 def _pg_database(name: str) -> str:
-    """The URL of database `name` on the test server, made if missing and emptied: every schema dropped (with the
-    extensions in them) and an empty `public` made again, which is what a new database holds.
-
-    The databases are kept for the next test and run (named after the test database and the xdist worker):
-    DROP DATABASE waits for a checkpoint, a minute on a busy machine, CREATE SCHEMA does not. CI (.ci/run) drops
-    them with the run's database."""
-    base = make_url(PG_URL).difference_update_query(["options"])
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        schemas = connection.execute(text(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
-        )).scalars().all()
-        for schema in schemas:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_pg_database(PG_URL, name)
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ every insert, rename, archive and delete."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import and_, func, insert, literal_column, select, text
 
 from extensions import db
-from models import Product, Store
+from models import Category, Product, Store
 from services.catalog import listing, search
 from services.catalog.search import fts_phrase, quick_search, search_catalog
 from tests.test_migrations import empty_database_url, migration_app  # noqa: F401  (a fixture and its helper)
@@ -60,8 +60,19 @@ def till_pages(store, term: str, limit: int) -> list[str]:
         page += 1
 
 
+@pytest.fixture(params=["postings", "postings-scan-1", "no-postings"])
+def walk(request, monkeypatch):
+    """Each search three ways: the postings walk (every posting of the rarest trigram read); the walk bounded to
+    one posting (a page found there, or the trigram index after it); the trigram index alone."""
+    if request.param == "postings-scan-1":
+        monkeypatch.setattr(search, "SCAN", 1)
+    elif request.param == "no-postings":
+        monkeypatch.setattr(search, "page_by_postings", lambda *args, **kwargs: None)
+    return request.param
+
+
 @pytest.mark.parametrize("term", TERMS)
-def test_search_gives_exactly_the_contains_match(shop, term):
+def test_search_gives_exactly_the_contains_match(shop, term, walk):
     expected = plain(shop, term.strip(), exact_first=True)
     assert [p.product_name for p in search_catalog(shop, q=term, limit=100).items] == expected
     exact = search.find_by_code(shop, term)
@@ -72,24 +83,36 @@ def test_search_gives_exactly_the_contains_match(shop, term):
 
 @pytest.mark.parametrize("window", [1, 3])
 def test_a_window_too_small_for_the_page_falls_back_to_the_index(shop, monkeypatch, window):
+    monkeypatch.setattr(search, "page_by_postings", lambda *args, **kwargs: None)
     monkeypatch.setattr(search, "WINDOW", window)
     for term in ("tata", "tea", "दाल", "1kg"):
         assert till_pages(shop, term, 2) == plain(shop, term, exact_first=False)
 
 
 @pytest.mark.parametrize("window", [1, 3, 500])
-def test_the_inventory_list_gives_the_contains_match_in_every_order_whatever_the_window(shop, monkeypatch, window):
-    """The products page looks among the first WINDOW rows of its order before the index: the same pages."""
+def test_the_inventory_list_gives_the_contains_match_in_every_order_whatever_the_window(shop, monkeypatch, window,
+                                                                                        walk):
+    """The products page walks the postings (name order), or looks among the first WINDOW rows of its order before
+    the index: the same pages, with and without filters."""
     monkeypatch.setattr(search, "WINDOW", window)
+    category = Category(store_id=shop.id, name="Tea and salt")
+    db.session.add(category)
+    db.session.flush()
+    for product in db.session.execute(select(Product).where(Product.store_id == shop.id)).scalars():
+        if "a" in product.product_name.lower():
+            product.category_id = category.id
+    db.session.commit()
     for sort in listing.SORTS:
-        for stock in (None, "out"):
-            for term in ("tata", "tea", "दाल", "1kg", "salt-1", "xyzzy"):
+        for stock, category_id in ((None, None), ("out", None), (None, category.id)):
+            for term in ("tata", "tea", "दाल", "1kg", "salt-1", "xyzzy", "zzz"):
                 where = [Product.store_id == shop.id, Product.archived.is_(False), search._contains_term(term)]
                 if stock:
                     where.append(listing.out_of_stock_condition())
+                if category_id:
+                    where.append(Product.category_id == category_id)
                 expected = db.session.execute(select(Product.id).where(*where).order_by(
                     *listing._order(sort))).scalars().all()
-                filters = listing.ProductFilters(q=term, sort=sort, stock=stock)
+                filters = listing.ProductFilters(q=term, sort=sort, stock=stock, category_id=category_id)
                 found, page = [], 1
                 while True:
                     result = listing.list_products(shop, filters, page=page, limit=2)
@@ -97,7 +120,7 @@ def test_the_inventory_list_gives_the_contains_match_in_every_order_whatever_the
                     if not result.has_more:
                         break
                     page += 1
-                assert found == expected, (sort, stock, term)
+                assert found == expected, (sort, stock, category_id, term)
 
 
 def test_archived_and_other_stores_items_are_never_found(shop):
@@ -127,6 +150,86 @@ def test_search_follows_insert_rename_archive_and_delete(shop, make_product):
     db.session.delete(item)
     db.session.commit()
     assert names("pista") == []
+
+
+def _postings() -> set[tuple]:
+    return set(db.session.execute(text(
+        "SELECT store_id, trigram, product_name, product_id FROM product_trigram")).all())
+
+
+def _expected_postings() -> set[tuple]:
+    """Each live product's distinct trigrams of its lower-cased name, SKU and barcode (each on its own)."""
+    expected = set()
+    for product in db.session.execute(select(Product).where(Product.archived.is_(False))).scalars():
+        for field in (product.product_name, product.sku, product.barcode):
+            if field is None:
+                continue
+            low = db.session.execute(select(func.lower(field))).scalar_one()  # the database's own lower()
+            expected |= {(product.store_id, low[i:i + 3], product.product_name, product.id)
+                         for i in range(len(low) - 2)}
+    return expected
+
+
+def test_the_postings_hold_exactly_the_live_items_trigrams_through_every_change(shop, make_product):
+    assert _postings() == _expected_postings() and _postings()
+    item = make_product(shop, "Kesar Badam Milk", sku="KBM-1", barcode="8907777000011", quantity=0)
+    assert _postings() == _expected_postings()
+    assert (shop.id, "bad", "Kesar Badam Milk", item.id) in _postings()
+    item.product_name, item.sku, item.barcode = "Kesar Pista Milk", None, "8905555000011"
+    db.session.commit()
+    assert _postings() == _expected_postings()
+    assert not {row for row in _postings() if row[3] == item.id and row[2] == "Kesar Badam Milk"}
+    item.archived = True
+    db.session.commit()
+    assert _postings() == _expected_postings() and not {row for row in _postings() if row[3] == item.id}
+    item.archived = False
+    db.session.commit()
+    assert _postings() == _expected_postings()
+    db.session.delete(item)
+    db.session.commit()
+    assert _postings() == _expected_postings() and not {row for row in _postings() if row[3] == item.id}
+
+
+def test_a_common_term_reads_a_page_of_postings_not_every_match(shop, monkeypatch):
+    """3,000 items all containing 'item', sorting after the shop's others: the walk of the rarest trigram's
+    postings (in name order) stops at the page: the product rows read are the page and one more, not 3,000."""
+    rows = [{"uid": f"00000000-0000-0000-0000-{n:012d}", "store_id": shop.id, "product_name": f"Zulk item {n:05d}",
+             "sku": f"ZULK-{n:05d}", "barcode": f"77{n:011d}", "type": "service", "unit": "pcs",
+             "unit_price": 1, "cgst_rate": 0, "sgst_rate": 0, "quantity": 0, "archived": False}
+            for n in range(3000)]
+    db.session.execute(insert(Product), rows)
+    db.session.commit()
+    reads = []
+    if db.session.get_bind().dialect.name == "sqlite":  # count the product rows the contains test looks at
+        db.session.connection().connection.driver_connection.create_function(
+            "row_read", 1, lambda product_id: reads.append(product_id) or 1)
+        contains = search._contains_term
+        monkeypatch.setattr(search, "_contains_term",
+                            lambda term: and_(func.row_read(literal_column("product.id")) == 1, contains(term)))
+    seen = []
+    from sqlalchemy import event
+
+    def remember(conn, cursor, statement, params, context, many):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        found = quick_search(shop, "ITEM 0", limit=5)
+        listed = listing.list_products(shop, listing.ProductFilters(q="item"), page=3, limit=20)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert [p.product_name for p in found.items] == [f"Zulk item 0000{n}" for n in range(5)] and found.has_more
+    assert [p.product_name for p in listed.items] == [f"Zulk item {n:05d}" for n in range(40, 60)]
+    assert listed.has_more
+    if db.session.get_bind().dialect.name == "sqlite":  # 6 + 61 rows looked at (the pages and one more each)
+        assert len(reads) <= 6 + 61 + 10, len(reads)
+    assert not any("product_search" in statement for statement in seen), seen
+    plan = "\n".join(str(row[-1]) for row in db.session.execute(text(
+        ("EXPLAIN QUERY PLAN " if db.session.get_bind().dialect.name == "sqlite" else "EXPLAIN ") +
+        "SELECT product.id FROM product JOIN product_trigram ON product.id = product_trigram.product_id "
+        "WHERE product_trigram.store_id = :s AND product_trigram.trigram = 'ite' "
+        "ORDER BY product_trigram.product_name, product_trigram.product_id LIMIT 21"), {"s": shop.id}))
+    assert "sort" not in plan.lower() or "incremental" in plan.lower(), plan  # the walk is in the index's order
 
 
 def _fts_rows(product_id: int) -> list[tuple]:
@@ -224,10 +327,13 @@ def test_postgresql_reads_a_name_order_search_from_the_narrow_table(shop):
         seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", remember)
+    postings = search.page_by_postings
+    search.page_by_postings = lambda *args, **kwargs: None  # the path a term the postings cannot answer takes
     try:
         found = quick_search(shop, "ITEM 0142", limit=5)
         listed = listing.list_products(shop, listing.ProductFilters(q="ITEM 0142"), page=2, limit=5)
     finally:
+        search.page_by_postings = postings
         event.remove(db.engine, "before_cursor_execute", remember)
     assert [p.product_name for p in found.items] == [f"Bulk item 0142{n}" for n in range(5)] and found.has_more
     assert [p.product_name for p in listed.items] == [f"Bulk item 0142{n}" for n in range(5, 10)]
@@ -241,9 +347,11 @@ def test_postgresql_reads_a_name_order_search_from_the_narrow_table(shop):
     assert "ix_product_search_words" in plan, plan
     seen.clear()
     event.listen(db.engine, "before_cursor_execute", remember)
+    search.page_by_postings = lambda *args, **kwargs: None
     try:  # a term that fills its page among the first names: one read of product_search's name index alone
         early = quick_search(shop, "ITEM 001", limit=5)
     finally:
+        search.page_by_postings = postings
         event.remove(db.engine, "before_cursor_execute", remember)
     assert [p.product_name for p in early.items] == [f"Bulk item 0010{n}" for n in range(5)] and early.has_more
     assert sum("FROM product_search" in statement for statement in seen) == 1, seen  # (and the exact-code look-up)

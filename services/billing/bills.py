@@ -46,7 +46,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import Bill, BillItem, Coupon, Customer, HeldBill, Party, Payment, Product, Staff, Store, User
+from models import Bill, BillItem, Coupon, HeldBill, Party, Payment, Product, Staff, Store, User
 from services import audit
 from services.accounts.access import has_role, membership_for, require_role
 from services.accounts.billing_options import billing_options
@@ -75,7 +75,6 @@ from services.parties import loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
     create_customer,
-    e164_phone,
     find_customer_by_phone,
     register_gstin,
 )
@@ -477,15 +476,17 @@ class Buyer:
     state: Optional[str] = None
 
 
-def buyer_of(store: Store, customer: Union[Party, NewCustomer, None]) -> Buyer:
-    """The GSTIN and state of the customer a bill is for (a supplier of a purchase is not a buyer: empty)."""
+def buyer_of(store: Store, customer: Union[Party, NewCustomer, None], known: Optional[Party] | object = UNSET) -> Buyer:
+    """The GSTIN and state of the customer a bill is for (a supplier of a purchase is not a buyer: empty).
+    `known`: the stored customer a NewCustomer's phone finds, when the caller has looked it up already."""
     if isinstance(customer, Party):
         record = customer.customer
         return Buyer(record.gstin or None, record.state_code or None) if record is not None else Buyer()
     if isinstance(customer, NewCustomer):
         # The customer this bill will be for (see _resolve_customer): a stored GSTIN wins over the one sent.
-        stored = db.session.execute(select(Customer.gstin, Customer.state_code).where(
-            Customer.store_id == store.id, Customer.phone_no == e164_phone(customer.phone_no))).first()
+        if known is UNSET:
+            known = find_customer_by_phone(store, customer.phone_no)
+        stored = known.customer if known is not None else None
         gstin = (stored.gstin if stored is not None else None) or customer.gstin or None
         state = (stored.state_code if stored is not None else None) or (gstin[:2] if gstin else None)
         return Buyer(gstin, state)
@@ -510,9 +511,10 @@ def place_of_supply(store: Store, buyer: Buyer, chosen: Optional[str] = None) ->
     return chosen or buyer.state or store_state(store)
 
 
-def supply_state(store: Store, draft: BillDraft) -> Optional[str]:
-    """A draft's place of supply (`place_of_supply` over its customer and its chosen state)."""
-    return place_of_supply(store, buyer_of(store, draft.customer), draft.place_of_supply)
+def supply_state(store: Store, draft: BillDraft, known: Optional[Party] | object = UNSET) -> Optional[str]:
+    """A draft's place of supply (`place_of_supply` over its customer and its chosen state); `known` as in
+    buyer_of."""
+    return place_of_supply(store, buyer_of(store, draft.customer, known), draft.place_of_supply)
 
 
 def is_inter_state(store: Store, place: Optional[str]) -> bool:
@@ -596,14 +598,17 @@ def validate_draft(store: Store, draft: BillDraft, now: datetime, *, supply: Opt
 # --------------------------------------------------------------------------- writing
 
 
-def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None]) -> Optional[Party]:
+def _resolve_customer(store: Store, customer: Union[Party, NewCustomer, None],
+                      known: Optional[Party] = None) -> Optional[Party]:
+    """The bill's party: `known` (the stored customer found before the counter lock) when there was one; else
+    looked up again under the lock, so that two bills for the same new phone make one customer."""
     if customer is None:
         return None
     if isinstance(customer, Party):
         if customer.store_id != store.id or customer.Category_type != "Customer":
             raise ValidationError.field("customer_id", "Customer not found in this store")
         return customer
-    existing = find_customer_by_phone(store, customer.phone_no)
+    existing = known if known is not None else find_customer_by_phone(store, customer.phone_no)
     if existing is not None:
         if customer.gstin and existing.customer is not None and not existing.customer.gstin:
             register_gstin(existing, customer.gstin, customer.legal_name)  # the invoice and its tax agree
@@ -715,8 +720,11 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
     """Validate, price, number, stock and record one bill (flushes; the caller commits). See the module docstring."""
     now = now or datetime.now(timezone.utc)
     _check_rate_changes(store, user, draft)
-    supply = supply_state(store, draft)
-    line_perks = memberships.perks(store, draft, bill_day(store, draft))  # sessions taken under a guard below
+    # The stored customer a typed phone finds, looked up once for the place of supply, the membership perks and
+    # the bill's party (a Party sent by id is itself).
+    known = memberships.customer_party(store, draft.customer) if draft.customer is not None else None
+    supply = supply_state(store, draft, known)
+    line_perks = memberships.perks(store, draft, bill_day(store, draft), party=known)  # sessions: guard below
     priced, coupons = validate_draft(store, draft, now, supply=supply, line_perks=line_perks)
 
     # First write of the transaction: the counter lock (see services.billing.numbering).
@@ -736,7 +744,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         purchases.check_supplier_invoice(store, party, draft.columns.get("supplier_invoice_no"))
         customer = party.supplier
     else:
-        party = _resolve_customer(store, draft.customer)
+        party = _resolve_customer(store, draft.customer, known if isinstance(draft.customer, NewCustomer) else None)
         customer = party.customer if party is not None else None
     coupon_rules.check_customer_limits(coupons, party, draft.coupon_codes)  # under the counter lock
     # The buyer as of now (GSTR-1 reads the bill's copy): the stored customer, after any GSTIN this bill registered.
@@ -754,6 +762,7 @@ def save_bill(store: Store, user: Optional[User], draft: BillDraft, *, now: Opti
         seq=seq,
         invoice_date=store.local_today(now),
         party_id=party.id if party is not None else None,
+        party=party,  # the relationship too, so that the response does not load the party again
         customer_name=customer.name if customer else None,
         phone=customer.phone_no if customer else None,
         address=customer.address if customer else None,

@@ -115,6 +115,10 @@ def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: i
         return paginate_uncounted(query.where(search._contains_term(term)).order_by(*order), page, limit)
     if len(term) < search.TRIGRAM:
         return paginate_uncounted(query.where(search.catalogue_match(term)).order_by(*order), page, limit)
+    if filters.sort == "name":
+        found = search.page_by_postings(store, term, page, limit, where)
+        if found is not None:
+            return found
     if filters.sort == "name" and filters.category_id is None and not (filters.type or filters.stock) \
             and search.has_words_path(term):
         return search.page_by_words(store, term, page, limit)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table, text
+from sqlalchemy import Select, and_, case, column, func, literal_column, or_, select, table, text, tuple_
 
 from extensions import db
 from models import Customer, Party, Product, Store
-from services.catalog.search_index import FTS_TABLE, SEPARATOR
+from services.catalog.search_index import FTS_TABLE, POSTINGS_TABLE, SEPARATOR
 from services.paging import Page, paginate, paginate_uncounted
 from services.parties.parties import e164_phone
 
@@ -34,11 +34,12 @@ def _contains_term(term: str) -> Any:
     return _contains(term, Product.product_name, Product.sku, Product.barcode)
 
 
-def catalogue_match(term: str, words: bool = False) -> Any:
+def catalogue_match(term: str, words: bool = False, walk: bool = False) -> Any:
     """Name, SKU or barcode contains the term, case aside (% and _ match themselves): the one search rule.
 
     With `words`, the same test written on PostgreSQL's narrow product_search table (see _words_match), for a
-    query that reads that table (page_by_words).
+    query that reads that table (page_by_words); with `walk`, the contains test alone, for the candidates a walk of
+    the postings names (page_by_postings).
 
     PostgreSQL's pg_trgm GIN indexes serve the ILIKE as it is. On SQLite the FTS5 trigram table first names the
     candidates; the contains test still applies to them, so the index makes the answer faster, never different
@@ -46,6 +47,8 @@ def catalogue_match(term: str, words: bool = False) -> Any:
     if words:
         return _words_match(term)
     contains = _contains_term(term)
+    if walk:  # the postings named the candidates (page_by_postings): the contains test on each
+        return contains
     if len(term) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
         return contains
     candidates = select(literal_column("rowid")).select_from(table(FTS_TABLE)).where(
@@ -148,6 +151,63 @@ def page_by_words(store: Store, term: str, page: int, limit: int) -> Page:
         return _page_by_ids(ids, order, page, limit, rows_order=(Product.product_name, Product.id))
 
 
+_POSTINGS = table(POSTINGS_TABLE, column("store_id"), column("trigram"), column("product_name"), column("product_id"))
+SCAN = 2000  # postings a walk may read before it gives way to the trigram index (a term rare among them)
+
+
+def term_trigrams(term: str) -> Optional[list[str]]:
+    """The term's distinct trigrams as the postings hold them (lower-cased), or None for a term the postings do not
+    serve: shorter than a trigram, or with a character outside ASCII (the databases' lower() and Python's agree on
+    ASCII only; SQLite's folds nothing else)."""
+    if len(term) < TRIGRAM or not term.isascii():
+        return None
+    low = term.lower()
+    return sorted({low[i:i + TRIGRAM] for i in range(len(low) - TRIGRAM + 1)})
+
+
+def _posting_counts(store: Store, grams: list[str]) -> dict[str, int]:
+    """How many postings each trigram has in the store, counted up to SCAN + 1 (one statement)."""
+    counts = [select(literal_column(f"'{n}'").label("n"), func.count().label("c")).select_from(
+        select(literal_column("1").label("one")).select_from(_POSTINGS).where(
+            _POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram).limit(SCAN + 1).subquery())
+        for n, gram in enumerate(grams)]
+    rows = db.session.execute(counts[0].union_all(*counts[1:]) if len(counts) > 1 else counts[0]).all()
+    return {grams[int(n)]: count for n, count in rows}
+
+
+def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequence[Any] = ()) -> Optional[Page]:
+    """Live items of the store containing the term (and meeting `where`), in name order, found by walking the
+    postings of the term's rarest trigram in name order: each candidate is re-checked with the contains test and
+    the walk stops once the page (and one more) is found. Every match has every trigram of the term, so the
+    postings of any one of them hold all matches, in name order: the first matches found are the first of all.
+
+    None when the postings cannot answer cheaply (a term they do not serve; a rarest trigram with more than SCAN
+    postings, SCAN of them walked, and the page still not full): the caller's trigram-index search answers then."""
+    grams = term_trigrams(term)
+    if grams is None:
+        return None
+    counts = _posting_counts(store, grams)
+    gram = min(grams, key=lambda g: (counts.get(g, 0), g))
+    if counts.get(gram, 0) == 0:  # a trigram no product has: nothing contains the term
+        return Page([], page, limit, None, False)
+    postings = [_POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram]
+    bounded = counts[gram] > SCAN
+    if bounded:  # walk at most SCAN postings: up to the SCAN-th in name order
+        last = db.session.execute(select(_POSTINGS.c.product_name, _POSTINGS.c.product_id).where(*postings)
+                                  .order_by(_POSTINGS.c.product_name, _POSTINGS.c.product_id)
+                                  .limit(1).offset(SCAN - 1)).one()
+        postings.append(tuple_(_POSTINGS.c.product_name, _POSTINGS.c.product_id) <= tuple_(*last))
+    rows = db.session.execute(
+        select(Product).join(_POSTINGS, and_(Product.id == _POSTINGS.c.product_id,
+                                             Product.product_name == _POSTINGS.c.product_name))
+        .where(*postings, *where, catalogue_match(term, walk=True))
+        .order_by(_POSTINGS.c.product_name, _POSTINGS.c.product_id)
+        .limit(limit + 1).offset((page - 1) * limit)).scalars().all()
+    if bounded and len(rows) <= limit:  # the page (and one more) not found among the first SCAN postings
+        return None
+    return Page(rows[:limit], page, limit, None, len(rows) > limit)
+
+
 def find_by_code(store: Store, code: Optional[str]) -> Optional[Product]:
     """The live item whose barcode or SKU is exactly this code (what a scanner types before Enter)."""
     code = (code or "").strip()
@@ -204,6 +264,9 @@ def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:
     order = (Product.product_name, Product.id)
     if len(term) < TRIGRAM:
         return paginate_uncounted(select(Product).where(*where, _contains_term(term)).order_by(*order), page, limit)
+    found = page_by_postings(store, term, page, limit)
+    if found is not None:
+        return found
     if has_words_path(term):
         return page_by_words(store, term, page, limit)
     found = window_page(where, order, ((Product.product_name, False), (Product.id, False)), term, page, limit)

@@ -65,12 +65,118 @@ SQLITE_DDL = (
 )
 
 
+# The postings: each live product's distinct trigrams (of its lower-cased name, SKU and barcode, each on its own),
+# with its name, in name order within a store and trigram. A search walks its rarest trigram's postings in name
+# order, re-checks each product with the contains test and stops at the page (services.catalog.search
+# page_by_postings): a common term ("tata", 10,000 items sorting late) reads about a page of rows, not 10,000.
+# Kept by triggers on both databases, like the search table.
+POSTINGS_TABLE = "product_trigram"
+POSITIONS_TABLE = "trigram_position"  # SQLite: 1..255, the positions a trigram may start at (no CTE in a trigger)
+POSTINGS_FIELDS = ("product_name", "sku", "barcode")
+POSTINGS_PG_FUNCTION = "product_trigram_sync"
+# No index by product: a change deletes the old postings by their key (the old row's trigrams), which keeps the
+# table to its one b-tree (some 26 postings a product, about 40 bytes each on SQLite).
+
+
+def _sqlite_trigrams_of(row: str) -> str:
+    """FROM ... of the trigrams of one product row (`new` or `old`) on SQLite: f.w the field, p.n the position."""
+    fields = " UNION ALL ".join(f"SELECT lower({row}.{field}) AS w" for field in POSTINGS_FIELDS)
+    return f"FROM ({fields}) AS f JOIN {POSITIONS_TABLE} AS p ON p.n <= length(f.w) - 2"
+
+
+_SQLITE_INSERT_NEW = (f"INSERT OR IGNORE INTO {POSTINGS_TABLE} (store_id, trigram, product_name, product_id) "
+                      "SELECT new.store_id, substr(f.w, p.n, 3), new.product_name, new.id "
+                      f"{_sqlite_trigrams_of('new')}")
+_SQLITE_DELETE_OLD = (f"DELETE FROM {POSTINGS_TABLE} WHERE store_id = old.store_id AND product_name = old.product_name "
+                      "AND product_id = old.id AND trigram IN (SELECT substr(f.w, p.n, 3) "
+                      f"{_sqlite_trigrams_of('old')})")
+
+SQLITE_POSTINGS_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {POSITIONS_TABLE} (n INTEGER PRIMARY KEY)",
+    f"""WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 255)
+        INSERT OR IGNORE INTO {POSITIONS_TABLE} (n) SELECT n FROM c""",
+    f"""CREATE TABLE IF NOT EXISTS {POSTINGS_TABLE} (
+        store_id INTEGER NOT NULL, trigram TEXT NOT NULL, product_name TEXT NOT NULL, product_id INTEGER NOT NULL,
+        PRIMARY KEY (store_id, trigram, product_name, product_id)) WITHOUT ROWID""",
+    f"""CREATE TRIGGER IF NOT EXISTS product_trigram_insert AFTER INSERT ON product WHEN NOT new.archived BEGIN
+        {_SQLITE_INSERT_NEW};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS product_trigram_update
+    AFTER UPDATE OF id, store_id, product_name, sku, barcode, archived ON product BEGIN
+        {_SQLITE_DELETE_OLD};
+        {_SQLITE_INSERT_NEW} WHERE NOT new.archived;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS product_trigram_delete AFTER DELETE ON product BEGIN
+        {_SQLITE_DELETE_OLD};
+    END""",
+    f"DELETE FROM {POSTINGS_TABLE}",
+    f"""INSERT OR IGNORE INTO {POSTINGS_TABLE} (store_id, trigram, product_name, product_id)
+        SELECT f.store_id, substr(f.w, p.n, 3), f.product_name, f.id FROM ({" UNION ALL ".join(
+            f"SELECT store_id, product_name, id, lower({field}) AS w FROM product WHERE NOT archived"
+            for field in POSTINGS_FIELDS)}) AS f JOIN {POSITIONS_TABLE} AS p ON p.n <= length(f.w) - 2""",
+)
+SQLITE_POSTINGS_TRIGGERS = ("product_trigram_insert", "product_trigram_update", "product_trigram_delete")
+
+_PG_TRIGRAMS_OF = ("FROM unnest(ARRAY[lower({p}.product_name), lower({p}.sku), lower({p}.barcode)]) AS f(w) "
+                   "CROSS JOIN LATERAL generate_series(1, length(f.w) - 2) AS n WHERE f.w IS NOT NULL")
+
+PG_POSTINGS_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {POSTINGS_TABLE} (
+        store_id integer NOT NULL,
+        trigram text NOT NULL,
+        product_name varchar(100) NOT NULL,
+        product_id integer NOT NULL,
+        PRIMARY KEY (store_id, trigram, product_name, product_id))""",
+    f"""CREATE OR REPLACE FUNCTION {POSTINGS_PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            DELETE FROM {POSTINGS_TABLE} WHERE store_id = OLD.store_id AND product_name = OLD.product_name
+                AND product_id = OLD.id AND trigram IN (SELECT substr(f.w, n, 3) {_PG_TRIGRAMS_OF.format(p="OLD")});
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.archived THEN
+            INSERT INTO {POSTINGS_TABLE} (store_id, trigram, product_name, product_id)
+            SELECT DISTINCT NEW.store_id, substr(f.w, n, 3), NEW.product_name, NEW.id {_PG_TRIGRAMS_OF.format(p="NEW")}
+            ON CONFLICT DO NOTHING;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    f"DROP TRIGGER IF EXISTS {POSTINGS_PG_FUNCTION} ON product",
+    f"""CREATE TRIGGER {POSTINGS_PG_FUNCTION}
+        AFTER INSERT OR DELETE OR UPDATE OF id, store_id, product_name, sku, barcode, archived
+        ON product FOR EACH ROW EXECUTE FUNCTION {POSTINGS_PG_FUNCTION}()""",
+    f"""INSERT INTO {POSTINGS_TABLE} (store_id, trigram, product_name, product_id)
+        SELECT DISTINCT product.store_id, substr(f.w, n, 3), product.product_name, product.id FROM product
+        CROSS JOIN LATERAL unnest(ARRAY[lower(product.product_name), lower(product.sku), lower(product.barcode)])
+            AS f(w)
+        CROSS JOIN LATERAL generate_series(1, length(f.w) - 2) AS n
+        WHERE NOT product.archived AND f.w IS NOT NULL
+        ON CONFLICT DO NOTHING""",
+)
+
+
+def create_postings(connection: Connection) -> None:
+    """The postings table with its triggers, filled from product (migration 5d1e3a7c9b2f and db.create_all)."""
+    for statement in (PG_POSTINGS_DDL if connection.dialect.name == "postgresql" else SQLITE_POSTINGS_DDL):
+        connection.execute(text(statement))
+
+
+def drop_postings(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {POSTINGS_PG_FUNCTION} ON product"))
+        connection.execute(text(f"DROP FUNCTION IF EXISTS {POSTINGS_PG_FUNCTION}()"))
+    else:
+        for name in SQLITE_POSTINGS_TRIGGERS:
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        connection.execute(text(f"DROP TABLE IF EXISTS {POSITIONS_TABLE}"))
+    connection.execute(text(f"DROP TABLE IF EXISTS {POSTINGS_TABLE}"))
+
+
 def is_search_object(name: str | None, type_: str) -> bool:
-    """The FTS table (and its shadow tables) or a trigram index: built here, not by the models."""
+    """The FTS table (and its shadow tables), the postings or a trigram index: built here, not by the models."""
     if not name:
         return False
     if type_ == "table":
-        return name.startswith(FTS_TABLE)
+        return name.startswith(FTS_TABLE) or name in (POSTINGS_TABLE, POSITIONS_TABLE)
     return type_ == "index" and (name in TRGM_INDEXES or name in (SQLITE_COVER, PG_WORDS_INDEX, PG_NAME_INDEX))
 
 
@@ -143,10 +249,13 @@ def create(target, connection: Connection, **kw) -> None:
         create_postgresql(connection)
     elif connection.dialect.name == "sqlite":
         create_sqlite(connection)
+    create_postings(connection)
 
 
 def drop(target, connection: Connection, **kw) -> None:
-    """before_drop of the product table: the search table goes with it (indexes and triggers go by themselves)."""
+    """before_drop of the product table: the search table and the postings go with it (indexes and triggers go by
+    themselves)."""
+    drop_postings(connection)
     if connection.dialect.name == "sqlite":
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
     elif connection.dialect.name == "postgresql":

@@ -1,9 +1,10 @@
 """Stock on hand: every change is one conditional statement plus a StockMove row explaining it.
 
-A sale decrements with `UPDATE product SET quantity = quantity - :n WHERE id = :id AND quantity >= :n`; zero rows
+A change decrements with `UPDATE product SET quantity = quantity - :n WHERE id = :id AND quantity >= :n`; zero rows
 updated means not enough stock, and the caller's whole transaction is refused (InsufficientStock, a 400 naming
-the product). Products are touched in id order so two bills never deadlock. Purchases add; cancelling a bill
-writes the reverse moves. Services and memberships carry no stock.
+the product). A sale takes all its products in one such UPDATE, the guard holding for each row (`_take_all`), and
+writes its moves in one INSERT. Products are locked in id order so two bills never deadlock. Purchases add;
+cancelling a bill writes the reverse moves. Services and memberships carry no stock.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping, Optional, Union
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from extensions import db
 from models import Bill, Product, StockMove, Store, User
@@ -123,18 +124,47 @@ def take_for_sale(
 
     `fields` maps product id to the request field to blame (e.g. "items[2].qty").
     """
-    taken = []
-    for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id):
-        qty = Decimal(wanted[product])
-        if qty <= 0:
-            continue
-        if not _apply(product, -qty):
+    taken = [(product, Decimal(wanted[product]))
+             for product in sorted((p for p in wanted if p.tracks_stock), key=lambda p: p.id)]
+    taken = [(product, qty) for product, qty in taken if qty > 0]
+    if not taken:
+        return
+    applied = _take_all(taken)
+    for product, qty in taken:  # the first product (in id order) that ran short is the one blamed
+        if product.id not in applied:
             available = db.session.execute(select(PRODUCT.c.quantity).where(PRODUCT.c.id == product.id)).scalar_one()
             raise InsufficientStock(product, qty, available, (fields or {}).get(product.id, "items"))
-        taken.append((product, qty))
-    # Moves are added after the UPDATEs so each UPDATE does not first autoflush the previous move.
-    for product, qty in taken:
-        _move(product, -qty, reason, bill, user_id)
+    # One multi-row INSERT for the moves (no ids read back: nothing here uses them).
+    db.session.execute(insert(StockMove), [
+        {"store_id": product.store_id, "product_id": product.id, "delta": -qty, "reason": reason,
+         "bill_id": bill.id if bill is not None else None, "user_id": user_id, "note": None}
+        for product, qty in taken
+    ])
+
+
+def _take_all(taken: list[tuple[Product, Decimal]]) -> set[int]:
+    """Decrement every product by its quantity in one statement; the ids it decremented.
+
+    The WHERE is the one-product guard, `round(quantity - n, 3) >= 0`, evaluated on each row as it is updated (on
+    PostgreSQL re-checked on the latest version after waiting for its lock), so each product is still taken
+    atomically or not at all. On PostgreSQL the rows are first locked in id order (FOR UPDATE in a sorted
+    sub-select), so two bills never deadlock, as with one UPDATE per product in id order; SQLite has one writer.
+    """
+    delta = case({product.id: -qty for product, qty in taken}, value=PRODUCT.c.id)
+    after = func.round(PRODUCT.c.quantity + delta, 3)
+    ids = [product.id for product, _ in taken]
+    statement = update(PRODUCT)
+    if db.session.get_bind().dialect.name == "postgresql":
+        locked = (select(PRODUCT.c.id).where(PRODUCT.c.id.in_(ids)).order_by(PRODUCT.c.id)
+                  .with_for_update().subquery())
+        statement = statement.where(PRODUCT.c.id == locked.c.id)
+    else:
+        statement = statement.where(PRODUCT.c.id.in_(ids))
+    statement = statement.where(after >= 0).values(quantity=after).returning(PRODUCT.c.id)
+    applied = set(db.session.execute(statement).scalars())
+    for product, _ in taken:  # the ORM copies of the quantities are now stale; reload on next access
+        db.session.expire(product, ["quantity"])
+    return applied
 
 
 def add(

@@ -8,9 +8,12 @@ store's own uploads folder (`link_callback` plus xhtml2pdf's ResourceAccessPolic
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
 import io
 import logging
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -664,6 +667,34 @@ def _render(name: str, **context) -> str:
     return current_app.jinja_env.get_template(name).render(**context)
 
 
+# Python's full garbage collection walks every object the process holds, and a render makes hundreds of thousands
+# (html5lib's DOM, xhtml2pdf's fragments, ReportLab's flowables and table commands): the collector ran its full
+# pass once in a 20-line render and three or four times in a 200-line one, a quarter of the render on the bench
+# (docs/performance.md). Paused for the render, it runs once after, over what the render left.
+_gc_pause_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """The cyclic garbage collector off while the block runs (nested and threaded renders count; the first pause
+    remembers whether it was on, and the last one out puts it back)."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_pause_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_pause_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def render_pdf(html: str, store: Store, kind: str, number: str) -> RenderedPdf:
     """A document's HTML as A4 PDF bytes (the store's resources only), with the renderer's error and warning
     counts. `kind` and `number` name it in logs and errors ("invoice", "INV202500001"). Raises DocumentError if
@@ -671,8 +702,9 @@ def render_pdf(html: str, store: Store, kind: str, number: str) -> RenderedPdf:
     from xhtml2pdf import pisa  # heavy (ReportLab); loaded on first render
 
     out = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=make_link_callback(store),
-                            resource_policy=resource_policy(store))
+    with collector_paused():
+        status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=make_link_callback(store),
+                                resource_policy=resource_policy(store))
     messages = [f"{mode}: {message}" for mode, _line, message, _ in getattr(status, "log", [])]
     if status.err:
         log.error("%s %s did not render: %s", kind, number, "; ".join(messages))

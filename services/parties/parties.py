@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from extensions import db
 from models import GENDERS, Customer, OpeningPayment, Party, Store, Supplier, User, utcnow
@@ -134,8 +135,10 @@ def find_customer_by_phone(store: Store, phone_no: str) -> Optional[Party]:
     phone = e164_phone(phone_no)
     if phone is None:
         return None
+    # contains_eager: party.customer comes from the same row (every caller reads it), not a second query.
     return db.session.execute(
-        db.select(Party).join(Customer).where(Customer.store_id == store.id, Customer.phone_no == phone)
+        db.select(Party).join(Customer).options(contains_eager(Party.customer))
+        .where(Customer.store_id == store.id, Customer.phone_no == phone)
     ).scalar_one_or_none()
 
 

@@ -68,6 +68,7 @@ from services.catalog.units import qty_out
 from services.errors import FieldErrors, NotFound, ValidationError
 from services.parties import wallet
 
+UNSET = object()  # "not looked up yet" (None is a real answer: no stored customer)
 MEMBERSHIP = "membership"
 SERVICE = "service"
 MEMBERSHIP_HSN = "999722"  # SAC: beauty and physical well-being services
@@ -323,11 +324,12 @@ def _whole_qty(qty: Any) -> Optional[int]:
     return int(value) if value == value.to_integral_value() and value > 0 else None
 
 
-def perks(store: Store, draft: Any, day: date) -> list[LinePerk]:
-    """Each draft line's membership benefit (NO_PERK when none): see the module docstring."""
+def perks(store: Store, draft: Any, day: date, party: Optional[Party] | object = UNSET) -> list[LinePerk]:
+    """Each draft line's membership benefit (NO_PERK when none): see the module docstring. `party`: the draft's
+    `customer_party`, when the caller has looked it up already."""
     if draft.kind != "sale" or draft.client_totals is not None or draft.customer is None:
         return [NO_PERK for _ in draft.lines]
-    held = active_memberships(store, customer_party(store, draft.customer), day)
+    held = active_memberships(store, customer_party(store, draft.customer) if party is UNSET else party, day)
     if not held:
         return [NO_PERK for _ in draft.lines]
     service_percent = max(m.service_discount for m in held)

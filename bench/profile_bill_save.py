@@ -1,0 +1,200 @@
+"""Profile of one Billing v1 save (5 lines) in-process: SQL statements per save, and cProfile's top functions.
+
+Saves bills through the Flask test client (the real view, auth, idempotency and service) on SQLite and, given a URL,
+PostgreSQL, and prints for each: the statements one save runs (counted with SQLAlchemy cursor events, normalised,
+with their count and total milliseconds over the measured saves) and cProfile's top functions by cumulative time.
+Not a test: it prints figures. Statement counts are exact and repeatable; times are as loaded as the machine.
+
+    .venv/bin/python bench/profile_bill_save.py [--bills 50] [--top 30] [--pg URL] [--key]
+
+--key sends an Idempotency-Key with every save (its claim is a separate commit). The PostgreSQL database given is
+EMPTIED (tables dropped and created).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LINES = 5
+
+
+class StatementLog:
+    """Counts each normalised statement and its time, between start() and stop(); commits and rollbacks too."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.active = False
+        self.counts: dict[str, int] = defaultdict(int)
+        self.millis: dict[str, float] = defaultdict(float)
+        self.executes = 0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "commit", lambda conn: self._tally("COMMIT"))
+        event.listen(engine, "rollback", lambda conn: self._tally("ROLLBACK"))
+
+    def start(self) -> None:
+        self.counts.clear()
+        self.millis.clear()
+        self.executes = 0
+        self.active = True
+
+    def stop(self) -> None:
+        self.active = False
+
+    def _tally(self, sql: str, millis: float = 0.0) -> None:
+        if self.active:
+            self.counts[sql] += 1
+            self.millis[sql] += millis
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["profile_started"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.active:
+            return
+        self.executes += 1
+        millis = (time.perf_counter() - conn.info.pop("profile_started", time.perf_counter())) * 1000
+        label = normalise(statement)
+        if executemany:
+            label = "[executemany] " + label
+        self._tally(label, millis)
+
+    def report(self, saves: int) -> str:
+        total = sum(self.counts.values())
+        lines = [f"  statements per save: {total / saves:.1f} ({self.executes / saves:.1f} cursor executes, "
+                 f"commits and rollbacks the rest)",
+                 f"  {'per save':>8} {'total ms':>9}  statement"]
+        for sql, count in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  {count / saves:8.1f} {self.millis[sql]:9.1f}  {sql}")
+        return "\n".join(lines)
+
+
+def normalise(sql: str) -> str:
+    """One line, parameter lists folded, long column lists cut, so that equal statements group together."""
+    text = re.sub(r"\s+", " ", sql).strip()
+    text = re.sub(r"\((?:\s*(?:\?|%\(\w+\)s|:\w+|__\[POSTCOMPILE_\w+\])\s*,?)+\)", "(…)", text)
+    text = re.sub(r"VALUES (\(…\)(, )?)+", "VALUES (…)", text)
+    text = re.sub(r"SELECT (.{60}).*? FROM", r"SELECT \1… FROM", text)
+    return text[:170]
+
+
+def build(database_url: str, instance: Path):
+    os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": "profile-secret-key-long-enough-for-hs256",
+                       "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": "false",
+                       "MAIL_OUTBOX": str(instance / "outbox")})
+    from app import create_app
+    from config import Config
+    from extensions import db
+    from models import Product, StockMove
+    from services.accounts.stores import create_owner
+    from services.accounts.tokens import issue_access
+
+    app = create_app(Config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        owner, store = create_owner("profile", "profile@example.com", "Password123!", store_name="Profile",
+                                    verified=True)
+        products = [Product(store_id=store.id, product_name=f"Item {i}", unit_price=Decimal("99.50") + i,
+                            quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
+        db.session.add_all(products)
+        db.session.flush()
+        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import")
+                           for p in products)
+        db.session.commit()
+        info = {"token": issue_access(owner), "store_uid": store.uid, "product_uids": [p.uid for p in products]}
+    return app, info
+
+
+def bill_body(info: dict) -> dict:
+    """The same body bench/bench_billing_api.py sends."""
+    items = [{"line_no": i + 1, "type": "product", "id": uid, "qty": 1, "discount_type": "percent",
+              "discount_value": 5, "cgst": 9, "sgst": 9} for i, uid in enumerate(info["product_uids"])]
+    return {"customer": {"name": "Bench Customer", "contact_no": "+919800012345"}, "items": items,
+            "payment_mode": "none", "payment_amount": 0, "payments": [],
+            "billing_timestamp": "2025-09-26T11:29:00.000Z"}
+
+
+def profile_backend(name: str, database_url: str, instance: Path, args) -> None:
+    from extensions import db
+
+    app, info = build(database_url, instance)
+    client = app.test_client()
+    url = f"/api/v1/billing/{info['store_uid']}/bills"
+    body = bill_body(info)
+
+    def save():
+        headers = {"Authorization": f"Bearer {info['token']}"}
+        if args.key:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        response = client.post(url, json=body, headers=headers)
+        if response.status_code != 201:
+            raise SystemExit(f"unexpected {response.status_code}: {response.get_data(as_text=True)[:300]}")
+
+    with app.app_context():
+        log = StatementLog(db.engine)
+    for _ in range(3):  # warm up: the customer, the counter row, compiled statements
+        save()
+    log.start()
+    started = time.perf_counter()
+    for _ in range(args.bills):
+        save()
+    wall = time.perf_counter() - started
+    log.stop()
+    print(f"\n{name}: {args.bills} saves of {LINES}-line bills{' with Idempotency-Key' if args.key else ''}, "
+          f"{wall / args.bills * 1000:.1f} ms each without the profiler (loaded machine: rough)")
+    print(log.report(args.bills))
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.bills):
+        save()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+    print(f"\n  cProfile, {args.bills} saves, top {args.top} by cumulative time:")
+    print("\n".join("  " + line for line in out.getvalue().splitlines() if line.strip()))
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.drop_all()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bills", type=int, default=50)
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="PostgreSQL URL of a database the profile may EMPTY (default $BENCH_DATABASE_URL)")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--key", action="store_true", help="send an Idempotency-Key with each save")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_sqlite:
+            instance = Path(tmp) / "sqlite"
+            instance.mkdir()
+            profile_backend("SQLite (WAL file)", f"sqlite:///{instance / 'profile.db'}", instance, args)
+        if args.pg:
+            instance = Path(tmp) / "pg"
+            instance.mkdir()
+            profile_backend("PostgreSQL", args.pg, instance, args)
+
+
+if __name__ == "__main__":
+    main()
