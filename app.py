@@ -30,6 +30,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     # SQLite keeps NUMERIC as binary REAL; values are read back quantised to their scale (docs/operations.md).
     warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")
 
+    from services import storage
+
+    storage.init_app(app)  # StorageConfigError for settings that cannot work: stop here, not on the first upload
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login_manager.init_app(app)

@@ -113,10 +113,10 @@ def register_commands(app: Flask) -> None:
     @click.argument("backup")
     @click.option("--force", is_flag=True,
                   help="The target database holds data: DELETE all of it and put the backup in its place.")
-    @click.option("--no-uploads", is_flag=True, help="Restore the database only, not the uploads folder.")
+    @click.option("--no-uploads", is_flag=True, help="Restore the database only, not the uploads.")
     def restore_command(backup: str, force: bool, no_uploads: bool) -> None:
         """Restore BACKUP (a backup folder, or a backup's name in BACKUP_DIR) into the empty database DATABASE_URL
-        names, and its uploads into UPLOAD_FOLDER. Stop the app first."""
+        names, and its uploads into the uploads storage (UPLOAD_FOLDER or the object store). Stop the app first."""
         from services.backups import BackupError, restore_backup
 
         try:

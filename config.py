@@ -49,6 +49,17 @@ class Config:
         # Prefix of the limiter's Redis keys, when several deployments (or test runs) share one Redis database.
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or ""
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Where uploads and rendered PDFs live (services/storage.py, docs/operations.md "Storage"): "local" folders
+        # (UPLOAD_FOLDER, PDF_CACHE_FOLDER) or "s3", one bucket of S3-compatible object storage shared by every
+        # app server. S3 credentials only from the environment (or boto3's own chain when left unset).
+        self.STORAGE_BACKEND = (env.get("STORAGE_BACKEND") or "local").strip().lower()
+        self.S3_ENDPOINT_URL = env.get("S3_ENDPOINT_URL") or None  # e.g. http://minio:9000; unset: AWS S3
+        self.S3_BUCKET = env.get("S3_BUCKET") or None
+        self.S3_REGION = env.get("S3_REGION") or None
+        self.S3_ACCESS_KEY_ID = env.get("S3_ACCESS_KEY_ID") or None
+        self.S3_SECRET_ACCESS_KEY = env.get("S3_SECRET_ACCESS_KEY") or None
+        self.S3_PREFIX = env.get("S3_PREFIX") or ""  # keys go under <prefix>/uploads/ and <prefix>/pdf-cache/
+        self.S3_ADDRESSING_STYLE = env.get("S3_ADDRESSING_STYLE") or "auto"  # "path" for most MinIO set-ups
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or None  # defaults to <instance>/uploads
         # Rendered invoice and credit note PDFs, a folder per store (services/documents/pdf_cache.py)
         self.PDF_CACHE_FOLDER = env.get("PDF_CACHE_FOLDER") or None  # defaults to <instance>/pdf-cache
@@ -56,7 +67,8 @@ class Config:
         # (services/documents/prerender.py).
         self.PDF_PRERENDER = _bool("PDF_PRERENDER", True)
         # Backups (services/backups, `flask backup` / `flask restore`, docs/operations.md "Backups").
-        self.BACKUP_DIR = env.get("BACKUP_DIR") or None  # defaults to <instance>/backups
+        # A folder (default <instance>/backups) or s3://<bucket>/<prefix> (the S3_* endpoint and credentials).
+        self.BACKUP_DIR = env.get("BACKUP_DIR") or None
         self.BACKUP_KEEP = int(env.get("BACKUP_KEEP") or 14)  # the newest N backups are kept, older ones removed
         # The job runner backs up when the newest backup is this many hours old (checked hourly); 0: no scheduled
         # backups.

@@ -1,11 +1,13 @@
 """A shop chain on several app servers (issue 17): two gunicorn instances on different ports over one PostgreSQL
-database and one Redis, their uploads and PDF cache in one folder both can read (the local storage backend; an
-object store in production, docs/operations.md "A shop chain").
+database and one Redis, their uploads and cached PDFs in one S3-compatible object store (moto's server, through
+boto3 as with MinIO in production; services/storage.py), each server with an instance folder of its own: nothing a
+request needs is on one server's disk (docs/operations.md "A shop chain").
 
 Across the two servers: a sign-in started on one finishes on the other (signed-cookie sessions, one SECRET_KEY), a
-bill saved on one is listed and printed on the other (and the other's cached PDF has the same ETag), a logo uploaded
-on one is served by the other, a rate limit counts the requests made to both (its counters are in Redis), one
-Idempotency-Key replays on the other, and 40 saves spread over both in threads get invoice numbers 1..40.
+bill saved on one is listed and printed on the other (and the other serves the PDF the first cached in the bucket,
+same ETag), a logo uploaded on one lands in the bucket and is served by the other, a rate limit counts the requests
+made to both (its counters are in Redis), one Idempotency-Key replays on the other, and 40 saves spread over both
+in threads get invoice numbers 1..40.
 
 Needs TEST_DATABASE_URL on PostgreSQL (skipped otherwise) and Redis at TEST_REDIS_URL (default
 redis://127.0.0.1:6379/15; skipped when it does not answer, a failure with REQUIRE_REDIS=1 as in CI). The
@@ -33,6 +35,7 @@ from tests.accounts_helpers import last_code
 from tests.conftest import PG_URL, WORKER
 from tests.fixtures_billing import LiveShop, cash_bill, seed_bill
 from tests.fixtures_live import _wait_until_healthy, empty_pg_database
+from tests.test_storage import bucket, keys, s3_endpoint  # noqa: F401  (fixtures: moto's S3 server, a new bucket)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
@@ -108,8 +111,8 @@ def redis_keys():
 
 
 @pytest.fixture
-def chain(live_server, smtp_sink, redis_keys, tmp_path):
-    """Two servers over one new PostgreSQL database, one Redis, one uploads and PDF folder. One worker each: the
+def chain(live_server, smtp_sink, redis_keys, s3_endpoint, bucket):  # noqa: F811
+    """Two servers over one new PostgreSQL database, one Redis, one object store. One worker each: the
     case is across servers (several workers of one server are tests/test_billing_v1_races.py's), and it boots in
     half the time."""
     if not PG_URL.startswith("postgresql"):
@@ -118,7 +121,10 @@ def chain(live_server, smtp_sink, redis_keys, tmp_path):
     url = empty_pg_database(PG_URL, f"{make_url(PG_URL).database}_bk{WORKER or 'main'}_chain")
     shared = {
         "REDIS_URL": REDIS_URL, "RATELIMIT_ENABLED": "true", "RATELIMIT_KEY_PREFIX": prefix,
-        "UPLOAD_FOLDER": tmp_path / "uploads", "PDF_CACHE_FOLDER": tmp_path / "pdf-cache",
+        # Uploads and PDFs in the bucket; each server's UPLOAD_FOLDER and PDF_CACHE_FOLDER are its own (unused).
+        "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": s3_endpoint, "S3_BUCKET": bucket, "S3_PREFIX": "chain",
+        "S3_ADDRESSING_STYLE": "path", "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing",
+        "S3_SECRET_ACCESS_KEY": "testing",
         "MAIL_SERVER": smtp_sink.host, "MAIL_PORT": smtp_sink.port,
         # No job consumer runs here: the background render of each bill would only pile up in Redis.
         "PDF_PRERENDER": "false",
@@ -202,7 +208,8 @@ def _api_login(server_url: str, email: str) -> int:
 
 @pytest.mark.slow
 @pytest.mark.postgres_only
-def test_two_servers_over_one_database_and_redis_act_as_one_shop(chain, smtp_sink, redis_keys):
+def test_two_servers_over_one_database_and_redis_act_as_one_shop(chain, smtp_sink, redis_keys, s3_endpoint,  # noqa: F811
+                                                                  bucket):  # noqa: F811
     a, b = chain
     browser = Browser()
 
@@ -215,7 +222,7 @@ def test_two_servers_over_one_database_and_redis_act_as_one_shop(chain, smtp_sin
         "csrf_token": browser.token(b.server.url + "/login/verify"), "otp": code})
     assert status == 200 and "/login" not in landed, landed
 
-    # A logo uploaded through one server's settings page is served by the other.
+    # A logo uploaded through one server's settings page lands in the bucket and is served by the other.
     logo = _png()
     form = {"csrf_token": browser.token(a.server.url + "/admin/settings"), "name": "Chain Store",
             "address": "1 Ring Road", "state_code": "27", "phone": "", "gstin": "", "upi_id": "chain@okaxis",
@@ -225,6 +232,7 @@ def test_two_servers_over_one_database_and_redis_act_as_one_shop(chain, smtp_sin
                                              {"logo": ("logo.png", logo, "image/png")})
     assert status == 200
     logo_path = a.scalar("SELECT logo_path FROM store WHERE uid = :u", u=a.store_uid)
+    assert keys(s3_endpoint, bucket, "chain/uploads/") == [f"chain/uploads/{logo_path}"]
     status, served, headers, _ = browser.open(f"{b.server.url}/uploads/{logo_path}")
     assert (status, served, headers["Content-Type"]) == (200, logo, "image/png")
 
@@ -237,6 +245,8 @@ def test_two_servers_over_one_database_and_redis_act_as_one_shop(chain, smtp_sin
     status, pdf, headers = _pdf(b, bill_uid)
     assert status == 200 and pdf.startswith(b"%PDF") and headers["Content-Type"] == "application/pdf"
     etag = headers["ETag"]
+    assert keys(s3_endpoint, bucket, "chain/pdf-cache/") == [
+        f"chain/pdf-cache/{a.store_uid}/invoice-{a.scalar('SELECT id FROM bill')}-{etag.strip(chr(34))}.pdf"]
     status, again, headers = _pdf(a, bill_uid)
     assert (status, again, headers["ETag"]) == (200, pdf, etag)
     assert _pdf(a, bill_uid, etag)[0] == 304

@@ -1,4 +1,5 @@
-"""`flask restore`: a backup back into an empty database, then its uploads.
+"""`flask restore`: a backup back into an empty database, then its uploads into the uploads storage (a folder or
+the object store, services/storage.py).
 
 Order: find the backup, check every file against the manifest, check the backup's database kind and tools against
 the target, refuse a target that holds data (unless forced), restore the database (all or nothing), then unpack
@@ -14,8 +15,10 @@ from typing import Optional
 from flask import current_app
 
 from extensions import db
+from services import storage
 from services.backups import databases, manifest
 from services.backups.destinations import BackupError, from_config
+from services.storage import Storage
 
 log = logging.getLogger("shop.backup")
 
@@ -30,7 +33,7 @@ class RestoreResult:
 
 
 def locate(backup: str) -> Path:
-    """A backup folder's path, or the name of a backup in BACKUP_DIR."""
+    """A backup folder's path, or the name of a backup in BACKUP_DIR (downloaded first from the object store)."""
     path = Path(backup)
     if path.is_dir():
         return path
@@ -52,17 +55,22 @@ def check_uploads(archive_file: Path) -> None:
         raise BackupError(f"{archive_file} is not a readable tar ({exc}); nothing was restored.") from exc
 
 
-def unpack_uploads(archive_file: Path, root: Path) -> int:
-    """Extract the uploads tar into the uploads folder (files of the same name are replaced, others kept). The
-    'data' filter refuses absolute paths, '..', links and device files."""
-    root.mkdir(parents=True, exist_ok=True)
+def unpack_uploads(archive_file: Path, objects: Storage) -> int:
+    """Put the uploads tar's files into the uploads storage, a folder or the object store (files of the same name
+    are replaced, others kept). Keys with '..' or an absolute path are refused by the storage too."""
+    count = 0
     try:
         with tarfile.open(archive_file, "r") as archive:
-            members = [member for member in archive.getmembers() if member.isfile()]
-            archive.extractall(root, members=members, filter="data")
-    except (tarfile.TarError, OSError) as exc:  # check_uploads ran first; this is the backstop
+            for member in archive.getmembers():
+                if not member.isfile():
+                    continue
+                source = archive.extractfile(member)
+                assert source is not None
+                objects.put(PurePosixPath(member.name).as_posix(), source.read())
+                count += 1
+    except (tarfile.TarError, OSError, ValueError) as exc:  # check_uploads ran first; this is the backstop
         raise BackupError(f"The database was restored, but the uploads could not be: {exc}") from exc
-    return len(members)
+    return count
 
 
 def migration_notes(revision: Optional[str]) -> list[str]:
@@ -91,8 +99,6 @@ def migration_notes(revision: Optional[str]) -> list[str]:
 
 
 def restore_backup(backup: str, *, force: bool = False, uploads: bool = True) -> RestoreResult:
-    from services.documents.uploads import upload_root
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     folder = locate(backup)
     facts = manifest.read_verified(folder)
@@ -122,7 +128,7 @@ def restore_backup(backup: str, *, force: bool = False, uploads: bool = True) ->
         if databases.has_tables(engine):  # data the user agreed to lose, or only empty tables of a migration
             databases.wipe_postgres(engine)
         databases.restore_postgres(tool, engine, database_file)
-    restored = unpack_uploads(folder / manifest.UPLOADS_FILE, upload_root()) if uploads else 0
+    restored = unpack_uploads(folder / manifest.UPLOADS_FILE, storage.uploads()) if uploads else 0
     result = RestoreResult(folder=folder, manifest=facts, uploads=restored, wiped=holding)
     result.notes.extend(migration_notes(facts.get("alembic_revision")))
     log.info("Restored backup %s (%s, %d uploads)", folder, kind, restored)

@@ -1,8 +1,9 @@
 """`flask backup` and the job runner's scheduled backup: the database (services.backups.databases), then the
-uploads folder as a tar, then the manifest, into one folder of the destination; then the oldest backups beyond
-BACKUP_KEEP are removed."""
+uploads (services/storage.py: a folder or the object store) as a tar, then the manifest, into one folder of the
+destination; then the oldest backups beyond BACKUP_KEEP are removed."""
 from __future__ import annotations
 
+import io
 import logging
 import subprocess
 import tarfile
@@ -17,8 +18,10 @@ from flask import current_app
 
 from config import BASE_DIR
 from extensions import db
+from services import storage
 from services.backups import databases, manifest
 from services.backups.destinations import BackupError, Destination, free_name, from_config, taken_at
+from services.storage import Storage
 
 log = logging.getLogger("shop.backup")
 # The job runner checks hourly; a backup taken up to this much less than BACKUP_EVERY_HOURS ago counts as due, so
@@ -49,20 +52,19 @@ def app_version() -> dict:
     return {"app_version": version, "app_commit": commit}
 
 
-def pack_uploads(root: Path, destination: Path) -> int:
-    """Every regular file under the uploads folder, by its path inside it, into an uncompressed tar (the images
-    are compressed already); returns how many. Symlinks and anything not a file are left out."""
+def pack_uploads(objects: Storage, destination: Path) -> int:
+    """Every upload in the uploads storage (a folder or the object store), by its key, into an uncompressed tar
+    (the images are compressed already); returns how many."""
     count = 0
     with tarfile.open(destination, "w", format=tarfile.PAX_FORMAT) as archive:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                if path.is_symlink() or not path.is_file():
-                    continue
-                try:
-                    archive.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
-                except FileNotFoundError:  # removed since the listing (a replaced logo): no longer referenced
-                    continue
-                count += 1
+        for key in objects.list():
+            data = objects.get(key)
+            if data is None:  # removed since the listing (a replaced logo): no longer referenced
+                continue
+            info = tarfile.TarInfo(key)
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
+            archive.addfile(info, io.BytesIO(data))
+            count += 1
     return count
 
 
@@ -70,8 +72,6 @@ def make_backup(*, now: Optional[datetime] = None, destination: Optional[Destina
                 keep: Optional[int] = None) -> BackupResult:
     """Back up the app's database and uploads while the app runs. BackupError when it cannot (nothing is left
     behind then: the staging folder is removed)."""
-    from services.documents.uploads import upload_root
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     destination = destination or from_config(app)
     keep = int(app.config.get("BACKUP_KEEP") or 14) if keep is None else keep
@@ -90,9 +90,9 @@ def make_backup(*, now: Optional[datetime] = None, destination: Optional[Destina
                 facts = databases.dump_sqlite(engine, staging / database_file)
             else:
                 facts = databases.dump_postgres(app, engine, staging / database_file)
-            # After the database: a row that names an upload was committed after its file was written, so every
-            # upload the snapshot points at is already on disk.
-            uploads = pack_uploads(upload_root(), staging / manifest.UPLOADS_FILE)
+            # After the database: a row that names an upload was committed after its file was stored, so every
+            # upload the snapshot points at is already in the storage.
+            uploads = pack_uploads(storage.uploads(), staging / manifest.UPLOADS_FILE)
             body = {
                 "format": manifest.FORMAT,
                 "app": "shop",

@@ -30,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from extensions import db
 from models import Bill, Store
+from services import storage
 from services.accounts.access import has_role
 from services.accounts.gstin import STATE_NAMES
 from services.billing.bills import is_inter_state, store_state
@@ -531,10 +532,10 @@ def static_root() -> Path:
 
 
 def store_upload_dir(store: Store) -> Path:
-    """UPLOAD_FOLDER/<store uid>: the one uploads folder a store's documents may read (services/documents/uploads.py
-    writes a store's files there)."""
-    base = current_app.config.get("UPLOAD_FOLDER") or str(Path(current_app.instance_path) / "uploads")
-    return (Path(base) / store.uid).resolve()
+    """The one local folder a store's documents may read its uploads from: UPLOAD_FOLDER/<store uid> (where
+    services/documents/uploads.py writes them), or with the object store the local copies of that store's objects
+    (services/storage.py local_path)."""
+    return storage.uploads().local_dir(store.uid)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -552,19 +553,39 @@ def _image_type(path: Path) -> Optional[str]:
     return uploads.KINDS[kind][1] if kind else None
 
 
-def store_logo_path(store: Store) -> Optional[Path]:
-    """The store's uploaded logo if it is a PNG, JPEG or WebP inside its own uploads folder; None otherwise.
+def _store_file(store: Store, relative: str) -> Optional[Path]:
+    """A file of the store's own uploads, by its path inside the store's folder, on this server's disk (fetched
+    from the object store when that is the backend); None outside that folder or when there is no such file."""
+    root = store_upload_dir(store)
+    candidate = root / relative
+    if not relative or not _inside(candidate, root) or candidate.resolve() == root:
+        return None
+    return storage.uploads().local_path(f"{store.uid}/{candidate.resolve().relative_to(root).as_posix()}")
 
-    Store.logo_path is read relative to UPLOAD_FOLDER ("<store uid>/logo-....png", as services/documents/uploads.py
+
+def store_logo_key(store: Store) -> Optional[str]:
+    """The storage key of the store's logo ("<store uid>/<name>") when Store.logo_path names a file inside the
+    store's own uploads, whether or not it exists; None otherwise.
+
+    Store.logo_path is read relative to the uploads ("<store uid>/logo-....png", as services/documents/uploads.py
     saves it) or to the store's own folder ("logo.png").
     """
     if not store.logo_path:
         return None
     root = store_upload_dir(store)
-    base = root.parent
-    for candidate in (base / store.logo_path, root / store.logo_path):
-        if _inside(candidate, root) and candidate.is_file() and _image_type(candidate):
-            return candidate.resolve()
+    for candidate in (root.parent / store.logo_path, root / store.logo_path):
+        if _inside(candidate, root) and candidate.resolve() != root:
+            return f"{store.uid}/{candidate.resolve().relative_to(root).as_posix()}"
+    return None
+
+
+def store_logo_path(store: Store) -> Optional[Path]:
+    """The store's uploaded logo as a local file if it is a PNG, JPEG or WebP inside its own uploads; None
+    otherwise."""
+    key = store_logo_key(store)
+    path = _store_file(store, key.split("/", 1)[1]) if key else None
+    if path is not None and _image_type(path):
+        return path
     return None
 
 
@@ -593,7 +614,13 @@ def make_link_callback(store: Store) -> Callable[[str, Optional[str]], str]:
         if not parts.scheme and not parts.netloc and not parts.query:
             for prefix, root in ((STATIC_PREFIX, static), (UPLOADS_PREFIX, uploads)):
                 if parts.path.startswith(prefix):
-                    candidate = root / unquote(parts.path[len(prefix):])
+                    relative = unquote(parts.path[len(prefix):])
+                    if root is uploads:
+                        found = _store_file(store, relative)
+                        if found is not None:
+                            return str(found)
+                        continue
+                    candidate = root / relative
                     if _inside(candidate, root) and candidate.is_file():
                         return str(candidate.resolve())
         log.warning("document resource refused: %r", uri[:200])

@@ -3,9 +3,10 @@
 A document's version is a digest of everything its PDF prints, read with a few column selects (no template, no
 renderer): the bill's row, its lines (with the stylist's name and the piece's own display settings), its payments,
 its credit notes (returns), the counterparty's party/customer/supplier rows, the store's row (name, address, GSTIN,
-UPI id, logo path, time zone, settings: the invoice settings live there) and the logo file's size and time, the
-store's today when the bill's interest terms print interest to date, and the render code itself (the templates and
-the modules that fill them, hashed once per process). Any change to any of them is a new version, so a cached PDF is
+UPI id, logo path, time zone, settings: the invoice settings live there) and the logo's storage version (the
+file's size and time, or the object's ETag and size), the store's today when the bill's interest terms print
+interest to date, and the render code itself (the templates and the modules that fill them, hashed once per
+process). Any change to any of them is a new version, so a cached PDF is
 never stale: nothing is invalidated, a new version is simply a new name, and the older files of the same document
 are removed when it is written.
 
@@ -13,8 +14,8 @@ The version is also the HTTP ETag of the PDF routes (blueprints.documents.pdf_re
 If-None-Match with 304 before reading or rendering anything.
 
 Where the bytes live is a `PdfStore` (get/put by store uid and name). `FolderPdfStore` keeps them under
-PDF_CACHE_FOLDER (default <instance>/pdf-cache), a folder per store, files named <kind>-<id>-<version>.pdf; an
-object-store backend only has to implement the same two methods.
+PDF_CACHE_FOLDER (default <instance>/pdf-cache), a folder per store, files named <kind>-<id>-<version>.pdf;
+`ObjectPdfStore` keeps the same names in the object store (services/storage.py) when STORAGE_BACKEND=s3.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from sqlalchemy import String, bindparam, cast, literal, select, union_all
 
 from extensions import db
 from models import Bill, BillItem, CreditNote, CreditNoteItem, Customer, Payment, Product, Staff, Store, Supplier
+from services import storage
 
 log = logging.getLogger(__name__)
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -113,8 +115,33 @@ class FolderPdfStore:
                     old.unlink(missing_ok=True)
 
 
+class ObjectPdfStore:
+    """The object store (services/storage.py, STORAGE_BACKEND=s3): keys <store uid>/<name> in its pdf-cache
+    area, so a PDF rendered on one app server is read back on another. A PUT is whole or absent. An object store
+    that cannot be reached raises OSError, as a folder would: a miss, or a PDF not kept."""
+
+    def __init__(self, objects: storage.S3Storage) -> None:
+        self.objects = objects
+
+    def get(self, store_uid: str, name: str) -> Optional[bytes]:
+        with storage.as_os_error():
+            return self.objects.get(f"{store_uid}/{name}")
+
+    def put(self, store_uid: str, name: str, data: bytes, *, replaces: str = "") -> None:
+        with storage.as_os_error():
+            self.objects.put(f"{store_uid}/{name}", data)
+            if replaces:
+                for old in self.objects.list(f"{store_uid}/{replaces}"):
+                    if old != f"{store_uid}/{name}" and old.endswith(".pdf"):
+                        self.objects.delete(old)
+
+
 def pdf_store() -> PdfStore:
-    """The configured store of rendered PDFs (PDF_CACHE_FOLDER, default <instance>/pdf-cache)."""
+    """The configured store of rendered PDFs: the object store when STORAGE_BACKEND=s3, else the folder
+    PDF_CACHE_FOLDER (default <instance>/pdf-cache)."""
+    kept = storage.pdf_cache()
+    if isinstance(kept, storage.S3Storage):
+        return ObjectPdfStore(kept)
     folder = current_app.config.get("PDF_CACHE_FOLDER") or str(Path(current_app.instance_path) / "pdf-cache")
     return FolderPdfStore(Path(folder))
 
@@ -140,12 +167,12 @@ def _feed(digest, label: str, rows: Iterable[Any]) -> None:
 
 def _store_inputs(digest, store: Store) -> None:
     _feed(digest, "store", [_columns(store)])
-    from services.documents.invoices import store_logo_path  # late: invoices imports this module lazily too
+    from services.documents.invoices import store_logo_key  # late: invoices imports this module lazily too
 
-    logo = store_logo_path(store)
-    if logo is not None:
-        stat = logo.stat()
-        _feed(digest, "logo", [(str(logo), stat.st_size, stat.st_mtime_ns)])
+    logo = store_logo_key(store)
+    version = storage.uploads().version(logo) if logo else None  # size and time, or the object's ETag and size
+    if version is not None:
+        _feed(digest, "logo", [(logo, version)])
 
 
 # What an invoice prints of its customer or supplier (services.documents.invoices._counterparty_block): only these

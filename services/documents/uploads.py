@@ -1,5 +1,7 @@
-"""Image uploads (store logos): JPEG, PNG or WebP judged by their bytes, at most 5 MB, stored per store
-under a generated name, and served back with the type their content says. Never HTML or SVG."""
+"""Image uploads (store logos, product and piece images): JPEG, PNG or WebP judged by their bytes, at most 5 MB,
+stored per store under a generated name in the uploads storage (services/storage.py: a folder or the object store,
+so any app server serves what another stored), and served back with the type their content says. Never HTML or
+SVG."""
 from __future__ import annotations
 
 import io
@@ -11,6 +13,7 @@ from typing import IO, Optional
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
+from services import storage
 from services.errors import ValidationError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -61,35 +64,32 @@ def read_image(stream: IO[bytes], field: str = "logo") -> tuple[bytes, str]:
 
 
 def upload_root() -> Path:
+    """The local uploads folder (STORAGE_BACKEND=local): UPLOAD_FOLDER, default <instance>/uploads."""
     folder = current_app.config.get("UPLOAD_FOLDER") or str(Path(current_app.instance_path) / "uploads")
     return Path(folder)
 
 
 def save_image(store_uid: str, data: bytes, kind: str, prefix: str = "logo") -> str:
-    """Write an already checked image under <uploads>/<store uid>/<prefix>-<random>.<ext>; returns that path."""
-    name = f"{prefix}-{secrets.token_hex(8)}{KINDS[kind][2]}"
-    folder = upload_root() / store_uid
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return f"{store_uid}/{name}"
+    """Keep an already checked image as <store uid>/<prefix>-<random>.<ext> in the uploads storage (a folder or
+    the object store, services/storage.py); returns that name."""
+    name = f"{store_uid}/{prefix}-{secrets.token_hex(8)}{KINDS[kind][2]}"
+    storage.uploads().put(name, data)
+    return name
 
 
-def resolve(relative: str) -> Optional[tuple[Path, str]]:
-    """The file and content type for a stored name, or None for anything this module did not write."""
+def read(relative: str) -> Optional[tuple[bytes, str]]:
+    """The bytes and content type of a stored upload, or None for anything this module did not write."""
     if not STORED_NAME.match(relative or ""):
         return None
-    path = upload_root() / relative
-    if not path.is_file():
+    data = storage.uploads().get(relative)
+    kind = sniff(data[:16]) if data else None
+    if data is None or kind is None:
         return None
-    with path.open("rb") as handle:
-        kind = sniff(handle.read(16))
-    if kind is None:
-        return None
-    return path, KINDS[kind][1]
+    return data, KINDS[kind][1]
 
 
 def remove(relative: Optional[str]) -> None:
-    """Delete a stored upload (after the database no longer points at it)."""
-    found = resolve(relative) if relative else None
-    if found:
-        found[0].unlink(missing_ok=True)
+    """Delete a stored upload (after the database no longer points at it); names this module did not write are
+    left alone."""
+    if relative and STORED_NAME.match(relative):
+        storage.uploads().delete(relative)
