@@ -116,7 +116,8 @@ def list_products(store: Store, filters: ProductFilters, page: int = 1, limit: i
     if len(term) < search.TRIGRAM:
         return paginate_uncounted(query.where(search.catalogue_match(term)).order_by(*order), page, limit)
     if filters.sort == "name":
-        found = search.page_by_postings(store, term, page, limit, where)
+        found = search.page_by_postings(store, term, page, limit, where,
+                                        filtered=bool(filters.category_id or filters.type or filters.stock))
         if found is not None:
             return found
     if filters.sort == "name" and filters.category_id is None and not (filters.type or filters.stock) \

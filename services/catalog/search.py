@@ -182,14 +182,17 @@ def _posting_counts(store: Store, grams: list[str], cap: int) -> dict[str, int]:
     return {grams[int(n)]: count for n, count in rows}
 
 
-def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequence[Any] = ()) -> Optional[Page]:
+def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequence[Any] = (),
+                     filtered: bool = False) -> Optional[Page]:
     """Live items of the store containing the term (and meeting `where`), in name order, found by walking the
     postings of the term's rarest trigram in name order: each candidate is re-checked with the contains test and
     the walk stops once the page (and one more) is found. Every match has every trigram of the term, so the
     postings of any one of them hold all matches, in name order: the first matches found are the first of all.
 
     None when the postings cannot answer cheaply (a term they do not serve; a rarest trigram with more than SCAN
-    postings, SCAN of them walked, and the page still not full): the caller's trigram-index search answers then."""
+    postings, SCAN of them walked, and the page still not full): the caller's trigram-index search answers then.
+    `filtered` (a category, kind or stock filter in `where`, which may leave few of the term's matches): a quarter
+    of SCAN is walked before giving way."""
     grams = term_trigrams(term)
     if grams is None:
         return None
@@ -202,15 +205,16 @@ def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequ
         return Page([], page, limit, None, False)
     postings = [_POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram]
     in_order = (_POSTINGS.c.product_name, _POSTINGS.c.product_id)
-    bounded = counts[gram] > SCAN
+    budget = max(1, SCAN // 4) if filtered else SCAN
+    bounded = counts[gram] > budget
     match = catalogue_match(term, walk=True)
     if db.session.get_bind().dialect.name == "postgresql":
-        # The walk as PostgreSQL must run it: the first SCAN postings in order, each product looked up by its id
+        # The walk as PostgreSQL must run it: the first `budget` postings in order, each product looked up by its id
         # beside its posting (LATERAL, with LIMIT 1 so that it is not flattened into a join, and only the id inside
         # so that the primary key is the one way in), then tested: a nested loop in the postings' order, which the
         # outer LIMIT stops. Written as a plain join, its estimate of the contains test leads it to hash every
         # match and sort them, the cost of a common term.
-        walked = select(*in_order).where(*postings).order_by(*in_order).limit(SCAN).subquery("walked")
+        walked = select(*in_order).where(*postings).order_by(*in_order).limit(budget).subquery("walked")
         row = select(Product).where(Product.id == walked.c.product_id).limit(1).lateral("row")
         on_row = ClauseAdapter(row).traverse  # the conditions, written on product, on the looked-up row
         query = select(aliased(Product, row)).select_from(walked).join(row, true()).where(
@@ -218,15 +222,15 @@ def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequ
         ).order_by(walked.c.product_name, walked.c.product_id)
     else:
         # SQLite walks the postings' key in order with a plain join (each product by its rowid) and stops at the
-        # LIMIT; a walk bounded to SCAN postings stops at the SCAN-th.
+        # LIMIT; a bounded walk stops at the budget-th posting.
         if bounded:
             last = db.session.execute(select(*in_order).where(*postings).order_by(*in_order)
-                                      .limit(1).offset(SCAN - 1)).one()
+                                      .limit(1).offset(budget - 1)).one()
             postings.append(tuple_(*in_order) <= tuple_(*last))
         same = and_(Product.id == _POSTINGS.c.product_id, Product.product_name == _POSTINGS.c.product_name)
         query = select(Product).join(_POSTINGS, same).where(*postings, *where, match).order_by(*in_order)
     rows = db.session.execute(query.limit(limit + 1).offset((page - 1) * limit)).scalars().all()
-    if bounded and len(rows) <= limit:  # the page (and one more) not found among the first SCAN postings
+    if bounded and len(rows) <= limit:  # the page (and one more) not found among the first `budget` postings
         return None
     return Page(rows[:limit], page, limit, None, len(rows) > limit)
 
