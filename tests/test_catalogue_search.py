@@ -470,3 +470,31 @@ def test_the_migration_shortens_the_trigram_indexes_pending_lists_and_puts_them_
         downgrade(revision="b3e8d1c5f7a2")
         assert _trigram_index_options(db.engine) == {name: None for name in TRGM_INDEXES}
         db.engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_ranks_common_trigrams_by_its_statistics_and_walks_the_rarest(shop):
+    """'tata': 'ata' is in 6,000 names sorting first (Patanjali), 'tat' in 3,000 (Tata): both past SCAN. With the
+    postings analysed, pg_stats ranks them (no second count) and the walk of 'tat' fills the page at once."""
+    rows = [{"uid": f"00000000-0000-0000-0000-{n:012d}", "store_id": shop.id,
+             "product_name": f"{'Patanjali' if n < 6000 else 'Tata'} item {n:05d}", "sku": None, "barcode": None,
+             "type": "service", "unit": "pcs", "unit_price": 1, "cgst_rate": 0, "sgst_rate": 0, "quantity": 0,
+             "archived": False} for n in range(9000)]
+    db.session.execute(insert(Product), rows)
+    db.session.commit()
+    db.session.execute(text("ANALYZE product_trigram"))
+    seen = []
+    from sqlalchemy import event
+
+    def remember(conn, cursor, statement, params, context, many):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        found = quick_search(shop, "tata", limit=5)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert [p.product_name for p in found.items] == plain(shop, "tata", exact_first=False)[:5] and found.has_more
+    assert any("pg_stats" in statement for statement in seen)
+    assert sum("count(*)" in statement for statement in seen) == 1, seen  # the capped count only
+    assert not any("product_search" in statement for statement in seen), seen  # the walk answered
