@@ -73,25 +73,32 @@ def seed(database_url: str, instance: Path) -> dict:
     from app import create_app
     from config import Config
     from extensions import db
+
+    app = create_app(Config)
+    with app.app_context():
+        info = seed_store("bench")
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def seed_store(name: str) -> dict:
+    """Inside an app context: an owner with a store, five stocked products, committed; what a save needs of them."""
+    from extensions import db
     from models import Product, StockMove
     from services.accounts.stores import create_owner
     from services.accounts.tokens import issue_access
 
-    app = create_app(Config)
-    with app.app_context():
-        owner, store = create_owner("bench", "bench@example.com", "Password123!", store_name="Bench", verified=True)
-        products = [Product(store_id=store.id, product_name=f"Item {i}", unit_price=Decimal("99.50") + i,
-                            quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
-        db.session.add_all(products)
-        db.session.flush()
-        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import")
-                           for p in products)
-        db.session.commit()
-        info = {"token": issue_access(owner), "store_uid": store.uid, "store_id": store.id, "user_id": owner.id,
-                "product_uids": [p.uid for p in products], "product_ids": [p.id for p in products]}
-        db.session.remove()
-        db.engine.dispose()
-    return info
+    owner, store = create_owner(name, f"{name}@example.com", "Password123!", store_name=name.title(), verified=True)
+    products = [Product(store_id=store.id, product_name=f"Item {i}", unit_price=Decimal("99.50") + i,
+                        quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
+    db.session.add_all(products)
+    db.session.flush()
+    db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import")
+                       for p in products)
+    db.session.commit()
+    return {"token": issue_access(owner), "store_uid": store.uid, "store_id": store.id, "user_id": owner.id,
+            "product_uids": [p.uid for p in products], "product_ids": [p.id for p in products]}
 
 
 def bill_body(info: dict) -> dict:

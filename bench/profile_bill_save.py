@@ -23,11 +23,11 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 LINES = 5
 
@@ -97,27 +97,17 @@ def build(database_url: str, instance: Path):
     os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": "profile-secret-key-long-enough-for-hs256",
                        "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": "false",
                        "MAIL_OUTBOX": str(instance / "outbox")})
+    from bench_billing_api import seed_store
+
     from app import create_app
     from config import Config
     from extensions import db
-    from models import Product, StockMove
-    from services.accounts.stores import create_owner
-    from services.accounts.tokens import issue_access
 
     app = create_app(Config)
     with app.app_context():
         db.drop_all()
         db.create_all()
-        owner, store = create_owner("profile", "profile@example.com", "Password123!", store_name="Profile",
-                                    verified=True)
-        products = [Product(store_id=store.id, product_name=f"Item {i}", unit_price=Decimal("99.50") + i,
-                            quantity=10**7, cgst_rate=Decimal(9), sgst_rate=Decimal(9)) for i in range(LINES)]
-        db.session.add_all(products)
-        db.session.flush()
-        db.session.add_all(StockMove(store_id=store.id, product_id=p.id, delta=10**7, reason="import")
-                           for p in products)
-        db.session.commit()
-        info = {"token": issue_access(owner), "store_uid": store.uid, "product_uids": [p.uid for p in products]}
+        info = seed_store("profile")
     return app, info
 
 

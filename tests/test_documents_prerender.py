@@ -13,13 +13,12 @@ from extensions import db
 from jobs import prerender_invoice as prerender_job  # the real task, kept before `enqueued` replaces it
 from models import Bill
 from services.billing import bills as billing
-from services.billing import returns
 from services.documents import invoices
 from services.documents.pdf_cache import invoice_doc
 from services.documents.prerender import warm_invoice
 from tests.fixtures_documents import pdf_text
 from tests.fixtures_pos import sign_in
-from tests.test_documents_cache import cached_files, pdf_url, renders  # noqa: F401  (renders: fixture)
+from tests.test_documents_cache import _pay, _return, cached_files, pdf_url, renders  # noqa: F401  (renders: fixture)
 from tests.test_returns_pages import sale  # noqa: F401  (the fixture: 4 soaps to a customer, 88.80 due)
 
 D = Decimal
@@ -51,17 +50,6 @@ def test_a_saved_sale_is_in_the_cache_and_its_links_serve_it_without_a_render(cl
     assert shared.status_code == 200 and "Mehta Traders" in pdf_text(shared.data)
     assert client.get(pdf_url(sale)).data == shared.data
     assert renders == []
-
-
-def _pay(sale) -> str:
-    billing.record_payment(sale.store, sale.cashier, sale.bill, billing.DraftPayment(mode="upi", amount=D("20.00")))
-    return "₹120.00"  # paid now
-
-
-def _return(sale) -> str:
-    returns.create_return(sale.store, sale.manager, sale.bill, returns.ReturnDraft(
-        lines=[returns.ReturnLine(line_no=1, qty=1)]))
-    return "₹41.60"  # dues after the returned soap
 
 
 def _cancel(sale) -> str:
