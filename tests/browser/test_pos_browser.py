@@ -47,6 +47,13 @@ def seed_demo_database(tmp_path: Path) -> str:
     return url
 
 
+def settled(page) -> None:
+    """The last answer's swap has settled: what it put in is wired by htmx only then (20 ms after the response
+    arrives), and typing or a change there before that posts nothing. (CI twice acted in that window and waited
+    15 s for a post that never came: a purchase's GST select, a stocktake's counted box.) No person is that quick."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 class DemoDb:
     """Read-only look into the live server's SQLite file."""
 

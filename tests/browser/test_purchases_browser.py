@@ -13,6 +13,7 @@ from tests.browser.test_pos_browser import (  # noqa: F401 (fixtures)
     STORE,
     demo_database,
     log_in,
+    settled,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,13 +34,6 @@ def owner_page(request, live_server, smtp_sink, browser, tmp_path, demo_database
 def stock_in_results(page, product_id: int) -> Decimal:
     text = page.inner_text(f"button.purchase-result[data-product-id='{product_id}']")
     return D(re.search(r"([\d.]+) in stock", text).group(1))
-
-
-def settled(page) -> None:
-    """The answer's swap has settled: the lines put in are wired by htmx only then (20 ms after the response
-    arrives), and a change made on them before that would post nothing. (CI once changed the GST select in that
-    window and waited 15 s for a post that never came.)"""
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def test_a_purchase_entered_with_the_mouse_raises_stock(owner_page, artifacts_dir):

@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from tests.browser.test_pos_browser import STORE, demo_database, log_in  # noqa: F401 (fixtures)
+from tests.browser.test_pos_browser import STORE, demo_database, log_in, settled  # noqa: F401 (fixtures)
 from tests.test_labels import decode
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -70,6 +70,7 @@ def test_owner_counts_two_items_and_posts_them_as_one_adjustment(owner_page, art
         page.fill("#code", code)
         page.press("#code", "Enter")
         page.wait_for_selector(f"#line-{pid}")
+        settled(page)
     page.locator(f"#counted-{first_id}").press_sequentially(str(int(first_qty) - 3))
     page.wait_for_function(f"() => document.querySelector('#diff-{first_id}').innerText.trim() === '-3'")
     page.locator(f"#counted-{second_id}").press_sequentially(str(int(second_qty)))
