@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-LINES = 5
+from bench_billing_api import LINES, bill_body, seed_store  # noqa: E402  (bench/ is not a package)
 
 
 class StatementLog:
@@ -97,7 +97,6 @@ def build(database_url: str, instance: Path):
     os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": "profile-secret-key-long-enough-for-hs256",
                        "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": "false",
                        "MAIL_OUTBOX": str(instance / "outbox")})
-    from bench_billing_api import seed_store
 
     from app import create_app
     from config import Config
@@ -109,15 +108,6 @@ def build(database_url: str, instance: Path):
         db.create_all()
         info = seed_store("profile")
     return app, info
-
-
-def bill_body(info: dict) -> dict:
-    """The same body bench/bench_billing_api.py sends."""
-    items = [{"line_no": i + 1, "type": "product", "id": uid, "qty": 1, "discount_type": "percent",
-              "discount_value": 5, "cgst": 9, "sgst": 9} for i, uid in enumerate(info["product_uids"])]
-    return {"customer": {"name": "Bench Customer", "contact_no": "+919800012345"}, "items": items,
-            "payment_mode": "none", "payment_amount": 0, "payments": [],
-            "billing_timestamp": "2025-09-26T11:29:00.000Z"}
 
 
 def profile_backend(name: str, database_url: str, instance: Path, args) -> None:
