@@ -289,6 +289,34 @@ def test_postgresql_reads_a_rare_term_through_the_trigram_index(shop):
     assert [p.product_name for p in quick_search(shop, "em 0142").items] == [f"Bulk item 0142{n}" for n in range(8)]
 
 
+@pytest.mark.postgres_only
+def test_postgresql_reads_a_common_term_in_a_category_through_the_category_index(shop):
+    """'zulk' is in 3,000 names, none in the 'Other' category: the filtered walk gives way after FILTERED postings
+    and the trigram search reads the category through its index (ix_product_store_category_name: its bitmap alone
+    for a small category, ANDed with the trigram index's for a large one), not all 3,000 of the term's matches."""
+    zulk, other = Category(store_id=shop.id, name="Zulk"), Category(store_id=shop.id, name="Other")
+    db.session.add_all([zulk, other])
+    db.session.flush()
+    rows = [{"uid": f"00000000-0000-0000-0000-{n:012d}", "store_id": shop.id,
+             "product_name": f"{'Zulk item' if n < 3000 else 'Plain thing'} {n:05d}", "sku": None, "barcode": None,
+             "category_id": zulk.id if n < 3000 else other.id, "type": "service", "unit": "pcs", "unit_price": 1,
+             "cgst_rate": 0, "sgst_rate": 0, "quantity": 0, "archived": False} for n in range(3300)]
+    db.session.execute(insert(Product), rows)
+    db.session.commit()
+    db.session.execute(text("ANALYZE product"))
+    filters = listing.ProductFilters(q="zulk", category_id=other.id)
+    query = select(Product.id).where(*listing._conditions(shop, filters, indexed=True), search.catalogue_match("zulk"))
+    compiled = query.order_by(Product.product_name, Product.id).limit(21).compile(db.engine)
+    with search._trigram_plan():  # as list_products reads it once the walk and the window have not filled a page
+        plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}",
+                                                                                     compiled.params))
+    assert "Bitmap Index Scan on ix_product_store_category_name" in plan, plan
+    assert f"Index Cond: ((store_id = {shop.id}) AND (category_id = {other.id}))" in plan, plan  # its prefix
+    assert listing.list_products(shop, filters).items == []
+    found = listing.list_products(shop, listing.ProductFilters(q="zulk", category_id=zulk.id), page=2)
+    assert [p.product_name for p in found.items] == [f"Zulk item {n:05d}" for n in range(20, 40)] and found.has_more
+
+
 def _words_rows(product_id: int) -> list[tuple]:
     return db.session.execute(text("SELECT store_id, product_name, words FROM product_search WHERE id = :id"),
                               {"id": product_id}).all()

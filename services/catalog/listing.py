@@ -74,9 +74,12 @@ def _order(sort: str, stock_filter: bool = False) -> tuple:
 
 def _conditions(store: Store, filters: ProductFilters, indexed: bool = False) -> list:
     """The filters as SQL. `indexed` writes the store and archived tests so that no btree serves them (PostgreSQL
-    then reads the trigram indexes, see search._by_trigrams)."""
+    then reads the trigram indexes, see search._by_trigrams). With a category the store test stays plain: the
+    store's category index (store, category, name) then gives a bitmap of the category's items that PostgreSQL
+    ANDs with the trigram indexes' bitmap, so only the term's matches in the category are read from the table."""
     pg = indexed and db.session.get_bind().dialect.name == "postgresql"
-    where = [(Product.store_id + 0) == store.id if pg else Product.store_id == store.id]
+    hidden = pg and filters.category_id is None
+    where = [(Product.store_id + 0) == store.id if hidden else Product.store_id == store.id]
     if filters.type and not filters.archived and not pg and db.session.get_bind().dialect.name == "sqlite":
         # SQLite's statistics cannot tell a rare kind (services among 100,000 products) from a common one, and it
         # would walk the name index through the whole catalogue: `+archived` leaves it the kind's own index.

@@ -157,6 +157,7 @@ def page_by_words(store: Store, term: str, page: int, limit: int) -> Page:
 
 _POSTINGS = table(POSTINGS_TABLE, column("store_id"), column("trigram"), column("product_name"), column("product_id"))
 SCAN = 2000  # postings a walk may read before it gives way to the trigram index (a term rare among them)
+FILTERED = 100  # the same with a filter: the page found in these when the filter keeps a fifth of the term's matches
 
 
 def term_trigrams(term: str) -> Optional[list[str]]:
@@ -207,8 +208,9 @@ def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequ
 
     None when the postings cannot answer cheaply (a term they do not serve; a rarest trigram with more than SCAN
     postings, SCAN of them walked, and the page still not full): the caller's trigram-index search answers then.
-    `filtered` (a category, kind or stock filter in `where`, which may leave few of the term's matches): a quarter
-    of SCAN is walked before giving way."""
+    `filtered` (a category, kind or stock filter in `where`, which may leave few of the term's matches): FILTERED
+    postings are walked before giving way (the caller's filtered paths are cheap: each posting walked costs a look-up
+    of its product, where the filter's own index reads its rows in order or as a bitmap)."""
     grams = term_trigrams(term)
     if grams is None:
         return None
@@ -221,7 +223,7 @@ def page_by_postings(store: Store, term: str, page: int, limit: int, where: Sequ
         return Page([], page, limit, None, False)
     postings = [_POSTINGS.c.store_id == store.id, _POSTINGS.c.trigram == gram]
     in_order = (_POSTINGS.c.product_name, _POSTINGS.c.product_id)
-    budget = max(1, SCAN // 4) if filtered else SCAN
+    budget = FILTERED if filtered else SCAN
     bounded = counts[gram] > budget
     match = catalogue_match(term, walk=True)
     if db.session.get_bind().dialect.name == "postgresql":
