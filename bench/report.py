@@ -134,8 +134,8 @@ def pdf_render(figure: dict) -> tuple[str, str]:
             f"{figure['ratio']:.2f}x plain xhtml2pdf ({ms(figure['baseline_ms'])}; CPU {figure['cpu_ratio']:.2f}x)")
 
 
-def median_only(figure: dict) -> tuple[str, str]:
-    return f"{ms(figure['median_ms'])} median", ""
+def cached(figure: dict) -> tuple[str, str]:
+    return f"{ms(figure['median_ms'])} median", f"a render: {ms(figure['render_ms'])}" if "render_ms" in figure else ""
 
 
 def save(figure: dict) -> tuple[str, str]:
@@ -166,7 +166,7 @@ def p95_under(limit: float) -> Goal:
 
 
 def products(params: dict) -> str:
-    return f"{params.get('products', 0):,} products"
+    return f"{params.get('products', 100_000):,} products"  # a row not measured names the goal's size
 
 
 def at_least(key: str, size: int) -> Callable[[dict], bool]:
@@ -176,22 +176,22 @@ def at_least(key: str, size: int) -> Callable[[dict], bool]:
 ROWS = (
     Row(lambda p: "A4 invoice PDF, 20 lines", "documents", "pdf_20", pdf_render,
         (Goal("median_ms", "<=", 150, "<= 150 ms"),)),
-    Row(lambda p: "  20 lines, repeat download from cache", "documents", "pdf_20_cached", median_only,
+    Row(lambda p: "  20 lines, repeat download from cache", "documents", "pdf_20_cached", cached,
         (Goal("median_ms", "<=", 5, "<= 5 ms"),)),
     Row(lambda p: "A4 invoice PDF, 200 lines", "documents", "pdf_200", pdf_render,
         (Goal("median_ms", "<=", 1000, "<= 1.0 s"),)),
-    Row(lambda p: "  200 lines, repeat download from cache", "documents", "pdf_200_cached", median_only,
+    Row(lambda p: "  200 lines, repeat download from cache", "documents", "pdf_200_cached", cached,
         (Goal("median_ms", "<=", 5, "<= 5 ms"),)),
-    Row(lambda p: f"Billing v1 save, {p.get('lines', 5)} lines, {p.get('clients', 4)} clients, "
-                  f"{p.get('workers', 2)} workers, SQLite", "billing_api", "save_sqlite", save,
+    Row(lambda p: f"Billing v1 save ({p.get('lines', 5)} lines, {p.get('clients', 4)} clients, "
+                  f"{p.get('workers', 2)} workers), SQLite", "billing_api", "save_sqlite", save,
         (Goal("ratio", ">=", 0.3, ">= 0.3x"), p95_under(25))),
-    Row(lambda p: "Billing v1 save, same, PostgreSQL", "billing_api", "save_pg", save,
+    Row(lambda p: "Billing v1 save, PostgreSQL", "billing_api", "save_pg", save,
         (Goal("ratio", ">=", 0.6, ">= 0.6x"), p95_under(25)), needs_pg=True),
     Row(lambda p: f"Till search at {products(p)}, SQLite", "till_scale", "till_search_sqlite",
         against("plain ILIKE"), (p95_under(15),), at_least("products", 100_000)),
     Row(lambda p: f"Till search at {products(p)}, PostgreSQL", "till_scale", "till_search_pg",
         against("plain ILIKE"), (p95_under(15),), at_least("products", 100_000), needs_pg=True),
-    Row(lambda p: f"Worker RSS after {p.get('requests', 0):,} mixed requests (SQLite)", "worker_rss",
+    Row(lambda p: f"Worker RSS after {p.get('requests', 10_000):,} mixed requests (SQLite)", "worker_rss",
         "rss_sqlite", rss,
         (Goal("rss_mb", "<=", 120, "<= 120 MB"),
          Goal("growth_mb", "<=", GROWTH_TOLERANCE_MB, f"growth <= {num(GROWTH_TOLERANCE_MB)} MB")),
@@ -307,16 +307,26 @@ def postgres(url: Optional[str], no_pg: bool) -> tuple[Optional[str], Optional[s
         psycopg.connect(dsn, connect_timeout=3).close()
         return url, None
     except psycopg.OperationalError as error:
-        missing = "does not exist" in str(error)
+        missing = f'database "{conninfo_to_dict(dsn).get("dbname")}" does not exist' in str(error)
         if not (missing and url == DEFAULT_PG):
-            return None, f"skipped: no PostgreSQL ({str(error).strip().splitlines()[-1][:80]})"
+            return None, f"skipped: no PostgreSQL ({why(error, dsn)})"
     name = conninfo_to_dict(dsn)["dbname"]
     try:
         with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as error:
-        return None, f"skipped: no PostgreSQL (could not create {name}: {str(error).strip()[:80]})"
+        return None, f"skipped: no PostgreSQL (could not create {name}: {why(error, dsn)})"
     return url, None
+
+
+def why(error: Exception, dsn: str) -> str:
+    """psycopg's connection error in a few words: 'Connection refused at 127.0.0.1:5999'."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    first = (str(error).strip().splitlines() or ["?"])[0]
+    reason = first.rsplit("failed:", 1)[-1].strip().removeprefix("FATAL:").strip()
+    where = conninfo_to_dict(dsn)
+    return f"{reason} at {where.get('host', 'localhost')}:{where.get('port', 5432)}"[:120]
 
 
 def empty_schema(url: str) -> None:
@@ -332,8 +342,8 @@ def run_bench(bench: Bench, args, pg_url: Optional[str], out: Path) -> Result:
     json_path, log_path = out / f"{bench.name}.json", out / f"{bench.name}.log"
     json_path.unlink(missing_ok=True)
     argv = command(bench, args.full, pg_url, json_path)
-    shown = " ".join([relative(Path(argv[1])), *(relative(Path(part)) if part == str(json_path) else part
-                                                   for part in argv[2:])])
+    shown = " ".join([relative(Path(argv[1])), *(relative(Path(part)) if part == str(json_path) else
+                                                   "$PG" if part == pg_url else part for part in argv[2:])])
     print(f"  {shown}", end=" ... ", flush=True)
     if bench.pg and pg_url:
         empty_schema(pg_url)
@@ -426,8 +436,8 @@ def main() -> int:
     table = format_table(rows)
     notes = footnotes(rows)
     finished = datetime.now(timezone.utc)
-    print(f"\nIssue 17's figures ({'full' if args.full else 'quick'} run, {(finished - started).seconds // 60} min, "
-          f"load average now {os.getloadavg()[0]:.1f}):\n")
+    print(f"\nIssue 17's figures and issue 14's products page ({'full' if args.full else 'quick'} run, "
+          f"{(finished - started).seconds // 60} min, load average now {os.getloadavg()[0]:.1f}):\n")
     print(table)
     print()
     print("\n".join(notes))
