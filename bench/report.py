@@ -222,7 +222,7 @@ def not_run(result: Optional[Result], row_needs_pg: bool, pg_skipped: Optional[s
     if row_needs_pg and pg_skipped:
         return pg_skipped
     if result is None:
-        return "skipped: not run (--only)"
+        return "skipped: not run"
     if result.failed:
         return f"failed: {result.failed}"
     if result.skipped:
@@ -254,11 +254,13 @@ def million_rows(result: Optional[Result], pg_skipped: Optional[str]) -> list[li
         reason = not_run(result, True, pg_skipped)
         return [[label, "", "", f"p95 <= {num(goal)} ms", reason] for label, goal in MILLION_GROUPS.values()]
     baseline = (result.figures.get("baseline /healthz") or {}).get("p95_ms")
-    full_size = at_least("products", 1_000_000)(result.params) and at_least("bills", 1_000_000)(result.params)
+    params = result.params
+    full_size = at_least("products", 1_000_000)(params) and at_least("bills", 1_000_000)(params)
+    size = "1M" if full_size else f"{params.get('products', 0):,} products, {params.get('bills', 0):,} bills"
     rows = []
     for name, figure in pages.items():
         goal = p95_under(figure["goal_p95_ms"])
-        rows.append([f"1M on PostgreSQL: {name}", f"{ms(figure['p50_ms'])} / {ms(figure['p95_ms'])}",
+        rows.append([f"{size} on PostgreSQL: {name}", f"{ms(figure['p50_ms'])} / {ms(figure['p95_ms'])}",
                      f"/healthz p95 {ms(baseline)}" if baseline is not None else "", goal.text,
                      judge((goal,), figure, full_size)])
     return rows
