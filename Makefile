@@ -54,7 +54,7 @@ lint: $(VENV)/.installed-dev
 # and the 1M load; BENCH_MILLION=1 the 1M load in a quick run; BENCH_DATABASE_URL a PostgreSQL database to EMPTY.
 # The other benches (bench/bench_*.py) run one by one: .venv/bin/python bench/bench_<name>.py --help.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/report.py $(if $(filter 1 yes true,$(FULL)),--full) \
+	@$(BIN)/python bench/report.py $(if $(filter 1 yes true,$(FULL)),--full) \
 		$(if $(filter 1 yes true,$(BENCH_MILLION)),--million) $(BENCH_ARGS)
 
 clean:

@@ -13,7 +13,7 @@ exactly the ones each script prints (its own output goes to a log beside the JSO
   created if the server is there and it is not. That database is EMPTIED by every PostgreSQL bench (and left empty).
   No server: the PostgreSQL rows say "skipped: no PostgreSQL (...)".
 
-    .venv/bin/python bench/report.py [--full] [--million] [--pg URL | --no-pg] [--only documents,billing,...]
+    .venv/bin/python bench/report.py [--full] [--million] [--pg URL | --no-pg] [--only documents,billing_api,...]
                                      [--out bench/results]
     .venv/bin/python bench/report.py --from-json bench/results      (the table again from a run's JSON files)
 
@@ -285,9 +285,10 @@ def footnotes(rows: list[list[str]]) -> list[str]:
     if any(cells[4].endswith("*") for cells in rows):
         notes.append("* measured at a smaller size than the goal's (quick run); `make bench FULL=1` measures the "
                      "issues' sizes.")
-    notes.append(f"RSS \"no growth\": at most {num(GROWTH_TOLERANCE_MB)} MB more over the last half of the run. "
-                 "Times are server time (in-process test client) except the save (HTTP to gunicorn) and the "
-                 "renders (the function itself); ratios are against a baseline measured in the same run.")
+    notes.append(f"RSS \"no growth\": at most {num(GROWTH_TOLERANCE_MB)} MB more over the last half of the run.")
+    notes.append("Times are server time (in-process test client), but the save's (HTTP to gunicorn) and the renders' "
+                 "(the function itself);\nthe baseline beside each was measured in the same run: on a shared "
+                 "machine the ratio is the figure that compares.")
     return notes
 
 
