@@ -50,8 +50,12 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
+# One table of issue 17's figures against their goals (bench/report.py): quick by default; FULL=1 the issues' sizes
+# and the 1M load; BENCH_MILLION=1 the 1M load in a quick run; BENCH_DATABASE_URL a PostgreSQL database to EMPTY.
+# The other benches (bench/bench_*.py) run one by one: .venv/bin/python bench/bench_<name>.py --help.
 bench: $(VENV)/.installed-dev
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@$(BIN)/python bench/report.py $(if $(filter 1 yes true,$(FULL)),--full) \
+		$(if $(filter 1 yes true,$(BENCH_MILLION)),--million) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

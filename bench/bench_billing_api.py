@@ -9,6 +9,7 @@ bench/profile_bill_save.py lists the statements a save runs; this list follows i
 Not a test: it prints figures. Bounded: BILLS requests per backend (default 300), so it ends in a couple of minutes.
 
     .venv/bin/python bench/bench_billing_api.py [--bills 300] [--clients 4] [--workers 2] [--pg URL | --no-pg]
+                                                [--json PATH]   (the figures also as JSON, for bench/report.py)
 
 The PostgreSQL database given (default $BENCH_DATABASE_URL) is EMPTIED (schema dropped) and rebuilt by the migration.
 """
@@ -36,6 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib import json_argument, psycopg_dsn, write_json  # noqa: E402  (bench/ is not a package)
 
 SECRET = "bench-secret-key-long-enough-for-hs256-signing"
 LINES = 5
@@ -61,10 +65,6 @@ def build_schema(database_url: str, instance: Path) -> None:
             conn.execute("CREATE SCHEMA public")
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT,
                    env=run_env(database_url, instance), check=True, capture_output=True)
-
-
-def psycopg_dsn(url: str) -> str:
-    return re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
 
 
 def seed(database_url: str, instance: Path) -> dict:
@@ -326,7 +326,7 @@ def summary(label: str, wall: float, latencies: list[float]) -> dict:
     return row
 
 
-def bench_backend(name: str, database_url: str, instance: Path, args) -> None:
+def bench_backend(name: str, database_url: str, instance: Path, args) -> dict:
     print(f"\n{name}: {LINES}-line bills, {args.clients} concurrent clients, gunicorn --workers {args.workers}")
     build_schema(database_url, instance)
     info = seed(database_url, instance)
@@ -340,6 +340,8 @@ def bench_backend(name: str, database_url: str, instance: Path, args) -> None:
                   *driver_bench(database_url, info, args.bills, args.workers))
     print(f"  ratio API / baseline: throughput {api['rate'] / raw['rate']:.2f}x, "
           f"p50 latency {api['p50'] / raw['p50']:.1f}x")
+    return {"rate": api["rate"], "p50_ms": api["p50"], "p95_ms": api["p95"], "baseline_rate": raw["rate"],
+            "baseline_p50_ms": raw["p50"], "baseline_p95_ms": raw["p95"], "ratio": api["rate"] / raw["rate"]}
 
 
 def main() -> None:
@@ -350,18 +352,23 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="PostgreSQL URL of a database the bench may EMPTY (default $BENCH_DATABASE_URL)")
     parser.add_argument("--no-pg", action="store_true")
+    json_argument(parser)
     args = parser.parse_args()
     args.bills = min(args.bills, 2000)  # keep the run bounded
+    figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_instance = Path(tmp) / "sqlite"
         sqlite_instance.mkdir()
-        bench_backend("SQLite (WAL file)", f"sqlite:///{sqlite_instance / 'bench.db'}", sqlite_instance, args)
+        figures["save_sqlite"] = bench_backend("SQLite (WAL file)", f"sqlite:///{sqlite_instance / 'bench.db'}",
+                                               sqlite_instance, args)
         if args.pg and not args.no_pg:
             pg_instance = Path(tmp) / "pg"
             pg_instance.mkdir()
-            bench_backend("PostgreSQL", args.pg, pg_instance, args)
+            figures["save_pg"] = bench_backend("PostgreSQL", args.pg, pg_instance, args)
         elif not args.no_pg:
             print("\nPostgreSQL skipped: pass --pg URL or set BENCH_DATABASE_URL")
+    write_json(args.json, "bench_billing_api", figures,
+               {"bills": args.bills, "clients": args.clients, "workers": args.workers, "lines": LINES})
 
 
 if __name__ == "__main__":

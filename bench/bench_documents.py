@@ -8,6 +8,7 @@ a repeat download of the signed link over HTTP (the request, the version digest 
 services/documents/pdf_cache.py) and the same with If-None-Match (a 304).
 
 Usage: .venv/bin/python bench/bench_documents.py [--runs-20 N] [--runs-200 N] [--runs-receipt N] [--runs-cached N]
+                                                 [--json PATH]   (the figures also as JSON, for bench/report.py)
        .venv/bin/python bench/bench_documents.py --profile [--profile-top N]   (cProfile of one render of each)
 """
 from __future__ import annotations
@@ -26,7 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchlib import json_argument, write_json  # noqa: E402  (bench/ is not a package)
 from flask import current_app  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -133,6 +136,7 @@ def main() -> None:
     parser.add_argument("--runs-cached", type=int, default=50, choices=range(1, 10001), metavar="1..10000")
     parser.add_argument("--profile", action="store_true", help="cProfile one render of each bill instead")
     parser.add_argument("--profile-top", type=int, default=30)
+    json_argument(parser)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, bench_store(tmp) as store:
@@ -166,11 +170,15 @@ def main() -> None:
         def not_modified():
             assert client.get(links[small.id], headers={"If-None-Match": etag}).status_code == 304
 
-        rows = []
+        rows, figures = [], {}
         for label, bill, runs in (("20 lines", small, args.runs_20), ("200 lines", large, args.runs_200)):
             html = documents.render_invoice_html(bill, for_pdf=True)
             ours, ours_cpu = medians(pdf(bill), runs)
             plain, plain_cpu = medians(plain_xhtml2pdf(html, store), runs)
+            figures[f"pdf_{label.split()[0]}"] = {
+                "median_ms": ours * 1000, "cpu_ms": ours_cpu * 1000, "baseline_ms": plain * 1000,
+                "baseline_cpu_ms": plain_cpu * 1000, "ratio": ours / plain, "cpu_ratio": ours_cpu / plain_cpu,
+                "runs": runs}
             rows.append((f"A4 invoice PDF, {label} (render)", ours, runs,
                          f"{ours / plain:.2f}x plain xhtml2pdf; CPU {ours_cpu * 1000:.0f} ms, "
                          f"{ours_cpu / plain_cpu:.2f}x plain's"))
@@ -187,6 +195,12 @@ def main() -> None:
         ]
     for label, seconds, runs, note in rows:
         print(f"{label:<44} median {seconds * 1000:8.1f} ms over {runs:>3} runs  {note}")
+    for key, (_, seconds, runs, _) in zip(("pdf_20_cached", "pdf_200_cached", "pdf_304", "receipt"), rows[-4:]):
+        figures[key] = {"median_ms": seconds * 1000, "runs": runs}
+    for lines in ("20", "200"):  # what a repeat download saves: the render of the same bill
+        figures[f"pdf_{lines}_cached"]["render_ms"] = figures[f"pdf_{lines}"]["median_ms"]
+    write_json(args.json, "bench_documents", figures, {"runs_20": args.runs_20, "runs_200": args.runs_200,
+                                                       "runs_cached": args.runs_cached})
 
 
 if __name__ == "__main__":

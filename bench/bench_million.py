@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_billing_api import build_schema, psycopg_dsn, run_env  # noqa: E402  (bench/ is not a package)
 from bench_pos import BRANDS, WORDS, build_app  # noqa: E402
-from benchlib import figure, measure, signed_in_client  # noqa: E402
+from benchlib import figure, json_argument, measure, signed_in_client, stats, write_json  # noqa: E402
 
 HX = {"HX-Request": "true"}
 FY = 2025  # April 2025 to March 2026
@@ -222,9 +222,11 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the database loaded")
     parser.add_argument("--reuse", action="store_true", help="measure a database a --keep run left")
+    json_argument(parser)  # --json PATH: the figures also as JSON, for bench/report.py
     args = parser.parse_args()
-    if not args.pg:  # `make bench` runs every script: this one needs a PostgreSQL database it may empty
+    if not args.pg:  # this one needs a PostgreSQL database it may empty
         print("bench_million: skipped (give --pg URL or set BENCH_DATABASE_URL; that database is emptied)")
+        write_json(args.json, "bench_million", {}, skipped="no PostgreSQL URL given")
         return
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
@@ -250,6 +252,11 @@ def main() -> None:
         for name, values in samples.items():
             goal = GOALS[chosen[name][0]] if name in chosen else None
             print(figure(name, values, 30, goal) + (f"   (goal p95 <= {goal:.0f} ms)" if goal else ""))
+        write_json(args.json, "bench_million",
+                   {name: {**stats(values), "group": chosen[name][0] if name in chosen else "baseline",
+                           "goal_p95_ms": GOALS[chosen[name][0]] if name in chosen else None}
+                    for name, values in samples.items()},
+                   {"products": args.products, "bills": args.bills, "runs": args.runs})
         if args.explain:
             explain(args.pg, info["store_id"])
         with app.app_context():

@@ -6,7 +6,7 @@ Each request goes through the whole Flask app in process (routing, login, the dr
 templates, the database) but not a network, so the figures are the server's own time. Not a test: it prints
 figures. Bounded: --rounds requests per interaction (default 200); the catalogue is built with bulk inserts.
 
-    .venv/bin/python bench/bench_pos.py [--products 100000] [--rounds 200] [--pg URL]
+    .venv/bin/python bench/bench_pos.py [--products 100000] [--rounds 200] [--pg URL] [--json PATH]
 
 Default database: a temporary SQLite file. With --pg the PostgreSQL database given is EMPTIED (tables dropped).
 """
@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib import json_argument, stats, write_json  # noqa: E402  (bench/ is not a package)
 
 WORDS = ["Basmati", "Atta", "Sunflower", "Mustard", "Toor", "Moong", "Masala", "Biscuit", "Soap", "Shampoo", "Tea",
          "Coffee", "Sugar", "Salt", "Ghee", "Paneer", "Noodles", "Detergent", "Namkeen", "Pickle"]
@@ -94,6 +97,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (its tables are dropped)")
+    json_argument(parser)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,6 +159,11 @@ def main() -> None:
         report("add line by barcode (scan)", scans)
         report("add line picked from results", picks)
         report("change quantity", quantities)
+        backend = "pg" if args.pg else "sqlite"
+        write_json(args.json, "bench_pos", {f"pos_search_{backend}": stats(search), f"pos_scan_{backend}": stats(scans),
+                                            f"pos_pick_{backend}": stats(picks),
+                                            f"pos_quantity_{backend}": stats(quantities)},
+                   {"products": args.products, "rounds": args.rounds})
         with app.app_context():
             from extensions import db
 

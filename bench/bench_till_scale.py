@@ -7,7 +7,9 @@ p95 in milliseconds per interaction and backend, and beside the search the basel
 contains-match without the trigram index (SQLite: no FTS5 look-up; PostgreSQL: the pg_trgm indexes dropped for
 the baseline and built again after), timed the same way. Not a test: it prints figures.
 
-    .venv/bin/python bench/bench_till_scale.py [--products 100000] [--runs 30] [--pg URL] [--no-sqlite]
+    .venv/bin/python bench/bench_till_scale.py [--products 100000] [--runs 30] [--pg URL] [--no-sqlite] [--json PATH]
+
+With --json the figures are also written as JSON (for bench/report.py).
 
 SQLite runs on a temporary file. With --pg the PostgreSQL database given is EMPTIED (tables dropped).
 """
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_pos import BRANDS, WORDS, build_app, build_catalogue  # noqa: E402  (bench/ is not a package)
+from benchlib import json_argument, stats, write_json  # noqa: E402
 
 HX = {"HX-Request": "true"}
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
@@ -83,19 +86,21 @@ def time_searches(client, terms: dict[str, str], runs: int) -> dict[str, list[fl
 
 
 def plain_search(app, is_pg: bool):
-    """The search as it was: the contains-match alone (on PostgreSQL also without the pg_trgm indexes)."""
+    """The search as it was: the contains-match alone (on PostgreSQL also without the pg_trgm indexes), with no walk
+    of the postings and no narrow search table."""
     from services.catalog import search, search_index
 
     class Plain:
         def __enter__(self):
-            self.rule = search.catalogue_match
-            search.catalogue_match = lambda term: search._contains(
-                term, search.Product.product_name, search.Product.sku, search.Product.barcode)
+            self.saved = search.catalogue_match, search.page_by_postings, search.has_words_path
+            search.catalogue_match = lambda term, **_: search._contains_term(term)
+            search.page_by_postings = lambda *_, **__: None
+            search.has_words_path = lambda term: False
             if is_pg:
                 self._ddl([f"DROP INDEX IF EXISTS {name}" for name in search_index.TRGM_INDEXES])
 
         def __exit__(self, *exc):
-            search.catalogue_match = self.rule
+            search.catalogue_match, search.page_by_postings, search.has_words_path = self.saved
             if is_pg:
                 with app.app_context():
                     from extensions import db
@@ -115,7 +120,7 @@ def plain_search(app, is_pg: bool):
     return Plain()
 
 
-def bench(label: str, url: str, instance: Path, args) -> None:
+def bench(label: str, url: str, instance: Path, args) -> dict:
     is_pg = url.startswith("postgresql")
     app = build_app(url, instance)
     with app.app_context():
@@ -180,6 +185,9 @@ def bench(label: str, url: str, instance: Path, args) -> None:
         if is_pg:
             db.drop_all()
         db.engine.dispose()
+    plain = stats(old)
+    return {"search": {**stats(everything), "baseline_p50_ms": plain["p50_ms"], "baseline_p95_ms": plain["p95_ms"]},
+            "scan": stats(scans), "enter_name": stats(names), "quantity": stats(quantities), "save": stats(saves)}
 
 
 def main() -> None:
@@ -188,12 +196,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (its tables are dropped)")
     parser.add_argument("--no-sqlite", action="store_true")
+    json_argument(parser)
     args = parser.parse_args()
+    figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
-            bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args)
+            figures["sqlite"] = bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args)
         if args.pg:
-            bench("PostgreSQL", args.pg, Path(tmp), args)
+            figures["pg"] = bench("PostgreSQL", args.pg, Path(tmp), args)
+    write_json(args.json, "bench_till_scale", {f"till_{name}_{backend}": values for backend, run in figures.items()
+                                               for name, values in run.items()},
+               {"products": args.products, "runs": args.runs})
 
 
 if __name__ == "__main__":

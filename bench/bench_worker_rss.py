@@ -9,7 +9,7 @@ bills over the API, a GSTR-1 month over the API, and /healthz. The worker's RSS 
 every 500 requests. Prints the samples, the RSS after REQUESTS, and the growth over the last half of the run.
 RSS is not a timing: the figure holds on a loaded machine too. Not a test.
 
-    .venv/bin/python bench/bench_worker_rss.py [--requests 10000] [--pg URL]
+    .venv/bin/python bench/bench_worker_rss.py [--requests 10000] [--pg URL] [--json PATH]
 
 With --pg the PostgreSQL database given is EMPTIED (schema dropped) and rebuilt by the migration.
 """
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_billing_api import bill_body, build_schema, seed, start_gunicorn  # noqa: E402  (bench/ is not a package)
+from benchlib import json_argument, write_json  # noqa: E402
 
 GOAL_MB = 120.0
 SAMPLE_EVERY = 500
@@ -128,7 +129,7 @@ def the_mix(client: Client) -> list:
     ]
 
 
-def run(label: str, database_url: str, instance: Path, requests: int) -> None:
+def run(label: str, database_url: str, instance: Path, requests: int) -> dict:
     build_schema(database_url, instance)
     info = seed(database_url, instance)
     cookie = session_cookie(info)
@@ -183,6 +184,8 @@ def run(label: str, database_url: str, instance: Path, requests: int) -> None:
     print(f"  RSS after {samples[-1][0]:,}: {last:.1f} MB (goal <= {GOAL_MB:.0f} MB){flag}")
     print(f"  growth over the last {samples[-1][0] - half[0]:,} requests: {growth:+.1f} MB "
           f"({half[1]:.1f} -> {last:.1f})")
+    return {"rss_mb": last, "requests": samples[-1][0], "growth_mb": growth, "growth_over": samples[-1][0] - half[0],
+            "start_mb": samples[0][1], "samples": samples, "goal_mb": GOAL_MB}
 
 
 def main() -> None:
@@ -190,13 +193,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (its schema is dropped)")
     parser.add_argument("--no-sqlite", action="store_true")
+    json_argument(parser)  # the figures also as JSON, for bench/report.py
     args = parser.parse_args()
+    figures = {}
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args.requests)
+            figures["rss_sqlite"] = run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args.requests)
     if args.pg:
         with tempfile.TemporaryDirectory() as tmp:
-            run("PostgreSQL", args.pg, Path(tmp), args.requests)
+            figures["rss_pg"] = run("PostgreSQL", args.pg, Path(tmp), args.requests)
+    write_json(args.json, "bench_worker_rss", figures, {"requests": args.requests})
 
 
 if __name__ == "__main__":

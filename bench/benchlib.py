@@ -1,13 +1,22 @@
-"""What the page benchmarks share: a signed-in test client, timing GET requests in turn, p50/p95 lines.
+"""What the page benchmarks share: a signed-in test client, timing GET requests in turn, p50/p95 lines, and the
+figures as JSON for bench/report.py (`--json PATH`).
 
 Each script seeds its own data; these measure it the same way: every URL once to warm its statements and templates,
 then `runs` rounds over all of them (interleaved, so a slow moment of the machine falls on every figure alike).
 """
 from __future__ import annotations
 
+import json
+import re
 import statistics
 import time
+from pathlib import Path
 from typing import Optional
+
+
+def psycopg_dsn(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg's own connection string."""
+    return re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
 
 
 def p95(samples: list[float]) -> float:
@@ -69,3 +78,27 @@ def finish(app, is_pg: bool) -> None:
         if is_pg:
             db.drop_all()
         db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- figures as JSON (bench/report.py)
+
+
+def json_argument(parser) -> None:
+    """The `--json PATH` option every bench that measures an issue's figure takes."""
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="also write the figures as JSON to PATH (bench/report.py reads it)")
+
+
+def stats(samples_ms: list[float]) -> dict:
+    """A list of millisecond timings as the JSON figures hold them: count, p50 and p95 (as `figure` prints them)."""
+    return {"n": len(samples_ms), "p50_ms": statistics.median(samples_ms), "p95_ms": p95(samples_ms)}
+
+
+def write_json(path: Optional[str], script: str, figures: dict, params: Optional[dict] = None,
+               skipped: Optional[str] = None) -> None:
+    """Write a run's figures (name -> numbers) for bench/report.py: {"script", "params", "figures", "skipped"}.
+    Nothing without a path; `skipped` says why a run measured nothing."""
+    if not path:
+        return
+    document = {"script": script, "params": params or {}, "figures": figures, "skipped": skipped}
+    Path(path).write_text(json.dumps(document, indent=2) + "\n")  # in the order measured: the table's order
