@@ -585,7 +585,10 @@ def billing_v1(doc: Document) -> None:
     doc.path("/api/v1/billing/{store_id}/bills", "get", operation(
         "List bills", "Billing v1",
         {"200": response("Bills", ok(obj({"items": {"type": "array", "items": bill_row},
-                                          "page": integer(1), "limit": integer(1), "total": integer(0)}))),
+                                          "page": integer(1), "limit": integer(1), "total": integer(0),
+                                          "total_exact": {"type": "boolean", "description": (
+                                              "Extension: false when the count stopped 10,000 bills past the "
+                                              "page; `total` is then a lower bound")}}))),
          **errors},
         parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
                     query("sort", query_choice(BILL_SORTS)),
