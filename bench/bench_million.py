@@ -192,7 +192,7 @@ def pages(store_id: int) -> dict[str, tuple[str, str]]:
         "bills list page 50": ("bills", "/bills?page=50"),
         "bills search customer": ("bills", "/bills?q=Customer%2001234"),
         "bills search phone": ("bills", "/bills?q=9800001234"),
-        "bills search invoice number": ("bills", f"/bills?q=INV{FY}0500000"),
+        "bills search invoice number": ("bills", f"/bills?q=INV{FY}500000"),  # bill 500,000's number
         "GSTR-1 September": ("gstr1", "/reports/gstr1?period=092025"),
     }
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import Select, func, literal, select
+from sqlalchemy.sql import operators
 
 from extensions import db
 
@@ -63,3 +64,26 @@ def paginate_capped(query: Select, page: int, limit: int, cap: Optional[int] = N
     head = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True).limit(bound + 1)
     counted = db.session.execute(select(func.count()).select_from(head.subquery())).scalar_one()
     return Page(items, page, limit, min(counted, bound), has_more, counted <= bound)
+
+
+def paginate_matches(query: Select, entity: Any, keys: list[Any], page: int, limit: int,
+                     cap: Optional[int] = None) -> Optional[Page]:
+    """paginate_capped for a filter whose index names its matches out of order (a trigram index): the matches are
+    read once, up to the cap, as `entity`'s id and the sort `keys` (ascending or descending column expressions, the
+    id last), counted and ordered in one statement, and the page's rows loaded by id; paginate_capped would read the
+    index twice, once for the page and once for the count. None when more match than the cap (their order is then
+    not known from the ones read: the caller pages as paginate_capped does) or the page is past the end."""
+    offset = (page - 1) * limit
+    bound = offset + max(COUNT_CAP if cap is None else cap, limit + 1)
+    columns = [key.element for key in keys]
+    hits = query.order_by(None).with_only_columns(*columns, maintain_column_froms=True).limit(bound + 1).cte("hits")
+    ordered = [getattr(hits.c[column.key], "desc" if key.modifier is operators.desc_op else "asc")()
+               for key, column in zip(keys, columns)]
+    counted = select(func.count()).select_from(hits).scalar_subquery()
+    rows = db.session.execute(select(hits.c[entity.id.key], counted).order_by(*ordered)
+                              .limit(limit + 1).offset(offset)).all()
+    if not rows or rows[0][1] > bound:
+        return None
+    ids = [row[0] for row in rows[:limit]]
+    loaded = {item.id: item for item in db.session.execute(select(entity).where(entity.id.in_(ids))).scalars()}
+    return Page([loaded[i] for i in ids], page, limit, rows[0][1], len(rows) > limit)

@@ -70,7 +70,7 @@ from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
-from services.paging import Page, paginate, paginate_capped
+from services.paging import Page, paginate, paginate_capped, paginate_matches
 from services.parties import loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
@@ -1029,6 +1029,10 @@ def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetim
         term = q.strip()
         query = query.where(or_(*(column.icontains(term, autoescape=True)
                                   for column in (Bill.customer_name, Bill.phone, Bill.invoice_number))))
+        # The trigram indexes name the matches out of order: read them once, counted and sorted together.
+        found = paginate_matches(query, Bill, list(LIST_SORTS[sort]), page, limit)
+        if found is not None:
+            return found
     return paginate_capped(query.order_by(*LIST_SORTS[sort]), page, limit)
 
 
