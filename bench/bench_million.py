@@ -212,7 +212,7 @@ def explain(app, client, chosen: dict[str, tuple[str, str]]) -> None:
         caught: list = []
 
         def keep(conn, cursor, statement, parameters, context, executemany, caught=caught):
-            if "FROM bill" in statement and statement.lstrip().upper().startswith("SELECT"):
+            if "FROM bill" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
                 caught.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", keep)
@@ -222,7 +222,9 @@ def explain(app, client, chosen: dict[str, tuple[str, str]]) -> None:
             event.remove(engine, "before_cursor_execute", keep)
         with app.app_context(), engine.connect() as connection:
             for statement, parameters in caught:
-                kind = "count" if statement.lstrip().upper().startswith("SELECT COUNT") else "rows"
+                kind = {"SELECT COUNT": "count", "WITH": "matches counted and ordered"}.get(
+                    next((k for k in ("SELECT COUNT", "WITH") if statement.lstrip().upper().startswith(k)), ""),
+                    "rows")
                 print(f"\n  EXPLAIN {name} ({kind}): {url}")
                 for (line,) in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters):
                     print("    " + line)
