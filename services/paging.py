@@ -86,4 +86,5 @@ def paginate_matches(query: Select, entity: Any, keys: list[Any], page: int, lim
         return None
     ids = [row[0] for row in rows[:limit]]
     loaded = {item.id: item for item in db.session.execute(select(entity).where(entity.id.in_(ids))).scalars()}
-    return Page([loaded[i] for i in ids], page, limit, rows[0][1], len(rows) > limit)
+    # (a row deleted between the two statements is left out rather than failing the page)
+    return Page([loaded[i] for i in ids if i in loaded], page, limit, rows[0][1], len(rows) > limit)
