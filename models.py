@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import db
+from services.billing import search_index as bill_search_index
 from services.catalog import search_index
 from services.vocabulary import (
     BILL_STATUSES,
@@ -547,6 +548,12 @@ class Bill(db.Model):
         Index("ix_bill_store_status", "store_id", "status"),
         Index("ix_bill_store_party", "store_id", "party_id"),
         Index("ix_bill_store_invoice_date", "store_id", "invoice_date"),  # a month's invoices (GST returns)
+        # The bills list (services.billing.bills.list_bills): a page in each of its orders, with or without a status,
+        # and a range of dates, read from an index in order and stopped at the page (docs/performance.md).
+        Index("ix_bill_store_kind_created", "store_id", "kind", "created_at", "id"),
+        Index("ix_bill_store_kind_amount", "store_id", "kind", "total_amount", "id"),
+        Index("ix_bill_store_kind_status_created", "store_id", "kind", "status", "created_at", "id"),
+        Index("ix_bill_store_kind_status_amount", "store_id", "kind", "status", "total_amount", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -614,6 +621,9 @@ class Bill(db.Model):
     )
     party: Mapped[Optional[Party]] = relationship()
     store: Mapped[Store] = relationship()
+
+
+event.listen(Bill.__table__, "after_create", bill_search_index.create)  # the search's trigram indexes (PostgreSQL)
 
 
 class BillItem(db.Model):

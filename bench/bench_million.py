@@ -6,7 +6,7 @@ The load goes through PostgreSQL's COPY (psycopg's `cursor.copy`), table by tabl
 trigger keeps the search table as the app would), customers, bills spread over twelve months of one financial
 year, two items each, a payment for every paid bill, and the invoice counter at the last number. It prints the
 seconds each table took. Then, as a signed-in owner through the Flask test client (as bench_inventory.py), each
-page's p50 and p95 beside /healthz, and with --explain the plan of each page's main statement (EXPLAIN ANALYZE).
+page's p50 and p95 beside /healthz, and with --explain the plan of each bills page's statements (EXPLAIN ANALYZE).
 
     .venv/bin/python bench/bench_million.py --pg URL [--products 1000000] [--bills 1000000] [--runs 20]
                                             [--explain] [--keep]
@@ -125,14 +125,15 @@ def load(url: str, info: dict, products: int, bills: int) -> None:
                 paid = n % 5 != 0
                 yield (str(uuid.uuid4()), store, user, "sale", "pos", f"INV{FY}{n + 1:05d}", "INV", FY, n + 1, day,
                        "paid" if paid else "unpaid", party, f"Customer {n % len(parties):05d}" if party else None,
+                       f"+9198{n % len(parties):08d}" if party else None,
                        taxable, 0, 2 * tax, tax, tax, 0, total, total if paid else 0, 0 if paid else total,
                        "cash" if paid else "none", at, at, at)
 
         copy_rows(cur, "bill", [
             "uid", "store_id", "user_id", "kind", "source", "invoice_number", "series", "fy", "seq", "invoice_date",
-            "status", "party_id", "customer_name", "sub_total", "discount", "tax", "cgst_amount", "sgst_amount",
-            "additional_charges", "total_amount", "paid_amount", "due_amount", "payment_mode", "billing_timestamp",
-            "created_at", "updated_at"], bill_rows())
+            "status", "party_id", "customer_name", "phone", "sub_total", "discount", "tax", "cgst_amount",
+            "sgst_amount", "additional_charges", "total_amount", "paid_amount", "due_amount", "payment_mode",
+            "billing_timestamp", "created_at", "updated_at"], bill_rows())
         conn.commit()
         print(f"  bills: {bills:,} in {time.perf_counter() - started:.0f} s")
 
@@ -186,30 +187,47 @@ def pages(store_id: int) -> dict[str, tuple[str, str]]:
         "bills list page 1": ("bills", "/bills"),
         "bills list unpaid": ("bills", "/bills?status=unpaid"),
         "bills list a month": ("bills", "/bills?from=2025-09-01&to=2025-09-30"),
+        "bills list by amount": ("bills", "/bills?sort=amount_desc"),
+        "bills list unpaid by amount": ("bills", "/bills?status=unpaid&sort=amount_desc"),
+        "bills list page 50": ("bills", "/bills?page=50"),
         "bills search customer": ("bills", "/bills?q=Customer%2001234"),
-        "bills search invoice number": ("bills", f"/bills?q=INV{FY}0500000"),
+        "bills search phone": ("bills", "/bills?q=9800001234"),
+        "bills search invoice number": ("bills", f"/bills?q=INV{FY}500000"),  # bill 500,000's number
         "GSTR-1 September": ("gstr1", "/reports/gstr1?period=092025"),
     }
 
 
-def explain(url: str, store_id: int) -> None:
-    """The main statement of each page, as the app runs it, with EXPLAIN (ANALYZE, BUFFERS)."""
-    import psycopg
+def explain(app, client, chosen: dict[str, tuple[str, str]]) -> None:
+    """Each bills page's statements on the bill table, as the app ran them (caught with a cursor event), with
+    EXPLAIN (ANALYZE, BUFFERS)."""
+    from sqlalchemy import event
 
-    statements = {
-        "bills list page 1 (count)": f"SELECT count(*) FROM bill WHERE store_id = {store_id} AND kind = 'sale'",
-        "bills list page 1 (rows)": f"SELECT id FROM bill WHERE store_id = {store_id} AND kind = 'sale' "
-                                    "ORDER BY created_at DESC, id DESC LIMIT 20",
-        "bills search customer": f"SELECT id FROM bill WHERE store_id = {store_id} AND kind = 'sale' AND "
-                                 "(lower(customer_name) LIKE '%customer 01234%' OR lower(phone) LIKE "
-                                 "'%customer 01234%' OR lower(invoice_number) LIKE '%customer 01234%') "
-                                 "ORDER BY created_at DESC, id DESC LIMIT 20",
-    }
-    with psycopg.connect(psycopg_dsn(url), autocommit=True) as conn:
-        for name, sql in statements.items():
-            print(f"\n  EXPLAIN {name}:")
-            for (line,) in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql):
-                print("    " + line)
+    from extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    for name, (group, url) in chosen.items():
+        if group != "bills":
+            continue
+        caught: list = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany, caught=caught):
+            if "FROM bill" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                caught.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            client.get(url, headers=HX)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        with app.app_context(), engine.connect() as connection:
+            for statement, parameters in caught:
+                kind = {"SELECT COUNT": "count", "WITH": "matches counted and ordered"}.get(
+                    next((k for k in ("SELECT COUNT", "WITH") if statement.lstrip().upper().startswith(k)), ""),
+                    "rows")
+                print(f"\n  EXPLAIN {name} ({kind}): {url}")
+                for (line,) in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters):
+                    print("    " + line)
 
 
 def main() -> None:
@@ -245,7 +263,8 @@ def main() -> None:
         app = build_app(args.pg, instance)
         chosen = pages(info["store_id"])
         urls = {"baseline /healthz": "/healthz", **{name: url for name, (_, url) in chosen.items()}}
-        samples = measure(signed_in_client(app, info["login_id"]), urls, args.runs,
+        client = signed_in_client(app, info["login_id"])
+        samples = measure(client, urls, args.runs,
                           lambda name: {} if name.startswith(("baseline", "GSTR")) else HX)
         print(f"\nPostgreSQL: server time per request, {args.products:,} products, {args.bills:,} bills, "
               f"{args.runs} runs each")
@@ -258,7 +277,7 @@ def main() -> None:
                     for name, values in samples.items()},
                    {"products": args.products, "bills": args.bills, "runs": args.runs})
         if args.explain:
-            explain(args.pg, info["store_id"])
+            explain(app, client, chosen)
         with app.app_context():
             from extensions import db
 

@@ -110,7 +110,6 @@ def index():
     filters, query, errors = _filters()
     found = billing.list_bills(g.store, **query)
     return render_page_or_fragment("bills/index.html", "bills/_results.html", found=found, bills=found.items,
-                                   total=found.total, pages=found.pages,
                                    filters=filters, errors=errors, sorts=SORTS, statuses=BILL_STATUSES)
 
 

@@ -27,7 +27,7 @@ from services.accounts.gstin import STATE_CODES
 from services.billing.fields import to_decimal
 from services.documents.invoices import document_filename, render_pdf
 from services.errors import FieldErrors, ValidationError
-from services.paging import paginate
+from services.paging import paginate_capped
 from services.parties import ledger, loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
@@ -105,7 +105,7 @@ def parties_list(kind: str):
     """Customers (or suppliers), searched, paged, each with its balance and last bill (one aggregate query)."""
     category = _open(kind)
     q = request.args.get("q", "").strip()[:100]
-    found = paginate(_search(category, q), page_arg(), PAGE_SIZE)
+    found = paginate_capped(_search(category, q), page_arg(), PAGE_SIZE)
     standing = ledger.balances(g.store, found.items)
     args = {"kind": kind, **({"q": q} if q else {})}
     response = render_page_or_fragment("parties/index.html", "parties/_results.html", found=found,

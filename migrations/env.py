@@ -5,7 +5,14 @@ from alembic import context
 from flask import current_app
 
 import models  # noqa: F401  (registers every table on the metadata)
-from services.catalog.search_index import is_search_object
+from services.billing import search_index as bill_search_index
+from services.catalog import search_index
+
+
+def is_search_object(name, type_) -> bool:
+    """The catalogue's and the bills' trigram objects: built beside the models, not from them."""
+    return search_index.is_search_object(name, type_) or bill_search_index.is_search_object(name, type_)
+
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -91,7 +98,8 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    # The search index (services/catalog/search_index.py) is built beside the models, not from them.
+    # The search indexes (services/catalog/search_index.py, services/billing/search_index.py) are built beside the
+    # models, not from them.
     conf_args.setdefault("include_name", lambda name, type_, parent_names: not is_search_object(name, type_))
     conf_args.setdefault("include_object",
                          lambda obj, name, type_, reflected, compare_to: not is_search_object(name, type_))

@@ -17,7 +17,7 @@ from extensions import db
 from models import AuditLog, Bill, CreditNote, Product
 from services import audit_chain
 from services.audit_chain import ChainReport
-from services.paging import Page, paginate
+from services.paging import Page, paginate_capped
 
 audit_chain.install()
 
@@ -76,7 +76,7 @@ def store_entries(store_id: int, *, entity: Optional[str] = None, action: Option
         query = query.where(AuditLog.at >= start)
     if end is not None:
         query = query.where(AuditLog.at < end)
-    return paginate(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), page, limit)
+    return paginate_capped(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), page, limit)
 
 
 def store_vocabulary(store_id: int) -> tuple[list[str], list[str]]:

@@ -44,6 +44,20 @@ def test_paging_links_page_size_and_the_last_page(shop):
     assert len(shop.get("/api/expenses/?page_size=1000").get_json()["results"]) == 23
 
 
+def test_a_long_list_is_counted_only_up_to_the_cap_past_its_page(shop, monkeypatch):
+    from services import paging
+
+    for index in range(23):
+        shop.post("/api/expenses/", {"amount": f"{index + 1}.00", "date": "2026-02-01", "category": "Food"})
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)  # a page of 10 and one more: 11 counted at most on page 1
+    first = shop.get("/api/expenses/").get_json()
+    assert (first["count"], first["count_exact"], len(first["results"])) == (11, False, 10)
+    assert first["next"] == "http://localhost/api/expenses/?page=2"
+    last = shop.get("/api/expenses/?page=3").get_json()  # the last page counts itself: exact, the contract's shape
+    assert set(last) == {"count", "next", "previous", "results"} and last["count"] == 23 and last["next"] is None
+    assert shop.get("/api/expenses/?page=4").status_code == 404
+
+
 @pytest.mark.parametrize("page", ["4", "0", "-1", "abc", "99999999999999999999"])
 def test_a_page_past_the_end_or_not_a_page_is_invalid(shop, page):
     for _ in range(23):

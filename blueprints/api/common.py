@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 import simplejson
 from flask import Response, current_app, g, request
 
-from extensions import db
 from services import bounds
 from services.accounts.access import current_store_for, membership_for
 from services.accounts.tokens import TokenError, user_for_access_token
 from services.errors import DomainError
+from services.paging import paginate_capped
 
 DRF = "drf"  # NamastePMS, under /api/
 V1 = "v1"  # Billing v1 and other /api/v1 endpoints
@@ -182,10 +182,12 @@ def _absolute_url(**params: Any) -> str:
 
 
 def drf_page(query, serialize: Callable[[Any], dict], default_size: int = 10, max_size: int = 100) -> dict:
-    """PageNumberPagination: count, absolute next/previous links, results; a page past the end is 404."""
+    """PageNumberPagination: count, absolute next/previous links, results; a page past the end is 404. The count
+    stops COUNT_CAP rows past the page (services.paging.paginate_capped): beyond that `count` is a lower bound and
+    `count_exact: false` is added."""
     try:
         page = int(request.args.get("page", "1"))
-        if page < 1:
+        if not 1 <= page <= bounds.MAX_PAGE:  # past it, no store has that many rows (and OFFSET would overflow)
             raise ValueError
     except ValueError:
         raise ApiError(404, "Invalid page.") from None
@@ -195,19 +197,21 @@ def drf_page(query, serialize: Callable[[Any], dict], default_size: int = 10, ma
             size = max(1, min(int(request.args["page_size"]), max_size))
         except ValueError:
             size = default_size
-    count = db.session.execute(db.select(db.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    pages = max(1, -(-count // size))
-    if page > pages:
+    found = paginate_capped(query, page, size)  # counted up to COUNT_CAP rows past the page, not every row
+    if page > 1 and not found.items:
         raise ApiError(404, "Invalid page.")
-    rows = db.session.execute(query.limit(size).offset((page - 1) * size)).scalars().all()
-    next_url = _absolute_url(page=page + 1) if page < pages else None
+    rows = found.items
+    next_url = _absolute_url(page=page + 1) if found.has_more else None
     if page <= 1:
         previous_url = None
     elif page == 2:
         previous_url = _absolute_url(page=None)
     else:
         previous_url = _absolute_url(page=page - 1)
-    return {"count": count, "next": next_url, "previous": previous_url, "results": [serialize(r) for r in rows]}
+    body = {"count": found.total, "next": next_url, "previous": previous_url, "results": [serialize(r) for r in rows]}
+    if not found.total_exact:  # extension, only on a list longer than the count reads: `count` is a lower bound
+        body["count_exact"] = False
+    return body
 
 
 def money_str(value: Optional[Decimal]) -> Optional[str]:

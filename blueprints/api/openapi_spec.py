@@ -107,6 +107,9 @@ MONEY_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["99.99"]
 RATE_OUT = {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["9.00"]}
 DATE = {"type": "string", "format": "date", "examples": ["2026-02-12"]}
 DATETIME = {"type": "string", "format": "date-time", "examples": ["2026-02-12T10:30:00Z"]}
+# Lists counted up to a cap (services.paging.paginate_capped): `total` is exact unless this is false.
+TOTAL_EXACT = {"type": "boolean", "description": "Extension: false when the count stopped 10,000 rows past the page; "
+               "`total` is then a lower bound (there are at least that many)"}
 PK = integer(1)
 NULLABLE_TEXT = nullable(string(2000))
 
@@ -585,7 +588,8 @@ def billing_v1(doc: Document) -> None:
     doc.path("/api/v1/billing/{store_id}/bills", "get", operation(
         "List bills", "Billing v1",
         {"200": response("Bills", ok(obj({"items": {"type": "array", "items": bill_row},
-                                          "page": integer(1), "limit": integer(1), "total": integer(0)}))),
+                                          "page": integer(1), "limit": integer(1), "total": integer(0),
+                                          "total_exact": TOTAL_EXACT}))),
          **errors},
         parameters=[store, *paging, query("from", DATETIME), query("to", DATETIME), query("q", string(200)),
                     query("sort", query_choice(BILL_SORTS)),
@@ -655,7 +659,8 @@ def billing_v1(doc: Document) -> None:
         "Search customers", "Billing v1",
         {"200": response("Customers", ok(obj({"items": {"type": "array", "items": obj({
             "id": string(), "name": string(), "phoneNumber": nullable(string()), "email": nullable(string()),
-            "address": nullable(string()), "gstin": nullable(string()), "legal_name": nullable(string())})}}))),
+            "address": nullable(string()), "gstin": nullable(string()), "legal_name": nullable(string())})},
+            "page": integer(1), "limit": integer(1), "total": integer(0), "total_exact": TOTAL_EXACT}))),
          **errors},
         parameters=[store, query("q", string(200)), *paging], op_id="v1_customers"))
     # GST returns (extension, issue 15): the portal's GSTR-1 JSON for a month.

@@ -70,7 +70,7 @@ from services.bounds import MAX_MONEY, money_problem
 from services.catalog import stock, units
 from services.errors import FieldErrors, PermissionDenied, ValidationError
 from services.jewellery import interest
-from services.paging import Page, paginate
+from services.paging import Page, paginate, paginate_capped, paginate_matches
 from services.parties import loyalty, wallet
 from services.parties.parties import (
     CustomerInput,
@@ -1013,7 +1013,11 @@ LIST_SORTS = {key: _order_by(key) for key in BILL_SORTS}
 def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetime] = None,
                end: Optional[datetime] = None, status: Optional[str] = None, sort: str = DEFAULT_BILL_SORT,
                page: int = 1, limit: int = 20, kind: str = "sale") -> Page:
-    """The store's bills, filtered (q over customer name, phone and invoice number), sorted and counted."""
+    """The store's bills, filtered (q over customer name, phone and invoice number), sorted, and counted up to a cap
+    (services.paging.paginate_capped): never every bill of a store to show one page.
+
+    Each filter and sort has its index (models.Bill; services.billing.search_index for the text search on
+    PostgreSQL): the store and kind, then the status, then the sort's column and the id."""
     query = select(Bill).where(Bill.store_id == store.id, Bill.kind == kind)
     if start is not None:
         query = query.where(Bill.created_at >= start)
@@ -1025,7 +1029,11 @@ def list_bills(store: Store, *, q: Optional[str] = None, start: Optional[datetim
         term = q.strip()
         query = query.where(or_(*(column.icontains(term, autoescape=True)
                                   for column in (Bill.customer_name, Bill.phone, Bill.invoice_number))))
-    return paginate(query.order_by(*LIST_SORTS[sort]), page, limit)
+        # The trigram indexes name the matches out of order: read them once, counted and sorted together.
+        found = paginate_matches(query, Bill, list(LIST_SORTS[sort]), page, limit)
+        if found is not None:
+            return found
+    return paginate_capped(query.order_by(*LIST_SORTS[sort]), page, limit)
 
 
 def list_held(store: Store, page: int = 1, limit: int = 50) -> Page:

@@ -34,7 +34,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from extensions import db
 from models import Customer, Party, Product, Store
 from services.catalog.search_index import FTS_TABLE, POSTINGS_TABLE, SEPARATOR
-from services.paging import Page, paginate, paginate_uncounted
+from services.paging import Page, paginate, paginate_capped, paginate_uncounted
 from services.parties.parties import e164_phone
 
 TRIGRAM = 3  # a shorter term has no trigram to look up: it is matched by the contains test alone
@@ -322,7 +322,7 @@ def search_customers(store: Store, q: Optional[str] = None, page: int = 1, limit
         if phone is not None:
             matches.append(Customer.phone_no == phone)
         query = query.where(or_(*matches))
-    return paginate(query.order_by(Customer.name, Customer.id), page, limit)
+    return paginate_capped(query.order_by(Customer.name, Customer.id), page, limit)
 
 
 def quick_search(store: Store, q: str, page: int = 1, limit: int = 8) -> Page:

@@ -32,7 +32,7 @@ from services.catalog import products
 from services.documents import uploads
 from services.errors import Duplicate, FieldErrors
 from services.jewellery import rates
-from services.paging import Page, paginate
+from services.paging import Page, paginate_capped
 from services.vocabulary import FINE_PURITY, JEWELLERY_GST_RATE, MAKING_TYPES, PURITIES, STONE_UNITS
 
 HUID = re.compile(r"^[A-Z0-9]{6}$")
@@ -95,7 +95,7 @@ def list_pieces(store: Store, q: str = "", page: int = 1, limit: int = 20, await
                                   (Product.product_name, Product.sku, Product.barcode, Product.huid))))
     if awaiting:
         query = query.where(Product.id.in_(awaiting_huid(store)))
-    return paginate(query.order_by(Product.id.desc()), page, limit)
+    return paginate_capped(query.order_by(Product.id.desc()), page, limit)
 
 
 def piece_status(piece: Product) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from extensions import db
 from models import Bill, Party, Store, Supplier
 from services.errors import ValidationError
-from services.paging import Page, paginate
+from services.paging import Page, paginate_capped
 
 KIND = "purchase"
 DUPLICATE_INVOICE = "This supplier's invoice {number} is already entered as purchase {purchase}."
@@ -54,7 +54,7 @@ def list_purchases(store: Store, q: Optional[str] = None, page: int = 1, limit: 
         term = q.strip()
         query = query.where(or_(*(column.icontains(term, autoescape=True) for column in
                                   (Bill.customer_name, Bill.invoice_number, Bill.supplier_invoice_no))))
-    return paginate(query.order_by(Bill.created_at.desc(), Bill.id.desc()), page, limit)
+    return paginate_capped(query.order_by(Bill.created_at.desc(), Bill.id.desc()), page, limit)
 
 
 def suppliers(store: Store, q: Optional[str] = None, limit: int = 200) -> list[Supplier]:

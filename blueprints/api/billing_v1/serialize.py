@@ -144,10 +144,15 @@ def held_summary_v1(held: HeldBill) -> dict[str, Any]:
             "amount_estimate": held.amount_estimate}
 
 
-def page_v1(found: Page, serialize: Callable[[Any], dict[str, Any]], key: str = "items") -> dict[str, Any]:
-    """One page of a Billing v1 list: its rows under `key`, then page, limit and total."""
-    return {key: [serialize(row) for row in found.items], "page": found.page, "limit": found.limit,
+def page_v1(found: Page, serialize: Callable[[Any], dict[str, Any]], key: str = "items",
+            capped: bool = False) -> dict[str, Any]:
+    """One page of a Billing v1 list: its rows under `key`, then page, limit and total. A list counted up to a cap
+    (`capped`: the bills) also says whether `total` is exact (extension `total_exact`; False: at least that many)."""
+    data = {key: [serialize(row) for row in found.items], "page": found.page, "limit": found.limit,
             "total": found.total}
+    if capped:
+        data["total_exact"] = found.total_exact
+    return data
 
 
 def store_v1(store: Store) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def list_bills(store_id: str):
     _raise_query_errors(errors)
     found = billing.list_bills(store, q=q, start=start, end=end, status=status,
                                sort=sort, page=page, limit=limit)
-    return json_response({"success": True, "data": page_v1(found, bill_summary_v1)})
+    return json_response({"success": True, "data": page_v1(found, bill_summary_v1, capped=True)})
 
 
 @bp.get("/billing/<store_id>/bills/<bill_id>")
@@ -233,4 +233,4 @@ def customers(store_id: str):
     q = _search_arg(errors)
     _raise_query_errors(errors)
     found = search_customers(store, q=q, page=page, limit=limit)
-    return json_response({"success": True, "data": page_v1(found, customer_v1)})
+    return json_response({"success": True, "data": page_v1(found, customer_v1, capped=True)})
