@@ -24,6 +24,7 @@ PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 STYLES = (f'{HEAD}<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font>'
           '</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
           'patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/>'
@@ -72,6 +73,20 @@ def _sheet_xml(rows: Iterable[Iterable[Any]]) -> Iterable[str]:
     yield "</sheetData></worksheet>"
 
 
+def sheet_names(titles: list[str]) -> list[str]:
+    """Names a spreadsheet accepts: at most 31 characters, none of []:*?/\\, not blank, each once (a repeat gets
+    " (2)", as a spreadsheet names a copied sheet)."""
+    names: list[str] = []
+    for title in titles:
+        base = (SHEET_BAD.sub("-", ILLEGAL.sub("", title)).strip("' ") or "Sheet")[:31]
+        name, copy = base, 1
+        while name.lower() in (taken.lower() for taken in names):
+            copy += 1
+            name = f"{base[:31 - len(f' ({copy})')]} ({copy})"
+        names.append(name)
+    return names
+
+
 def workbook(sheets: list[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
     """The XLSX file of the sheets, in order: (title of at most 31 characters, rows of cells)."""
     out = io.BytesIO()
@@ -89,8 +104,8 @@ def workbook(sheets: list[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
             f'{overrides}</Types>'))
         book.writestr("_rels/.rels", f'{HEAD}<Relationships xmlns="{PACKAGE_REL}"><Relationship Id="rId1" '
                                      f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        names = "".join(f'<sheet name={quoteattr(ILLEGAL.sub("", title)[:31])} sheetId="{n}" r:id="rId{n}"/>'
-                        for n, (title, _) in enumerate(sheets, start=1))
+        names = "".join(f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+                        for n, title in enumerate(sheet_names([title for title, _ in sheets]), start=1))
         book.writestr("xl/workbook.xml", f'{HEAD}<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{names}</sheets>'
                                          '</workbook>')
         links = "".join(f'<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
