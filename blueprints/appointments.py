@@ -231,6 +231,19 @@ def bill(appointment_id: int):
 # --------------------------------------------------------------------------- opening hours
 
 
+def _hours_messages(exc: ValidationError) -> dict[str, list[str]]:
+    """The refusal beside the hours; a problem of another stored setting (the settings are checked whole, e.g. a
+    GSTIN typed before its check character was checked) is said above the button, naming where to mend it."""
+    errors = _messages(exc)
+    shown = {key: messages for key, messages in errors.items() if key in ("salon_opens", "salon_closes", "__all__")}
+    for key, messages in errors.items():
+        if key not in shown:
+            shown.setdefault("__all__", []).extend(
+                f"The store's {key.replace('_', ' ')} needs mending on the store settings page first: {message}"
+                for message in messages)
+    return shown
+
+
 @bp.route("/hours", methods=["GET", "POST"])
 @role_required("owner")
 @_salon
@@ -246,7 +259,7 @@ def hours():
             update_store_settings(current_user, g.store, typed)
         except ValidationError as exc:
             db.session.rollback()
-            errors = _messages(exc)
+            errors = _hours_messages(exc)
         else:
             db.session.commit()
             flash(f"Opening hours saved: {typed['salon_opens']} to {typed['salon_closes']}.", "success")

@@ -58,6 +58,8 @@ REPORTS: dict[str, tuple[str, str, Callable, bool]] = {
 FILTERS: dict[str, tuple[str, str, Callable, Callable]] = {
     "commissions": ("staff", "Staff member", commissions.staff_filter, commissions.report_staff),
 }
+# Reports whose CSV (the first table alone) is a summary: their build takes lines=False and skips the line table.
+SUMMARY_FIRST = {"commissions"}
 
 
 def _period(default_days: int) -> tuple[date | None, date | None, dict, dict]:
@@ -101,6 +103,8 @@ def report(name: str):
                                shown=shown, errors=errors, parts=None, reports=REPORTS, chooser=chooser,
                                kept=kept), 422
     download = request.args.get("download")
+    if download == "csv" and name in SUMMARY_FIRST:
+        extra["lines"] = False
     parts = build(g.store, current_user, first, last, None if download else page_arg(), **extra)
     if download in ("csv", "xlsx"):
         stem = f"{name}-{first.isoformat()}-to-{last.isoformat()}" if dated else f"{name}-{last.isoformat()}"

@@ -166,12 +166,12 @@ STORES = {
         upi_id="sharmastore@upi", invoice_prefix="INV",
     ),
     "jewellery": dict(
-        name="Lakshmi Jewellers", business_kind="jewellery", gstin="29AABCL1234C1Z5", state="Karnataka",
+        name="Lakshmi Jewellers", business_kind="jewellery", gstin="29AABCL1234C1Z0", state="Karnataka",
         state_code="29", address="12 Avenue Road, Bengaluru 560002", phone="+918022334455",
         upi_id="lakshmijewels@upi", invoice_prefix="LJ",
     ),
     "salon": dict(
-        name="Glow Unisex Salon", business_kind="salon", gstin="07AAGCG5678H1Z2", state="Delhi",
+        name="Glow Unisex Salon", business_kind="salon", gstin="07AAGCG5678H1Z8", state="Delhi",
         state_code="07", address="B-14, Lajpat Nagar II, New Delhi 110024", phone="+911141234567",
         upi_id="glowsalon@upi", invoice_prefix="GS",
     ),

@@ -559,6 +559,31 @@ def test_bad_opening_hours_are_refused_beside_the_field_and_nothing_is_saved(sal
     assert "salon_opens" not in (salon.store.settings or {}) and "salon_closes" not in (salon.store.settings or {})
 
 
+def test_hours_refused_for_another_stored_setting_say_so_above_the_button(salon, client):
+    """The settings are checked whole: a GSTIN stored before its check character was checked (the demo salon's
+    was) refuses the hours, and the page says why instead of a silent 422."""
+    from html import unescape
+
+    salon.store.gstin = "07AAGCG5678H1Z2"  # check character 8
+    db.session.commit()
+    sign_in(client, salon.owner)
+    answer = client.post_form("/appointments/hours", {"salon_opens": "09:30", "salon_closes": "20:30"})
+    html = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 422
+    assert ("The store's gstin needs mending on the store settings page first: The GSTIN's check character does "
+            "not match") in html
+    db.session.expire_all()
+    assert "salon_opens" not in (salon.store.settings or {})
+
+
+def test_the_demo_stores_gstins_carry_their_check_character():
+    from services.accounts.gstin import check_character
+    from services.demo import STORES
+
+    assert {key: store["gstin"][14] == check_character(store["gstin"][:14]) for key, store in STORES.items()} == {
+        key: True for key in STORES}
+
+
 @pytest.mark.parametrize("role", ["cashier", "manager"])
 def test_only_the_owner_may_change_the_opening_hours(salon, client, make_user, role):
     user = salon.cashier if role == "cashier" else make_user("salonmanager", store=salon.store, role="manager")

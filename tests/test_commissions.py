@@ -510,3 +510,69 @@ def test_each_page_of_lines_carries_the_whole_periods_total(salon, monkeypatch):
     assert (len(first.rows), first.has_more, len(second.rows), second.has_more) == (2, True, 2, False)
     assert first.total == second.total == ["Total", None, None, None, None, D("4188.13"), D("554.65")]
     assert [row[3] for row in first.rows + second.rows] == ["Haircut", "Hair Spa", "Facial", "Facial"]
+
+
+def _worked_out_one_by_one(shop) -> list[tuple]:
+    """The report's lines as the rule states them, every line worked out with line_value and kept_share (the old
+    per-line computation), from the ORM rows: paid, not cancelled sales of today, served lines, in time order."""
+    from models import Bill
+
+    today = shop.store.local_today()
+    found = []
+    for item, bill in db.session.execute(
+            select(BillItem, Bill).join(Bill, Bill.id == BillItem.bill_id)
+            .where(Bill.store_id == shop.store.id, Bill.kind == "sale", Bill.status == "paid",
+                   Bill.cancelled_at.is_(None), BillItem.staff_id.is_not(None))
+            .order_by(Bill.billing_timestamp, Bill.id, BillItem.line_no)).all():
+        assert bill.invoice_date in (None, today)
+        value = commissions.line_value(item.taxable_amount, bill.discount, bill.sub_total,
+                                       any(i.bill_discount_amount for i in bill.items))
+        found.append((bill.invoice_number, item.name, D(item.qty) - D(item.returned_qty or 0),
+                      commissions.kept_share(value, item.qty, item.returned_qty),
+                      commissions.kept_share(item.commission_amount or D(0), item.qty, item.returned_qty)))
+    return found
+
+
+def test_the_fast_lines_and_both_downloads_give_the_figures_worked_out_line_by_line(client, salon):
+    """Plain lines are taken as stored and the XLSX is written directly: on bills with line and bill discounts
+    (after and before tax), part returns, a cancelled and an unpaid bill, every line, the CSV and every XLSX cell
+    equal the old per-line computation to the paisa."""
+    golden_rules(salon)
+    golden_bill(salon)  # 10 % and ₹100 off lines, ₹250 off the bill after tax
+    sell(salon, [(salon.haircut, 3, salon.meena, "5%"), (salon.facial, 1, salon.ravi, None)])  # plain
+    returned = sell(salon, [(salon.spa, 2, salon.ravi, "7%"), (salon.facial, 3, salon.meena, "33")], discount="19")
+    returns.create_return(salon.store, salon.owner, returned, returns.ReturnDraft(
+        lines=[returns.ReturnLine(line_no=2, qty=1)], refund_mode="cash"))
+    plain_returned = sell(salon, [(salon.facial, 3, salon.ravi, None)])
+    returns.create_return(salon.store, salon.owner, plain_returned, returns.ReturnDraft(
+        lines=[returns.ReturnLine(line_no=1, qty=2)], refund_mode="cash"))
+    cancelled = sell(salon, [(salon.spa, 1, salon.meena, None)])
+    billing.cancel_bill(salon.store, salon.owner, cancelled, "mistake")
+    db.session.commit()
+    update_store_settings(salon.owner, salon.store, {"bill_discount_before_tax": True})
+    sell(salon, [(salon.haircut, 1, salon.ravi, None), (salon.facial, 1, salon.meena, "10%")], discount="77")
+    sell(salon, [(salon.haircut, 1, salon.meena, None)], paid=False)  # unpaid: not counted
+    expected = _worked_out_one_by_one(salon)
+    assert len(expected) == 11
+    today = salon.store.local_today()
+    fast = commissions.commission_lines(salon.store, today, today)
+    assert [(line.invoice_number, line.service, line.qty, line.value, line.commission) for line in fast] == expected
+    assert any(line.value != line.commission and line.qty % 1 == 0 for line in fast)
+    sign_in(client, salon.owner)
+    base = f"/reports/commissions?from={today}&to={today}"
+    book = openpyxl.load_workbook(io.BytesIO(client.get(base + "&download=xlsx").get_data()))
+    sheet = list(book["Commission by line"].values)
+    assert sheet[0] == ("Date", "Invoice", "Staff member", "Service", "Quantity",
+                        "Value (after discounts, before tax)", "Commission")
+    assert [(row[1], row[3], D(str(row[4])), D(str(row[5])), D(str(row[6]))) for row in sheet[1:]] == expected
+    assert {row[0] for row in sheet[1:]} == {today.isoformat()}
+    per_staff: dict[str, list] = {}
+    for row in sheet[1:]:
+        entry = per_staff.setdefault(row[2], [D(0), D(0), D(0)])
+        for index, value in enumerate(row[4:]):
+            entry[index] += D(str(value))
+    rows = list(csv.reader(io.StringIO(client.get(base + "&download=csv").get_data().decode("utf-8-sig"))))
+    assert {row[0]: [D(cell) for cell in row[1:]] for row in rows[1:]} == per_staff
+    totals = list(book["Commission by line totals"].values)[1]
+    assert (D(str(totals[5])), D(str(totals[6]))) == (sum((e[1] for e in per_staff.values()), D(0)),
+                                                      sum((e[2] for e in per_staff.values()), D(0)))

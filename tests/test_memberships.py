@@ -672,3 +672,51 @@ def _stylist(shop, kind, value):
     db.session.add(CommissionRule(store_id=shop.store.id, staff_id=stylist.id, kind=kind, value=D(value)))
     db.session.commit()
     return stylist
+
+
+CONTRACT_ITEM_KEYS = {"line_no", "type", "id", "name", "staff_id", "qty", "discount_type", "discount_value",
+                      "cgst_rate", "sgst_rate", "cgst_amount", "sgst_amount", "base_amount", "discount_amount",
+                      "line_total", "igst_rate", "igst_amount", "taxable_amount", "unit", "price_includes_tax"}
+
+
+def test_billing_v1_items_carry_their_membership_discount_as_an_extension(client, salon, api_headers):
+    """Save, bill detail and returns: each item's `membership_discount` is the part of `discount_amount` that is the
+    membership discount (an exact amount like the others, 0.00 when none); every contract key keeps its value."""
+    from tests.fixtures_billing import cash_bill
+
+    plan = gold(salon)
+    sell(salon, [(plan.product, 1)], when=datetime(2025, 9, 26, 6, 0, tzinfo=timezone.utc))  # cash_bill's day
+    url = f"/api/v1/billing/{salon.store.uid}/bills"
+    headers = api_headers(salon.owner)
+    plain = client.post(url, json=cash_bill(salon.spa.uid, item_type="service"), headers=headers)
+    assert plain.status_code == 201, plain.data
+    plain_item, = plain.get_json()["data"]["items"]
+    assert plain_item["membership_discount"] == 0 and b'"membership_discount": 0.00' in plain.data
+    body = cash_bill(salon.haircut.uid, qty=3, item_type="service", customer_id=salon.customer.uid)
+    del body["customer"]
+    body["items"].append({"line_no": 2, "type": "product", "id": salon.shampoo.uid, "qty": 3,
+                          "discount_type": "flat", "discount_value": 1, "cgst": 0, "sgst": 0})
+    saved = client.post(url, json=body, headers=headers)
+    assert saved.status_code == 201, saved.data
+    data = saved.get_json()["data"]
+    cut, shampoo = data["items"]
+    assert set(cut) == set(shampoo) == set(plain_item) == CONTRACT_ITEM_KEYS | {"membership_discount"}
+    # The haircut: 2 sessions (1000.00) + 10 % of the third (50.00); the shampoo: ₹1 off, then 5 % of 1046.00.
+    assert [(i["base_amount"], i["discount_amount"], i["membership_discount"], i["line_total"]) for i in (
+        cut, shampoo)] == [(1500.0, 1050.0, 1050.0, 450.0), (1047.0, 53.3, 52.3, 993.7)]
+    assert b'"membership_discount": 1050.00' in saved.data
+    detail = client.get(f"{url}/{data['bill_id']}", headers=headers)
+    assert detail.status_code == 200
+    assert [i["membership_discount"] for i in detail.get_json()["data"]["items"]] == [1050.0, 52.3]
+
+    def give_back(line_no, qty):
+        answer = client.post(f"{url}/{data['bill_id']}/returns", json={"items": [{"line_no": line_no, "qty": qty}]},
+                             headers=headers)
+        assert answer.status_code == 201, answer.data
+        assert b'"membership_discount": ' in answer.data
+        item, = answer.get_json()["data"]["items"]
+        return D(str(item["membership_discount"]))
+
+    # The shampoo's 52.30 over three notes of one unit: 17.43, 34.87 - 17.43, the rest; they add up exactly.
+    assert [give_back(2, 1) for _ in range(3)] == [D("17.43"), D("17.44"), D("17.43")]
+    assert give_back(1, 3) == D("1050.00")

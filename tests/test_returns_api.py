@@ -56,7 +56,8 @@ def test_a_partial_return_answers_201_with_the_credit_note_to_the_paisa(client, 
     assert data["items"] == [{
         "line_no": 1, "name": "Shampoo 200ml", "qty": 1, "unit": "pcs", "rate": D("250.00"),
         "taxable_amount": D("250.00"), "cgst_rate": D("9.00"), "cgst_amount": D("22.50"), "sgst_rate": D("9.00"),
-        "sgst_amount": D("22.50"), "igst_rate": D("0.00"), "igst_amount": D("0.00"), "line_total": D("295.00")}]
+        "sgst_amount": D("22.50"), "igst_rate": D("0.00"), "igst_amount": D("0.00"), "line_total": D("295.00"),
+        "membership_discount": D("0.00")}]
     # 10.00 x 295 / 885 = 3.33 of the bill discount; 291.67 credited, all of it off the 375.00 dues
     assert data["totals"] == {
         "sub_total": D("295.00"), "discount": D("3.33"), "taxable_amount": D("250.00"), "cgst_amount": D("22.50"),

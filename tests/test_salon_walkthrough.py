@@ -467,3 +467,82 @@ def test_a_cashier_cannot_return_or_cancel_through_the_apis(salon, client):
     gone = client.delete(f"/api/billing/?id={bill_of(data).id}", headers=salon.cashier_headers)
     assert gone.status_code == 403
     assert report(salon) == {"Priya": (1, D("120.00"))}
+
+
+# --------------------------------------------------------------------------- refunds to the wallet: whose wallet
+
+
+def two_spas(shop, client, payments, key) -> dict:
+    """Two Hair Spas by Priya: 2 x (1200.00 + 108.00 + 108.00) = 2832.00."""
+    body = v1_body(shop, [line(shop.spa, 1, shop.priya), line(shop.spa, 2, shop.priya)], payments)
+    return saved(post_bill(client, shop, body, key))
+
+
+def give_back(shop, client, data, line_no, mode="wallet") -> dict:
+    answer = client.post(f"{shop.url}/bills/{data['bill_id']}/returns", headers=shop.headers,
+                         json={"items": [{"line_no": line_no, "qty": 1}], "refund_mode": mode})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["data"]
+
+
+def refunds_by_party(data) -> list:
+    db.session.expire_all()
+    return db.session.execute(select(WalletEntry.party_id, WalletEntry.amount).where(
+        WalletEntry.bill_id == bill_of(data).id, WalletEntry.kind.in_(("refund", "cancel")))
+        .order_by(WalletEntry.id)).all()
+
+
+def test_a_wallet_refund_after_the_party_changed_goes_back_to_the_wallet_that_paid_first(salon, client,
+                                                                                      make_customer):
+    """Paid 2000.00 from Asha's wallet + 832.00 UPI, then put on Meena (NamastePMS PUT). Returning a spa (1416.00)
+    to the wallet gives it to Asha (her wallet paid it); the second (1416.00): Asha's last 584.00, and the 832.00
+    that no wallet paid goes to the bill's customer now, Meena."""
+    meena = make_customer(salon.store, "Meena", "+919800000009")
+    fund(salon, "2000.00")
+    data = two_spas(salon, client, [("wallet", "2000.00"), ("upi", "832.00")], "p-1")
+    moved = client.put(f"/api/billing/?id={bill_of(data).id}", json={"party": meena.id}, headers=salon.headers)
+    assert moved.status_code == 200, moved.get_json()
+    assert give_back(salon, client, data, 1)["totals"]["refund_amount"] == 1416.0
+    assert balance(salon) == D("1416.00") and wallet.balance_of(salon.store, meena.id) == D("0.00")
+    give_back(salon, client, data, 2)
+    assert balance(salon) == D("2000.00") and ledger_sums_to_balance(salon)
+    assert wallet.balance_of(salon.store, meena.id) == D("832.00")
+    assert refunds_by_party(data) == [(salon.asha.id, D("1416.00")), (salon.asha.id, D("584.00")),
+                                      (meena.id, D("832.00"))]
+
+
+def test_a_wallet_refund_of_a_bill_nobody_moved_goes_to_its_customer_whole(salon, client):
+    fund(salon, "2000.00")
+    data = two_spas(salon, client, [("wallet", "2000.00"), ("upi", "832.00")], "p-2")
+    give_back(salon, client, data, 1)
+    give_back(salon, client, data, 2)
+    assert balance(salon) == D("2832.00") and ledger_sums_to_balance(salon)  # the UPI part too: she chose the wallet
+    assert refunds_by_party(data) == [(salon.asha.id, D("1416.00")), (salon.asha.id, D("1416.00"))]
+
+
+def test_a_wallet_refund_with_no_customer_left_gives_the_wallet_part_back_and_refuses_the_rest(
+        salon, client):
+    """A bill taken off its customer (NamastePMS PUT party null): the wallet's money still has a home, the UPI
+    part has none in the wallet mode (400 on refund_mode, nothing written)."""
+    fund(salon, "1000.00")
+    data = two_spas(salon, client, [("wallet", "1000.00"), ("upi", "1832.00")], "p-3")
+    moved = client.put(f"/api/billing/?id={bill_of(data).id}", json={"party": None}, headers=salon.headers)
+    if moved.status_code != 200:
+        pytest.skip(f"NamastePMS does not take a bill off its party: {moved.get_json()}")
+    refused = client.post(f"{salon.url}/bills/{data['bill_id']}/returns", headers=salon.headers,
+                          json={"items": [{"line_no": 1, "qty": 1}], "refund_mode": "wallet"})
+    assert refused.status_code == 400 and "refund_mode" in refused.get_json()["errors"]
+    assert balance(salon) == D("0.00") and refunds_by_party(data) == []
+
+
+@pytest.mark.parametrize("mode, wallet_after", [("wallet", "2832.00"), ("cash", "1416.00")])
+def test_cancelling_after_a_return_gives_the_wallet_only_what_the_bill_still_holds(salon, client, mode,
+                                                                                   wallet_after):
+    """Paid 2832.00 from the wallet; one spa returned (1416.00 refunded to the wallet, or in cash); then the bill
+    is cancelled: the wallet gets the 1416.00 still held, not the whole 2832.00 again."""
+    fund(salon, "2832.00")
+    data = two_spas(salon, client, [("wallet", "2832.00")], "p-4")
+    give_back(salon, client, data, 1, mode)
+    gone = client.delete(f"/api/billing/?id={bill_of(data).id}", headers=salon.headers)
+    assert gone.status_code == 200, gone.get_json()
+    assert balance(salon) == D(wallet_after) and ledger_sums_to_balance(salon)

@@ -512,7 +512,7 @@ def billing_v1(doc: Document) -> None:
             "staff_id": nullable(string()), "qty": number, "discount_type": enum(DISCOUNT_TYPES),
             **{name: number for name in ("discount_value", "cgst_rate", "sgst_rate", "cgst_amount", "sgst_amount",
                                          "base_amount", "discount_amount", "line_total", "igst_rate", "igst_amount",
-                                         "taxable_amount")},
+                                         "taxable_amount", "membership_discount")},
             "unit": string(12), "price_includes_tax": {"type": "boolean"},
         })},
         "totals": obj({
@@ -616,7 +616,8 @@ def billing_v1(doc: Document) -> None:
         "refund_mode": enum(REFUND_MODES),
         "items": {"type": "array", "items": obj({name: number for name in (
             "qty", "rate", "taxable_amount", "cgst_rate", "cgst_amount", "sgst_rate", "sgst_amount", "igst_rate",
-            "igst_amount", "line_total")} | {"line_no": integer(1), "name": string(), "unit": string()})},
+            "igst_amount", "line_total", "membership_discount")} | {"line_no": integer(1), "name": string(),
+                                                                     "unit": string()})},
         "totals": obj({name: number for name in (
             "sub_total", "discount", "taxable_amount", "cgst_amount", "sgst_amount", "igst_amount", "tax_amount",
             "round_off", "grand_total", "refund_amount", "dues_reduced")}),

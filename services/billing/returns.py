@@ -35,7 +35,7 @@ from services import audit
 from services.accounts.access import require_role
 from services.billing import numbering
 from services.billing.bills import lock_bill, settle
-from services.billing.pricing import ZERO, BillForReturn, PricedReturn, ReturnedLine, price_return
+from services.billing.pricing import ZERO, BillForReturn, PricedReturn, ReturnedLine, money, price_return
 from services.catalog import stock, units
 from services.errors import FieldErrors, ValidationError
 from services.parties import loyalty, wallet
@@ -244,6 +244,27 @@ def create_return(store: Store, user: User, bill: Bill, draft: ReturnDraft, *,
                        "refund_mode": note.refund_mode, "reason": draft.reason})
     db.session.flush()
     return note
+
+
+def membership_discounts_returned(note: CreditNote) -> dict[int, Decimal]:
+    """Per credit-note item id, the part of its bill line's membership discount that belongs to the units this note
+    returned: money(line's membership discount x units returned up to and with this note / qty) less the same for
+    the notes before it, so a line returned in full over several notes adds up to its membership discount exactly."""
+    lines = {item.bill_item_id: item for item in note.items}
+    if not any(item.bill_item.membership_discount for item in note.items):
+        return {item.id: ZERO for item in note.items}
+    before = dict(db.session.execute(
+        select(CreditNoteItem.bill_item_id, func.sum(CreditNoteItem.qty))
+        .where(CreditNoteItem.bill_item_id.in_(lines), CreditNoteItem.credit_note_id < note.id)
+        .group_by(CreditNoteItem.bill_item_id)).all())
+    shares = {}
+    for bill_item_id, item in lines.items():
+        line = item.bill_item
+        sold, earlier = Decimal(line.qty), Decimal(before.get(bill_item_id) or 0)
+        whole = Decimal(line.membership_discount or 0)
+        shares[item.id] = (money(whole * (earlier + Decimal(item.qty)) / sold) - money(whole * earlier / sold)
+                           if whole else ZERO)
+    return shares
 
 
 def credit_notes_of(bill: Bill) -> list[CreditNote]:

@@ -6,7 +6,7 @@ balance after it, so the balance always equals the sum of the entries.
 - Put in: a top-up (money received at the counter by cash, card or UPI: that day's money in, see
   services.reports.day_close and the day book; cashiers and up), a membership's prepaid value (credit_wallet, kind
   membership_credit), a credit note's refund in the wallet mode (after_return), a cancelled bill's wallet payments
-  given back (after_cancel).
+  given back (after_cancel); both give wallet money back to the wallet that paid it (wallet_money_held).
 - By hand: an adjustment (managers and owners; `adjust`): a signed amount with a reason from ADJUST_REASONS and a
   note, no money received (not in the day close). Taking never goes below zero: the same conditional UPDATE refuses
   it, naming the balance. Top-ups and adjustments are both written by `_by_hand`, which also writes the audit row
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from extensions import db
 from models import Bill, CreditNote, Customer, Party, PaymentMethod, Store, User, WalletEntry
@@ -253,14 +253,47 @@ def take_unbilled(store: Store, user: Optional[User], party_id: int, amount: Dec
     return entry
 
 
+def wallet_money_held(bill: Bill) -> list[tuple[int, Decimal]]:
+    """What the bill still holds of each wallet that paid it, earliest payer first: the party's `payment` entries
+    on the bill less the `refund` entries that went back to that party (a refund to the wallet gives back wallet
+    money first, see `after_return`)."""
+    rows = db.session.execute(
+        select(WalletEntry.party_id,
+               func.sum(case((WalletEntry.kind == "payment", -WalletEntry.amount), else_=0)),
+               func.sum(case((WalletEntry.kind == "refund", WalletEntry.amount), else_=0)))
+        .where(WalletEntry.bill_id == bill.id, WalletEntry.kind.in_(("payment", "refund")))
+        .group_by(WalletEntry.party_id).order_by(func.min(WalletEntry.id))).all()
+    held = [(party_id, Decimal(paid or 0) - Decimal(back or 0)) for party_id, paid, back in rows]
+    return [(party_id, amount) for party_id, amount in held if amount > 0]
+
+
+def _share_out(holders: list[tuple[int, Decimal]], amount: Decimal) -> tuple[dict[int, Decimal], Decimal]:
+    """`amount` given to the holders in order, each up to what it holds: ({party: part}, what is left over)."""
+    parts: dict[int, Decimal] = {}
+    for party_id, held in holders:
+        part = min(held, amount)
+        if part > 0:
+            parts[party_id] = part
+            amount -= part
+    return parts, amount
+
+
 def after_return(store: Store, user: Optional[User], bill: Bill, note: CreditNote) -> None:
-    """A credit note refunded in the wallet mode: the refund goes into the bill customer's wallet."""
+    """A credit note refunded in the wallet mode: the part the bill took from a wallet goes back to that wallet
+    (the bill's customer may have been changed since: NamastePMS PUT), the rest into the bill customer's wallet;
+    refused on refund_mode when some of it has no wallet to go to (no customer)."""
     if note.refund_mode != WALLET or not note.refund_amount:
         return
-    if bill.party_id is None or _change(store, bill.party_id, note.refund_amount, "refund", user=user, bill=bill,
-                                        credit_note=note) is None:
-        raise ValidationError.field("refund_mode", "A refund to the wallet needs the bill's customer; this bill "
-                                                   "has none: refund by cash, card or UPI.")
+    parts, rest = _share_out(wallet_money_held(bill), note.refund_amount)
+    if rest > 0:
+        if bill.party_id is None:
+            raise ValidationError.field("refund_mode", "A refund to the wallet needs the bill's customer; this bill "
+                                                       "has none: refund by cash, card or UPI.")
+        parts[bill.party_id] = parts.get(bill.party_id, ZERO) + rest
+    for party_id, part in parts.items():
+        if _change(store, party_id, part, "refund", user=user, bill=bill, credit_note=note) is None:
+            raise ValidationError.field("refund_mode", "A refund to the wallet needs the bill's customer; this "
+                                                       "bill has none: refund by cash, card or UPI.")
 
 
 def paid_from_wallet(bill: Bill) -> Decimal:
@@ -270,15 +303,14 @@ def paid_from_wallet(bill: Bill) -> Decimal:
 
 
 def after_cancel(store: Store, user: Optional[User], bill: Bill) -> None:
-    """A cancelled bill gives back what it took from the wallet (as the cash of a cancelled bill is handed back),
-    to the wallet each payment came from (the bill's customer may have been changed since: NamastePMS PUT)."""
-    paid_by = db.session.execute(select(WalletEntry.party_id, func.sum(WalletEntry.amount)).where(
-        WalletEntry.bill_id == bill.id, WalletEntry.kind == "payment").group_by(WalletEntry.party_id)
-        .order_by(WalletEntry.party_id)).all()
-    for party_id, amount in paid_by:
-        taken = -Decimal(amount)
-        if taken > 0:
-            _change(store, party_id, taken, "cancel", user=user, bill=bill)
+    """A cancelled bill gives back what it still holds of wallet money (as the cash of a cancelled bill is handed
+    back), to the wallet each payment came from (the bill's customer may have been changed since: NamastePMS PUT):
+    each payer's payments less the refunds already given to it, never more in all than the bill still holds
+    (paid - refunded: a return refunded in cash came out of it too)."""
+    still_paid = Decimal(bill.paid_amount or 0) - Decimal(bill.refunded_amount or 0)
+    parts, _ = _share_out(wallet_money_held(bill), max(still_paid, ZERO))
+    for party_id, part in parts.items():
+        _change(store, party_id, part, "cancel", user=user, bill=bill)
 
 
 def take_back_credit(store: Store, user: Optional[User], party_id: int, amount: Decimal, bill: Bill,

@@ -12,9 +12,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from services.catalog.exports import neutralise
+from services.reports import xlsx
 
 MONEY = "money"
 NUMBER = "number"
@@ -70,19 +71,18 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def to_xlsx_book(parts: list[Table]) -> bytes:
-    """Each table on a sheet of its own, and each one's totals on a sheet named after it."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
+    """Each table on a sheet of its own, and each one's totals on a sheet named after it (services.reports.xlsx
+    writes the file: Decimals become number cells)."""
+    sheets: list[tuple[str, Any]] = []
     for table in parts:
-        sheet = book.create_sheet(table.title[:31])
-        sheet.append([c.label for c in table.columns])
-        for row in table.rows:
-            sheet.append([_cell(v) for v in row])  # Decimals become number cells
+        header = [c.label for c in table.columns]
+        sheets.append((table.title[:31], _sheet_rows(header, table.rows)))
         if table.total is not None:
-            totals = book.create_sheet(f"{table.title[:24]} totals")
-            totals.append([c.label for c in table.columns])
-            totals.append([_cell(v) for v in table.total])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            sheets.append((f"{table.title[:24]} totals", [header, [_cell(v) for v in table.total]]))
+    return xlsx.workbook(sheets)
+
+
+def _sheet_rows(header: list[str], rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    yield header
+    for row in rows:
+        yield [_cell(v) for v in row]

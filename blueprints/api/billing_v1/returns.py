@@ -11,7 +11,7 @@ from typing import Any
 
 from models import CreditNote
 from services.billing.fields import MISSING, parse_decimal, parse_int, parse_string
-from services.billing.returns import REASON_LENGTH, ReturnDraft, ReturnLine
+from services.billing.returns import REASON_LENGTH, ReturnDraft, ReturnLine, membership_discounts_returned
 from services.catalog.units import qty_out
 from services.errors import FieldErrors
 from services.formatting import iso_z
@@ -70,6 +70,7 @@ def parse_return_payload(payload: dict) -> ReturnDraft:
 def credit_note_v1(note: CreditNote) -> dict[str, Any]:
     """A credit note as POST .../returns answers it."""
     bill = note.bill
+    membership = membership_discounts_returned(note)
     return {
         "credit_note_id": note.uid,
         "number": note.number,
@@ -94,6 +95,8 @@ def credit_note_v1(note: CreditNote) -> dict[str, Any]:
                 "igst_rate": item.igst_rate,
                 "igst_amount": item.igst_amount,
                 "line_total": item.line_total,
+                # Salon extension (issue 16): the returned units' part of the line's membership discount
+                "membership_discount": membership[item.id],
             }
             for item in note.items
         ],

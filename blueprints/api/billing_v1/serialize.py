@@ -1,6 +1,7 @@
 """Billing v1 responses: bills, bill rows, catalogue items, customers and store settings with explicit field lists."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from blueprints.api.billing_v1.returns import credit_note_summary_v1
 from extensions import db
 from models import Bill, Customer, HeldBill, Product, Staff, Store
 from services.accounts.billing_options import billing_options
-from services.billing.pricing import ZERO
+from services.billing.pricing import ZERO, money
 from services.billing.returns import credit_notes_of
 from services.catalog.units import qty_out
 from services.formatting import iso_z
@@ -91,6 +92,8 @@ def bill_v1(bill: Bill) -> dict[str, Any]:
                 "taxable_amount": item.taxable_amount,
                 "unit": item.unit,
                 "price_includes_tax": item.price_includes_tax,
+                # Salon extension (issue 16): the part of discount_amount that is the membership discount
+                "membership_discount": money(Decimal(item.membership_discount or 0)),
             }
             for item in bill.items
         ],
