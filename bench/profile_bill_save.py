@@ -186,8 +186,8 @@ SPY_PARTS = [
     ("    prerender enqueue (after commit)", ("_enqueue_after_commit",)),
     ("SQLAlchemy building/compiling/caching statements", ("_compile_w_cache", "_generate_cache_key")),
     ("waiting on PostgreSQL (psycopg wait)", ("Connection.wait (psycopg",)),
-    ("sqlite3 execute + commit (C)", ("DefaultDialect.do_execute", "DefaultDialect.do_commit",
-                                     "DefaultDialect.do_executemany")),
+    ("driver calls (execute, commit; on PostgreSQL with the waits)",
+     ("DefaultDialect.do_execute", "DefaultDialect.do_commit", "DefaultDialect.do_executemany")),
 ]
 
 
