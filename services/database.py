@@ -56,11 +56,9 @@ def _check_on_checkout(dbapi_connection, connection_record, connection_proxy) ->
     try:
         dbapi_connection.autocommit = True  # the ping opens no transaction
         dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit  # back to transactions, or the connection is not handed out
     except Exception as exc:
         raise DisconnectionError(str(exc)) from exc
-    finally:
-        if not dbapi_connection.closed:
-            dbapi_connection.autocommit = autocommit
 
 
 def configure_engine_events() -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from config import engine_options
+from services import database
 from tests.conftest import PG_URL
 
 
@@ -39,3 +40,12 @@ def test_a_connection_the_server_ended_while_pooled_is_replaced_before_use(pg_en
 @pytest.mark.postgres_only
 def test_a_live_pooled_connection_is_reused(pg_engine):
     assert _backend_pid(pg_engine) == _backend_pid(pg_engine)
+
+
+@pytest.mark.postgres_only
+def test_a_connection_pinged_after_idling_goes_back_to_transactions(pg_engine, monkeypatch):
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)  # every checkout of a pooled connection pings
+    first = _backend_pid(pg_engine)
+    with pg_engine.connect() as conn:
+        assert conn.connection.dbapi_connection.autocommit is False  # the ping's autocommit did not stay on
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == first
