@@ -134,4 +134,5 @@ def engine_options(url: str) -> dict:
 
             options["poolclass"] = StaticPool
         return options
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pool_pre_ping: services/database.py checks a connection at checkout without a round trip unless it idled.
+    return {"pool_size": 10, "max_overflow": 20}

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
 
 from config import BASE_DIR
 
@@ -33,7 +34,21 @@ def make_huey():
         return RedisHuey("shop", url=url)
     instance = Path(os.environ.get("INSTANCE_PATH") or BASE_DIR / "instance")
     instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("shop", filename=str(instance / "jobs.db"))
+    return SqliteHuey("shop", filename=str(instance / "jobs.db"), storage_class=QueueFileStorage)
+
+
+class QueueFileStorage(SqliteStorage):
+    """The SQLite queue file with the app database's durability (services/database.py): WAL and synchronous=NORMAL.
+
+    Huey's default there is FULL, an fsync per enqueue: about 5 ms on each save's response (the invoice prerender
+    enqueue; docs/performance.md, "Bill save"). With NORMAL a committed job survives the processes crashing; a
+    power cut may lose the last ones, as it may the last bills of a SQLite shop. A lost prerender renders on its
+    first download; a lost import job stays `queued` (the file is uploaded again)."""
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
 
 
 huey = make_huey()

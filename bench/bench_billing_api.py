@@ -1,10 +1,10 @@
 """Benchmark: 5-line bills saved through the real Billing v1 HTTP API under gunicorn, on SQLite and PostgreSQL.
 
-Beside each, a baseline in the same run executes the same SQL statements a save performs (auth look-ups, catalogue
-read, customer and membership look-ups, counter UPDATE ... RETURNING, the bill insert, the items as one multi-row
-insert (one per item on SQLite, as the save), one conditional stock UPDATE for all products, the stock moves as one
-multi-row insert, the audit chain's head and row, one commit) directly through the driver (sqlite3 / psycopg), and
-the ratio of the two is printed.
+Beside each, a baseline in the same run executes the same SQL statements a save performs (the user with the store
+joined, catalogue read, customer and membership look-ups, counter UPDATE ... RETURNING, the bill insert, the items as
+one multi-row insert (one per item on SQLite, as the save), one conditional stock UPDATE for all products, the stock
+moves as one multi-row insert, the audit chain's head and row, one commit) directly through the driver (sqlite3 /
+psycopg), and the ratio of the two is printed.
 bench/profile_bill_save.py lists the statements a save runs; this list follows it (docs/performance.md, "Bill save").
 Not a test: it prints figures. Bounded: BILLS requests per backend (default 300), so it ends in a couple of minutes.
 
@@ -172,9 +172,10 @@ def http_bench(url: str, info: dict, bills: int, clients: int) -> tuple[float, l
 # --------------------------------------------------------------------------- the driver baseline
 
 STATEMENTS = {
-    "user": "SELECT * FROM \"user\" WHERE id = :user_id",
-    "store": "SELECT store.* , membership.role FROM store JOIN membership ON membership.store_id = store.id "
-             "WHERE store.uid = :store_uid AND membership.user_id = :user_id",
+    # The token's user with, joined, the store and the caller's role (one statement, as member_store runs it).
+    "user_store": "SELECT \"user\".*, store.*, membership.role FROM \"user\" LEFT OUTER JOIN (membership JOIN store "
+                  "ON store.id = membership.store_id AND store.uid = :store_uid) ON membership.user_id = \"user\".id "
+                  "WHERE \"user\".id = :user_id",
     "products": "SELECT * FROM product WHERE store_id = :store_id AND archived = :false AND uid IN ({uids})",
     "customer": "SELECT party.*, customer.* FROM party JOIN customer ON customer.party_id = party.id "
                 "WHERE customer.store_id = :store_id AND customer.phone_no = :phone",
@@ -241,8 +242,7 @@ class Driver:
         now = datetime.now(timezone.utc)
         today = now.date().isoformat() if not self.pg else now.date()
         base = {"store_id": info["store_id"], "user_id": info["user_id"], "false": False, "now": now}
-        self.run("user", base).fetchall()
-        self.run("store", {**base, "store_uid": info["store_uid"]}).fetchall()
+        self.run("user_store", {**base, "store_uid": info["store_uid"]}).fetchall()
         uid_params = {f"u{i}": u for i, u in enumerate(info["product_uids"])}
         placeholders = ", ".join(f":u{i}" for i in range(LINES))
         products = self.run("products", {**base, **uid_params}, uids=placeholders).fetchall()

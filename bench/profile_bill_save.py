@@ -5,9 +5,11 @@ PostgreSQL, and prints for each: the statements one save runs (counted with SQLA
 with their count and total milliseconds over the measured saves) and cProfile's top functions by cumulative time.
 Not a test: it prints figures. Statement counts are exact and repeatable; times are as loaded as the machine.
 
-    .venv/bin/python bench/profile_bill_save.py [--bills 50] [--top 30] [--pg URL] [--key]
+    .venv/bin/python bench/profile_bill_save.py [--bills 50] [--top 30] [--pg URL] [--key] [--spy]
 
---key sends an Idempotency-Key with every save (its claim is a separate commit). The PostgreSQL database given is
+--key sends an Idempotency-Key with every save (its claim is a separate commit). --spy samples the saves with py-spy
+(requirements-dev.txt) instead of cProfile, whose per-call overhead overstates SQLAlchemy's deep call chains, and
+prints each part's share of a save's wall time, waiting on the database included. The PostgreSQL database given is
 EMPTIED (tables dropped and created).
 """
 from __future__ import annotations
@@ -18,6 +20,8 @@ import io
 import os
 import pstats
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -140,20 +144,77 @@ def profile_backend(name: str, database_url: str, instance: Path, args) -> None:
           f"{wall / args.bills * 1000:.1f} ms each without the profiler (loaded machine: rough)")
     print(log.report(args.bills))
 
+    if args.sampled:  # under py-spy (--spy): the parent reads the frames under sampled_saves
+        sampled_saves(save, args.bills * 4)
+        args.top = 0
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(args.bills):
+    for _ in range(args.bills if not args.sampled else 0):
         save()
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
-    print(f"\n  cProfile, {args.bills} saves, top {args.top} by cumulative time:")
-    print("\n".join("  " + line for line in out.getvalue().splitlines() if line.strip()))
+    if not args.sampled:
+        print(f"\n  cProfile, {args.bills} saves, top {args.top} by cumulative time:")
+        print("\n".join("  " + line for line in out.getvalue().splitlines() if line.strip()))
     with app.app_context():
         if database_url.startswith("postgresql"):
             db.drop_all()
         db.session.remove()
         db.engine.dispose()
+
+
+def sampled_saves(save, count: int) -> None:
+    for _ in range(count):
+        save()
+
+
+# The parts of a save --spy reports: (label, frame names; a sample counts once for a part however deep it recurs).
+SPY_PARTS = [
+    ("the whole request (Flask test client)", ("Flask.wsgi_app",)),
+    ("  member_store: token, user, store", ("member_store",)),
+    ("    JWT decode", ("PyJWT.decode",)),
+    ("  read_json + parse_bill_payload", ("read_json", "parse_bill_payload")),
+    ("  services.billing.bills.save_bill", ("save_bill (services/billing/bills.py",)),
+    ("    ORM flushes inside save_bill", ("scoped_session.flush",)),
+    ("    stock: take_for_sale", ("take_for_sale",)),
+    ("    customer and memberships", ("customer_party", "active_memberships")),
+    ("    invoice number (counter)", ("take_next",)),
+    ("  bill_v1 (response body)", ("bill_v1",)),
+    ("  commit (audit chain flush, COMMIT, hooks)", ("scoped_session.commit",)),
+    ("    audit chain (head, hash, row)", ("_append (services/audit_chain.py",)),
+    ("    prerender enqueue (after commit)", ("_enqueue_after_commit",)),
+    ("SQLAlchemy building/compiling/caching statements", ("_compile_w_cache", "_generate_cache_key")),
+    ("waiting on PostgreSQL (psycopg wait)", ("Connection.wait (psycopg",)),
+    ("driver calls (execute, commit; on PostgreSQL with the waits)",
+     ("DefaultDialect.do_execute", "DefaultDialect.do_commit", "DefaultDialect.do_executemany")),
+]
+
+
+def spy(args) -> None:
+    """Run this script under py-spy once per backend and print SPY_PARTS' shares of the sampled saves."""
+    binary = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    runs = [("SQLite (WAL file)", ["--no-pg"])] if not args.no_sqlite else []
+    if args.pg:
+        runs.append(("PostgreSQL", ["--no-sqlite", "--pg", args.pg]))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, extra in runs:
+            raw = Path(tmp) / "spy.txt"
+            child = [sys.executable, __file__, "--sampled", "--bills", str(args.bills), *extra]
+            if args.key:
+                child.append("--key")
+            subprocess.run([binary, "record", "--rate", "250", "--format", "raw", "--output", str(raw), "--",
+                            *child], check=True, capture_output=True)
+            stacks = []
+            for line in raw.read_text().splitlines():
+                stack, _, count = line.rpartition(" ")
+                if "sampled_saves (" in stack:
+                    stacks.append((stack, int(count)))
+            total = sum(count for _, count in stacks) or 1
+            print(f"\n{name}: py-spy, {args.bills * 4} saves, share of the sampled wall time ({total} samples)")
+            for label, frames in SPY_PARTS:
+                hits = sum(count for stack, count in stacks if any(f + " (" in stack or f in stack for f in frames))
+                print(f"  {100 * hits / total:5.1f} %  {label}")
 
 
 def main() -> None:
@@ -164,7 +225,15 @@ def main() -> None:
                         help="PostgreSQL URL of a database the profile may EMPTY (default $BENCH_DATABASE_URL)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--key", action="store_true", help="send an Idempotency-Key with each save")
+    parser.add_argument("--spy", action="store_true", help="sample with py-spy instead of cProfile")
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--sampled", action="store_true", help=argparse.SUPPRESS)  # the child --spy runs
     args = parser.parse_args()
+    if args.no_pg:
+        args.pg = None
+    if args.spy:
+        spy(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
             instance = Path(tmp) / "sqlite"

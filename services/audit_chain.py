@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -90,14 +90,20 @@ def hash_of(row: Any, stored: bool = False) -> str:
 _HEAD = AuditChainHead.__table__
 
 
+# The two statements of every append, built once (every audited commit runs them).
+_BUMP_HEAD = (update(_HEAD).where(_HEAD.c.chain == bindparam("head_chain"))
+              .values(seq=_HEAD.c.seq + bindparam("count", type_=_HEAD.c.seq.type))
+              .returning(_HEAD.c.seq, _HEAD.c.hash))
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.chain == bindparam("head_chain")).values(hash=bindparam("new_hash"))
+
+
 def _take_head(session: Session, chain: int, count: int) -> tuple[int, str]:
     """Lock the chain's head and move it `count` rows on: (the last seq before the new rows, its hash)."""
-    bump = (update(_HEAD).where(_HEAD.c.chain == chain).values(seq=_HEAD.c.seq + count)
-            .returning(_HEAD.c.seq, _HEAD.c.hash))
-    found = session.execute(bump).first()
+    params = {"head_chain": chain, "count": count}
+    found = session.execute(_BUMP_HEAD, params).first()
     if found is None:  # the chain's first row: create its head (two first writers: one insert wins, both bump)
         insert_ignoring_conflict(session, _HEAD, {"chain": chain, "seq": 0, "hash": GENESIS})
-        found = session.execute(bump).one()
+        found = session.execute(_BUMP_HEAD, params).one()
     return found.seq - count, found.hash
 
 
@@ -113,7 +119,7 @@ def _append(session: Session, rows: list[AuditLog]) -> None:
             if row.at is None:
                 row.at = utcnow()
             row.hash = prev = hash_of(row)
-        session.execute(update(_HEAD).where(_HEAD.c.chain == chain).values(hash=prev))
+        session.execute(_SET_HEAD_HASH, {"head_chain": chain, "new_hash": prev})
 
 
 class AuditRowChanged(RuntimeError):

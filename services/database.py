@@ -1,13 +1,18 @@
-"""Engine-level settings (SQLite gets WAL, foreign keys and a busy timeout on every connection), and the one
-statement that differs by dialect: insert a row unless it already exists."""
+"""Engine-level settings (SQLite gets WAL, foreign keys and a busy timeout on every connection; a pooled PostgreSQL
+connection is checked before use), and the one statement that differs by dialect: insert a row unless it already
+exists."""
 from __future__ import annotations
 
+import select
 import sqlite3
+import time
 from typing import Any, Optional
 
 from sqlalchemy import Column, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 _configured = False
 
@@ -23,11 +28,46 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+# A pooled PostgreSQL connection is pinged (SELECT 1, a round trip) at checkout only when it has been idle this long
+# or when the server has written to it while it was idle (it says so before it closes a connection: a restart, a
+# terminated backend, an idle timeout). SQLAlchemy's pool_pre_ping pinged at every checkout: one more round trip
+# on every request (a tenth of a Billing v1 save on PostgreSQL; docs/performance.md, "Bill save").
+PING_AFTER_IDLE_SECONDS = 30.0
+_IDLE_SINCE = "idle_since"
+
+
+def _note_checkin(dbapi_connection, connection_record) -> None:
+    connection_record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _check_on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Raise DisconnectionError for a dead PostgreSQL connection: the pool then opens a fresh one."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3; SQLite has no server to lose
+    idle_since = connection_record.info.pop(_IDLE_SINCE, None)
+    if pgconn is None or idle_since is None:  # a connection just opened is alive
+        return
+    try:
+        spoke = bool(select.select([pgconn.socket], [], [], 0)[0])  # an idle connection is never readable
+    except Exception as exc:  # the socket is gone already
+        raise DisconnectionError(str(exc)) from exc
+    if not spoke and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True  # the ping opens no transaction
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit  # back to transactions, or the connection is not handed out
+    except Exception as exc:
+        raise DisconnectionError(str(exc)) from exc
+
+
 def configure_engine_events() -> None:
     global _configured
     if _configured:
         return
     event.listen(Engine, "connect", _sqlite_on_connect)
+    event.listen(Pool, "checkin", _note_checkin)
+    event.listen(Pool, "checkout", _check_on_checkout)
     _configured = True
 
 

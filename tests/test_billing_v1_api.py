@@ -73,6 +73,22 @@ def test_seed_example_saves_with_every_computed_amount_to_the_paisa(client, bill
     assert (bill.referral_code, bill.status, bill.source) == ("REF123", "paid", "v1")
 
 
+@pytest.mark.parametrize("change", ["revoked", "disabled"])
+def test_a_token_its_user_no_longer_honours_is_401_even_on_the_users_own_store(client, billing_shop, change):
+    shop = billing_shop  # member_store checks the user and the store in one statement: the user's check comes first
+    if change == "revoked":
+        from services.accounts.tokens import revoke_user_tokens
+
+        revoke_user_tokens(shop.owner)
+    else:
+        shop.owner.is_active_account = False
+    db.session.commit()
+    response = client.post(f"{shop.url}/bills", json=seed_bill(shop.haircut.uid), headers=shop.headers)
+    assert response.status_code == 401
+    assert body_of(response) == {"success": False, "message": "Invalid or expired token"}
+    assert client.get(f"{shop.url}/bills", headers=shop.headers).status_code == 401
+
+
 def test_without_a_token_is_401_and_another_store_is_403(client, billing_shop, make_user, api_headers):
     shop = billing_shop
     before = table_counts()

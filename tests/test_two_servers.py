@@ -75,7 +75,11 @@ def test_redis_url_puts_the_job_queue_in_redis_unless_job_queue_url_is_given(mon
     monkeypatch.delenv("REDIS_URL")
     monkeypatch.delenv("JOB_QUEUE_URL")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
-    assert isinstance(jobs.make_huey(), SqliteHuey)
+    queue = jobs.make_huey()
+    assert isinstance(queue, SqliteHuey)
+    # The queue file is as durable as the app's SQLite database (NORMAL, no fsync per enqueue), not huey's FULL.
+    assert queue.storage.conn.execute("pragma synchronous").fetchone()[0] == 1
+    assert queue.storage.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
 def test_under_pytest_a_redis_url_in_the_shell_never_queues_test_jobs(monkeypatch):

@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 import simplejson
 from flask import Response, current_app, g, request
 
+from extensions import db
+from models import User
 from services import bounds
 from services.accounts.access import current_store_for, membership_for
-from services.accounts.tokens import TokenError, user_for_access_token
+from services.accounts.tokens import TokenClaims, TokenError, decode, live_user
 from services.errors import DomainError
 from services.paging import paginate_capped
 
@@ -130,24 +132,43 @@ def _bearer_token() -> Optional[str]:
 
 def authenticate(surface: str) -> None:
     """Set g.api_user from the Bearer token, or raise ApiError 401 in the surface's words."""
+    claims = access_claims(surface)
+    accept_user(surface, claims, db.session.get(User, claims.user_id))
+
+
+def access_claims(surface: str) -> TokenClaims:
+    """The Bearer access token's verified claims (signature, expiry, type), or ApiError 401 in the surface's words.
+    `accept_user` then checks the user they name, however the caller loaded it."""
     token = _bearer_token()
     if token is None:
         message = "Authentication credentials were not provided." if surface == DRF else "Authentication required"
         raise ApiError(401, message)
     try:
-        g.api_user = user_for_access_token(token)
+        return decode(token, "access")
     except TokenError as exc:
-        if surface == DRF:
-            raise ApiError(
-                401,
-                "Given token not valid for any token type",
-                body={
-                    "detail": "Given token not valid for any token type",
-                    "code": "token_not_valid",
-                    "messages": [{"token_class": "AccessToken", "token_type": "access", "message": str(exc)}],
-                },
-            ) from exc
-        raise ApiError(401, "Invalid or expired token") from exc
+        raise _token_refused(surface, exc) from exc
+
+
+def accept_user(surface: str, claims: TokenClaims, user: Optional[User]) -> None:
+    """g.api_user = `user` if the token still speaks for it (known, active, same token version); ApiError 401."""
+    try:
+        g.api_user = live_user(user, claims)
+    except TokenError as exc:
+        raise _token_refused(surface, exc) from exc
+
+
+def _token_refused(surface: str, exc: TokenError) -> ApiError:
+    if surface == DRF:
+        return ApiError(
+            401,
+            "Given token not valid for any token type",
+            body={
+                "detail": "Given token not valid for any token type",
+                "code": "token_not_valid",
+                "messages": [{"token_class": "AccessToken", "token_type": "access", "message": str(exc)}],
+            },
+        )
+    return ApiError(401, "Invalid or expired token")
 
 
 def api_login_required(surface: str) -> Callable:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Optional
 
 import jwt
 from flask import current_app
@@ -91,7 +92,11 @@ def decode(token: str, typ: str) -> TokenClaims:
 def user_for_access_token(token: str) -> User:
     """The live user an access token speaks for, or TokenError (unknown, disabled, or token version bumped)."""
     claims = decode(token, "access")
-    user = db.session.get(User, claims.user_id)
+    return live_user(db.session.get(User, claims.user_id), claims)
+
+
+def live_user(user: Optional[User], claims: TokenClaims) -> User:
+    """`user` (loaded by the caller for `claims.user_id`) if the token still speaks for it; TokenError otherwise."""
     if user is None or not user.is_active_account:
         raise TokenError("User not found")
     if user.token_version != claims.version:

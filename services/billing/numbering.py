@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from extensions import db
 from models import DEFAULT_TIMEZONE, InvoiceCounter, Store
@@ -54,14 +54,18 @@ def _insert_counter_if_missing(store_id: int, series: str, fy: int) -> None:
     insert_ignoring_conflict(db.session, COUNTER, {"store_id": store_id, "series": series, "fy": fy, "next_value": 1})
 
 
+# Built once (every save runs it, and building it cost more than running it). An UPDATE's bind names may not be
+# its column names.
+_BUMP = (update(COUNTER)
+         .where(COUNTER.c.store_id == bindparam("counter_store"), COUNTER.c.series == bindparam("counter_series"),
+                COUNTER.c.fy == bindparam("counter_fy"))
+         .values(next_value=COUNTER.c.next_value + bindparam("step", type_=COUNTER.c.next_value.type))
+         .returning(COUNTER.c.next_value))
+
+
 def _bump(store_id: int, series: str, fy: int, step: int) -> Optional[int]:
-    statement = (
-        update(COUNTER)
-        .where(COUNTER.c.store_id == store_id, COUNTER.c.series == series, COUNTER.c.fy == fy)
-        .values(next_value=COUNTER.c.next_value + step)
-        .returning(COUNTER.c.next_value)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
+    params = {"counter_store": store_id, "counter_series": series, "counter_fy": fy, "step": step}
+    return db.session.execute(_BUMP, params).scalar_one_or_none()
 
 
 def lock_counter(store: Store, *, series: Optional[str] = None, now: Optional[datetime] = None,

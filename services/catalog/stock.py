@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Iterable, Mapping, Optional, Union
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Numeric, bindparam, case, func, insert, select, update
 
 from extensions import db
 from models import Bill, Product, StockMove, Store, User
@@ -150,21 +151,31 @@ def _take_all(taken: list[tuple[Product, Decimal]]) -> set[int]:
     atomically or not at all. On PostgreSQL the rows are first locked in id order (FOR UPDATE in a sorted
     sub-select), so two bills never deadlock, as with one UPDATE per product in id order; SQLite has one writer.
     """
-    delta = case({product.id: -qty for product, qty in taken}, value=PRODUCT.c.id)
-    after = func.round(PRODUCT.c.quantity + delta, 3)
-    ids = [product.id for product, _ in taken]
-    statement = update(PRODUCT)
-    if db.session.get_bind().dialect.name == "postgresql":
-        locked = (select(PRODUCT.c.id).where(PRODUCT.c.id.in_(ids)).order_by(PRODUCT.c.id)
-                  .with_for_update().subquery())
-        statement = statement.where(PRODUCT.c.id == locked.c.id)
-    else:
-        statement = statement.where(PRODUCT.c.id.in_(ids))
-    statement = statement.where(after >= 0).values(quantity=after).returning(PRODUCT.c.id)
-    applied = set(db.session.execute(statement).scalars())
+    statement = _take_all_statement(len(taken), db.session.get_bind().dialect.name == "postgresql")
+    params: dict[str, object] = {"ids": [product.id for product, _ in taken]}
+    for index, (product, qty) in enumerate(taken):
+        params[f"id_{index}"], params[f"delta_{index}"] = product.id, -qty
+    applied = set(db.session.execute(statement, params).scalars())
     for product, _ in taken:  # the ORM copies of the quantities are now stale; reload on next access
         db.session.expire(product, ["quantity"])
     return applied
+
+
+@lru_cache(maxsize=64)
+def _take_all_statement(count: int, postgresql: bool):
+    """`_take_all`'s UPDATE for `count` products, built once per count (building it cost more than running it):
+    id_<i> and delta_<i> in the CASE, the ids again in `ids`."""
+    delta = case(*((bindparam(f"id_{i}", type_=PRODUCT.c.id.type), bindparam(f"delta_{i}", type_=Numeric()))
+                   for i in range(count)), value=PRODUCT.c.id)
+    after = func.round(PRODUCT.c.quantity + delta, 3)
+    ids = bindparam("ids", expanding=True, type_=PRODUCT.c.id.type)
+    statement = update(PRODUCT)
+    if postgresql:
+        locked = select(PRODUCT.c.id).where(PRODUCT.c.id.in_(ids)).order_by(PRODUCT.c.id).with_for_update().subquery()
+        statement = statement.where(PRODUCT.c.id == locked.c.id)
+    else:
+        statement = statement.where(PRODUCT.c.id.in_(ids))
+    return statement.where(after >= 0).values(quantity=after).returning(PRODUCT.c.id)
 
 
 def add(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Optional, Union
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -130,16 +130,18 @@ def customer_party_exists(store: Store, party_id: int) -> bool:
     ).first() is not None
 
 
+# contains_eager: party.customer comes from the same row (every caller reads it), not a second query. Built once:
+# every bill for a typed phone runs it, and building it cost more than running it.
+_CUSTOMER_BY_PHONE = (select(Party).join(Customer).options(contains_eager(Party.customer))
+                      .where(Customer.store_id == bindparam("store_id"), Customer.phone_no == bindparam("phone")))
+
+
 def find_customer_by_phone(store: Store, phone_no: str) -> Optional[Party]:
     """The store's customer with this phone, however it was typed ("98765 43210" finds +919876543210)."""
     phone = e164_phone(phone_no)
     if phone is None:
         return None
-    # contains_eager: party.customer comes from the same row (every caller reads it), not a second query.
-    return db.session.execute(
-        db.select(Party).join(Customer).options(contains_eager(Party.customer))
-        .where(Customer.store_id == store.id, Customer.phone_no == phone)
-    ).scalar_one_or_none()
+    return db.session.execute(_CUSTOMER_BY_PHONE, {"store_id": store.id, "phone": phone}).scalar_one_or_none()
 
 
 def _existing_customer(store: Store, field: str, value: Optional[str], exclude_party_id: Optional[int] = None):

@@ -44,7 +44,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from extensions import db
 from models import (
@@ -309,14 +309,19 @@ def customer_party(store: Store, customer: Any) -> Optional[Party]:
     return find_customer_by_phone(store, phone) if phone else None
 
 
+# Built once: every sale to a known customer runs it, and building it cost more than running it.
+_ACTIVE_MEMBERSHIPS = select(CustomerMembership).where(
+    CustomerMembership.store_id == bindparam("store_id"), CustomerMembership.party_id == bindparam("party_id"),
+    CustomerMembership.status == "active", CustomerMembership.starts_on <= bindparam("day"),
+    CustomerMembership.ends_on >= bindparam("day")).order_by(CustomerMembership.ends_on, CustomerMembership.id)
+
+
 def active_memberships(store: Store, party: Optional[Party], day: date) -> list[CustomerMembership]:
     """The customer's memberships in force on `day`, the one ending first first."""
     if party is None or party.id is None:
         return []
-    return list(db.session.execute(select(CustomerMembership).where(
-        CustomerMembership.store_id == store.id, CustomerMembership.party_id == party.id,
-        CustomerMembership.status == "active", CustomerMembership.starts_on <= day,
-        CustomerMembership.ends_on >= day).order_by(CustomerMembership.ends_on, CustomerMembership.id)).scalars())
+    return list(db.session.execute(_ACTIVE_MEMBERSHIPS,
+                                   {"store_id": store.id, "party_id": party.id, "day": day}).scalars())
 
 
 def _whole_qty(qty: Any) -> Optional[int]:

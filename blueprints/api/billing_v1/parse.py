@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from extensions import db
 from models import PRODUCT_TYPES, Party, Product, Staff, Store
@@ -55,6 +55,11 @@ def _qty(value, key: str, errors: FieldErrors):
     return int(qty) if qty == qty.to_integral_value() else qty
 
 
+# Built once (every save looks its lines up; building the statement cost more than running it).
+_PRODUCTS = select(Product).where(Product.store_id == bindparam("store_id"),
+                                  Product.uid.in_(bindparam("uids", expanding=True)), Product.archived.is_(False))
+
+
 def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
     raw = payload.get("items", MISSING)
     if raw is MISSING or raw is None:
@@ -65,9 +70,7 @@ def _items(store: Store, payload: dict, errors: FieldErrors) -> list[DraftLine]:
         return []
     uids = {entry.get("id") for entry in raw if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
     products = {
-        p.uid: p for p in db.session.execute(
-            select(Product).where(Product.store_id == store.id, Product.uid.in_(uids), Product.archived.is_(False))
-        ).scalars()
+        p.uid: p for p in db.session.execute(_PRODUCTS, {"store_id": store.id, "uids": sorted(uids)}).scalars()
     } if uids else {}
     staff_uids = {e.get("staff_id") for e in raw if isinstance(e, dict) and isinstance(e.get("staff_id"), str)}
     staff = {
