@@ -47,7 +47,9 @@ def _check_on_checkout(dbapi_connection, connection_record, connection_proxy) ->
     if pgconn is None or idle_since is None:  # a connection just opened is alive
         return
     try:
-        spoke = bool(select.select([pgconn.socket], [], [], 0)[0])  # an idle connection is never readable
+        poller = select.poll()  # not select.select: it refuses descriptors past 1,024 (a process with many files)
+        poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+        spoke = bool(poller.poll(0))  # an idle connection is never readable
     except Exception as exc:  # the socket is gone already
         raise DisconnectionError(str(exc)) from exc
     if not spoke and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
