@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from flask import Flask
-from num2words import num2words
 
 from models import DEFAULT_TIMEZONE
 from services import vocabulary
@@ -37,6 +36,8 @@ def inr(value) -> str:
 
 def _words(number: int) -> str:
     """An integer in Indian numbering, capitalised, with "and" kept lower case: "One Lakh Five Hundred and Two"."""
+    from num2words import num2words  # its import builds a converter for every language it knows: on first use
+
     text = num2words(number, lang="en_IN").replace(",", "").replace("-", " ")
     return " ".join(word if word == "and" else word.capitalize() for word in text.split())
 
