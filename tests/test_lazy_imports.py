@@ -84,3 +84,27 @@ def test_flask_db_commands_run_through_the_stand_in(app):
     assert "(head)" in heads.output
     usage = runner.invoke(args=["db", "--help"])
     assert "--x-arg" in usage.output and "upgrade" in usage.output
+
+
+QUEUE_PROBE = """
+import json, sys
+import jobs
+print(json.dumps([type(jobs.huey).__name__, "redis" in sys.modules, "psycopg" in sys.modules]))
+"""
+
+
+def queue_probe(tmp_path: Path, **env: str) -> list:
+    done = subprocess.run([sys.executable, "-c", QUEUE_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_job_queue_imports_only_its_own_client(tmp_path):
+    """Huey's storage module imports every installed queue client; jobs.py holds back the ones its queue does not
+    use: a SQLite queue (the default) imports neither redis-py nor psycopg, a Redis queue imports redis-py and
+    works (a RedisHuey with its connection pool; nothing connects until a job is sent)."""
+    assert queue_probe(tmp_path) == ["SqliteHuey", False, False]
+    assert queue_probe(tmp_path, JOB_QUEUE_URL="redis://127.0.0.1:6379/15") == ["RedisHuey", True, False]
+    assert queue_probe(tmp_path, JOB_QUEUE_URL="immediate") == ["MemoryHuey", False, False]
