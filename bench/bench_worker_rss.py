@@ -53,6 +53,13 @@ def rss_mb(pid: int) -> float:
     raise SystemExit(f"no VmRSS for {pid}")
 
 
+def rss_parts(pid: int) -> str:
+    """VmRSS split into anonymous memory (the heap: Python objects, malloc) and mapped files (shared libraries)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    mb = {name: int(fields[name].split()[0]) / 1024 for name in ("RssAnon", "RssFile", "RssShmem")}
+    return ", ".join(f"{name} {value:.1f} MB" for name, value in mb.items()) + f", threads {fields['Threads'].strip()}"
+
+
 def session_cookie(info: dict) -> str:
     """The signed session cookie a login leaves (Flask-Login's user id in Flask's session), for the HTML pages."""
     from app import create_app
@@ -167,6 +174,7 @@ def run(label: str, database_url: str, instance: Path, requests: int) -> None:
             for future in [pool.submit(loop) for _ in range(2)]:
                 future.result()
         elapsed = time.perf_counter() - started
+        parts = rss_parts(pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -181,6 +189,7 @@ def run(label: str, database_url: str, instance: Path, requests: int) -> None:
     growth = last - half[1]
     flag = "  over goal" if last > GOAL_MB else ""
     print(f"  RSS after {samples[-1][0]:,}: {last:.1f} MB (goal <= {GOAL_MB:.0f} MB){flag}")
+    print(f"  of which: {parts}")
     print(f"  growth over the last {samples[-1][0] - half[0]:,} requests: {growth:+.1f} MB "
           f"({half[1]:.1f} -> {last:.1f})")
 
