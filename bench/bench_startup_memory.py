@@ -3,9 +3,9 @@
 Builds the app as a gunicorn worker does (`create_app()`) in a fresh process and charges every megabyte of RSS to
 the top-level package whose import made it: an import hook reads VmRSS before and after each first import of a
 package and keeps the growth that its own nested imports of other packages did not already claim (so the rows add
-up to the total). Then, in the same process, what the first use of each heavy part adds (an invoice PDF render,
-an XLSX export, a barcode label sheet, amount in words), each charged the same way. Also prints the modules of
-the heavy libraries that `create_app()` left loaded (none should be).
+up to the total). Then, in the same process, what the first use of each heavy part adds (the job queue a save
+enqueues to, amount in words, an XLSX export, a barcode image, an invoice PDF render), each charged the same way.
+Also prints the heavy libraries that `create_app()` left loaded (none should be).
 
 RSS is not a timing: the figures hold on a loaded machine too. Not a test.
 
@@ -101,6 +101,11 @@ def first_uses() -> list[tuple[str, Callable[[], object]]]:
     """What a request may do first in a worker: each loads its own libraries."""
     from decimal import Decimal
 
+    def job_queue():  # a save enqueues its PDF's prerender: the first save imports jobs.py and Huey
+        import jobs
+
+        return jobs.huey
+
     def words():
         from services.formatting import amount_in_words
 
@@ -127,7 +132,8 @@ def first_uses() -> list[tuple[str, Callable[[], object]]]:
                 "<table><tr><td>One</td><td>1.00</td></tr></table></body></html>")
         return pisa.CreatePDF(html, dest=io.BytesIO())
 
-    return [("amount in words", words), ("XLSX export", xlsx), ("barcode image", label), ("invoice PDF", invoice_pdf)]
+    return [("job queue", job_queue), ("amount in words", words), ("XLSX export", xlsx), ("barcode image", label),
+            ("invoice PDF", invoice_pdf)]
 
 
 def main() -> None:
