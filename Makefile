@@ -7,6 +7,10 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
+# A safety net for memory, not the fix (docs/performance.md "One worker's memory"): gunicorn replaces a worker after
+# about MAX_REQUESTS requests (a random 0..MAX_REQUESTS_JITTER more each, so workers do not restart together).
+MAX_REQUESTS ?= 20000
+MAX_REQUESTS_JITTER ?= 2000
 TEST_WORKERS ?= 2  # pytest-xdist processes for make test; 0 runs the suite in one process
 
 .PHONY: run test lint install install-dev migrate seed clean bench
@@ -42,7 +46,8 @@ run: migrate
 	@# gunicorn and stops with it. Its scheduler backs the shop up daily into instance/backups (BACKUP_EVERY_HOURS).
 	$(BIN)/huey_consumer jobs.huey --workers 1 --quiet & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null; wait $$consumer 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+	  --max-requests $(MAX_REQUESTS) --max-requests-jitter $(MAX_REQUESTS_JITTER) 'app:create_app()'
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

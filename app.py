@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import Config
-from extensions import csrf, db, limiter, login_manager, mail, migrate
+from extensions import csrf, db, init_migrate, limiter, login_manager, mail
 
 
 def create_app(config_class: type[Config] = Config) -> Flask:
@@ -34,7 +34,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
     storage.init_app(app)  # StorageConfigError for settings that cannot work: stop here, not on the first upload
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    init_migrate(app, directory=str(Path(__file__).parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     mail.init_app(app)

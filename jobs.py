@@ -13,24 +13,59 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
-from huey.storage import SqliteStorage
-
 from config import BASE_DIR
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def queue_url() -> str:
+    # Read from the environment, not the app's config: the consumer imports this module before any app exists.
+    url = os.environ.get("JOB_QUEUE_URL", "").strip()
+    if not url and "pytest" not in sys.modules:  # a REDIS_URL in a developer's shell never queues test jobs
+        url = os.environ.get("REDIS_URL", "").strip()
+    return url
+
+
+@contextmanager
+def _not_importable(names: tuple[str, ...]):
+    """While the block runs, `import <name>` raises ImportError for each name not yet imported (None in
+    sys.modules is Python's own "not importable" mark); afterwards they import as usual."""
+    marked = [name for name in names if name not in sys.modules]
+    for name in marked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in marked:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+
+
+def _clients_not_needed(url: str) -> tuple[str, ...]:
+    """Huey's storage module imports the client library of every queue it supports that is installed (redis-py
+    6.5 MB, psycopg 8.6 MB of a worker's memory; docs/performance.md "One worker's memory"), whichever queue is
+    used. The queue here is SQLite, Redis or in memory, never huey's PostgreSQL storage; Redis only by its URL.
+    Under pytest nothing is held back: tests build queues of every kind in one process (test_two_servers)."""
+    if "pytest" in sys.modules:
+        return ()
+    return ("psycopg",) if url.startswith(REDIS_SCHEMES) else ("psycopg", "redis")
+
+
+with _not_importable(_clients_not_needed(queue_url())):
+    from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+    from huey.storage import SqliteStorage
 
 _app = None
 
 
 def make_huey():
-    # Read from the environment, not the app's config: the consumer imports this module before any app exists.
-    url = os.environ.get("JOB_QUEUE_URL", "").strip()
-    if not url and "pytest" not in sys.modules:  # a REDIS_URL in a developer's shell never queues test jobs
-        url = os.environ.get("REDIS_URL", "").strip()
+    url = queue_url()
     if url == "immediate" or (not url and "pytest" in sys.modules):
         return MemoryHuey("shop", immediate=True)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(REDIS_SCHEMES):
         return RedisHuey("shop", url=url)
     instance = Path(os.environ.get("INSTANCE_PATH") or BASE_DIR / "instance")
     instance.mkdir(parents=True, exist_ok=True)

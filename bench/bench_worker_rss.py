@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -52,6 +53,13 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise SystemExit(f"no VmRSS for {pid}")
+
+
+def rss_parts(pid: int) -> str:
+    """VmRSS split into anonymous memory (the heap: Python objects, malloc) and mapped files (shared libraries)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    mb = {name: int(fields[name].split()[0]) / 1024 for name in ("RssAnon", "RssFile", "RssShmem")}
+    return ", ".join(f"{name} {value:.1f} MB" for name, value in mb.items()) + f", threads {fields['Threads'].strip()}"
 
 
 def session_cookie(info: dict) -> str:
@@ -168,6 +176,7 @@ def run(label: str, database_url: str, instance: Path, requests: int) -> dict:
             for future in [pool.submit(loop) for _ in range(2)]:
                 future.result()
         elapsed = time.perf_counter() - started
+        parts = rss_parts(pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -182,6 +191,7 @@ def run(label: str, database_url: str, instance: Path, requests: int) -> dict:
     growth = last - half[1]
     flag = "  over goal" if last > GOAL_MB else ""
     print(f"  RSS after {samples[-1][0]:,}: {last:.1f} MB (goal <= {GOAL_MB:.0f} MB){flag}")
+    print(f"  of which: {parts}")
     print(f"  growth over the last {samples[-1][0] - half[0]:,} requests: {growth:+.1f} MB "
           f"({half[1]:.1f} -> {last:.1f})")
     return {"rss_mb": last, "requests": samples[-1][0], "growth_mb": growth, "growth_over": samples[-1][0] - half[0],
@@ -196,6 +206,8 @@ def main() -> None:
     json_argument(parser)  # the figures also as JSON, for bench/report.py
     args = parser.parse_args()
     figures = {}
+    # The run outlasts the default 15-minute access token on a loaded machine (a 401 halfway stopped two runs).
+    os.environ.setdefault("JWT_ACCESS_MINUTES", "600")
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             figures["rss_sqlite"] = run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args.requests)

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from flask import Flask
-from num2words import num2words
 
 from models import DEFAULT_TIMEZONE
 from services import vocabulary
@@ -35,10 +34,32 @@ def inr(value) -> str:
     return ("-₹" if amount.is_signed() else "₹") + ",".join(groups) + "." + paise
 
 
+_SMALL = ("Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen Fourteen Fifteen Sixteen "
+          "Seventeen Eighteen Nineteen").split()
+_TENS = ("", "", "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety")
+_PLACES = ((10**7, "Crore"), (10**5, "Lakh"), (1000, "Thousand"), (100, "Hundred"))
+WORDS_LIMIT = 10**10  # a thousand crore: the first number num2words' en_IN refused too
+
+
 def _words(number: int) -> str:
-    """An integer in Indian numbering, capitalised, with "and" kept lower case: "One Lakh Five Hundred and Two"."""
-    text = num2words(number, lang="en_IN").replace(",", "").replace("-", " ")
-    return " ".join(word if word == "and" else word.capitalize() for word in text.split())
+    """An integer in Indian numbering, capitalised, with "and" kept lower case: "One Lakh Five Hundred and Two",
+    "One Hundred and Fifty Crore and Five". These are num2words' en_IN words (without its commas and hyphens),
+    written out: importing num2words builds a converter for each of its languages, 3 MB of every worker that
+    prints an amount (tests/test_documents.py holds the two equal over every number to 30,000 and a sample
+    beyond)."""
+    if not 0 <= number < WORDS_LIMIT:
+        raise OverflowError(f"{number} is too large to be written in words")
+    if number < 20:
+        return _SMALL[number]
+    if number < 100:
+        tens, ones = divmod(number, 10)
+        return _TENS[tens] + (" " + _SMALL[ones] if ones else "")
+    place, name = next(place for place in _PLACES if number >= place[0])
+    count, rest = divmod(number, place)
+    head = f"{_words(count)} {name}"
+    if not rest:
+        return head
+    return head + (" and " if rest < 100 else " ") + _words(rest)
 
 
 def amount_in_words(value) -> str:

@@ -406,3 +406,26 @@ def test_the_stylist_of_a_line_prints_on_the_a4_invoice_only_where_a_line_has_on
     with app.test_request_context():
         html = documents.render_invoice_html(bill)
     assert html.count("by Priya Sharma") == 1  # the print view too
+
+
+def test_amount_words_are_num2words_en_in_written_out():
+    """services.formatting writes num2words' en_IN cardinal words itself (importing num2words costs a worker 3 MB:
+    docs/performance.md "One worker's memory"); num2words stays the reference here: every number to 30,000,
+    a sample to the last one it accepts, and the same refusal beyond."""
+    import random
+
+    from num2words import num2words
+
+    from services.formatting import WORDS_LIMIT, _words
+
+    def reference(number: int) -> str:
+        text = num2words(number, lang="en_IN").replace(",", "").replace("-", " ")
+        return " ".join(word if word == "and" else word.capitalize() for word in text.split())
+
+    sample = random.Random(17)
+    numbers = [*range(30_001), *(sample.randrange(WORDS_LIMIT) for _ in range(10_000)),
+               *(10**k for k in range(10)), WORDS_LIMIT - 1, 150 * 10**7 + 5, 10**7 + 105]
+    assert [n for n in numbers if _words(n) != reference(n)] == []
+    for words in (_words, lambda number: num2words(number, lang="en_IN")):
+        with pytest.raises(OverflowError):
+            words(WORDS_LIMIT)

@@ -17,16 +17,8 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import barcode
-from barcode.writer import ImageWriter
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
 from sqlalchemy import select, update
 
 from extensions import db
@@ -38,6 +30,14 @@ from services.catalog.scale import ean13_check_digit
 from services.errors import Conflict, FieldErrors, ValidationError
 from services.formatting import inr
 
+if TYPE_CHECKING:
+    from reportlab.pdfgen import canvas
+
+# ReportLab and python-barcode (with PIL) are imported by the functions that draw, so a worker that never prints
+# labels does not carry them (docs/performance.md "One worker's memory"). ReportLab's mm and A4, the same arithmetic
+# (tests/test_lazy_imports.py holds them equal):
+mm = 72.0 / 2.54 * 0.1
+A4 = (210 * mm, 297 * mm)
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70 * mm, 37 * mm
 TOP_MARGIN = (A4[1] - ROWS * LABEL_H) / 2
@@ -138,18 +138,26 @@ MODULE_DPI = 254
 def barcode_image(code: str):
     """python-barcode's rendering of the code (EAN-13 if valid, else Code 128): a 1-bit PIL image, two pixels a
     module, without the human-readable text (the label prints the code itself)."""
+    import barcode
+    from barcode.writer import ImageWriter
+
     symbol = barcode.get(symbology(code), code, writer=ImageWriter(mode="1"))
     return symbol.render({"module_width": MODULE_MM, "module_height": 12.0, "quiet_zone": 3.0, "write_text": False,
                           "dpi": MODULE_DPI})
 
 
 def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(FONTS / "NotoSans-Regular.ttf")))
     return FONT
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
+    from reportlab.pdfbase import pdfmetrics
+
     while text and pdfmetrics.stringWidth(text, font, size) > width:
         text = text[:-2] + "…" if len(text) > 2 else ""
     return text
@@ -157,6 +165,8 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 
 def label_sheet(store: Store, requests: list[LabelRequest]) -> bytes:
     """The A4 PDF: each item's labels in the order given, 24 to a page; refused with every problem at once."""
+    from reportlab.pdfgen import canvas
+
     label_problems(requests).raise_if()
     font = _font()
     out = io.BytesIO()
@@ -187,6 +197,8 @@ def label_sheet(store: Store, requests: list[LabelRequest]) -> bytes:
 
 def _draw_label(pdf: canvas.Canvas, font: str, product: Product) -> None:
     """One label with its lower left corner at (0, 0): name, price, the barcode image and the code in figures."""
+    from reportlab.lib.utils import ImageReader
+
     code = product.barcode or product.sku
     pad = 4 * mm
     width = LABEL_W - 2 * pad

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
 
-import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -450,6 +449,8 @@ def upi_uri(bill: Bill) -> Optional[str]:
 def qr_png_data_uri(text: str, scale: int = 6) -> str:
     """A QR code (segno, error correction M) as a PNG data URI; drawn once per text (a bill's UPI link changes only
     with its dues), then shared by its PDF, print page and receipt in this worker."""
+    import segno  # only where a QR is drawn
+
     return segno.make(text, error="m", micro=False).png_data_uri(scale=scale, border=4)
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Optional
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 
 from services import storage
 from services.errors import ValidationError
@@ -48,6 +47,8 @@ def read_image(stream: IO[bytes], field: str = "logo") -> tuple[bytes, str]:
     kind = sniff(data)
     if kind is None:
         raise ValidationError.field(field, "Upload a JPEG, PNG or WebP image.")
+    from PIL import Image, UnidentifiedImageError  # only where an upload is checked
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != KINDS[kind][0]:
