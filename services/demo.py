@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -369,15 +369,20 @@ def _seed_bills(store: Store, cashier: User, catalogue: list[Product], customers
                 rng: random.Random, per_day: tuple[int, int]) -> int:
     """30 days of bills through the billing service, exactly as the till would save them."""
     staff = db.session.execute(db.select(Staff).filter_by(store_id=store.id)).scalars().all()
-    now = datetime.now(timezone.utc)
+    # Days and opening hours are the shop's own (its time zone): today's bills fall on the shop's today whatever
+    # the hour in UTC, between its midnight and now when the shop has not reached its usual hours yet.
+    now = datetime.now(timezone.utc).astimezone(store.zone)
     count = 0
     on_credit = False
     for days_ago in range(29, -1, -1):
+        day = now.date() - timedelta(days=days_ago)
         for _ in range(rng.randint(*per_day)):
-            moment = (now - timedelta(days=days_ago)).replace(hour=rng.randint(4, 14), minute=rng.randrange(60),
-                                                              second=rng.randrange(60), microsecond=0)
+            moment = datetime.combine(day, time(rng.randint(9, 19), rng.randrange(60), rng.randrange(60)),
+                                      tzinfo=store.zone)
             if moment > now:
-                moment = now - timedelta(minutes=rng.randint(1, 60))
+                midnight = datetime.combine(day, time.min, tzinfo=store.zone)
+                moment = midnight + (now - midnight) * rng.random()
+            moment = moment.astimezone(timezone.utc).replace(microsecond=0)
             lines = []
             for line_no, product in enumerate(rng.sample(catalogue, k=min(len(catalogue), rng.randint(1, 5))), 1):
                 if product.gross_weight is not None:  # a jewellery piece: one of its kind, priced by the engine
@@ -443,7 +448,6 @@ def seed_demo(only_if_empty: bool = False) -> list[str]:
         return ["Database already has users; demo data not added."]
     ensure_payment_methods()
     rng = random.Random(20251001)
-    today = datetime.now(timezone.utc).date()
     users = {email: _user(email, username) for email, username, _ in USERS}
     report = []
     for key, fields in STORES.items():
@@ -472,7 +476,7 @@ def seed_demo(only_if_empty: bool = False) -> list[str]:
             catalogue = _seed_salon(store, owner, rng)
             per_day = (2, 6)
         customers = _customers(store, rng, 15)
-        expenses = _expenses(store, owner, today)
+        expenses = _expenses(store, owner, store.local_today())
         db.session.flush()
         bills = _seed_bills(store, cashier, catalogue, customers, rng, per_day)
         report.append(
